@@ -1,0 +1,322 @@
+"""The transparent, rule-based order-line extractor: quantities, units, prices and product mentions.
+
+It is the baseline the learned token classifier is measured against, and the fallback when no tagger
+model is present. Pure: text in, lines out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from models.units import NUMBER_WORDS, VAGUE_WORDS, WEAK_NUMBER_WORDS, measure, unit_word
+from ordex.schema import Block, Line
+
+FILLER = frozenset(
+    """hi hello hey dear sir sirji ji bhai bhaiya bhaiyya bro boss sahab saab namaste namaskar good morning
+    evening afternoon please pls plz pl kindly send sent bhej bhejo bhejna bhejdo bhejiye bhijwa bhijwana dena dedo
+    de chahiye chaiye need needed want wanted required require order orders ordering add also bhi aur and of the
+    for me us our my hamko humko hume hamein mujhe ko ka ki ke today kal aaj subah shaam tak by asap urgent
+    urgently thanks thank you thx ty regards more is are this that with in on at from supply dispatch deliver
+    delivery sending give provide arrange karo kar krdo kardo karna jaldi ok okay yes haan hai hain h tha
+    rakh rakhna rakho to do lagao laga chaiye chahie bhijwa do's item items qty quantity pls. ,""".split()
+)
+CONNECTORS = re.compile(r"\s+(?:and|aur|&|\+|plus|also|tatha|n)\s+", re.IGNORECASE)
+BULLET = re.compile(r"^\s*(?:[-*•·●▪>]+|\(?\d{1,3}[.)]|\(?[a-hA-H][.)]|#\d+)\s+")
+SPLIT = re.compile(
+    r"(?<!\d),|,(?!\d)|;|(?<!\brs)(?<!\bno)(?<!\bnos)(?<!\bpcs)(?<!\bctn)\.(?=\s+[a-z])|\s+\|\s+|\t+| {3,}",
+    re.IGNORECASE,
+)
+PRICE_MARKERS = frozenset({"@", "rs", "rs.", "₹", "inr", "rate", "price", "mrp", "usd", "$", "eur", "€"})
+QTY_MARKERS = frozenset({"x", "×", "*", "qty", "qty:", "quantity", "qnty", "nos:"})
+MONTHS = "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"
+
+TOKEN = re.compile(
+    r"(?P<phone>\+?\d[\d -]{8,}\d)"
+    r"|(?P<date>\b\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?\b|\b\d{1,2}[-/ ]?(?:" + MONTHS + r")[a-z]*[-/ ,]*\d{0,4}\b"
+    r"|\b\d{1,2}-\d{1,2}-\d{2,4}\b|\b\d{1,2}:\d{2}\b)"
+    r"|(?P<range>\b\d+(?:-|–|\s+(?:to|se|or)\s+)\d+\b)"
+    r"|(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"|(?P<word>[^\W\d_][\w'’/.-]*[\w]|[^\W\d_])"
+    r"|(?P<sym>[@₹$€×*:/+=-]|/-)",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class Tok:
+    """A token of a segment with its kind and position in the segment."""
+
+    text: str
+    kind: str  # num, word, unit, measure, phone, date, range, sym
+    start: int
+    end: int
+    value: float = 0.0
+    role: str = ""  # qty, unit, size, price, serial, filler, marker, ""
+
+
+@dataclass
+class Segment:
+    """A piece of a block that may hold one order line."""
+
+    text: str
+    block: int
+    toks: list[Tok] = field(default_factory=list)
+
+
+def tokenize(text: str) -> list[Tok]:
+    """Split a segment into typed tokens, separating numbers glued to unit words ("24ctn", "1L", "x12")."""
+    out: list[Tok] = []
+    for m in TOKEN.finditer(text):
+        kind = m.lastgroup or "sym"
+        s, e = m.span()
+        t = m.group()
+        if kind == "phone" and sum(c.isdigit() for c in t) < 9:
+            out.extend(_numbers(t, s))
+            continue
+        if kind == "word":
+            out.extend(_split_glued(t, s))
+            continue
+        if kind == "range" and not _is_range(t):
+            out.extend(_numbers(t, s))
+            continue
+        if kind == "num":
+            out.append(Tok(t, "num", s, e, float(t.replace(",", ""))))
+            continue
+        out.append(Tok(t, kind, s, e))
+    return _mark_units(out)
+
+
+def _is_range(t: str) -> bool:
+    """'2-3' or '2 to 3' is a vague count; '200-20' is a size then a count."""
+    a, b = (float(x) for x in re.findall(r"\d+", t)[:2])
+    return a < b <= a * 3 + 2
+
+
+def _numbers(t: str, s: int) -> list[Tok]:
+    return [Tok(m.group(), "num", s + m.start(), s + m.end(), float(m.group())) for m in re.finditer(r"\d+", t)]
+
+
+GLUED = re.compile(r"^(?P<x>[x×])(?P<n>\d+(?:\.\d+)?)$|^(?P<n2>\d+(?:\.\d+)?)(?P<u>[a-z]+)$", re.IGNORECASE)
+
+
+def _split_glued(t: str, s: int) -> list[Tok]:
+    m = GLUED.match(t)
+    if m and m.group("x"):
+        return [Tok(t[0], "sym", s, s + 1), Tok(m.group("n"), "num", s + 1, s + len(t), float(m.group("n")))]
+    return [Tok(t, "word", s, s + len(t))]
+
+
+def _mark_units(toks: list[Tok]) -> list[Tok]:
+    """Type unit, measure and number words (TOKEN already cut "400g" and "24ctn" into number and word)."""
+    out = toks
+    for t in out:
+        if t.kind == "word":
+            low = t.text.lower()
+            if measure(low):
+                t.kind = "measure"
+            elif unit_word(low):
+                t.kind = "unit"
+            elif low in NUMBER_WORDS and low not in WEAK_NUMBER_WORDS:
+                t.kind, t.value = "num", float(NUMBER_WORDS[low])
+    return out
+
+
+def segments(block: Block, index: int) -> list[Segment]:
+    """Cut a block into segments that may each hold one order line (commas, semicolons, sentences, 'and')."""
+    text = BULLET.sub("", block.text).strip()
+    pieces = SPLIT.split(text)
+    out: list[Segment] = []
+    for piece in pieces:
+        for part in _split_connectors(piece):
+            for sub in _split_label(part):
+                sub = LEADING_CONNECTOR.sub("", sub.strip(" .:-–!?"))
+                if sub:
+                    out.append(Segment(sub, index, tokenize(sub)))
+    return out
+
+
+LEADING_CONNECTOR = re.compile(r"^(?:and|aur|&|\+|also|plus)\s+", re.IGNORECASE)
+
+
+def _split_label(part: str) -> list[str]:
+    """'METRO DAIRY ORDER: GHEE 1L 12 JAR' is a label and a line; 'milk pouch : 6 crates' is one line."""
+    left, sep, right = part.partition(":")
+    if not sep or re.search(r"\d", left) or left.strip().lower() in QTY_MARKERS:
+        return [part]
+    toks = tokenize(right)
+    qty, _unit, _conf, _price, _vague = _assign_roles(toks)
+    if qty is not None and any(c.isalpha() for c in product_text(toks, right)):
+        return [left, right]
+    return [part]
+
+
+def _split_connectors(piece: str) -> list[str]:
+    """Split on 'and'/'aur'/'&' only where both sides carry a number: 'salt and pepper 5 ctn' stays whole."""
+    parts = CONNECTORS.split(piece)
+    if len(parts) == 1:
+        return parts
+    has_num = [bool(re.search(r"\d", p)) or any(w.lower() in NUMBER_WORDS for w in p.split()) for p in parts]
+    if all(has_num):
+        return parts
+    merged: list[str] = []
+    for p, n in zip(parts, has_num, strict=True):
+        if merged and not n:
+            merged[-1] = merged[-1] + " and " + p
+        else:
+            merged.append(p)
+    if merged and not has_num[0] and len(merged) > 1:
+        merged = [merged[0] + " and " + merged[1], *merged[2:]]
+    return merged
+
+
+def _assign_roles(toks: list[Tok]) -> tuple[Tok | None, Tok | None, float, float | None, bool]:
+    """Pick the quantity, its unit, the quantity's confidence, a price, and whether the quantity is vague."""
+    n = len(toks)
+    price: float | None = None
+    vague = False
+    for i, t in enumerate(toks):
+        low = t.text.lower()
+        nxt = toks[i + 1] if i + 1 < n else None
+        prev = toks[i - 1] if i > 0 else None
+        if t.kind in ("phone", "date"):
+            t.role = "ignore"
+        elif t.kind == "range" or low in VAGUE_WORDS:
+            vague, t.role = True, "vague"
+        elif t.kind == "num" and prev is not None and prev.text.lower() in PRICE_MARKERS:
+            price, t.role, prev.role = t.value, "price", "marker"
+        elif t.kind == "num" and nxt is not None and (nxt.text in ("/-",) or nxt.text.lower() in ("rs", "/-", "rs.")):
+            price, t.role, nxt.role = t.value, "price", "marker"
+        elif t.kind == "num" and nxt is not None and nxt.kind == "measure":
+            t.role, nxt.role = "size", "size"
+        elif t.kind == "word" and low in WEAK_NUMBER_WORDS and nxt is not None and nxt.kind == "unit":
+            t.kind, t.value = "num", float(NUMBER_WORDS.get(low, 0.5 if low in ("half", "aadha", "adha") else 1))
+    cands: list[tuple[float, int]] = []
+    nums = [i for i, t in enumerate(toks) if t.kind == "num" and not t.role]
+    content = [
+        i for i, t in enumerate(toks)
+        if t.kind in ("word", "num", "measure", "unit") and t.role != "ignore" and t.text.lower() not in FILLER
+    ]
+    for i in nums:
+        t = toks[i]
+        nxt = toks[i + 1] if i + 1 < n else None
+        prev = toks[i - 1] if i > 0 else None
+        prev2 = toks[i - 2] if i > 1 else None
+        if nxt is not None and nxt.kind == "unit":
+            strength = 3.0
+        elif prev is not None and prev.text.lower() in QTY_MARKERS:
+            strength = 2.5
+        elif prev is not None and prev.text == ":" and prev2 is not None and prev2.text.lower() in QTY_MARKERS:
+            strength = 2.5
+        elif nxt is not None and nxt.text.lower() in ("x", "×") and i == content[0]:
+            strength = 2.2
+        else:
+            strength = 1.2 if content and (i == content[0] or i == content[-1]) else 0.8
+            if prev is not None and prev.text in ("-", ":", "=") and i == content[-1]:
+                strength = 1.6
+        cands.append((strength, i))
+    if not cands:
+        return None, None, 0.0, price, vague
+    cands.sort(key=lambda c: (-c[0], c[1]))
+    best_strength, best = cands[0]
+    conf = {3.0: 0.97, 2.5: 0.95, 2.2: 0.9, 1.6: 0.9, 1.2: 0.85}.get(best_strength, 0.6)
+    if len(cands) > 1 and cands[1][0] == best_strength:
+        conf = min(conf, 0.55)
+    qty = toks[best]
+    qty.role = "qty"
+    unit = toks[best + 1] if best + 1 < n and toks[best + 1].kind == "unit" else None
+    if unit is not None:
+        unit.role = "unit"
+    if best > 0 and toks[best - 1].text.lower() in QTY_MARKERS:
+        toks[best - 1].role = "marker"
+    if best + 1 < n and toks[best + 1].text.lower() in ("x", "×") and best == content[0]:
+        toks[best + 1].role = "marker"
+    # a small integer opening a table row before a stronger quantity is a serial number
+    first = content[0] if content else None
+    if first is not None and first != best and toks[first].kind == "num" and not toks[first].role and best_strength >= 2.5:
+        if toks[first].value == int(toks[first].value) and toks[first].value < 1000:
+            toks[first].role = "serial"
+    if unit is None:
+        # a unit word just before the quantity ("ctn 24", "crates: 6")
+        before = [toks[j] for j in (best - 1, best - 2) if j >= 0]
+        if before and before[-1 if len(before) == 2 and before[0].text == ":" else 0].kind == "unit":
+            unit = before[-1] if len(before) == 2 and before[0].text == ":" else before[0]
+            unit.role = "unit"
+    return qty, unit, conf, price, vague
+
+
+def product_text(toks: list[Tok], text: str) -> str:
+    """The product mention: what is left of the segment once quantity, unit, price and chatter are taken out."""
+    words = []
+    for t in toks:
+        if t.role in ("qty", "unit", "price", "marker", "serial", "ignore", "vague"):
+            continue
+        if t.kind == "sym" or (t.kind == "word" and t.text.lower().strip(".") in FILLER):
+            continue
+        words.append(text[t.start : t.end])
+    return " ".join(words).strip(" -:")
+
+
+def extract_block_lines(blocks: Sequence[Block], block_ids: Sequence[int], section: int) -> list[Line]:
+    """Every candidate order line in a section's blocks, in reading order."""
+    lines: list[Line] = []
+    for b in block_ids:
+        block = blocks[b]
+        if block.fields.get("product"):
+            line = _from_fields(block, b, section)
+            if line:
+                lines.append(line)
+            continue
+        for seg in segments(block, b):
+            line = _from_segment(seg, section, block.confidence)
+            if line:
+                lines.append(line)
+    return lines
+
+
+def _from_segment(seg: Segment, section: int, block_conf: float) -> Line | None:
+    qty, unit, conf, price, vague = _assign_roles(seg.toks)
+    product = product_text(seg.toks, seg.text)
+    if not product or not any(c.isalpha() for c in product):
+        return None
+    return Line(
+        section=section,
+        text=seg.text,
+        product=product,
+        qty=None if vague or qty is None else qty.value,
+        unit=unit_word(unit.text) if unit is not None else None,
+        qty_vague=vague,
+        price=price,
+        confidence=round(block_conf, 4),
+        qty_confidence=0.0 if vague or qty is None else round(conf * min(1.0, block_conf + 0.1), 4),
+        block=seg.block,
+    )
+
+
+def _from_fields(block: Block, b: int, section: int) -> Line | None:
+    f = block.fields
+    toks = tokenize(f.get("qty", ""))
+    nums = [t for t in toks if t.kind == "num"]
+    units = [t for t in toks if t.kind == "unit"]
+    unit_text = f.get("unit", "") or (units[0].text if units else "")
+    unit = unit_word(unit_text.strip().lower()) if unit_text else None
+    vague = any(t.kind == "range" or t.text.lower() in VAGUE_WORDS for t in toks)
+    qty = nums[0].value if len(nums) == 1 and not vague else None
+    price = None
+    try:
+        price = float(f["price"].replace(",", "")) if f.get("price") else None
+    except ValueError:
+        price = None
+    return Line(
+        section=section,
+        text=block.text,
+        product=f["product"].strip(),
+        qty=qty,
+        unit=unit or (unit_text.strip().upper() or None),
+        qty_vague=vague or (qty is None and bool(f.get("qty"))),
+        price=price,
+        confidence=block.confidence,
+        qty_confidence=0.97 if qty is not None else 0.0,
+        block=b,
+    )

@@ -1,0 +1,238 @@
+"""The first SKU matcher: the customer's aliases, then global aliases, then fuzzy search over descriptions.
+
+Sizes are compared explicitly (1 L = 1000 ml), so "mango lassi 1L" never becomes "Lassi 200 ml".
+The learned ranker of a later stage drops in behind the same ``match`` call.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from models.units import measure
+from ordex.masterdata import Alias, Product
+from ordex.schema import Candidate
+
+STOP = frozenset("the of a an and with for in pack pkt packet new fresh please pls".split())
+NUM_UNIT = re.compile(r"(\d+(?:[.,]\d+)?)\s*([a-z]+(?:/[a-z]+)?)")
+WORD = re.compile(r"\d+(?:\.\d+)?|[^\W\d_]+")
+
+
+def normalize(text: str) -> str:
+    """Lower-case, strip accents and punctuation, canonical sizes ("1L", "1 litre", "1000ml" -> "1000ml")."""
+    t = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    t = re.sub(r"(?<=\d),(?=\d)", ".", t)
+
+    def size(m: re.Match[str]) -> str:
+        u = measure(m.group(2))
+        if not u:
+            return m.group(0)
+        value = float(m.group(1).replace(",", ".")) * u[2]
+        return f" {value:g}{_BASE[u[1]]} "
+
+    t = NUM_UNIT.sub(size, t)
+    t = re.sub(r"[^a-z0-9. ]+", " ", t)
+    t = re.sub(r"(?<![0-9])\.|\.(?![0-9])", " ", t)
+    return " ".join(t.split())
+
+
+_BASE = {dim: base for base, dim in (("g", "mass"), ("ml", "volume"), ("mm", "length"), ("w", "power"),
+                                     ("v", "voltage"), ("a", "current"), ("mah", "charge"), ("sqmm", "section"),
+                                     ("mgml", "concentration"))}
+SIZE_TOKEN = re.compile(r"^(\d+(?:\.\d+)?)(" + "|".join(sorted(set(_BASE.values()), key=len, reverse=True)) + r")$")
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A name split into plain words, sizes (value, base unit) and bare numbers."""
+
+    words: tuple[str, ...]
+    sizes: tuple[tuple[float, str], ...]
+    numbers: tuple[float, ...]
+
+    @classmethod
+    def of(cls, text: str) -> Parsed:
+        words, sizes, numbers = [], [], []
+        for tok in normalize(text).split():
+            m = SIZE_TOKEN.match(tok)
+            if m:
+                sizes.append((float(m.group(1)), m.group(2)))
+            elif re.fullmatch(r"\d+(?:\.\d+)?", tok):
+                numbers.append(float(tok))
+            elif tok not in STOP and not (len(tok) == 1 and tok in "x"):
+                words.append(tok)
+        return cls(tuple(words), tuple(sizes), tuple(numbers))
+
+    def key(self) -> str:
+        """An order-free key for exact alias lookup."""
+        return " ".join(sorted(self.words)) + "|" + ",".join(f"{v:g}{u}" for v, u in sorted(self.sizes)) + "|" + ",".join(
+            f"{n:g}" for n in sorted(self.numbers)
+        )
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A SKU as the matcher sees it."""
+
+    sku: str
+    name: Parsed
+    active: bool
+    uom: str
+
+
+class SkuMatcher:
+    """Maps a product mention to SKUs for a customer, with probabilities; load once, call many."""
+
+    name = "rule-matcher"
+    version = "1"
+
+    def __init__(self, products: Sequence[Product], aliases: Iterable[Alias] = ()) -> None:
+        self.entries = {p.sku: Entry(p.sku, Parsed.of(f"{p.description} {p.pack_size}"), p.active, p.uom) for p in products}
+        self._names = {sku: " ".join(e.name.words) for sku, e in self.entries.items()}
+        self._alias_keys: dict[str, dict[str, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
+        self._alias_words: dict[str, set[str]] = defaultdict(set)
+        df: Counter[str] = Counter()
+        for e in self.entries.values():
+            df.update(set(e.name.words))
+        self._df = df
+        self._n = max(1, len(self.entries))
+        for a in aliases:
+            self.add_alias(a.customer_id, a.alias, a.sku)
+
+    def add_alias(self, customer_id: str, alias: str, sku: str, support: int = 1) -> None:
+        """Teach the matcher that ``customer_id`` (or ``*``) calls ``sku`` by ``alias``."""
+        if sku not in self.entries:
+            return
+        parsed = Parsed.of(alias)
+        if not parsed.words and not parsed.sizes and not parsed.numbers:
+            return
+        self._alias_keys[parsed.key()][customer_id][sku] += support
+        self._alias_words[sku].update(parsed.words)
+
+    def idf(self, word: str) -> float:
+        """Inverse document frequency of a word over the catalog (unknown words weigh like rare ones, a bit less)."""
+        df = self._df.get(word, 0)
+        if df == 0:
+            return 0.6 * math.log(1 + self._n)
+        return math.log(1 + self._n / df)
+
+    def resemblance(self, mention: str) -> float:
+        """Share of a mention's words that look like catalog or alias words: is this a product mention at all?"""
+        words = Parsed.of(mention).words
+        if not words:
+            return 0.0
+        vocab = self._vocab()
+        hits = sum(1 for w in words if w in vocab or (len(w) > 3 and process.extractOne(w, vocab, scorer=fuzz.ratio,
+                                                                                         score_cutoff=85)))
+        return hits / len(words)
+
+    def _vocab(self) -> list[str]:
+        if not hasattr(self, "_vocab_cache") or self._vocab_size != len(self._alias_words):
+            words = set(self._df)
+            for ws in self._alias_words.values():
+                words |= ws
+            self._vocab_cache = sorted(words)
+            self._vocab_size = len(self._alias_words)
+        return self._vocab_cache
+
+    def match(self, mention: str, customers: Sequence[str], limit: int = 5) -> list[Candidate]:
+        """Candidate SKUs for a mention, best first, with probabilities that sum to at most 1."""
+        parsed = Parsed.of(mention)
+        if not parsed.words and not parsed.sizes:
+            return []
+        scores: dict[str, float] = {}
+        for sku, s in self._alias_scores(parsed, customers).items():
+            scores[sku] = max(scores.get(sku, 0.0), s)
+        for sku in self._shortlist(parsed):
+            s = self._fuzzy(parsed, self.entries[sku])
+            scores[sku] = max(scores.get(sku, 0.0), s)
+        ranked = sorted(scores.items(), key=lambda kv: -kv[1])[:limit]
+        return [Candidate(sku=sku, probability=round(p, 4)) for sku, p in _calibrate(ranked)]
+
+    def _alias_scores(self, parsed: Parsed, customers: Sequence[str]) -> dict[str, float]:
+        out: dict[str, float] = {}
+        hit = self._alias_keys.get(parsed.key())
+        if hit:
+            for owner, skus in hit.items():
+                base = 0.99 if owner in customers else 0.96 if owner == "*" else 0.8
+                total = sum(skus.values())
+                for sku, n in skus.items():
+                    out[sku] = max(out.get(sku, 0.0), base * n / total)
+        return out
+
+    def _shortlist(self, parsed: Parsed, size: int = 200) -> list[str]:
+        if len(self.entries) <= size:
+            return list(self.entries)
+        query = " ".join(parsed.words)
+        hits = process.extract(query, self._names, scorer=fuzz.token_set_ratio, limit=size)
+        return [key for _name, _score, key in hits]
+
+    def _fuzzy(self, m: Parsed, e: Entry) -> float:
+        """Similarity of a mention to a SKU: weighted word coverage both ways, plus size agreement."""
+        names = set(e.name.words) | self._alias_words.get(e.sku, set())
+        if not m.words:
+            cov = 0.0
+        else:
+            total = sum(self.idf(w) for w in m.words)
+            cov = sum(self.idf(w) * _word_sim(w, names) for w in m.words) / total
+        pw = e.name.words
+        back = sum(self.idf(w) * _word_sim(w, set(m.words)) for w in pw) / max(1e-9, sum(self.idf(w) for w in pw))
+        score = 0.75 * cov + 0.25 * back
+        score += _size_adjust(m, e.name)
+        return max(0.0, min(1.0, score))
+
+
+def _word_sim(w: str, names: set[str]) -> float:
+    if w in names:
+        return 1.0
+    best = 0.0
+    for n in names:
+        if len(w) >= 3 and (n.startswith(w) or w.startswith(n) and len(n) >= 4):
+            best = max(best, 0.9)
+        r = fuzz.ratio(w, n) / 100
+        if r >= 0.8:
+            best = max(best, r)
+    return best
+
+
+def _size_adjust(m: Parsed, p: Parsed) -> float:
+    adj = 0.0
+    p_dims = {u for _, u in p.sizes}
+    for v, u in m.sizes:
+        same = [pv for pv, pu in p.sizes if pu == u]
+        if any(abs(pv - v) < 1e-6 for pv in same):
+            adj += 0.12
+        elif same:
+            adj -= 0.6
+        elif p_dims:
+            adj -= 0.15
+    for n in m.numbers:
+        if any(abs(pv - n) < 1e-6 for pv, _ in p.sizes):
+            adj += 0.1
+    return adj
+
+
+def _calibrate(ranked: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    """Turn raw scores into probabilities: a close runner-up takes confidence away from the best."""
+    if not ranked:
+        return []
+    out = []
+    top = ranked[0][1]
+    second = ranked[1][1] if len(ranked) > 1 else 0.0
+    margin = top - second
+    p_top = top * (0.55 + 0.45 * min(1.0, margin / 0.2))
+    if top > 0:
+        out.append((ranked[0][0], p_top))
+    rest = 1.0 - p_top
+    others = sum(s for _, s in ranked[1:]) or 1.0
+    for sku, s in ranked[1:]:
+        if s > 0:
+            out.append((sku, min(s, rest * s / others, p_top)))
+    return out
+

@@ -1,0 +1,171 @@
+"""Units, pack words, sizes and number words: the vocabulary shared by the extractor and the matcher.
+
+Quantities are converted to a SKU's unit of sale here, so every caller agrees on what "48 pcs" means.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import NamedTuple
+
+# Pack and count words as people write them -> a canonical unit.
+UNIT_WORDS: dict[str, str] = {}
+for canon, words in {
+    "CTN": "ctn ctns ctn. carton cartons cartoon cartoons crtn crtns cartn peti petti peti's petis pety",
+    "CASE": "case cases cs",
+    "BOX": "box boxes bx bxs dabba dabbe dibba dibbe",
+    "CRT": "crt crts crate crates kret",
+    "PCS": "pc pcs pc. pcs. piece pieces pce nos no. nos. number numbers unit units ea each qty-pcs",
+    "JAR": "jar jars",
+    "BTL": "btl btls bottle bottles botal",
+    "POUCH": "pouch pouches",
+    "PKT": "pkt pkts packet packets pack packs pk",
+    "TIN": "tin tins can cans",
+    "TUBE": "tube tubes",
+    "CUP": "cup cups",
+    "DOZ": "dozen dozens doz dzn",
+    "BAG": "bag bags bori boriya sack sacks",
+    "ROLL": "roll rolls",
+    "SET": "set sets",
+    "PAIR": "pair pairs",
+    "BUNDLE": "bundle bundles bdl",
+    "DRUM": "drum drums",
+    "REAM": "ream reams",
+    "STRIP": "strip strips",
+    "COIL": "coil coils",
+    "SHEET": "sheet sheets",
+    "LENGTH": "length lengths",
+}.items():
+    for w in words.split():
+        UNIT_WORDS[w] = canon
+
+CASE_CLASS = frozenset({"CTN", "CASE", "BOX", "CRT"})
+PIECE_CLASS = frozenset({"PCS", "PC", "EA", "NOS", "JAR", "BTL", "POUCH", "PKT", "TIN", "TUBE", "CUP", "EACH", "UNIT"})
+
+# Measure units: surface -> (canonical, dimension, factor to the dimension's base unit).
+MEASURES: dict[str, tuple[str, str, float]] = {}
+for canon, dim, factor, words in (
+    ("KG", "mass", 1000.0, "kg kgs kilo kilos kilogram kilograms kgm"),
+    ("G", "mass", 1.0, "g gm gms gram grams gr grm grms"),
+    ("MG", "mass", 0.001, "mg"),
+    ("L", "volume", 1000.0, "l lt ltr ltrs litre litres liter liters"),
+    ("ML", "volume", 1.0, "ml mls millilitre milliliter"),
+    ("M", "length", 1000.0, "m mtr mtrs meter meters metre metres"),
+    ("CM", "length", 10.0, "cm cms"),
+    ("MM", "length", 1.0, "mm"),
+    ("FT", "length", 304.8, "ft feet foot"),
+    ("IN", "length", 25.4, "inch inches"),
+    ("W", "power", 1.0, "w watt watts"),
+    ("KW", "power", 1000.0, "kw"),
+    ("V", "voltage", 1.0, "v volt volts"),
+    ("A", "current", 1.0, "a amp amps ampere"),
+    ("MAH", "charge", 1.0, "mah"),
+    ("SQMM", "section", 1.0, "sqmm sq.mm"),
+    ("MG/ML", "concentration", 1.0, "mg/ml"),
+):
+    for w in words.split():
+        MEASURES[w] = (canon, dim, factor)
+
+MEASURE_UOMS = {"KG": ("mass", 1000.0), "G": ("mass", 1.0), "L": ("volume", 1000.0), "ML": ("volume", 1.0),
+                "M": ("length", 1000.0), "MTR": ("length", 1000.0), "CM": ("length", 10.0), "MM": ("length", 1.0),
+                "FT": ("length", 304.8)}
+
+NUMBER_WORDS: dict[str, float] = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+    "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+    "sixty": 60, "hundred": 100, "a": 1, "an": 1,
+    # Hindi / Hinglish
+    "ek": 1, "teen": 3, "char": 4, "chaar": 4, "panch": 5, "paanch": 5, "chhe": 6, "chhah": 6, "che": 6,
+    "saat": 7, "aath": 8, "nau": 9, "das": 10, "gyarah": 11, "barah": 12, "baarah": 12, "pandrah": 15,
+    "bees": 20, "tees": 30, "chalis": 40, "pachas": 50, "pachaas": 50, "sau": 100,
+    "do": 2, "half": 0.5, "dedh": 1.5, "dhai": 2.5, "aadha": 0.5, "adha": 0.5,
+}
+# Number words that are also ordinary words: a number only right before a unit or pack word.
+WEAK_NUMBER_WORDS = frozenset({"a", "an", "do", "char", "che", "das", "teen", "sau", "half", "aadha", "adha"})
+
+VAGUE_WORDS = frozenset({"some", "few", "several", "kuch", "thoda", "thode", "thodi", "bahut", "many", "couple",
+                         "enough", "jitna", "zyada", "extra"})
+
+
+class Size(NamedTuple):
+    """A size written with a measure unit, in the dimension's base unit (g, ml, mm, …)."""
+
+    value: float
+    dim: str
+
+
+def measure(word: str) -> tuple[str, str, float] | None:
+    """The measure unit a word names, as (canonical, dimension, factor), or None."""
+    return MEASURES.get(word.lower().rstrip("."))
+
+
+def unit_word(word: str) -> str | None:
+    """The canonical pack or count unit a word names, or None."""
+    return UNIT_WORDS.get(word.lower())
+
+
+SIZE_RE = re.compile(r"(\d+(?:[.,]\d+)?)\s*([a-zA-Z]{1,10}\b)")
+
+
+def sizes_in(text: str) -> list[Size]:
+    """Every size written in a text ("1 L", "500ml", "2.5 kg"), normalised to base units."""
+    out = []
+    for num, word in SIZE_RE.findall(text):
+        m = measure(word)
+        if m:
+            out.append(Size(round(float(num.replace(",", ".")) * m[2], 6), m[1]))
+    return out
+
+
+def uom_dimension(uom: str) -> tuple[str, float] | None:
+    """The dimension and factor of a measure uom (KG, L, M …), or None for count units."""
+    return MEASURE_UOMS.get(uom.upper())
+
+
+class Converted(NamedTuple):
+    """A quantity in the SKU's uom, or None with the reason it could not be converted."""
+
+    qty: float | None
+    reason: str = ""
+
+
+def to_uom(qty: float, unit: str | None, uom: str, conversions: dict[str, Decimal]) -> Converted:
+    """Convert a quantity written in ``unit`` to the SKU's ``uom`` (the contract's conversions rule).
+
+    A bare number is already in the uom; a pack word converts through ``conversions`` (one uom holds n UNIT);
+    a count that is not a whole number of the uom is unclear.
+    """
+    uom = uom.upper()
+    conv = {k.upper(): float(v) for k, v in conversions.items()}
+    if unit is None or unit == uom:
+        return _whole(qty, uom, unit or uom, qty)
+    if unit == "DOZ":
+        return to_uom(qty * 12, "PCS", uom, conversions)
+    if unit in conv:
+        return _whole(qty / conv[unit], uom, unit, qty)
+    if unit in CASE_CLASS and uom in CASE_CLASS:
+        return _whole(qty, uom, unit, qty)
+    if unit in PIECE_CLASS:
+        if uom in PIECE_CLASS:
+            return _whole(qty, uom, unit, qty)
+        piece = next((u for u in conv if u in PIECE_CLASS), None)
+        if piece:
+            return _whole(qty / conv[piece], uom, unit, qty)
+    m, d = measure(unit), uom_dimension(uom)
+    if m and d and m[1] == d[0]:
+        return Converted(round(qty * m[2] / d[1], 6))
+    return Converted(None, f"{_fmt(qty)} {unit} does not convert to {uom}")
+
+
+def _whole(value: float, uom: str, unit: str, qty: float) -> Converted:
+    if uom_dimension(uom):  # sold by measure: fractions are fine
+        return Converted(round(value, 6))
+    if abs(value - round(value)) > 1e-6:
+        return Converted(None, f"{_fmt(qty)} {unit} is not a whole number of {uom}")
+    return Converted(float(round(value)))
+
+
+def _fmt(q: float) -> str:
+    return str(int(q)) if q == int(q) else str(q)

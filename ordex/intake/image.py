@@ -1,0 +1,91 @@
+"""Photo and scan attachments to Blocks through OCR.
+
+Phones store photos sideways with an EXIF orientation tag, and PNG screenshots can be transparent;
+both are normalised to an upright RGB image on white before OCR, or the engine reads nothing.
+"""
+
+from __future__ import annotations
+
+import io
+
+from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
+
+from ordex.intake.errors import Unreadable
+from ordex.intake.types import OcrFn
+from ordex.schema import Block
+
+MAX_FRAMES = 20
+
+
+def read_image(data: bytes, attachment: int, ocr: OcrFn) -> list[Block]:
+    """OCR every page of an image (one, or several for a multi-page TIFF); raise ``Unreadable`` on failure."""
+    image = open_image(data)
+    pages = frames(image)
+    blocks: list[Block] = []
+    for number, page in enumerate(pages, start=1):
+        blocks.extend(ocr_blocks(page, attachment, ocr, number if len(pages) > 1 else None))
+    if not blocks:
+        raise Unreadable(
+            f"no legible text in image ({image.format or 'image'}, {image.width}x{image.height} px)"
+        )
+    return blocks
+
+
+def open_image(data: bytes) -> Image.Image:
+    """Open and fully decode the image, so that truncated files fail here and not inside OCR."""
+    try:
+        image = Image.open(io.BytesIO(data))
+        image.load()
+    except UnidentifiedImageError as e:
+        raise Unreadable(f"not an image, or an unsupported image format (starts with {data[:8]!r})") from e
+    except Image.DecompressionBombError as e:
+        raise Unreadable(f"image is too large to read safely ({e})") from e
+    except (OSError, SyntaxError, ValueError) as e:
+        raise Unreadable(f"image is corrupt or truncated ({e})") from e
+    return image
+
+
+def frames(image: Image.Image) -> list[Image.Image]:
+    """The pages of a multi-page TIFF, else just the image (an animated GIF's first frame)."""
+    if image.format != "TIFF" or getattr(image, "n_frames", 1) == 1:
+        return [upright_rgb(image)]
+    try:
+        return [
+            upright_rgb(frame.copy())
+            for _, frame in zip(range(MAX_FRAMES), ImageSequence.Iterator(image), strict=False)
+        ]
+    except (OSError, ValueError) as e:
+        raise Unreadable(f"multi-page TIFF is corrupt ({e})") from e
+
+
+def upright_rgb(image: Image.Image) -> Image.Image:
+    """Apply the EXIF orientation and flatten onto white RGB (transparent pixels would otherwise turn black).
+
+    A corrupt EXIF block only costs the orientation: the pixels are still read as stored.
+    """
+    try:
+        upright = ImageOps.exif_transpose(image) or image
+    except (OSError, ValueError, SyntaxError, KeyError, TypeError):
+        upright = image
+    if upright.mode in ("RGBA", "LA", "PA") or (upright.mode == "P" and "transparency" in upright.info):
+        rgba = upright.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(background, rgba).convert("RGB")
+    return upright.convert("RGB")
+
+
+def ocr_blocks(image: Image.Image, attachment: int, ocr: OcrFn, page: int | None) -> list[Block]:
+    """The OCR engine's lines as Blocks (reader "ocr", boxes in pixels)."""
+    return [
+        Block(
+            text=line.text.strip(),
+            source="attachment",
+            attachment=attachment,
+            page=page,
+            bbox=line.bbox,
+            reader="ocr",
+            confidence=line.confidence,
+        )
+        for line in ocr(image)
+        if line.text.strip()
+    ]

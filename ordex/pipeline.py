@@ -1,0 +1,169 @@
+"""The one path from a raw message to a validated prediction, shared by the CLI, the API and evaluation.
+
+``Engine`` holds what is loaded once (master data, matcher, OCR, store); ``Engine.submit`` stores the raw
+message first, runs the stages, writes what they found and returns the contract's prediction.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from models.matcher import SkuMatcher
+from ordex.aliases import learn_history_aliases
+from ordex.intake.types import OcrFn
+from ordex.masterdata import MasterData, load_master_data
+from ordex.prediction import order_records, prediction_of
+from ordex.schema import Case, Message, StageTrace
+from ordex.settings import Settings
+from ordex.store import Store
+from ordex.store.store import Accepted
+from ordex import stages
+from rules.validate import PastOrder, load_config, signature, unreadable
+
+log = logging.getLogger("ordex.pipeline")
+
+
+class NotLoaded(RuntimeError):
+    """The store holds no master data yet: load it with ``ordex load --master-data DIR``."""
+
+
+class Engine:
+    """Loaded models, master data and the store: call ``submit`` for each inbound message."""
+
+    def __init__(self, store: Store, settings: Settings, ocr: OcrFn | None = None) -> None:
+        self.store = store
+        self.settings = settings
+        self.thresholds = stages.Thresholds(sku=settings.sku_threshold, qty=settings.qty_threshold)
+        self._ocr = ocr
+        self._ocr_ready = ocr is not None
+        self.load_id: int | None = None
+        self.md = MasterData()
+        self.matcher = SkuMatcher(())
+        self.refresh()
+
+    @classmethod
+    def open(cls, settings: Settings, master_data: Path | None = None, ocr: OcrFn | None = None) -> Engine:
+        """Open the store (migrating it), load master data from a directory if given, and build the matcher."""
+        store = Store(settings.store_url())
+        if master_data is not None:
+            load_into(store, load_master_data(master_data), str(master_data))
+        return cls(store, settings, ocr)
+
+    def refresh(self) -> None:
+        """Re-read the current master data and learned aliases from the store."""
+        current = self.store.master_data()
+        if current is None:
+            return
+        self.load_id, self.md = current
+        matcher = SkuMatcher(self.md.products, self.md.aliases)
+        for cid, alias, sku, support in self.store.learned_aliases():
+            matcher.add_alias(cid, alias, sku, support)
+        self.matcher = matcher
+
+    @property
+    def ready(self) -> bool:
+        """True once master data is loaded and the OCR models are warm."""
+        return self.load_id is not None and self._ocr_ready
+
+    def warm_up(self) -> None:
+        """Load the OCR models now rather than on the first photo."""
+        self.ocr()
+
+    def ocr(self) -> OcrFn:
+        """The OCR engine, loaded once."""
+        if self._ocr is None:
+            from models.ocr import OcrEngine
+
+            engine = OcrEngine(threads=self.settings.ocr_threads)
+            engine.warm_up()
+            self._ocr = engine
+            self._ocr_ready = True
+        return self._ocr
+
+    def submit(self, message: Message, actor: str = "system") -> dict[str, Any]:
+        """Store the raw message, then process it; a known message id returns the first answer."""
+        accepted = self.store.accept(message, message.raw or b"", message.raw_kind or "json", actor=actor)
+        if accepted.existing:
+            stored = self.store.prediction(accepted.id)
+            if stored is not None:
+                return stored
+        try:
+            return self.process(message, accepted)
+        except NotLoaded:
+            raise
+        except Exception as e:  # noqa: BLE001 - the raw message is stored; a crash becomes a held case
+            log.exception("processing message %s failed", message.id)
+            self.store.mark_failed(accepted.id, f"{type(e).__name__}: {e}")
+            return self._failed(message, accepted, e)
+
+    def process(self, message: Message, accepted: Accepted) -> dict[str, Any]:
+        """Run the stages on a stored message and write what they found."""
+        if self.load_id is None:
+            raise NotLoaded("no master data loaded: run `ordex load --master-data DIR` first")
+        t0 = time.perf_counter()
+        case = self.run(Case(message=message))
+        latency = (time.perf_counter() - t0) * 1000
+        pred = prediction_of(case, latency, self.md)
+        ids = self.store.save_result(
+            accepted.id, str(case.status), case.model_dump(mode="json", exclude={"message": {"raw", "attachments"}}),
+            pred, order_records(case, self.md), [f.model_dump(mode="json") for f in case.findings if f.section is None],
+            case.message.received_at, self.load_id,
+        )
+        return {**pred, "message_id": accepted.id, **ids}
+
+    def _failed(self, message: Message, accepted: Accepted, error: Exception) -> dict[str, Any]:
+        """The answer for a message whose processing crashed: held as UNREADABLE, nothing lost."""
+        finding = unreadable(f"processing failed: {type(error).__name__}: {error}")
+        return {"id": message.id, "status": "exception", "orders": [],
+                "exceptions": [{"code": str(finding.code), "queue": finding.queue, "detail": finding.detail}],
+                "transcript": None, "latency_ms": 0.0, "message_id": accepted.id, "order_ids": [], "exception_ids": []}
+
+    def run(self, case: Case) -> Case:
+        """The whole pipeline on one case, each stage timed into the trace."""
+        md, th = self.md, self.thresholds
+        steps: list[tuple[str, str, Callable[[Case], Case]]] = [
+            ("intake", "", stages.intake),
+            ("read", "rapidocr", lambda c: stages.read(c, self._lazy_ocr)),
+            ("split", "", lambda c: stages.split(c, md)),
+            ("tag", "rule-extractor", stages.tag),
+            ("match", self.matcher.name, lambda c: stages.match(c, self.matcher, md, th)),
+            ("validate", "rules", lambda c: stages.validate(c, md, self._ledger(c))),
+            ("decide", "", stages.decide),
+        ]
+        for name, model, step in steps:
+            t = time.perf_counter()
+            case = step(case)
+            trace = StageTrace(stage=name, model=model, ms=round((time.perf_counter() - t) * 1000, 3))
+            case = case.model_copy(update={"trace": (*case.trace, trace)})
+        return case
+
+    def _lazy_ocr(self, image: Any) -> Any:
+        return self.ocr()(image)
+
+    def _ledger(self, case: Case) -> Callable[[str], stages.Ledger]:
+        cfg = load_config()
+
+        def ledger(customer_id: str) -> stages.Ledger:
+            released = self.store.released_value(customer_id, self.load_id)
+            recent = tuple(
+                PastOrder(mid, at, tuple((s, float(q)) for s, q in sig))
+                for mid, at, sig in self.store.recent_orders(customer_id, case.message.received_at, cfg.duplicate_window_hours)
+            )
+            return stages.Ledger(Decimal(released), recent)
+
+        return ledger
+
+
+def load_into(store: Store, md: MasterData, source: str) -> int:
+    """Store a master-data snapshot and the aliases its history teaches; returns the load id."""
+    load_id = store.load_master_data(md, source)
+    store.add_learned_aliases(learn_history_aliases(md), source="history")
+    return load_id
+
+
+__all__ = ["Engine", "NotLoaded", "load_into", "signature"]

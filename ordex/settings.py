@@ -1,0 +1,36 @@
+"""Process settings, read from the environment (``ORDEX_`` prefix) or a ``.env`` file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything a deployment may change without touching code."""
+
+    model_config = SettingsConfigDict(env_prefix="ORDEX_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default=Path("var"), description="Where the store, models and MLflow live")
+    database_url: str = Field(default="", description="SQLAlchemy URL of the store; SQLite under data_dir if empty")
+    mlflow_tracking_uri: str = Field(default="", description="MLflow tracking URI; SQLite under data_dir if empty")
+    whatsapp_app_secret: str = Field(default="", description="Checks X-Hub-Signature-256 on webhooks when set")
+    whatsapp_verify_token: str = Field(default="", description="Token for the webhook verification handshake")
+    sku_threshold: float = Field(default=0.6, description="Below this SKU confidence a line raises SKU_UNMATCHED")
+    qty_threshold: float = Field(default=0.5, description="Below this quantity confidence a line raises QTY_UNCLEAR")
+    ocr_threads: int = Field(default=2, description="onnxruntime intra-op threads per worker for OCR")
+    max_body_bytes: int = Field(default=25 * 1024 * 1024, description="Largest request body the API accepts")
+
+    def store_url(self) -> str:
+        """The store's URL: the explicit one, else an embedded SQLite file under data_dir."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'ordex.db').resolve()}"
+
+    def tracking_uri(self) -> str:
+        """MLflow's tracking URI: the explicit one, else a SQLite store under data_dir."""
+        if self.mlflow_tracking_uri:
+            return self.mlflow_tracking_uri
+        return f"sqlite:///{(self.data_dir / 'mlflow.db').resolve()}"

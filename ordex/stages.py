@@ -1,0 +1,276 @@
+"""The pipeline's stages, each a function ``Case -> Case`` that returns an updated copy.
+
+intake -> read -> split -> tag -> match -> validate -> decide. I/O (the store) stays outside: what a
+stage needs from it arrives as plain arguments.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field
+from rapidfuzz import fuzz, process
+
+from models.extractor import extract_block_lines
+from models.matcher import SkuMatcher, normalize
+from models.units import sizes_in, to_uom, uom_dimension
+from ordex.intake.email import parse_email
+from ordex.intake.errors import Unreadable
+from ordex.intake.readers import read_attachment
+from ordex.intake.text import body_blocks
+from ordex.intake.types import OcrFn
+from ordex.intake.whatsapp import message_from_webhook, unfetched_media
+from ordex.masterdata import Customer, MasterData
+from ordex.schema import Block, Case, Finding, Line, Section, Status
+from rules.validate import OrderView, PastOrder, unreadable, validate_order
+
+
+class Thresholds(BaseModel):
+    """Confidence thresholds of the decide step: below them a line is held for a person."""
+
+    model_config = ConfigDict(frozen=True)
+
+    sku: float = Field(default=0.6, description="Below this SKU probability a line raises SKU_UNMATCHED")
+    qty: float = Field(default=0.5, description="Below this quantity confidence a line raises QTY_UNCLEAR")
+    line_resemblance: float = Field(default=0.5, description="Share of a mention's words that must look like catalog words")
+
+
+# -- intake -------------------------------------------------------------------------------------------
+def intake(case: Case) -> Case:
+    """Parse a raw e-mail or WhatsApp webhook into the message's fields; a failure is UNREADABLE."""
+    m = case.message
+    if m.raw is None or m.raw_kind not in ("eml", "whatsapp"):
+        return case
+    try:
+        if m.raw_kind == "eml":
+            parsed = parse_email(m.raw, message_id=m.id, channel=m.channel, received_at=m.received_at)
+            findings: tuple[Finding, ...] = ()
+        else:
+            parsed = message_from_webhook(m.raw, message_id=m.id, channel=m.channel)
+            findings = tuple(unreadable(reason) for reason in unfetched_media(m.raw))
+    except Unreadable as e:
+        return case.model_copy(update={"findings": (*case.findings, unreadable(e.reason))})
+    merged = parsed.model_copy(update={"id": m.id, "channel": m.channel, "received_at": m.received_at,
+                                       "sender": parsed.sender or m.sender, "raw": m.raw, "raw_kind": m.raw_kind})
+    return case.model_copy(update={"message": merged, "findings": (*case.findings, *findings)})
+
+
+# -- read -----------------------------------------------------------------------------------------------
+def read(case: Case, ocr: OcrFn | None) -> Case:
+    """Blocks from the subject, the body and every attachment; an attachment that cannot be read is UNREADABLE."""
+    m = case.message
+    blocks: list[Block] = []
+    if m.subject.strip():
+        blocks.extend(body_blocks(m.subject, source="subject"))
+    blocks.extend(body_blocks(m.text))
+    findings = list(case.findings)
+    for i, att in enumerate(m.attachments):
+        try:
+            blocks.extend(read_attachment(att, i, ocr))
+        except Unreadable as e:
+            findings.append(unreadable(f"{att.filename or f'attachment {i + 1}'}: {e.reason}"))
+    return case.model_copy(update={"blocks": tuple(blocks), "findings": tuple(findings)})
+
+
+# -- split ------------------------------------------------------------------------------------------------
+def customer_of_sender(sender: str, md: MasterData) -> Customer | None:
+    """The customer whose phone or e-mail the sender is (active or not: the rules judge activity)."""
+    s = sender.strip().lower()
+    if not s:
+        return None
+    phone = "+" + re.sub(r"\D", "", s) if "@" not in s else ""
+    for c in md.customers:
+        if (phone and phone in c.phones) or s in c.emails:
+            return c
+    return None
+
+
+NAME_CUE = re.compile(
+    r"^\s*(?:\(?\d{1,2}[.)]\s*)?(?:for|outlet|party|shop|dealer|sub[- ]?dealer|retailer|customer|m/s\.?|store|buyer)"
+    r"\s*[:\-]\s*(?P<name>.+)$",
+    re.IGNORECASE,
+)
+NUMBERED = re.compile(r"^\s*(?:\(?\d{1,2}[.)]|[a-h][.)]|#\d+)\s*(?P<name>[^\d]+)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A block that names the customer of the order lines below it."""
+
+    block: int
+    name: str
+    customer: Customer | None
+
+
+def _headings(blocks: Sequence[Block], md: MasterData) -> list[Heading]:
+    names = {c.customer_id: normalize(c.name) for c in md.customers}
+    by_id = {c.customer_id: c for c in md.customers}
+    out: list[Heading] = []
+    numbered: list[Heading] = []
+    for i, b in enumerate(blocks):
+        if b.fields or b.source == "subject" or len(b.text) > 80:
+            continue
+        if any(ln.qty is not None for ln in extract_block_lines(blocks, [i], 0)):
+            continue
+        text = b.text.strip()
+        cue = NAME_CUE.match(text)
+        candidate = (cue.group("name") if cue else text).strip(" :-")
+        norm = normalize(candidate)
+        if not norm or len(norm.split()) > 8:
+            continue
+        hit = process.extractOne(norm, names, scorer=fuzz.token_set_ratio, score_cutoff=90)
+        customer = by_id[hit[2]] if hit and _distinctive(norm, hit[0]) else None
+        if customer is not None:
+            out.append(Heading(i, candidate, customer))
+        elif cue:
+            out.append(Heading(i, candidate, None))
+        elif NUMBERED.match(text) and not re.search(r"\d", NUMBERED.match(text).group("name")):  # type: ignore[union-attr]
+            numbered.append(Heading(i, NUMBERED.match(text).group("name").strip(" :-"), None))  # type: ignore[union-attr]
+    if out and numbered and any(NUMBERED.match(blocks[h.block].text) for h in out):
+        out = sorted(out + numbered, key=lambda h: h.block)
+    return out
+
+
+def _distinctive(mention: str, name: str) -> bool:
+    """A name match must share more than generic words ("stores", "traders")."""
+    generic = {"store", "stores", "traders", "trading", "enterprises", "agencies", "general", "shop", "mart", "and", "co",
+               "company", "distributors", "kirana", "dairy", "the", "sons", "pvt", "ltd", "limited", "new", "order"}
+    shared = set(mention.split()) & set(name.split())
+    return bool(shared - generic) or mention == name
+
+
+def _has_lines(blocks: Sequence[Block], ids: Sequence[int]) -> bool:
+    return any(ln.qty is not None or ln.qty_vague for ln in extract_block_lines(blocks, ids, 0))
+
+
+def split(case: Case, md: MasterData) -> Case:
+    """One section per order: the sender's, plus one per sub-dealer or outlet the text names."""
+    m = case.message
+    sender = customer_of_sender(m.sender, md)
+    if m.channel == "agent":
+        sender = None
+    headings = [h for h in _headings(case.blocks, md) if not (sender and h.customer and h.customer.customer_id == sender.customer_id)]
+    starts = [h.block for h in headings]
+    sections: list[Section] = []
+    first = list(range(0, starts[0] if starts else len(case.blocks)))
+    heading_blocks = set(starts)
+    if not headings or _has_lines(case.blocks, first):
+        sections.append(Section(blocks=tuple(first), customer_id=sender.customer_id if sender else None,
+                                customer_source="sender" if sender else "none"))
+    for k, h in enumerate(headings):
+        end = starts[k + 1] if k + 1 < len(starts) else len(case.blocks)
+        ids = tuple(i for i in range(h.block + 1, end) if i not in heading_blocks)
+        sections.append(Section(blocks=ids, named=h.name, customer_id=h.customer.customer_id if h.customer else None,
+                                customer_source="named" if h.customer else "none"))
+    if m.channel == "agent" or sender is None:
+        sections = [_named_in_text(s, case.blocks, md) for s in sections]
+    return case.model_copy(update={"sections": tuple(sections)})
+
+
+def _named_in_text(section: Section, blocks: Sequence[Block], md: MasterData) -> Section:
+    """With no known sender (a field agent, a new number), a customer the section's text names clearly."""
+    if section.customer_id:
+        return section
+    names = {c.customer_id: normalize(c.name) for c in md.customers}
+    for i in section.blocks:
+        norm = normalize(blocks[i].text)
+        for cid, name in names.items():
+            if len(name) >= 6 and re.search(rf"\b{re.escape(name)}\b", norm):
+                return section.model_copy(update={"customer_id": cid, "named": name, "customer_source": "named"})
+    return section
+
+
+# -- tag ----------------------------------------------------------------------------------------------------
+def tag(case: Case) -> Case:
+    """Order lines from each section's blocks (the rule-based extractor; the token classifier drops in here)."""
+    lines: list[Line] = []
+    for k, s in enumerate(case.sections):
+        lines.extend(extract_block_lines(case.blocks, s.blocks, k))
+    return case.model_copy(update={"lines": tuple(lines)})
+
+
+# -- match --------------------------------------------------------------------------------------------------
+def match(case: Case, matcher: SkuMatcher, md: MasterData, th: Thresholds) -> Case:
+    """Map each line to a SKU of the section's customer and convert its quantity; drop chatter that is no line."""
+    sender = customer_of_sender(case.message.sender, md)
+    out: list[Line] = []
+    for ln in case.lines:
+        section = case.sections[ln.section]
+        who = [c for c in (section.customer_id, sender.customer_id if sender else None) if c]
+        cands = matcher.match(ln.product, who)
+        best = cands[0] if cands else None
+        if not _is_order_line(ln, best.probability if best else 0.0, matcher.resemblance(ln.product), th):
+            continue
+        sku = best.sku if best and best.probability >= th.sku else None
+        product = md.product(sku)
+        sku_qty, uom = None, ln.unit
+        if product is not None:
+            uom = product.uom
+            qty, unit = ln.qty, ln.unit
+            if qty is None and not ln.qty_vague and uom_dimension(product.uom):
+                qty, unit = _measure_qty(ln.product, product.uom)
+            if qty is not None and ln.qty_confidence >= th.qty:
+                sku_qty = to_uom(qty, unit, product.uom, product.conversions).qty
+            elif qty is not None and unit is None and ln.qty_confidence == 0:
+                sku_qty = to_uom(qty, unit, product.uom, product.conversions).qty
+        conf = min(best.probability if best else 0.0, ln.qty_confidence if sku_qty is not None else 0.0)
+        out.append(ln.model_copy(update={"candidates": tuple(cands), "sku": sku, "sku_confidence": best.probability if best else 0.0,
+                                         "sku_qty": sku_qty, "uom": uom, "confidence": round(conf, 4)}))
+    return case.model_copy(update={"lines": tuple(out)})
+
+
+def _measure_qty(product_text: str, uom: str) -> tuple[float | None, str | None]:
+    """For a SKU sold by weight, volume or length, "sugar 50 kg" gives its quantity in the size."""
+    dim = uom_dimension(uom)
+    found = [s for s in sizes_in(product_text) if dim and s.dim == dim[0]]
+    if len(found) == 1:
+        return found[0].value / dim[1], None  # type: ignore[index]
+    return None, None
+
+
+def _is_order_line(ln: Line, best: float, resemblance: float, th: Thresholds) -> bool:
+    """A line is an order line when it carries a quantity and looks like a product, or names a product clearly."""
+    has_qty = ln.qty is not None or ln.qty_vague
+    if has_qty and (ln.unit is not None or resemblance >= th.line_resemblance or best >= th.sku):
+        return True
+    words = len(ln.product.split())
+    return not has_qty and words <= 4 and resemblance >= 0.99 and best >= 0.85 and ln.block is not None
+
+
+# -- validate --------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Ledger:
+    """What the store knows of a customer that the rules need: released value and recent orders."""
+
+    released_value: Decimal
+    recent: tuple[PastOrder, ...]
+
+
+def validate(case: Case, md: MasterData, ledger: Callable[[str], Ledger]) -> Case:
+    """Run every rule on every order that has lines; findings are added to the intake's."""
+    findings = list(case.findings)
+    for k, s in enumerate(case.sections):
+        lines = [(i, ln) for i, ln in enumerate(case.lines) if ln.section == k]
+        if not lines:
+            continue
+        customer = md.customer(s.customer_id)
+        led = ledger(customer.customer_id) if customer else Ledger(Decimal(0), ())
+        view = OrderView(section=k, message_id=case.message.id, received_at=case.message.received_at, customer=customer,
+                         lines=lines, released_value=led.released_value, recent=led.recent, named=s.named)
+        findings.extend(validate_order(view, md))
+    return case.model_copy(update={"findings": tuple(findings)})
+
+
+# -- decide -----------------------------------------------------------------------------------------------------
+def decide(case: Case) -> Case:
+    """``auto`` only when no code was raised; ``no_order`` when the message holds no order line and no finding."""
+    if case.findings:
+        status = Status.EXCEPTION
+    elif case.lines:
+        status = Status.AUTO
+    else:
+        status = Status.NO_ORDER
+    return case.model_copy(update={"status": status})

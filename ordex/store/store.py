@@ -1,0 +1,263 @@
+"""The store: raw messages first, then what each stage found, orders, exceptions, master data and audit.
+
+Embedded SQLite (WAL, busy_timeout) by default, PostgreSQL by URL; the schema comes from Alembic migrations.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from ordex.masterdata import MasterData
+from ordex.schema import Message
+from ordex.store.tables import (
+    AttachmentRow,
+    AuditRow,
+    ExceptionRow,
+    LearnedAliasRow,
+    MasterDataRow,
+    MessageRow,
+    OrderRow,
+    utcnow,
+)
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+class IdempotencyConflict(Exception):
+    """The same message id arrived again with a different body."""
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """A stored message: its row id, and whether it was already there (a retry)."""
+
+    id: int
+    existing: bool
+
+
+@dataclass(frozen=True)
+class OrderRecord:
+    """An order as the pipeline decided it, ready to be written."""
+
+    section: int
+    customer_id: str | None
+    released: bool
+    value: Decimal
+    signature: list[Any]
+    lines: list[dict[str, Any]]
+    findings: list[dict[str, Any]]
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for the store URL; SQLite gets WAL and a busy timeout, and its folder is created."""
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 10, "check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return create_engine(url, pool_pre_ping=True)
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest Alembic revision."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+class Store:
+    """All reads and writes of the pipeline's state; one instance per process."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        migrate(self.engine)
+        self._session = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A transaction: committed on success, rolled back on error."""
+        with self._session() as s, s.begin():
+            yield s
+
+    # -- messages ---------------------------------------------------------------------------------
+    def accept(self, message: Message, raw: bytes, raw_kind: str, actor: str = "system") -> Accepted:
+        """Commit the raw message (and attachments) before any processing; a known id returns the first copy."""
+        sha = hashlib.sha256(raw).hexdigest()
+        with self.session() as s:
+            row = s.scalar(select(MessageRow).where(MessageRow.external_id == message.id))
+            if row is not None:
+                if row.raw_sha256 != sha:
+                    raise IdempotencyConflict(f"message id {message.id!r} was already used for a different body")
+                return Accepted(row.id, True)
+            row = MessageRow(
+                external_id=message.id, channel=message.channel, sender=message.sender, subject=message.subject,
+                received_at=_utc(message.received_at), raw=raw, raw_kind=raw_kind, raw_sha256=sha, state="received",
+            )
+            s.add(row)
+            s.flush()
+            for i, att in enumerate(message.attachments):
+                s.add(AttachmentRow(message_id=row.id, position=i, filename=att.filename, content_type=att.content_type,
+                                    sha256=att.sha256, data=att.data))
+            s.add(AuditRow(actor=actor, channel=message.channel, message_id=row.id, event="received",
+                           detail={"external_id": message.id, "sha256": sha, "bytes": len(raw)}))
+            return Accepted(row.id, False)
+
+    def prediction(self, message_row: int) -> dict[str, Any] | None:
+        """The stored answer for a processed message, if it has been processed."""
+        with self.session() as s:
+            row = s.get(MessageRow, message_row)
+            return row.prediction if row is not None else None
+
+    def save_result(self, message_row: int, status: str, case_json: dict[str, Any], prediction: dict[str, Any],
+                    orders: Sequence[OrderRecord], message_findings: Sequence[dict[str, Any]], received_at: datetime,
+                    load_id: int | None) -> dict[str, list[int]]:
+        """Write what the pipeline decided, in one transaction: orders, exceptions, status, audit."""
+        order_ids: list[int] = []
+        exception_ids: list[int] = []
+        now = utcnow()
+        with self.session() as s:
+            msg = s.get(MessageRow, message_row)
+            assert msg is not None, f"message row {message_row} vanished"
+            for o in orders:
+                row = OrderRow(message_id=message_row, section=o.section, customer_id=o.customer_id,
+                               state="released" if o.released else "held", value=o.value, signature=o.signature,
+                               lines=o.lines, received_at=_utc(received_at), released_at=now if o.released else None,
+                               load_id=load_id)
+                s.add(row)
+                s.flush()
+                order_ids.append(row.id)
+                for f in o.findings:
+                    exception_ids.append(self._add_exception(s, message_row, row.id, f))
+                s.add(AuditRow(channel=msg.channel, message_id=message_row,
+                               event="released" if o.released else "exception_raised",
+                               detail={"order_id": row.id, "customer_id": o.customer_id,
+                                       "codes": [f["code"] for f in o.findings]}))
+            for f in message_findings:
+                exception_ids.append(self._add_exception(s, message_row, None, f))
+            msg.state, msg.status, msg.case_json, msg.processed_at = "done", status, case_json, now
+            msg.prediction = {**prediction, "message_id": message_row, "order_ids": order_ids,
+                              "exception_ids": exception_ids}
+            s.add(AuditRow(channel=msg.channel, message_id=message_row, event="processed",
+                           detail={"status": status, "orders": order_ids, "exceptions": exception_ids}))
+        return {"order_ids": order_ids, "exception_ids": exception_ids}
+
+    @staticmethod
+    def _add_exception(s: Session, message_row: int, order_id: int | None, f: dict[str, Any]) -> int:
+        row = ExceptionRow(message_id=message_row, order_id=order_id, code=f["code"], queue=f["queue"],
+                           detail=f.get("detail", ""), line=f.get("line"))
+        s.add(row)
+        s.flush()
+        return row.id
+
+    def mark_failed(self, message_row: int, error: str) -> None:
+        """Record that processing a stored message failed (it stays stored, for a person or a retry)."""
+        with self.session() as s:
+            msg = s.get(MessageRow, message_row)
+            if msg is not None:
+                msg.state, msg.error = "failed", error
+                s.add(AuditRow(channel=msg.channel, message_id=message_row, event="failed", detail={"error": error}))
+
+    # -- ledger for the rules -----------------------------------------------------------------------
+    def released_value(self, customer_id: str, load_id: int | None) -> Decimal:
+        """Value of the customer's orders released since the current master data was loaded."""
+        with self.session() as s:
+            q = select(func.coalesce(func.sum(OrderRow.value), 0)).where(
+                OrderRow.customer_id == customer_id, OrderRow.state == "released", OrderRow.load_id == load_id
+            )
+            return Decimal(str(s.scalar(q) or 0))
+
+    def recent_orders(self, customer_id: str, before: datetime, hours: float) -> list[tuple[str, datetime, list[Any]]]:
+        """(message id, received_at, signature) of the customer's orders in the window before a time."""
+        before = _utc(before)
+        with self.session() as s:
+            q = (
+                select(MessageRow.external_id, OrderRow.received_at, OrderRow.signature)
+                .join(MessageRow, MessageRow.id == OrderRow.message_id)
+                .where(OrderRow.customer_id == customer_id, OrderRow.received_at >= before - timedelta(hours=hours),
+                       OrderRow.received_at <= before)
+            )
+            return [(m, _aware(r), sig) for m, r, sig in s.execute(q)]
+
+    # -- master data and aliases ----------------------------------------------------------------------
+    def load_master_data(self, md: MasterData, source: str, actor: str = "system") -> int:
+        """Store a new master-data snapshot atomically; it becomes the current one."""
+        payload = json.loads(md.model_dump_json())
+        with self.session() as s:
+            row = MasterDataRow(source=source, payload=payload)
+            s.add(row)
+            s.flush()
+            s.add(AuditRow(actor=actor, event="master_data_loaded",
+                           detail={"load_id": row.id, "source": source, "customers": len(md.customers),
+                                   "products": len(md.products), "prices": len(md.prices), "aliases": len(md.aliases)}))
+            return row.id
+
+    def master_data(self) -> tuple[int, MasterData] | None:
+        """The current master-data snapshot and its load id, or None before the first load."""
+        with self.session() as s:
+            row = s.scalar(select(MasterDataRow).order_by(MasterDataRow.id.desc()).limit(1))
+            if row is None:
+                return None
+            return row.id, MasterData.model_validate(row.payload)
+
+    def add_learned_aliases(self, rows: Sequence[tuple[str, str, str, int]], source: str) -> None:
+        """Upsert learned aliases (customer, alias, sku, support)."""
+        with self.session() as s:
+            for cid, alias, sku, support in rows:
+                hit = s.scalar(select(LearnedAliasRow).where(LearnedAliasRow.customer_id == cid,
+                                                             LearnedAliasRow.alias == alias, LearnedAliasRow.sku == sku))
+                if hit is not None:
+                    hit.support += support
+                else:
+                    s.add(LearnedAliasRow(customer_id=cid, alias=alias, sku=sku, support=support, source=source))
+
+    def learned_aliases(self) -> list[tuple[str, str, str, int]]:
+        """Every learned alias as (customer, alias, sku, support)."""
+        with self.session() as s:
+            q = select(LearnedAliasRow.customer_id, LearnedAliasRow.alias, LearnedAliasRow.sku, LearnedAliasRow.support)
+            return [(c, a, k, n) for c, a, k, n in s.execute(q)]
+
+    def audit_events(self, message_row: int) -> list[dict[str, Any]]:
+        """A message's history, oldest first."""
+        with self.session() as s:
+            q = select(AuditRow).where(AuditRow.message_id == message_row).order_by(AuditRow.id)
+            return [{"at": _aware(r.at).isoformat(), "actor": r.actor, "channel": r.channel, "event": r.event,
+                     "detail": r.detail} for r in s.scalars(q)]
+
+
+def _utc(t: datetime) -> datetime:
+    """Times are stored in UTC (SQLite keeps no zone)."""
+    return (t if t.tzinfo is not None else t.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def _aware(t: datetime) -> datetime:
+    """SQLite drops the zone of a stored time: read it back as UTC."""
+    return t if t.tzinfo is not None else t.replace(tzinfo=UTC)

@@ -1,0 +1,132 @@
+"""The store's tables (SQLAlchemy 2 declarative); Alembic migrations in ``ordex/migrations`` create them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, LargeBinary, Numeric, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every ordex table."""
+
+
+class MessageRow(Base):
+    """A raw message, committed before any processing, and what processing made of it."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(300), unique=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    sender: Mapped[str] = mapped_column(String(320), default="")
+    subject: Mapped[str] = mapped_column(Text, default="")
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    raw_kind: Mapped[str] = mapped_column(String(32), default="json")
+    raw_sha256: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16), default="received")
+    status: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    case_json: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    prediction: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class AttachmentRow(Base):
+    """An attachment's bytes as received."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    filename: Mapped[str] = mapped_column(String(500), default="")
+    content_type: Mapped[str] = mapped_column(String(200), default="")
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class OrderRow(Base):
+    """One order of a message (a message may hold several, one per sub-dealer)."""
+
+    __tablename__ = "orders"
+    __table_args__ = (Index("ix_orders_customer_received", "customer_id", "received_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), index=True)
+    section: Mapped[int] = mapped_column(default=0)
+    customer_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    state: Mapped[str] = mapped_column(String(16))  # released | held | rejected
+    value: Mapped[Decimal] = mapped_column(Numeric(18, 4), default=Decimal(0))
+    signature: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    lines: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    load_id: Mapped[int | None] = mapped_column(nullable=True)
+
+
+class ExceptionRow(Base):
+    """One exception code raised on an order (or on the message, for UNREADABLE), in its queue."""
+
+    __tablename__ = "exceptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), index=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), nullable=True, index=True)
+    code: Mapped[str] = mapped_column(String(32))
+    queue: Mapped[str] = mapped_column(String(32), index=True)
+    detail: Mapped[str] = mapped_column(Text, default="")
+    line: Mapped[int | None] = mapped_column(nullable=True)
+    state: Mapped[str] = mapped_column(String(16), default="open", index=True)  # open | approved | rejected | fixed
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    resolved_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+
+class MasterDataRow(Base):
+    """A master-data load: the whole validated snapshot, so a reload is one atomic insert."""
+
+    __tablename__ = "master_data"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    source: Mapped[str] = mapped_column(Text, default="")
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class LearnedAliasRow(Base):
+    """An alias learned from history or from a person's correction."""
+
+    __tablename__ = "learned_aliases"
+    __table_args__ = (Index("ix_learned_alias", "customer_id", "alias", "sku", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(100))
+    alias: Mapped[str] = mapped_column(String(500))
+    sku: Mapped[str] = mapped_column(String(100))
+    support: Mapped[int] = mapped_column(default=1)
+    source: Mapped[str] = mapped_column(String(32), default="history")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AuditRow(Base):
+    """One state change: who, through which channel, on which message, what."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(200), default="system")
+    channel: Mapped[str] = mapped_column(String(32), default="")
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), nullable=True, index=True)
+    event: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -1,0 +1,205 @@
+"""Validation rules: pure functions from one order (and what the store knows of the customer) to findings.
+
+Each rule is one contract code; queues and thresholds come from ``rules.yaml``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from ordex.masterdata import Customer, MasterData
+from ordex.schema import Code, Finding, Line
+
+
+@dataclass(frozen=True)
+class RulesConfig:
+    """Queue routing and thresholds, as ``rules.yaml`` sets them."""
+
+    queues: dict[str, str]
+    duplicate_window_hours: float = 24.0
+
+    def queue(self, code: Code) -> str:
+        return self.queues[code.value]
+
+
+@cache
+def load_config(path: Path | None = None) -> RulesConfig:
+    """Read ``rules.yaml`` (the packaged one by default)."""
+    data = yaml.safe_load((path or Path(__file__).with_name("rules.yaml")).read_text(encoding="utf-8"))
+    return RulesConfig(queues=dict(data["queues"]), duplicate_window_hours=float(data["duplicate_window_hours"]))
+
+
+Signature = tuple[tuple[str, float], ...]
+
+
+@dataclass(frozen=True)
+class PastOrder:
+    """An earlier order of the same customer, as the duplicate rule needs it."""
+
+    message_id: str
+    received_at: datetime
+    signature: Signature
+
+
+@dataclass(frozen=True)
+class OrderView:
+    """One order of a message, with the customer's ledger as the store has it."""
+
+    section: int
+    message_id: str
+    received_at: datetime
+    customer: Customer | None
+    lines: Sequence[tuple[int, Line]]
+    released_value: Decimal = Decimal(0)
+    recent: Sequence[PastOrder] = ()
+    waived: frozenset[Code] = field(default_factory=frozenset)
+    named: str = ""
+
+
+Rule = Callable[[OrderView, MasterData, RulesConfig], list[Finding]]
+
+
+def _finding(cfg: RulesConfig, code: Code, o: OrderView, detail: str, line: int | None = None) -> Finding:
+    return Finding(code=code, queue=cfg.queue(code), detail=detail, section=o.section, line=line)
+
+
+def customer_unknown(o: OrderView, md: MasterData, cfg: RulesConfig) -> list[Finding]:
+    """CUSTOMER_UNKNOWN: the sender or the named sub-dealer matches no active customer."""
+    if o.customer is not None and o.customer.active:
+        return []
+    who = o.named or "the sender"
+    why = f"{o.customer.customer_id} is inactive" if o.customer else "matches no customer"
+    return [_finding(cfg, Code.CUSTOMER_UNKNOWN, o, f"{who}: {why}")]
+
+
+def sku_unmatched(o: OrderView, md: MasterData, cfg: RulesConfig) -> list[Finding]:
+    """SKU_UNMATCHED: a product mention maps to no SKU with enough confidence."""
+    out = []
+    for i, ln in o.lines:
+        if ln.sku is None:
+            best = ", ".join(f"{c.sku} ({c.probability:.2f})" for c in ln.candidates[:3]) or "no candidate"
+            out.append(_finding(cfg, Code.SKU_UNMATCHED, o, f"{ln.product!r}: best {best}", i))
+    return out
+
+
+def sku_inactive(o: OrderView, md: MasterData, cfg: RulesConfig) -> list[Finding]:
+    """SKU_INACTIVE: the best SKU for a line is not active."""
+    out = []
+    for i, ln in o.lines:
+        p = md.product(ln.sku)
+        if p is not None and not p.active:
+            out.append(_finding(cfg, Code.SKU_INACTIVE, o, f"{p.sku} ({p.description}) is inactive", i))
+    return out
+
+
+def qty_unclear(o: OrderView, md: MasterData, cfg: RulesConfig) -> list[Finding]:
+    """QTY_UNCLEAR: a line has no quantity, or one that cannot be read or converted with confidence."""
+    out = []
+    for i, ln in o.lines:
+        if ln.qty is None or ln.qty_vague:
+            out.append(_finding(cfg, Code.QTY_UNCLEAR, o, f"{ln.text!r}: no quantity that can be read", i))
+        elif ln.sku is not None and ln.sku_qty is None:
+            p = md.product(ln.sku)
+            uom = p.uom if p else "?"
+            out.append(_finding(cfg, Code.QTY_UNCLEAR, o, f"{ln.text!r}: {ln.qty:g} {ln.unit or ''} is not a whole number of {uom} or not sure enough", i))
+    return out
+
+
+def price_missing(o: OrderView, md: MasterData, cfg: RulesConfig) -> list[Finding]:
+    """PRICE_MISSING: no pricing condition for this customer (or every customer) and SKU."""
+    cid = o.customer.customer_id if o.customer else None
+    out = []
+    for i, ln in o.lines:
+        if ln.sku and md.price(cid, ln.sku) is None:
+            out.append(_finding(cfg, Code.PRICE_MISSING, o, f"no price for {cid or 'unknown customer'} and {ln.sku}", i))
+    return out
+
+
+def order_value(lines: Sequence[Line], customer_id: str | None, md: MasterData) -> Decimal:
+    """The order's value at the customer's prices (lines without SKU, quantity or price add nothing)."""
+    total = Decimal(0)
+    for ln in lines:
+        price = md.price(customer_id, ln.sku) if ln.sku else None
+        if price is not None and ln.sku_qty is not None:
+            total += price * Decimal(str(ln.sku_qty))
+    return total
+
+
+def credit_limit(o: OrderView, md: MasterData, cfg: RulesConfig) -> list[Finding]:
+    """CREDIT_LIMIT: order value + outstanding + orders released since load exceeds the credit limit."""
+    c = o.customer
+    if c is None:
+        return []
+    value = order_value([ln for _, ln in o.lines], c.customer_id, md)
+    exposure = value + c.outstanding + o.released_value
+    if exposure <= c.credit_limit:
+        return []
+    detail = (
+        f"order {value:,.2f} + outstanding {c.outstanding:,.2f} + released {o.released_value:,.2f}"
+        f" = {exposure:,.2f} > limit {c.credit_limit:,.2f} {c.currency}"
+    )
+    return [_finding(cfg, Code.CREDIT_LIMIT, o, detail)]
+
+
+def below_moq(o: OrderView, md: MasterData, cfg: RulesConfig) -> list[Finding]:
+    """BELOW_MOQ: a line's quantity is below the SKU's minimum; the detail suggests the minimum."""
+    out = []
+    for i, ln in o.lines:
+        p = md.product(ln.sku)
+        if p is not None and ln.sku_qty is not None and p.moq > 0 and Decimal(str(ln.sku_qty)) < p.moq:
+            out.append(
+                _finding(cfg, Code.BELOW_MOQ, o, f"{p.sku}: {ln.sku_qty:g} {p.uom} < minimum {p.moq:g}; suggest {p.moq:g}", i)
+            )
+    return out
+
+
+def signature(lines: Sequence[Line]) -> Signature:
+    """What makes two orders the same: their SKUs and quantities."""
+    return tuple(sorted((ln.sku, float(ln.sku_qty or 0)) for ln in lines if ln.sku))
+
+
+def duplicate_order(o: OrderView, md: MasterData, cfg: RulesConfig) -> list[Finding]:
+    """DUPLICATE_ORDER: the same customer sent the same lines within the window under another message id."""
+    sig = signature([ln for _, ln in o.lines])
+    if o.customer is None or not sig:
+        return []
+    window = timedelta(hours=cfg.duplicate_window_hours)
+    for past in o.recent:
+        if past.message_id != o.message_id and past.signature == sig and o.received_at - window <= past.received_at <= o.received_at:
+            return [_finding(cfg, Code.DUPLICATE_ORDER, o, f"same lines as message {past.message_id} at {past.received_at.isoformat()}")]
+    return []
+
+
+RULES: tuple[tuple[Code, Rule], ...] = (
+    (Code.CUSTOMER_UNKNOWN, customer_unknown),
+    (Code.SKU_UNMATCHED, sku_unmatched),
+    (Code.SKU_INACTIVE, sku_inactive),
+    (Code.QTY_UNCLEAR, qty_unclear),
+    (Code.PRICE_MISSING, price_missing),
+    (Code.BELOW_MOQ, below_moq),
+    (Code.DUPLICATE_ORDER, duplicate_order),
+    (Code.CREDIT_LIMIT, credit_limit),
+)
+
+
+def validate_order(o: OrderView, md: MasterData, cfg: RulesConfig | None = None) -> list[Finding]:
+    """Every finding the rules raise on one order, less those a person already approved."""
+    cfg = cfg or load_config()
+    out: list[Finding] = []
+    for code, rule in RULES:
+        if code not in o.waived:
+            out.extend(rule(o, md, cfg))
+    return out
+
+
+def unreadable(detail: str, cfg: RulesConfig | None = None) -> Finding:
+    """UNREADABLE: an attachment (or the message itself) could not be read."""
+    cfg = cfg or load_config()
+    return Finding(code=Code.UNREADABLE, queue=cfg.queue(Code.UNREADABLE), detail=detail)
