@@ -34,7 +34,7 @@ MONTHS = "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"
 
 TOKEN = re.compile(
     r"(?P<phone>\+?\d[\d -]{8,}\d)"
-    r"|(?P<date>\b\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?\b|\b\d{1,2}[-/ ]?(?:" + MONTHS + r")[a-z]*[-/ ,]*\d{0,4}\b"
+    r"|(?P<date>\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b|\b\d{1,2}\.\d{1,2}\.\d{2,4}\b|\b\d{1,2}[-/ ]?(?:" + MONTHS + r")[a-z]*[-/ ,]*\d{0,4}\b"
     r"|\b\d{1,2}-\d{1,2}-\d{2,4}\b|\b\d{1,2}:\d{2}\b)"
     r"|(?P<range>\b\d+(?:-|–|\s+(?:to|se|or)\s+)\d+\b)"
     r"|(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
@@ -184,6 +184,8 @@ def _assign_roles(toks: list[Tok]) -> tuple[Tok | None, Tok | None, float, float
             t.role = "ignore"
         elif t.kind == "range" or low in VAGUE_WORDS:
             vague, t.role = True, "vague"
+            if nxt is not None and nxt.kind == "unit":
+                nxt.role = "unit"
         elif t.kind == "num" and prev is not None and prev.text.lower() in PRICE_MARKERS:
             price, t.role, prev.role = t.value, "price", "marker"
         elif t.kind == "num" and nxt is not None and (nxt.text in ("/-",) or nxt.text.lower() in ("rs", "/-", "rs.")):
@@ -217,7 +219,8 @@ def _assign_roles(toks: list[Tok]) -> tuple[Tok | None, Tok | None, float, float
                 strength = 1.6
         cands.append((strength, i))
     if not cands:
-        return None, None, 0.0, price, vague
+        loose = next((t for t in toks if t.role == "unit"), None)
+        return None, loose, 0.0, price, vague
     cands.sort(key=lambda c: (-c[0], c[1]))
     best_strength, best = cands[0]
     conf = {3.0: 0.97, 2.5: 0.95, 2.2: 0.9, 1.6: 0.9, 1.2: 0.85}.get(best_strength, 0.6)
@@ -248,13 +251,19 @@ def _assign_roles(toks: list[Tok]) -> tuple[Tok | None, Tok | None, float, float
 
 def product_text(toks: list[Tok], text: str) -> str:
     """The product mention: what is left of the segment once quantity, unit, price and chatter are taken out."""
-    words = []
+    words: list[str] = []
+    last_end = -1
     for t in toks:
         if t.role in ("qty", "unit", "price", "marker", "serial", "ignore", "vague"):
             continue
         if t.kind == "sym" or (t.kind == "word" and t.text.lower().strip(".") in FILLER):
             continue
-        words.append(text[t.start : t.end])
+        piece = text[t.start : t.end]
+        if words and t.start == last_end:
+            words[-1] += piece  # keep "1HP", "12x1L" as written
+        else:
+            words.append(piece)
+        last_end = t.end
     return " ".join(words).strip(" -:")
 
 

@@ -102,6 +102,8 @@ class SkuMatcher:
             df.update(set(e.name.words))
         self._df = df
         self._n = max(1, len(self.entries))
+        self._vocab_cache: list[str] | None = None
+        self._vocab_size = -1
         for a in aliases:
             self.add_alias(a.customer_id, a.alias, a.sku)
 
@@ -133,12 +135,13 @@ class SkuMatcher:
         return hits / len(words)
 
     def _vocab(self) -> list[str]:
-        if not hasattr(self, "_vocab_cache") or self._vocab_size != len(self._alias_words):
+        """Catalog and alias words, rebuilt only when an alias taught a new word."""
+        size = sum(len(ws) for ws in self._alias_words.values())
+        if self._vocab_cache is None or self._vocab_size != size:
             words = set(self._df)
             for ws in self._alias_words.values():
                 words |= ws
-            self._vocab_cache = sorted(words)
-            self._vocab_size = len(self._alias_words)
+            self._vocab_cache, self._vocab_size = sorted(words), size
         return self._vocab_cache
 
     def match(self, mention: str, customers: Sequence[str], limit: int = 5) -> list[Candidate]:

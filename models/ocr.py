@@ -108,7 +108,7 @@ def build_rapidocr(models: OcrModels, threads: int, min_score: float) -> Any:
     """A RapidOCR instance on the given model files, quiet, with ``threads`` onnxruntime intra-op threads."""
     return RapidOCR(
         params={
-            "Global.log_level": "warning",
+            "Global.log_level": "error",
             "Global.text_score": min_score,
             "Det.model_path": str(models.det),
             "Det.ocr_version": OCRVersion(models.version),

@@ -8,7 +8,7 @@ import json
 import mimetypes
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -81,7 +81,7 @@ def message_from_case(case: dict[str, Any], base: Path) -> Message:
     raw_path = case.get("raw")
     if raw_path:
         data = _read(base, raw_path)
-        kind = "eml" if raw_path.lower().endswith(".eml") else "whatsapp"
+        kind: Literal["eml", "whatsapp"] = "eml" if raw_path.lower().endswith(".eml") else "whatsapp"
         return Message(id=case["id"], channel=case.get("channel", "email"), sender=case.get("sender") or "",
                        received_at=received_at, raw=data, raw_kind=kind)
     atts = []

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from models.matcher import SkuMatcher
+from ordex import stages
 from ordex.aliases import learn_history_aliases
 from ordex.intake.types import OcrFn
 from ordex.masterdata import MasterData, load_master_data
@@ -22,7 +23,6 @@ from ordex.schema import Case, Message, StageTrace
 from ordex.settings import Settings
 from ordex.store import Store
 from ordex.store.store import Accepted
-from ordex import stages
 from rules.validate import PastOrder, load_config, signature, unreadable
 
 log = logging.getLogger("ordex.pipeline")

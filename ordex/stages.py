@@ -158,16 +158,25 @@ def split(case: Case, md: MasterData) -> Case:
     first = list(range(0, starts[0] if starts else len(case.blocks)))
     heading_blocks = set(starts)
     if not headings or _has_lines(case.blocks, first):
-        sections.append(Section(blocks=tuple(first), customer_id=sender.customer_id if sender else None,
-                                customer_source="sender" if sender else "none"))
+        sections.append(_section(tuple(first), sender, "", "sender"))
     for k, h in enumerate(headings):
         end = starts[k + 1] if k + 1 < len(starts) else len(case.blocks)
         ids = tuple(i for i in range(h.block + 1, end) if i not in heading_blocks)
-        sections.append(Section(blocks=ids, named=h.name, customer_id=h.customer.customer_id if h.customer else None,
-                                customer_source="named" if h.customer else "none"))
+        sections.append(_section(ids, h.customer, h.name, "named"))
     if m.channel == "agent" or sender is None:
         sections = [_named_in_text(s, case.blocks, md) for s in sections]
     return case.model_copy(update={"sections": tuple(sections)})
+
+
+def _section(blocks: tuple[int, ...], customer: Customer | None, named: str, source: str) -> Section:
+    """A section for a customer; an inactive customer is no customer (CUSTOMER_UNKNOWN), and the name says why."""
+    if customer is None:
+        return Section(blocks=blocks, named=named, customer_source="none")
+    if not customer.active:
+        return Section(blocks=blocks, named=f"{named or customer.name} ({customer.customer_id}, inactive)",
+                       customer_source="none")
+    return Section(blocks=blocks, named=named, customer_id=customer.customer_id,
+                   customer_source="sender" if source == "sender" else "named")
 
 
 def _named_in_text(section: Section, blocks: Sequence[Block], md: MasterData) -> Section:

@@ -74,9 +74,10 @@ def customer_unknown(o: OrderView, md: MasterData, cfg: RulesConfig) -> list[Fin
     """CUSTOMER_UNKNOWN: the sender or the named sub-dealer matches no active customer."""
     if o.customer is not None and o.customer.active:
         return []
+    if o.customer is not None:
+        return [_finding(cfg, Code.CUSTOMER_UNKNOWN, o, f"{o.customer.customer_id} ({o.customer.name}) is inactive")]
     who = o.named or "the sender"
-    why = f"{o.customer.customer_id} is inactive" if o.customer else "matches no customer"
-    return [_finding(cfg, Code.CUSTOMER_UNKNOWN, o, f"{who}: {why}")]
+    return [_finding(cfg, Code.CUSTOMER_UNKNOWN, o, f"{who}: matches no active customer")]
 
 
 def sku_unmatched(o: OrderView, md: MasterData, cfg: RulesConfig) -> list[Finding]:

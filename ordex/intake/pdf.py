@@ -87,16 +87,18 @@ def read_page(document: pdfium.PdfDocument, number: int, attachment: int, ocr: O
 
 
 def text_runs(page: pdfium.PdfPage) -> list[TextRun]:
-    """The page's text rectangles with their text, in top-left coordinates."""
+    """The page's text rectangles with their text, measured from the crop box's top-left (unrotated page space)."""
     textpage = page.get_textpage()
     try:
-        height = page.get_height()
+        crop_left, _, _, crop_top = page.get_cropbox()
         runs = []
         for index in range(textpage.count_rects()):
             left, bottom, right, top = textpage.get_rect(index)
             text = " ".join(textpage.get_text_bounded(left, bottom, right, top).split())
             if text:
-                runs.append(TextRun(text, left, height - top, right, height - bottom))
+                runs.append(
+                    TextRun(text, left - crop_left, crop_top - top, right - crop_left, crop_top - bottom)
+                )
         return runs
     finally:
         textpage.close()

@@ -34,7 +34,10 @@ CLOSING = re.compile(
     re.IGNORECASE,
 )
 THANKS_CLOSING = re.compile(r"^\s*(?:thanks|thank\s+you|thanx|thx|many\s+thanks)[\s,.!]*$", re.IGNORECASE)
-MOBILE_FOOTER = re.compile(r"^\s*(?:Sent from (?:my\s+)?\S.*|Get Outlook for \S.*)$", re.IGNORECASE)
+MOBILE_FOOTER = re.compile(
+    r"^\s*(?:Sent from my \S.*|Sent from (?:Outlook|Mail|Yahoo Mail|Gmail|Samsung)\b.*|Get Outlook for \S.*)$",
+    re.IGNORECASE,
+)
 SIGNATURE_MAX_LINES = 8
 
 

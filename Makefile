@@ -1,0 +1,41 @@
+# ordex: two commands do all the set-up on a fresh machine: `make serve` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MASTER_DATA ?= ../shared/contract/example
+PORT ?= 3000
+DB ?=
+
+.PHONY: install serve test test-fast lint bench predict clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet "torch==2.13.0"
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+serve: install
+	$(BIN)/ordex serve --master-data $(MASTER_DATA) --port $(PORT) $(if $(DB),--db $(DB),)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy ordex models rules serving training evaluation
+
+test: lint
+	$(BIN)/python -m pytest -q
+
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not slow"
+
+bench: install
+	$(BIN)/python -m evaluation.bench --master-data $(MASTER_DATA)
+
+predict: install
+	$(BIN)/ordex predict --master-data $(MASTER_DATA) --cases $(MASTER_DATA)/cases.jsonl --out var/pred.jsonl
+	$(BIN)/python -m evaluation.score $(MASTER_DATA)/cases.jsonl var/pred.jsonl
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,114 @@
+"""What the HTTP API answers, as pydantic models for the OpenAPI page, and the error clients see."""
+
+from __future__ import annotations
+
+from copy import deepcopy
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ApiError(Exception):
+    """A request the API refuses: the HTTP status, a stable machine code and a sentence for people."""
+
+    def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.extra = extra
+
+    def body(self) -> dict[str, Any]:
+        """The JSON body of the error answer."""
+        return {"code": self.code, "message": self.message, **self.extra}
+
+
+class ErrorBody(BaseModel):
+    """Every error answer: ``code`` is stable for programs, ``message`` is for people."""
+
+    model_config = ConfigDict(extra="allow")
+
+    code: str = Field(description="Stable error code, e.g. malformed_json, invalid_body, idempotency_conflict")
+    message: str
+    errors: list[dict[str, Any]] | None = Field(default=None, description="Field errors of an invalid body")
+
+
+class LineOut(BaseModel):
+    """One order line as predicted."""
+
+    model_config = ConfigDict(extra="allow")
+
+    sku: str | None
+    qty: float | None = Field(description="Quantity in the SKU's uom; null when unclear")
+    uom: str | None
+    text: str = Field(description="The span of the message the line was read from")
+    confidence: float
+
+
+class OrderOut(BaseModel):
+    """One order of the message (an e-mail may hold one per sub-dealer)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    customer_id: str | None
+    lines: list[LineOut]
+
+
+class ExceptionOut(BaseModel):
+    """One exception code raised on the message, with the queue that works it."""
+
+    code: str
+    queue: str
+    detail: str
+
+
+class Answer(BaseModel):
+    """The contract's prediction for the message, plus where the store keeps what it made."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str = Field(description="The message id (message_id or id of the body, the e-mail's Message-ID, ...)")
+    status: Literal["auto", "exception", "no_order"]
+    orders: list[OrderOut]
+    exceptions: list[ExceptionOut]
+    transcript: str | None
+    latency_ms: float
+    message_id: int = Field(description="The stored message's row id")
+    order_ids: list[int]
+    exception_ids: list[int]
+
+
+class WebhookAnswer(BaseModel):
+    """The webhook's answer once the message is stored."""
+
+    status: Literal["ok", "duplicate"]
+    id: str = Field(description="The WhatsApp message id (wamid), or wa-status-... for a status-only body")
+    message_id: int | None = Field(description="The stored message's row id")
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries for the error statuses a route may answer."""
+    return {s: {"model": ErrorBody} for s in statuses}
+
+
+def inline_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """A model's JSON schema with its ``$defs`` inlined, for routes that parse the body themselves.
+
+    Both FastAPI's ``/openapi.json`` and BentoML's ``/docs.json`` copy a route's ``openapi_extra``
+    verbatim, so a schema there must not point at ``#/$defs``.
+    """
+    schema = model.model_json_schema()
+    defs = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return resolve(deepcopy(defs[ref.removeprefix("#/$defs/")]))
+            return {k: resolve(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [resolve(v) for v in node]
+        return node
+
+    resolved: dict[str, Any] = resolve(schema)
+    return resolved

@@ -1,0 +1,55 @@
+"""The rule-based extractor reads quantities, units, sizes and prices the way dealers write them."""
+
+from __future__ import annotations
+
+import pytest
+
+from models.extractor import extract_block_lines
+from ordex.schema import Block
+
+
+def lines(text: str) -> list[tuple[str, float | None, str | None]]:
+    blocks = [Block(text=t) for t in text.split("\n")]
+    return [(ln.product, ln.qty, ln.unit) for ln in extract_block_lines(blocks, range(len(blocks)), 0)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("bhai widget 2L 24 ctn aur gizmo half 10 bhej do", [("widget 2L", 24, "CTN"), ("gizmo half", 10, None)]),
+        ("5 gear, 2 ctn bolt, 48 pcs nut 6 mm", [("gear", 5, None), ("bolt", 2, "CTN"), ("nut 6 mm", 48, "PCS")]),
+        ("Rotor 400g - 3 peti", [("Rotor 400g", 3, "CTN")]),
+        ("Valve 200 - 20 pc", [("Valve 200", 20, "PCS")]),
+        ("1 Brake pad 1000 ml kit 60 ctn", [("Brake pad 1000 ml kit", 60, "CTN")]),
+        ("1. hose 1L - 30", [("hose 1L", 30, None)]),
+        ("- wiper blade 500 gm x 2 ctn", [("wiper blade 500 gm", 2, "CTN")]),
+        ("do peti dahi, oil 6 jar", [("dahi", 2, "CTN"), ("oil", 6, "JAR")]),
+        ("qty: 5 filter cup", [("filter cup", 5, None)]),
+        ("Tyre 12x1L 5 ctn @ 780", [("Tyre 12x1L", 5, "CTN")]),
+        ("2 dozen spark plug", [("spark plug", 2, "DOZ")]),
+        ("paint three boxes", [("paint", 3, "BOX")]),
+    ],
+)
+def test_quantities_units_and_products(text: str, expected: list[tuple[str, float | None, str | None]]) -> None:
+    assert lines(text) == expected
+
+
+def test_a_vague_count_is_flagged_not_guessed() -> None:
+    (ln,) = extract_block_lines([Block(text="2-3 ctn wire")], [0], 0)
+    assert ln.qty is None and ln.qty_vague and ln.product == "wire" and ln.unit == "CTN"
+
+
+def test_dates_phones_and_prices_are_not_quantities() -> None:
+    blocks = [Block(text="Order 07/11"), Block(text="call +91 98100 12345"), Block(text="bolt 5 ctn @ 450")]
+    got = extract_block_lines(blocks, range(3), 0)
+    assert [(ln.product, ln.qty, ln.price) for ln in got if ln.qty is not None] == [("bolt", 5, 450)]
+
+
+def test_a_label_before_a_colon_is_not_part_of_the_product() -> None:
+    assert lines("ACME STORES ORDER: PUMP 1HP 2 PCS, HOSE 10 M 3 ROLL")[-2:] == [("PUMP 1HP", 2, "PCS"),
+                                                                                ("HOSE 10 M", 3, "ROLL")]
+
+
+def test_spreadsheet_fields_are_taken_as_they_are() -> None:
+    (ln,) = extract_block_lines([Block(text="Bolt M8  12  box", fields={"product": "Bolt M8", "qty": "12", "unit": "box"})], [0], 0)
+    assert (ln.product, ln.qty, ln.unit) == ("Bolt M8", 12, "BOX")

@@ -1,0 +1,59 @@
+"""The first matcher: aliases first, then fuzzy names with sizes compared explicitly, abstaining when unsure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from models.matcher import SkuMatcher, normalize
+from ordex.masterdata import load_master_data
+
+
+def matcher(trade_dir: Path) -> SkuMatcher:
+    md = load_master_data(trade_dir)
+    return SkuMatcher(md.products, md.aliases)
+
+
+def top(m: SkuMatcher, mention: str, customers: list[str]) -> tuple[str, float]:
+    c = m.match(mention, customers)[0]
+    return c.sku, c.probability
+
+
+def test_sizes_normalise_in_names() -> None:
+    assert normalize("Wire 1.5 SQMM") == normalize("wire 1.5sqmm")
+    assert normalize("Oil 1 Litre") == normalize("oil 1000 ml") == "oil 1000ml"
+
+
+def test_a_customers_alias_wins(trade_dir: Path) -> None:
+    m = matcher(trade_dir)
+    assert top(m, "9 watt", ["E100"]) == ("LED-9W", 0.99)
+
+
+def test_a_global_alias_applies_to_everyone(trade_dir: Path) -> None:
+    sku, p = top(matcher(trade_dir), "kala tape", ["E200"])
+    assert sku == "TAPE-PVC" and p >= 0.95
+
+
+def test_sizes_decide_between_variants(trade_dir: Path) -> None:
+    m = matcher(trade_dir)
+    assert top(m, "led bulb 12 w", ["E200"])[0] == "LED-12W"
+    assert top(m, "9w led", ["E200"])[0] == "LED-9W"
+    assert top(m, "copper wire 2.5 sqmm", ["E200"])[0] == "WIRE-2.5"
+
+
+def test_a_conflicting_size_is_not_matched_confidently(trade_dir: Path) -> None:
+    sku, p = top(matcher(trade_dir), "led bulb 15 w", ["E200"])
+    assert p < 0.6, (sku, p)
+
+
+def test_unknown_products_abstain(trade_dir: Path) -> None:
+    m = matcher(trade_dir)
+    assert all(c.probability < 0.6 for c in m.match("solar panel 300 w", ["E200"]))
+    assert m.resemblance("payment done by neft") == 0.0
+    assert m.resemblance("copper wire") == 1.0
+
+
+def test_an_alias_taught_at_run_time_is_used_at_once(trade_dir: Path) -> None:
+    m = matcher(trade_dir)
+    m.add_alias("E200", "roshni wala", "LED-12W")
+    assert top(m, "roshni wala", ["E200"]) == ("LED-12W", 0.99)
+    assert top(m, "roshni wala", ["E300"])[1] < 0.99  # another customer's private alias is weaker evidence

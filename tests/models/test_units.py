@@ -1,0 +1,41 @@
+"""Quantities convert to the SKU's unit exactly as the contract says."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from models.units import sizes_in, to_uom
+
+CTN12 = {"PCS": Decimal(12)}
+
+
+@pytest.mark.parametrize(
+    ("qty", "unit", "uom", "conv", "expected"),
+    [
+        (10, None, "CTN", CTN12, 10),  # a bare number is in the uom
+        (48, "PCS", "CTN", CTN12, 4),  # 48 pcs of a PCS:12 carton
+        (50, "PCS", "CTN", CTN12, None),  # not a whole carton
+        (2, "DOZ", "CTN", CTN12, 2),  # 24 pieces
+        (3, "CTN", "CTN", CTN12, 3),
+        (3, "BOX", "CTN", CTN12, 3),  # case words are the carton
+        (6, "CRT", "CTN", CTN12, 6),
+        (12, "JAR", "PCS", {}, 12),  # container words are pieces
+        (5, "BAG", "KG", {}, None),  # a bag of what? unclear
+        (500, "G", "KG", {}, 0.5),  # sold by weight: fractions are fine
+        (2, "ROLL", "PKT", {"ROLL": Decimal(10)}, None),
+        (20, "ROLL", "PKT", {"ROLL": Decimal(10)}, 2),
+    ],
+)
+def test_to_uom(qty: float, unit: str | None, uom: str, conv: dict[str, Decimal], expected: float | None) -> None:
+    assert to_uom(qty, unit, uom, conv).qty == expected
+
+
+def test_a_failed_conversion_says_why() -> None:
+    assert "not a whole number of CTN" in to_uom(50, "PCS", "CTN", CTN12).reason
+
+
+def test_sizes_normalise_to_base_units() -> None:
+    assert sizes_in("Milk 1 L") == sizes_in("milk 1000ml") == sizes_in("1 litre")
+    assert [s.dim for s in sizes_in("2.5 kg bag, 6 mm rod")] == ["mass", "length"]

@@ -1,0 +1,71 @@
+"""read_image: orientation and transparency handling, OCR of a photographed list, broken images."""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Callable
+
+import pytest
+from PIL import Image
+from rapidfuzz import fuzz
+
+from models.ocr import OcrEngine
+from ordex.intake import Unreadable, read_image
+from ordex.intake.image import open_image, upright_rgb
+
+
+def test_exif_orientation_is_applied(list_photo: bytes) -> None:
+    stored = open_image(list_photo)
+    assert stored.width < stored.height  # stored sideways
+    upright = upright_rgb(stored)
+    assert upright.width > upright.height and upright.mode == "RGB"
+
+
+def test_transparent_png_is_flattened_on_white() -> None:
+    image = Image.new("RGBA", (20, 10), (0, 0, 0, 0))
+    image.putpixel((5, 5), (0, 0, 0, 255))
+    flat = upright_rgb(image)
+    assert flat.getpixel((0, 0)) == (255, 255, 255) and flat.getpixel((5, 5)) == (0, 0, 0)
+
+
+def test_truncated_jpeg_is_unreadable(list_photo: bytes, ocr_engine: OcrEngine) -> None:
+    with pytest.raises(Unreadable, match="corrupt or truncated"):
+        read_image(list_photo[: len(list_photo) // 2], 0, ocr_engine)
+
+
+def test_garbage_is_not_an_image(ocr_engine: OcrEngine) -> None:
+    with pytest.raises(Unreadable, match="not an image"):
+        read_image(b"this is not an image at all", 0, ocr_engine)
+
+
+@pytest.mark.slow
+def test_photo_of_a_list_is_read(
+    list_photo: bytes, list_photo_lines: list[str], ocr_engine: OcrEngine
+) -> None:
+    ocr_engine.warm_up()
+    started = time.perf_counter()
+    blocks = read_image(list_photo, 3, ocr_engine)
+    print(f"\nlist photo OCR in {time.perf_counter() - started:.2f}s: {[b.text for b in blocks]}")
+    assert len(blocks) == len(list_photo_lines)
+    for block, expected in zip(blocks, list_photo_lines, strict=True):
+        assert fuzz.ratio(block.text.lower(), expected.lower()) >= 80, (block.text, expected)
+        assert (block.source, block.attachment, block.reader, block.page) == ("attachment", 3, "ocr", None)
+
+
+@pytest.mark.slow
+def test_blank_image_has_no_legible_text(blank_png: bytes, ocr_engine: OcrEngine) -> None:
+    with pytest.raises(Unreadable, match="no legible text in image"):
+        read_image(blank_png, 0, ocr_engine)
+
+
+@pytest.mark.slow
+def test_multi_page_tiff_gives_page_numbers(
+    ocr_engine: OcrEngine, render_text_image: Callable[..., Image.Image]
+) -> None:
+    pages = [render_text_image([text], size=(700, 160)) for text in ("Tetra 1L 24 ctn", "Dahi 400g 10 peti")]
+    buffer = io.BytesIO()
+    pages[0].save(buffer, "TIFF", save_all=True, append_images=pages[1:])
+    blocks = read_image(buffer.getvalue(), 0, ocr_engine)
+    assert [b.page for b in blocks] == [1, 2]
+    assert fuzz.ratio(blocks[1].text.lower(), "dahi 400g 10 peti") >= 80

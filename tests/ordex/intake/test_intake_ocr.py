@@ -1,0 +1,73 @@
+"""models.ocr.OcrEngine: line grouping on its own, then the real engine on the contract's photo."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from PIL import Image
+from rapidfuzz import fuzz
+
+from models.ocr import OcrEngine, TextBox, find_models, group_lines, line_of, text_boxes
+
+EXAMPLE_PHOTO = Path("/work/shared/contract/example/files/wa-0004.jpg")
+EXAMPLE_TRANSCRIPT = (
+    "Krishna Kirana - order\nDahi 400g - 3 peti\nPaneer 200 - 20 pc\nButter 500g  2 ctn\nCheese slice 10"
+)
+
+
+def box(text: str, x0: float, y0: float, x1: float, y1: float, score: float = 0.9) -> TextBox:
+    return TextBox(text, score, x0, y0, x1, y1)
+
+
+def test_boxes_on_one_line_join_left_to_right() -> None:
+    boxes = [
+        box("ctn", 300, 12, 360, 38),
+        box("Dahi", 10, 10, 80, 40, 0.8),
+        box("next", 10, 60, 80, 90),
+        box("4", 200, 8, 220, 36),
+    ]
+    lines = [line_of(group) for group in group_lines(boxes)]
+    assert [line.text for line in lines] == ["Dahi 4 ctn", "next"]
+    assert lines[0].bbox == (10, 8, 360, 40)
+    assert lines[0].confidence == pytest.approx((0.9 + 0.8 + 0.9) / 3)
+
+
+def test_low_scores_and_empty_texts_are_dropped() -> None:
+    quad = [[0, 0], [10, 0], [10, 5], [0, 5]]
+    result = SimpleNamespace(boxes=[quad, quad, quad], txts=("keep", "  ", "drop"), scores=(0.9, 0.99, 0.3))
+    assert [b.text for b in text_boxes(result, 0.5)] == ["keep"]
+    assert text_boxes(SimpleNamespace(boxes=None, txts=None, scores=None), 0.5) == []
+
+
+def test_bundled_models_are_found_and_named() -> None:
+    engine = OcrEngine(threads=1)
+    assert engine.models.version in ("PP-OCRv6", "PP-OCRv5")
+    assert engine.name.startswith("rapidocr:") and engine.version
+    with pytest.raises(FileNotFoundError, match="reinstall"):
+        find_models(Path("/nonexistent"))
+    with pytest.raises(ValueError):
+        OcrEngine(threads=0)
+
+
+@pytest.mark.slow
+def test_example_photo_transcript(ocr_engine: OcrEngine) -> None:
+    if not EXAMPLE_PHOTO.exists():
+        pytest.skip("contract example wa-0004.jpg not available")
+    ocr_engine.warm_up()
+    image = Image.open(EXAMPLE_PHOTO)
+    started = time.perf_counter()
+    lines = ocr_engine(image)
+    elapsed = time.perf_counter() - started
+    print(f"\nwa-0004.jpg ({image.width}x{image.height}) OCR in {elapsed:.2f}s:")
+    for line in lines:
+        print(f"  {line.confidence:.3f}  {line.text}")
+    expected = EXAMPLE_TRANSCRIPT.splitlines()
+    assert len(lines) == len(expected)
+    for line, want in zip(lines, expected, strict=True):
+        assert fuzz.ratio(" ".join(line.text.lower().split()), " ".join(want.lower().split())) >= 80, (
+            line.text,
+            want,
+        )

@@ -1,0 +1,118 @@
+"""read_attachment: dispatch by magic bytes, content type and extension; unsupported and empty files."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+
+from models.ocr import OcrEngine
+from ordex.intake import OcrLine, Unreadable, detect_kind, read_attachment
+from ordex.schema import Attachment
+
+
+def docx_bytes() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<w:document/>")
+    return buffer.getvalue()
+
+
+def test_pdf_is_found_by_magic_even_when_mislabelled(po_pdf: bytes) -> None:
+    attachment = Attachment(filename="scan", content_type="application/octet-stream", data=po_pdf)
+    assert detect_kind(attachment) == "pdf"
+    blocks = read_attachment(attachment, 4, None)
+    assert blocks[0].text == "PURCHASE ORDER PO-88121" and blocks[0].attachment == 4
+
+
+def test_csv_sent_as_excel_type_is_read_as_csv() -> None:
+    attachment = Attachment(
+        filename="order.csv", content_type="application/vnd.ms-excel", data=b"Item,Qty\nDahi,4\n"
+    )
+    assert read_attachment(attachment, 0, None)[0].fields == {"product": "Dahi", "qty": "4"}
+
+
+def test_plain_text_attachment_gives_lines() -> None:
+    attachment = Attachment(
+        filename="order.txt", content_type="text/plain", data=b"tetra 1L 24\r\n\r\ndahi 10\r\n"
+    )
+    blocks = read_attachment(attachment, 1, None)
+    assert [(b.text, b.reader, b.source, b.attachment) for b in blocks] == [
+        ("tetra 1L 24", "text", "attachment", 1),
+        ("dahi 10", "text", "attachment", 1),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("attachment", "reason"),
+    [
+        (Attachment(filename="order.pdf", content_type="application/pdf", data=b""), "empty file order.pdf"),
+        (
+            Attachment(
+                filename="order.xls",
+                content_type="application/vnd.ms-excel",
+                data=b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(64),
+            ),
+            "unsupported file type",
+        ),
+        (
+            Attachment(
+                filename="order.xls", content_type="application/vnd.ms-excel", data=b"\x09\x08\x10\x00"
+            ),
+            "unsupported file type",
+        ),
+        (
+            Attachment(filename="order.docx", content_type="application/msword", data=docx_bytes()),
+            "Word document",
+        ),
+        (
+            Attachment(
+                filename="blob.bin", content_type="application/octet-stream", data=b"\x00\x01\x02\x03"
+            ),
+            "unsupported file type",
+        ),
+        (
+            Attachment(
+                filename="IMG_1.HEIC", content_type="image/heic", data=b"\x00\x00\x00\x18ftypheic" + bytes(16)
+            ),
+            "HEIC",
+        ),
+        (
+            Attachment(filename="fake.pdf", content_type="application/pdf", data=b"hello"),
+            "fake.pdf: not a PDF",
+        ),
+        (
+            Attachment(filename="photo.jpg", content_type="image/jpeg", data=b"\xff\xd8\xff\xe0 cut"),
+            "photo.jpg: image not read: no OCR",
+        ),
+    ],
+    ids=[
+        "empty",
+        "xls-ole2",
+        "xls-by-type",
+        "docx",
+        "unknown-binary",
+        "heic",
+        "fake-pdf",
+        "image-without-ocr",
+    ],
+)
+def test_unreadable_attachments_name_the_file_and_reason(attachment: Attachment, reason: str) -> None:
+    with pytest.raises(Unreadable, match=reason):
+        read_attachment(attachment, 0, None)
+
+
+def test_image_attachment_errors_come_from_the_image_reader(ocr_engine: OcrEngine) -> None:
+    attachment = Attachment(filename="photo.jpg", content_type="image/jpeg", data=b"\xff\xd8\xff\xe0 cut")
+    with pytest.raises(Unreadable, match="photo.jpg: .*corrupt or truncated|photo.jpg: not an image"):
+        read_attachment(attachment, 0, ocr_engine)
+
+
+def test_ocr_line_is_frozen_and_validated() -> None:
+    line = OcrLine(text="Dahi 4", bbox=(0, 0, 10, 5), confidence=0.9)
+    with pytest.raises(ValueError):
+        OcrLine(text="x", bbox=(0, 0, 1, 1), confidence=1.5)
+    with pytest.raises(ValueError):
+        line.text = "other"  # type: ignore[misc]

@@ -1,0 +1,109 @@
+"""WhatsApp Cloud API webhook bodies: messages, statuses, media references and malformed bodies."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from ordex.intake import Unreadable, message_from_webhook, parse_webhook, unfetched_media
+
+WAMID = "wamid.HBgLOTE5ODEyMzQ1Njc4FQIAEhggQjU3QTc2RjA0OEE2"
+
+
+def webhook(value: dict[str, Any]) -> bytes:
+    """A webhook body around one change value, as Meta posts it."""
+    meta = {"messaging_product": "whatsapp", "metadata": {"display_phone_number": "15550783881"}}
+    body = {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "1022", "changes": [{"field": "messages", "value": {**meta, **value}}]}],
+    }
+    return json.dumps(body).encode()
+
+
+def inbound(message: dict[str, Any]) -> bytes:
+    contacts = [{"profile": {"name": "Sharma Ji"}, "wa_id": "919812345678"}]
+    base = {"from": "919812345678", "id": WAMID, "timestamp": "1793776680"}
+    return webhook({"contacts": contacts, "messages": [{**base, **message}]})
+
+
+def test_text_message_becomes_the_message() -> None:
+    body = inbound({"type": "text", "text": {"body": "Good morning sir\n1. tetra 1L - 30"}})
+    message = message_from_webhook(body, message_id="wa-0007")
+    assert message.id == "wa-0007" and message.channel == "whatsapp"
+    assert message.sender == "+919812345678" and message.sender_name == "Sharma Ji"
+    assert message.received_at == datetime(2026, 11, 4, 7, 18, tzinfo=UTC)
+    assert message.text == "Good morning sir\n1. tetra 1L - 30"
+    assert message.raw == body and message.raw_kind == "whatsapp"
+    assert message_from_webhook(body).id == WAMID
+    assert unfetched_media(body) == []
+
+
+def test_status_only_body_gives_a_message_without_text() -> None:
+    status = {"id": WAMID, "status": "delivered", "timestamp": "1793776700", "recipient_id": "919812345678"}
+    body = webhook({"statuses": [status]})
+    events = parse_webhook(body)
+    assert [(e.kind, e.type, e.from_) for e in events] == [("status", "delivered", "+919812345678")]
+    message = message_from_webhook(body, message_id="s1")
+    assert message.text == "" and message.sender == "" and message.attachments == ()
+
+
+def test_image_message_gives_caption_and_reports_unfetched_media() -> None:
+    body = inbound(
+        {"type": "image", "image": {"id": "1234", "mime_type": "image/jpeg", "caption": "order list"}}
+    )
+    event = parse_webhook(body)[0]
+    assert (event.type, event.media_id, event.mime_type, event.caption) == (
+        "image",
+        "1234",
+        "image/jpeg",
+        "order list",
+    )
+    message = message_from_webhook(body)
+    assert message.text == "order list" and message.attachments == ()
+    assert unfetched_media(body) == ["WhatsApp image media 1234 was not fetched (no media client configured)"]
+
+
+def test_document_message_names_its_file() -> None:
+    document = {"id": "98", "mime_type": "application/pdf", "filename": "PO-1.pdf"}
+    reasons = unfetched_media(inbound({"type": "document", "document": document}))
+    assert reasons == ["WhatsApp document media 98 (PO-1.pdf) was not fetched (no media client configured)"]
+
+
+def test_interactive_reply_title_is_the_text() -> None:
+    reply = {"type": "button_reply", "button_reply": {"id": "yes", "title": "Confirm order"}}
+    assert (
+        message_from_webhook(inbound({"type": "interactive", "interactive": reply})).text == "Confirm order"
+    )
+
+
+def test_change_without_messages_or_statuses_is_other() -> None:
+    assert [e.kind for e in parse_webhook(webhook({"errors": [{"code": 131000}]}))] == ["other"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"{not json",
+        b"\xff\xfe\x00",
+        b"[1, 2]",
+        b'{"object": "whatsapp_business_account"}',
+        b'{"entry": [{"changes": "x"}]}',
+        b'{"entry": [{"changes": [{"value": {"messages": [{"type": "text"}]}}]}]}',
+        b'{"entry": [{"changes": [{"value": {"messages": [{"from": "1", "id": "w", "timestamp": "soon"}]}}]}]}',
+    ],
+    ids=[
+        "not-json",
+        "not-utf8",
+        "not-object",
+        "no-entry",
+        "bad-changes",
+        "message-without-from",
+        "bad-timestamp",
+    ],
+)
+def test_malformed_bodies_raise_unreadable(body: bytes) -> None:
+    with pytest.raises(Unreadable, match="malformed WhatsApp webhook"):
+        message_from_webhook(body)

@@ -1,0 +1,155 @@
+"""The whole pipeline, message in, prediction out, on a real SQLite store: every contract code and status."""
+
+from __future__ import annotations
+
+from support import codes, lines_of, msg
+
+from ordex.pipeline import Engine
+
+
+def test_a_clean_chat_order_goes_through_untouched(engine: Engine) -> None:
+    pred = engine.submit(msg("bhai 9 watt 5 dabba aur 16 amp mcb 10 pc bhejo"))
+    assert pred["status"] == "auto"
+    assert lines_of(pred) == [("E100", "LED-9W", 5, "BOX"), ("E100", "MCB-16A", 10, "PCS")]
+    assert pred["exceptions"] == []
+    assert pred["order_ids"] and not pred["exception_ids"]
+
+
+def test_pieces_convert_to_the_skus_unit(engine: Engine) -> None:
+    pred = engine.submit(msg("LED bulb 12W - 20 pcs, 2.5 sqmm wire 3 rolls", sender="+911110000002"))
+    assert lines_of(pred) == [("E200", "LED-12W", 2, "BOX"), ("E200", "WIRE-2.5", 3, "ROLL")]
+    assert pred["status"] == "auto"
+
+
+def test_chatter_is_no_order(engine: Engine) -> None:
+    for text in ("ok thanks, when will the goods arrive?", "Payment of 12,500 done by NEFT today, pls check"):
+        pred = engine.submit(msg(text))
+        assert pred["status"] == "no_order", text
+        assert pred["orders"] == [] and pred["exceptions"] == []
+
+
+def test_customer_unknown_for_a_stranger_and_an_inactive_customer(engine: Engine) -> None:
+    for sender in ("+919999999999", "+911110000004"):
+        pred = engine.submit(msg("led 12w 5 box", sender=sender))
+        assert codes(pred) == {"CUSTOMER_UNKNOWN"}
+        assert lines_of(pred) == [(None, "LED-12W", 5, "BOX")]
+
+
+def test_sku_unmatched_keeps_the_line_without_a_sku(engine: Engine) -> None:
+    pred = engine.submit(msg("led 9w 2 box and solar panel 300 W 5 pcs"))
+    assert codes(pred) == {"SKU_UNMATCHED"}
+    assert ("E100", None, 5, "PCS") in lines_of(pred)
+    assert pred["status"] == "exception"
+
+
+def test_sku_inactive_keeps_the_inactive_sku(engine: Engine) -> None:
+    pred = engine.submit(msg("ceiling fan 1200mm 4 nos"))
+    assert codes(pred) == {"SKU_INACTIVE"}
+    assert lines_of(pred) == [("E100", "FAN-1200", 4, "PCS")]
+
+
+def test_qty_unclear_for_vague_and_unconvertible_counts(engine: Engine) -> None:
+    pred = engine.submit(msg("need 2-3 box of 12 w bulbs"))
+    assert codes(pred) == {"QTY_UNCLEAR"}
+    assert lines_of(pred) == [("E100", "LED-12W", None, "BOX")]
+    pred = engine.submit(msg("9 W bulb 15 pcs"))  # 15 pieces is not a whole box of 10
+    assert codes(pred) == {"QTY_UNCLEAR"}
+
+
+def test_credit_limit_counts_outstanding(engine: Engine) -> None:
+    pred = engine.submit(msg("led 12w 5 box", sender="+911110000003"))
+    assert codes(pred) == {"CREDIT_LIMIT"}
+    assert "outstanding 19,000.00" in pred["exceptions"][0]["detail"]
+    assert pred["exceptions"][0]["queue"] == "credit"
+
+
+def test_credit_limit_counts_orders_released_since_the_load(engine: Engine) -> None:
+    first = engine.submit(msg("copper wire 2.5 sqmm 20 roll", sender="+911110000005", at="2026-11-02T09:00:00+05:30"))
+    assert first["status"] == "auto"  # 46,000 of a 90,000 limit
+    text = "copper wire 2.5 sqmm 18 roll and led 9w 5 box"
+    second = engine.submit(msg(text, sender="+911110000005", at="2026-11-03T09:00:00+05:30"))
+    assert codes(second) == {"CREDIT_LIMIT"}  # 44,650 + 46,000 released > 90,000
+    assert "released 46,000.00" in second["exceptions"][0]["detail"]
+
+
+def test_held_orders_do_not_count_toward_credit(engine: Engine) -> None:
+    held = engine.submit(msg("copper wire 2.5 sqmm 20 roll and solar panel 2 pcs", sender="+911110000005"))
+    assert held["status"] == "exception"
+    pred = engine.submit(msg("copper wire 2.5 sqmm 19 roll", sender="+911110000005", at="2026-11-03T09:00:00+05:30"))
+    assert pred["status"] == "auto"
+
+
+def test_price_missing(engine: Engine) -> None:
+    pred = engine.submit(msg("Modular switch 6A 2 box", sender="+911110000002"))
+    assert codes(pred) == {"PRICE_MISSING"}
+    assert pred["exceptions"][0]["queue"] == "commercial"
+
+
+def test_below_moq_suggests_the_minimum(engine: Engine) -> None:
+    pred = engine.submit(msg("mcb 16a 2 pcs"))
+    assert codes(pred) == {"BELOW_MOQ"}
+    assert "suggest 5" in pred["exceptions"][0]["detail"]
+
+
+def test_duplicate_within_24_hours_whatever_became_of_the_first(engine: Engine) -> None:
+    a = engine.submit(msg("led 12w 5 box", sender="+911110000002", at="2026-11-02T12:00:00+05:30"))
+    assert a["status"] == "auto"
+    b = engine.submit(msg("LED 12 W 5 boxes", sender="+911110000022", at="2026-11-02T20:00:00+05:30"))
+    assert codes(b) == {"DUPLICATE_ORDER"}
+    c = engine.submit(msg("led 12w 5 box", sender="+911110000002", at="2026-11-04T12:00:00+05:30"))
+    assert c["status"] == "auto"
+
+
+def test_unreadable_attachment_is_held_and_stored(engine: Engine) -> None:
+    from ordex.schema import Attachment
+
+    broken = Attachment(filename="po.pdf", content_type="application/pdf", data=b"%PDF-1.4 this is not a pdf")
+    pred = engine.submit(msg("", attachments=(broken,)))
+    assert codes(pred) == {"UNREADABLE"}
+    assert pred["status"] == "exception" and pred["orders"] == []
+    assert "po.pdf" in pred["exceptions"][0]["detail"]
+    assert engine.store.audit_events(pred["message_id"])[0]["event"] == "received"
+
+
+def test_the_same_message_id_twice_gives_the_first_answer(engine: Engine) -> None:
+    a = engine.submit(msg("led 9w 2 box", id="dup-1"))
+    b = engine.submit(msg("led 9w 2 box", id="dup-1"))
+    assert a == b
+
+
+def test_sub_dealer_orders_split_into_one_order_each(engine: Engine) -> None:
+    text = (
+        "Dear sir,\nOrders for tomorrow's route:\n\n1) Volt Electricals\n - LED 9W 3 box\n - MCB 32A 2 pcs\n\n"
+        "2) Bright Lights Company\n - copper wire 1.5 sqmm 2 roll\n\n3) Sai Electric Point\n - led 12 w 1 box\n\n"
+        "Regards,\nPurchase, Northern Power"
+    )
+    pred = engine.submit(msg(text, sender="purchase@northernpower.example", channel="email"))
+    assert [o["customer_id"] for o in pred["orders"]] == ["E100", "E200", None]
+    assert lines_of(pred) == [("E100", "LED-9W", 3, "BOX"), ("E100", "MCB-32A", 2, "PCS"),
+                              ("E200", "WIRE-1.5", 2, "ROLL"), (None, "LED-12W", 1, "BOX")]
+    assert codes(pred) == {"CUSTOMER_UNKNOWN"}
+    assert "Sai Electric Point" in pred["exceptions"][0]["detail"]
+
+
+def test_a_field_agent_names_the_outlet(engine: Engine) -> None:
+    pred = engine.submit(msg("Visited Ganesh Wiring Works today. led 9w 4 box", sender="+917777777777", channel="agent"))
+    assert lines_of(pred) == [("E500", "LED-9W", 4, "BOX")]
+    assert pred["status"] == "auto"
+
+
+def test_history_teaches_a_customers_own_words(engine: Engine) -> None:
+    pred = engine.submit(msg("laal taar dedh 4 roll", sender="+911110000005"))
+    assert lines_of(pred) == [("E500", "WIRE-1.5", 4, "ROLL")]
+    assert pred["status"] == "auto"
+
+
+def test_every_stage_is_traced(engine: Engine) -> None:
+    pred = engine.submit(msg("led 9w 2 box"))
+    case = engine.store.session  # the case with its trace is stored against the message
+    from ordex.store.tables import MessageRow
+
+    with case() as s:
+        row = s.get(MessageRow, pred["message_id"])
+        assert row is not None and row.case_json is not None
+        stages = [t["stage"] for t in row.case_json["trace"]]
+    assert stages == ["intake", "read", "split", "tag", "match", "validate", "decide"]
