@@ -240,6 +240,14 @@ def _assign_roles(toks: list[Tok]) -> tuple[Tok | None, Tok | None, float, float
     if first is not None and first != best and toks[first].kind == "num" and not toks[first].role and best_strength >= 2.5:
         if toks[first].value == int(toks[first].value) and toks[first].value < 1000:
             toks[first].role = "serial"
+    if unit is not None and best_strength >= 3.0:
+        # table rows: "item  qty unit  rate  amount" — numbers after the unit are money, not product
+        trailing = [t for t in toks[best + 2 :] if t.kind != "sym"]
+        if trailing and all(t.kind == "num" and not t.role for t in trailing):
+            trailing[0].role = "price"
+            price = price if price is not None else trailing[0].value
+            for t in trailing[1:]:
+                t.role = "ignore"
     if unit is None:
         # a unit word just before the quantity ("ctn 24", "crates: 6")
         before = [toks[j] for j in (best - 1, best - 2) if j >= 0]
@@ -277,11 +285,29 @@ def extract_block_lines(blocks: Sequence[Block], block_ids: Sequence[int], secti
             if line:
                 lines.append(line)
             continue
-        for seg in segments(block, b):
+        segs = segments(block, b)
+        for seg in segs:
             line = _from_segment(seg, section, block.confidence)
             if line:
                 lines.append(line)
+            elif len(segs) == 1 and lines and lines[-1].qty is None and not lines[-1].qty_vague:
+                merged = _qty_only(seg, lines[-1])
+                if merged:
+                    lines[-1] = merged
     return lines
+
+
+def _qty_only(seg: Segment, prev: Line) -> Line | None:
+    """A line that is only a quantity ("5 ctn") completes the product named on the line above it."""
+    toks = tokenize(seg.text)  # fresh tokens: roles from the first reading must not leak
+    qty, unit, conf, _price, vague = _assign_roles(toks)
+    if qty is None and not vague or product_text(toks, seg.text):
+        return None
+    return prev.model_copy(update={
+        "text": f"{prev.text}\n{seg.text}", "qty": None if vague or qty is None else qty.value,
+        "unit": unit_word(unit.text) if unit is not None else None, "qty_vague": vague,
+        "qty_confidence": 0.0 if vague or qty is None else round(conf * 0.95, 4),
+    })
 
 
 def _from_segment(seg: Segment, section: int, block_conf: float) -> Line | None:

@@ -76,16 +76,37 @@ def read(case: Case, ocr: OcrFn | None) -> Case:
 
 
 # -- split ------------------------------------------------------------------------------------------------
+PUBLIC_MAIL = frozenset({"gmail.com", "yahoo.com", "yahoo.co.in", "outlook.com", "hotmail.com", "rediffmail.com",
+                         "icloud.com", "live.com", "aol.com", "proton.me", "protonmail.com", "zoho.com", "mail.com"})
+
+
 def customer_of_sender(sender: str, md: MasterData) -> Customer | None:
-    """The customer whose phone or e-mail the sender is (active or not: the rules judge activity)."""
+    """The customer whose phone or e-mail the sender is (active or not: the rules judge activity).
+
+    Exact address first; then the national number (last ten digits) or the company's own mail domain,
+    when exactly one customer has it.
+    """
     s = sender.strip().lower()
     if not s:
         return None
-    phone = "+" + re.sub(r"\D", "", s) if "@" not in s else ""
-    for c in md.customers:
-        if (phone and phone in c.phones) or s in c.emails:
-            return c
-    return None
+    if "@" in s:
+        exact = [c for c in md.customers if s in c.emails]
+        if exact:
+            return exact[0]
+        domain = s.rsplit("@", 1)[1]
+        if domain in PUBLIC_MAIL:
+            return None
+        same = {c.customer_id: c for c in md.customers for e in c.emails if e.rsplit("@", 1)[-1] == domain}
+        return next(iter(same.values())) if len(same) == 1 else None
+    digits = re.sub(r"\D", "", s)
+    if len(digits) < 7:
+        return None
+    exact = [c for c in md.customers if "+" + digits in c.phones]
+    if exact:
+        return exact[0]
+    tail = digits[-10:]
+    same = {c.customer_id: c for c in md.customers for p in c.phones if p.endswith(tail)}
+    return next(iter(same.values())) if len(same) == 1 else None
 
 
 NAME_CUE = re.compile(

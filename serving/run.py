@@ -14,10 +14,10 @@ from pathlib import Path
 
 from ordex.masterdata import load_master_data
 from ordex.settings import Settings
-from serving.service import MASTER_DATA_ENV
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICE = "serving.service:Ordex"
+MASTER_DATA_ENV = "ORDEX_MASTER_DATA"  # read by serving.service
 
 
 def absolute_db_url(url: str) -> str:
@@ -48,7 +48,9 @@ def settings_env(settings: Settings) -> dict[str, str]:
 
 def server_env(base: Mapping[str, str], master_data: Path | None, db: str) -> dict[str, str]:
     """The server's environment: ours, the effective settings, the master data folder and the store URL."""
-    settings = Settings(**({"database_url": db} if db else {}))
+    settings = Settings()
+    if db:
+        settings = settings.model_copy(update={"database_url": db})
     env = {**base, **settings_env(settings), "BENTOML_DO_NOT_TRACK": "True"}
     if master_data is not None:
         env[MASTER_DATA_ENV] = str(master_data.resolve())

@@ -16,10 +16,9 @@ import bentoml
 from ordex.settings import Settings
 from serving.api import app
 from serving.host import EngineHost
+from serving.run import MASTER_DATA_ENV
 
 log = logging.getLogger("serving.service")
-
-MASTER_DATA_ENV = "ORDEX_MASTER_DATA"
 
 
 def master_data_dir() -> Path | None:

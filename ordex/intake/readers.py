@@ -2,7 +2,7 @@
 
 Magic bytes come first because dealers' phones and mail clients mislabel files (a CSV sent as
 ``application/vnd.ms-excel``, a photo as ``application/octet-stream``). Every failure is raised as
-``Unreadable`` naming the file, so the pipeline can record it as an ``UNREADABLE`` finding.
+``Unreadable`` with its reason, so the pipeline can record it as an ``UNREADABLE`` finding.
 """
 
 from __future__ import annotations
@@ -30,14 +30,13 @@ HEIF_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"
 
 
 def read_attachment(att: Attachment, index: int, ocr: OcrFn | None) -> list[Block]:
-    """Blocks read from one attachment; raise ``Unreadable`` (naming the file) when it cannot be read."""
-    label = att.filename or f"attachment {index} ({att.content_type})"
+    """Blocks read from one attachment; raise ``Unreadable`` when it cannot be read.
+
+    The reason does not repeat the file name: the caller puts it in front (``"PO.pdf: <reason>"``).
+    """
     if not att.data:
-        raise Unreadable(f"empty file {label}: it has no bytes")
-    try:
-        return READERS[detect_kind(att)](att.data, index, ocr)
-    except Unreadable as e:
-        raise Unreadable(f"{label}: {e.reason}") from e
+        raise Unreadable("empty file (0 bytes)")
+    return READERS[detect_kind(att)](att.data, index, ocr)
 
 
 def detect_kind(att: Attachment) -> str:

@@ -53,3 +53,12 @@ def test_a_label_before_a_colon_is_not_part_of_the_product() -> None:
 def test_spreadsheet_fields_are_taken_as_they_are() -> None:
     (ln,) = extract_block_lines([Block(text="Bolt M8  12  box", fields={"product": "Bolt M8", "qty": "12", "unit": "box"})], [0], 0)
     assert (ln.product, ln.qty, ln.unit) == ("Bolt M8", 12, "BOX")
+
+
+def test_a_quantity_on_the_next_line_completes_the_product() -> None:
+    assert lines("Brake pad front\n5 ctn") == [("Brake pad front", 5, "CTN")]
+
+
+def test_rate_and_amount_columns_are_not_product() -> None:
+    (ln,) = extract_block_lines([Block(text="1 Wiper blade 18 inch  48 pcs  640  30720")], [0], 0)
+    assert (ln.product, ln.qty, ln.unit, ln.price) == ("Wiper blade 18 inch", 48, "PCS", 640)

@@ -48,7 +48,7 @@ def test_plain_text_attachment_gives_lines() -> None:
 @pytest.mark.parametrize(
     ("attachment", "reason"),
     [
-        (Attachment(filename="order.pdf", content_type="application/pdf", data=b""), "empty file order.pdf"),
+        (Attachment(filename="order.pdf", content_type="application/pdf", data=b""), "empty file"),
         (
             Attachment(
                 filename="order.xls",
@@ -81,11 +81,11 @@ def test_plain_text_attachment_gives_lines() -> None:
         ),
         (
             Attachment(filename="fake.pdf", content_type="application/pdf", data=b"hello"),
-            "fake.pdf: not a PDF",
+            "^not a PDF",
         ),
         (
             Attachment(filename="photo.jpg", content_type="image/jpeg", data=b"\xff\xd8\xff\xe0 cut"),
-            "photo.jpg: image not read: no OCR",
+            "^image not read: no OCR",
         ),
     ],
     ids=[
@@ -99,14 +99,14 @@ def test_plain_text_attachment_gives_lines() -> None:
         "image-without-ocr",
     ],
 )
-def test_unreadable_attachments_name_the_file_and_reason(attachment: Attachment, reason: str) -> None:
+def test_unreadable_attachments_give_a_reason(attachment: Attachment, reason: str) -> None:
     with pytest.raises(Unreadable, match=reason):
         read_attachment(attachment, 0, None)
 
 
 def test_image_attachment_errors_come_from_the_image_reader(ocr_engine: OcrEngine) -> None:
     attachment = Attachment(filename="photo.jpg", content_type="image/jpeg", data=b"\xff\xd8\xff\xe0 cut")
-    with pytest.raises(Unreadable, match="photo.jpg: .*corrupt or truncated|photo.jpg: not an image"):
+    with pytest.raises(Unreadable, match="corrupt or truncated|not an image"):
         read_attachment(attachment, 0, ocr_engine)
 
 
