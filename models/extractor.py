@@ -141,7 +141,7 @@ LEADING_CONNECTOR = re.compile(r"^(?:and|aur|&|\+|also|plus)\s+", re.IGNORECASE)
 
 
 def _split_label(part: str) -> list[str]:
-    """'METRO DAIRY ORDER: GHEE 1L 12 JAR' is a label and a line; 'milk pouch : 6 crates' is one line."""
+    """'ACME STORES ORDER: PUMP 1HP 2 PCS' is a label and a line; 'hose pipe : 6 rolls' is one line."""
     left, sep, right = part.partition(":")
     if not sep or re.search(r"\d", left) or left.strip().lower() in QTY_MARKERS:
         return [part]

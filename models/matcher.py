@@ -1,6 +1,6 @@
 """The first SKU matcher: the customer's aliases, then global aliases, then fuzzy search over descriptions.
 
-Sizes are compared explicitly (1 L = 1000 ml), so "mango lassi 1L" never becomes "Lassi 200 ml".
+Sizes are compared explicitly (1 L = 1000 ml), so "engine oil 5L" never becomes "Engine Oil 1 L".
 The learned ranker of a later stage drops in behind the same ``match`` call.
 """
 

@@ -18,7 +18,7 @@ import rapidocr
 from PIL import Image, ImageDraw, ImageFont
 from rapidocr import OCRVersion, RapidOCR
 
-from ordex.intake.types import OcrLine
+from ordex.schema import OcrLine
 
 OCR_VERSIONS = ("PP-OCRv6", "PP-OCRv5")  # preferred first
 MIN_SCORE = 0.5

@@ -44,7 +44,7 @@ class Customer(BaseModel):
         items = _split(v)
         for p in items:
             if not E164.match(p):
-                raise ValueError(f"{p!r} is not an E.164 phone number (like +919812345678)")
+                raise ValueError(f"{p!r} is not an E.164 phone number (like +911234567890)")
         return items
 
     @field_validator("emails", mode="before")

@@ -72,6 +72,17 @@ class Message(Frozen):
     sender_name: str = Field(default="", description="Display name the channel gave for the sender")
 
 
+BBox = tuple[float, float, float, float]
+
+
+class OcrLine(Frozen):
+    """One line of text an OCR engine read, in reading order, with its box in image pixels."""
+
+    text: str
+    bbox: BBox = Field(description="x0, y0, x1, y1 in pixels, origin top-left")
+    confidence: float = Field(ge=0.0, le=1.0, description="Mean recognition score of the line's boxes")
+
+
 class Block(Frozen):
     """One line of text read from the message, with where it came from.
 
@@ -83,7 +94,7 @@ class Block(Frozen):
     source: Literal["subject", "body", "attachment"] = "body"
     attachment: int | None = None
     page: int | None = None
-    bbox: tuple[float, float, float, float] | None = None
+    bbox: BBox | None = None
     reader: str = "text"
     confidence: float = 1.0
     fields: dict[str, str] = Field(default_factory=dict)

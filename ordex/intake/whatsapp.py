@@ -211,7 +211,7 @@ def timestamp(value: str) -> datetime:
 
 
 def e164(number: str) -> str:
-    """A WhatsApp id ("919812345678") as E.164 ("+919812345678"); empty stays empty."""
+    """A WhatsApp id ("911234567890") as E.164 ("+911234567890"); empty stays empty."""
     digits = number.strip()
     if not digits:
         return ""

@@ -23,7 +23,7 @@ def lines(text: str) -> list[tuple[str, float | None, str | None]]:
         ("1 Brake pad 1000 ml kit 60 ctn", [("Brake pad 1000 ml kit", 60, "CTN")]),
         ("1. hose 1L - 30", [("hose 1L", 30, None)]),
         ("- wiper blade 500 gm x 2 ctn", [("wiper blade 500 gm", 2, "CTN")]),
-        ("do peti dahi, oil 6 jar", [("dahi", 2, "CTN"), ("oil", 6, "JAR")]),
+        ("do peti cement, oil 6 jar", [("cement", 2, "CTN"), ("oil", 6, "JAR")]),
         ("qty: 5 filter cup", [("filter cup", 5, None)]),
         ("Tyre 12x1L 5 ctn @ 780", [("Tyre 12x1L", 5, "CTN")]),
         ("2 dozen spark plug", [("spark plug", 2, "DOZ")]),

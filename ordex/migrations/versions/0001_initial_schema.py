@@ -1,13 +1,12 @@
 """Initial schema: messages, attachments, orders, exceptions, master data, learned aliases, audit.
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-27 10:09:22.395087
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0001'
 down_revision = None
