@@ -178,7 +178,7 @@ class SkuMatcher:
 
     def _fuzzy(self, m: Parsed, e: Entry) -> float:
         """Similarity of a mention to a SKU: weighted word coverage both ways, plus size agreement."""
-        names = set(e.name.words) | self._alias_words.get(e.sku, set())
+        names = set(e.name.words) | self._alias_words.get(e.sku, set()) | _acronyms(e.name.words)
         if not m.words:
             cov = 0.0
         else:
@@ -189,6 +189,15 @@ class SkuMatcher:
         score = 0.75 * cov + 0.25 * back
         score += _size_adjust(m, e.name)
         return max(0.0, min(1.0, score))
+
+
+def _acronyms(words: Sequence[str]) -> set[str]:
+    """Initials of 2-4 consecutive words ("full cream milk" -> "fcm"), as people abbreviate names."""
+    out = set()
+    for n in (2, 3, 4):
+        for i in range(len(words) - n + 1):
+            out.add("".join(w[0] for w in words[i : i + n]))
+    return out
 
 
 def _word_sim(w: str, names: set[str]) -> float:

@@ -57,3 +57,9 @@ def test_an_alias_taught_at_run_time_is_used_at_once(trade_dir: Path) -> None:
     m.add_alias("E200", "roshni wala", "LED-12W")
     assert top(m, "roshni wala", ["E200"]) == ("LED-12W", 0.99)
     assert top(m, "roshni wala", ["E300"])[1] < 0.99  # another customer's private alias is weaker evidence
+
+
+def test_initials_stand_for_the_words(trade_dir: Path) -> None:
+    m = matcher(trade_dir)
+    assert top(m, "cdl 9w", ["E200"])[0] == "LED-9W"  # Cool Day Light
+    assert top(m, "msw 6a", ["E200"])[0] == "SW-6A"  # Modular SWitch
