@@ -39,6 +39,7 @@ TOKEN = re.compile(
     r"|(?P<range>\b\d+(?:-|–|\s+(?:to|se|or)\s+)\d+\b)"
     r"|(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     r"|(?P<word>[^\W\d_][\w'’/.-]*[\w]|[^\W\d_])"
+    r"|(?P<inch>(?<=\d)[\"”])"
     r"|(?P<sym>[@₹$€×*:/+=-]|/-)",
     re.IGNORECASE,
 )
@@ -77,6 +78,9 @@ def tokenize(text: str) -> list[Tok]:
             continue
         if kind == "word":
             out.extend(_split_glued(t, s))
+            continue
+        if kind == "inch":  # 2" is two inches: a size
+            out.append(Tok(t, "measure", s, e))
             continue
         if kind == "range" and not _is_range(t):
             out.extend(_numbers(t, s))

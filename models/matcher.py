@@ -55,9 +55,11 @@ class Parsed:
     words: tuple[str, ...]
     sizes: tuple[tuple[float, str], ...]
     numbers: tuple[float, ...]
+    written: frozenset[float] = frozenset()  # every numeral as written, sizes' included ("650" of "650 mg")
 
     @classmethod
     def of(cls, text: str) -> Parsed:
+        written = frozenset(float(n) for n in re.findall(r"\d+(?:\.\d+)?", text.replace(",", ".")))
         words, sizes, numbers = [], [], []
         for tok in normalize(text).split():
             m = SIZE_TOKEN.match(tok)
@@ -67,7 +69,7 @@ class Parsed:
                 numbers.append(float(tok))
             elif tok not in STOP and not (len(tok) == 1 and tok in "x"):
                 words.append(tok)
-        return cls(tuple(words), tuple(sizes), tuple(numbers))
+        return cls(tuple(words), tuple(sizes), tuple(numbers), written)
 
     def key(self) -> str:
         """An order-free key for exact alias lookup."""
@@ -207,10 +209,18 @@ def _word_sim(w: str, names: set[str]) -> float:
     for n in names:
         if len(w) >= 3 and (n.startswith(w) or w.startswith(n) and len(n) >= 4):
             best = max(best, 0.9)
+        elif len(w) >= 3 and w[0] == n[0] and len(w) >= 0.4 * len(n) and _subsequence(w, n):
+            best = max(best, 0.85)  # "tabs" for "tablets", "pkt" for "packet"
         r = fuzz.ratio(w, n) / 100
         if r >= 0.8:
             best = max(best, r)
     return best
+
+
+def _subsequence(short: str, long: str) -> bool:
+    """True when the letters of ``short`` appear in order in ``long``."""
+    it = iter(long)
+    return all(c in it for c in short)
 
 
 def _size_adjust(m: Parsed, p: Parsed) -> float:
@@ -225,7 +235,7 @@ def _size_adjust(m: Parsed, p: Parsed) -> float:
         elif p_dims:
             adj -= 0.15
     for n in m.numbers:
-        if any(abs(pv - n) < 1e-6 for pv, _ in p.sizes):
+        if n in p.written or any(abs(pv - n) < 1e-6 for pv, _ in p.sizes):
             adj += 0.1
     return adj
 

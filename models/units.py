@@ -14,7 +14,8 @@ UNIT_WORDS: dict[str, str] = {}
 for canon, words in {
     "CTN": "ctn ctns ctn. carton cartons cartoon cartoons crtn crtns cartn peti petti peti's petis pety",
     "CASE": "case cases cs",
-    "BOX": "box boxes bx bxs dabba dabbe dibba dibbe",
+    "BOX": "box boxes bx bxs",
+    "DABBA": "dabba dabbe dibba dibbe dabbi",
     "CRT": "crt crts crate crates kret",
     "PCS": "pc pcs pc. pcs. piece pieces pce nos no. nos. number numbers unit units ea each qty-pcs",
     "JAR": "jar jars",
@@ -23,6 +24,8 @@ for canon, words in {
     "PKT": "pkt pkts packet packets pack packs pk",
     "TIN": "tin tins can cans",
     "TUBE": "tube tubes",
+    "SACHET": "sachet sachets pouchet",
+    "VIAL": "vial vials ampoule ampoules amp",
     "CUP": "cup cups",
     "DOZ": "dozen dozens doz dzn",
     "BAG": "bag bags bori boriya sack sacks",
@@ -40,8 +43,9 @@ for canon, words in {
     for w in words.split():
         UNIT_WORDS[w] = canon
 
-CASE_CLASS = frozenset({"CTN", "CASE", "BOX", "CRT"})
-PIECE_CLASS = frozenset({"PCS", "PC", "EA", "NOS", "JAR", "BTL", "POUCH", "PKT", "TIN", "TUBE", "CUP", "EACH", "UNIT"})
+CASE_CLASS = frozenset({"CTN", "CASE", "BOX", "CRT", "DABBA"})  # "dabba": a box, or the tin itself
+PIECE_CLASS = frozenset({"PCS", "PC", "EA", "NOS", "JAR", "BTL", "POUCH", "PKT", "TIN", "TUBE", "CUP", "EACH", "UNIT",
+                         "SACHET", "VIAL", "DABBA"})
 
 # Measure units: surface -> (canonical, dimension, factor to the dimension's base unit).
 MEASURES: dict[str, tuple[str, str, float]] = {}
@@ -55,7 +59,7 @@ for canon, dim, factor, words in (
     ("CM", "length", 10.0, "cm cms"),
     ("MM", "length", 1.0, "mm"),
     ("FT", "length", 304.8, "ft feet foot"),
-    ("IN", "length", 25.4, "inch inches"),
+    ("IN", "length", 25.4, 'inch inches " ”'),
     ("W", "power", 1.0, "w watt watts"),
     ("KW", "power", 1000.0, "kw"),
     ("V", "voltage", 1.0, "v volt volts"),

@@ -16,7 +16,7 @@ from rapidfuzz import fuzz, process
 
 from models.extractor import extract_block_lines
 from models.matcher import SkuMatcher, normalize
-from models.units import sizes_in, to_uom, uom_dimension
+from models.units import measure, to_uom, uom_dimension
 from ordex.intake.email import parse_email
 from ordex.intake.errors import Unreadable
 from ordex.intake.readers import read_attachment
@@ -230,6 +230,7 @@ def match(case: Case, matcher: SkuMatcher, md: MasterData, th: Thresholds) -> Ca
     for ln in case.lines:
         section = case.sections[ln.section]
         who = [c for c in (section.customer_id, sender.customer_id if sender else None) if c]
+        ln = _measure_as_quantity(ln, matcher, md, who, th)
         cands = matcher.match(ln.product, who)
         best = cands[0] if cands else None
         if not _is_order_line(ln, best.probability if best else 0.0, matcher.resemblance(ln.product), th):
@@ -240,11 +241,7 @@ def match(case: Case, matcher: SkuMatcher, md: MasterData, th: Thresholds) -> Ca
         if product is not None:
             uom = product.uom
             qty, unit = ln.qty, ln.unit
-            if qty is None and not ln.qty_vague and uom_dimension(product.uom):
-                qty, unit = _measure_qty(ln.product, product.uom)
             if qty is not None and ln.qty_confidence >= th.qty:
-                sku_qty = to_uom(qty, unit, product.uom, product.conversions).qty
-            elif qty is not None and unit is None and ln.qty_confidence == 0:
                 sku_qty = to_uom(qty, unit, product.uom, product.conversions).qty
         conf = min(best.probability if best else 0.0, ln.qty_confidence if sku_qty is not None else 0.0)
         out.append(ln.model_copy(update={"candidates": tuple(cands), "sku": sku, "sku_confidence": best.probability if best else 0.0,
@@ -252,13 +249,25 @@ def match(case: Case, matcher: SkuMatcher, md: MasterData, th: Thresholds) -> Ca
     return case.model_copy(update={"lines": tuple(out)})
 
 
-def _measure_qty(product_text: str, uom: str) -> tuple[float | None, str | None]:
-    """For a SKU sold by weight, volume or length, "sugar 50 kg" gives its quantity in the size."""
-    dim = uom_dimension(uom)
-    found = [s for s in sizes_in(product_text) if dim and s.dim == dim[0]]
-    if len(found) == 1:
-        return found[0].value / dim[1], None  # type: ignore[index]
-    return None, None
+TRAILING_MEASURE = re.compile(r"\s*[-:x]?\s*(\d+(?:[.,]\d+)?)\s*([a-zA-Z]+)\.?$")
+
+
+def _measure_as_quantity(ln: Line, matcher: SkuMatcher, md: MasterData, who: list[str], th: Thresholds) -> Line:
+    """ "nails 2 inch 25 kg": with no count given, a trailing measure is the quantity of a SKU sold by it."""
+    if ln.qty is not None or ln.qty_vague:
+        return ln
+    m = TRAILING_MEASURE.search(ln.product)
+    if not m or not measure(m.group(2)):
+        return ln
+    rest = ln.product[: m.start()].strip()
+    cands = matcher.match(rest, who) if rest else []
+    product = md.product(cands[0].sku) if cands and cands[0].probability >= th.sku else None
+    unit = measure(m.group(2))
+    dim = uom_dimension(product.uom) if product else None
+    if product is None or unit is None or dim is None or dim[0] != unit[1]:
+        return ln
+    return ln.model_copy(update={"product": rest, "qty": float(m.group(1).replace(",", ".")), "unit": unit[0],
+                                 "qty_confidence": 0.9})
 
 
 def _is_order_line(ln: Line, best: float, resemblance: float, th: Thresholds) -> bool:

@@ -1,7 +1,10 @@
-"""``ordex serve``: check the master data, then become ``bentoml serve serving.service:Ordex``.
+"""``ordex serve``: open the store and load the master data once, then become ``bentoml serve``.
 
-The process replaces itself with BentoML (``exec``), so Ctrl-C, SIGTERM from a supervisor and the exit
-status reach the server directly, with no parent in between to forward or lose them.
+Loading here rather than in each worker means a bad folder or store URL fails in a second with a
+message (instead of a worker restarting forever), and a restarted worker does not start a new master
+data load, which would reset the credit rule's "released since the load" sums.
+The process then replaces itself with BentoML (``exec``), so Ctrl-C, SIGTERM from a supervisor and the
+exit status reach the server directly, with no parent in between to forward or lose them.
 """
 
 from __future__ import annotations
@@ -12,12 +15,17 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
 from ordex.masterdata import load_master_data
+from ordex.pipeline import load_into
 from ordex.settings import Settings
+from ordex.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICE = "serving.service:Ordex"
-MASTER_DATA_ENV = "ORDEX_MASTER_DATA"  # read by serving.service
+MASTER_DATA_ENV = "ORDEX_MASTER_DATA"  # serving.service loads it when set (plain `bentoml serve`)
 
 
 def absolute_db_url(url: str) -> str:
@@ -46,17 +54,42 @@ def settings_env(settings: Settings) -> dict[str, str]:
     return env
 
 
-def server_env(base: Mapping[str, str], master_data: Path | None, db: str) -> dict[str, str]:
-    """The server's environment: ours, the effective settings, the master data folder and the store URL."""
+def effective_settings(db: str) -> Settings:
+    """The settings from the environment and ``.env``, with ``--db`` winning over ``ORDEX_DATABASE_URL``."""
     settings = Settings()
-    if db:
-        settings = settings.model_copy(update={"database_url": db})
+    return settings.model_copy(update={"database_url": db}) if db else settings
+
+
+def server_env(base: Mapping[str, str], settings: Settings) -> dict[str, str]:
+    """The server's environment: ours plus the effective settings; the store already holds the master data."""
     env = {**base, **settings_env(settings), "BENTOML_DO_NOT_TRACK": "True"}
-    if master_data is not None:
-        env[MASTER_DATA_ENV] = str(master_data.resolve())
-    else:
-        env.pop(MASTER_DATA_ENV, None)
+    env.pop(MASTER_DATA_ENV, None)
     return env
+
+
+def prepare_store(settings: Settings, master_data: Path | None) -> None:
+    """Migrate the store and load the master data folder into it; a store that cannot open is a ValueError."""
+    md = load_master_data(master_data) if master_data is not None else None
+    url = settings.store_url()
+    try:
+        store = Store(url)
+    except (SQLAlchemyError, ImportError) as e:
+        raise ValueError(f"cannot open the store {safe_url(url)}: {type(e).__name__}: {e}") from e
+    try:
+        if md is not None and master_data is not None:
+            load_into(store, md, str(master_data.resolve()))
+        elif store.master_data() is None:
+            raise ValueError("the store holds no master data: pass --master-data DIR")
+    finally:
+        store.engine.dispose()
+
+
+def safe_url(url: str) -> str:
+    """The store URL with any password hidden, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(unparsable URL)"
 
 
 def server_argv(host: str, port: int) -> list[str]:
@@ -65,13 +98,10 @@ def server_argv(host: str, port: int) -> list[str]:
 
 
 def serve(master_data: Path | None, db: str, host: str, port: int) -> int:
-    """Validate the master data here (a bad file fails in a second, not in a worker), then exec the server.
-
-    Returns only if the exec fails, which raises ``OSError`` instead.
-    """
-    if master_data is not None:
-        load_master_data(master_data)
-    env = server_env(os.environ, master_data, db)
+    """Prepare the store, then exec the BentoML server; never returns (a failed exec raises OSError)."""
+    settings = effective_settings(db)
+    prepare_store(settings, master_data)
+    env = server_env(os.environ, settings)
     argv = server_argv(host, port)
     sys.stdout.flush()
     sys.stderr.flush()
