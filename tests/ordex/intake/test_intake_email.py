@@ -2,27 +2,29 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.policy import SMTP
 from pathlib import Path
+from typing import Any
 
 import pytest
+from builders import mail_message
 
 from ordex.intake import Unreadable, body_blocks, parse_email, read_attachment
 
-EXAMPLES = Path("/work/shared/contract/example/files")
+CLOSING = re.compile(r"^(thanks|thank you|regards|best regards|warm regards|sincerely|cheers)\b", re.IGNORECASE)
 
 
-def mail(body: str = "Please send 10 ctn tetra 1L", **headers: str) -> EmailMessage:
+def mail(body: str = "Please send 10 box LED bulb 9W", **headers: str) -> EmailMessage:
     """A plain-text mail with the usual headers (overridable)."""
-    message = EmailMessage()
-    message["From"] = headers.get("From", "Ravi Kumar <Ravi@MetroDairy.co.in>")
-    message["To"] = "orders@supplier.example"
-    message["Subject"] = headers.get("Subject", "Order for this week")
-    message["Date"] = headers.get("Date", "Tue, 03 Nov 2026 09:12:00 +0530")
-    message.set_content(body)
-    return message
+    return mail_message(
+        from_=headers.get("From", "Ravi Kumar <Ravi@VoltElec.example>"),
+        subject=headers.get("Subject", "Order for this week"),
+        date=headers.get("Date", "Tue, 03 Nov 2026 09:12:00 +0530"),
+        body=body,
+    )
 
 
 def test_plain_mail_gives_sender_subject_date_and_text() -> None:
