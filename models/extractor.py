@@ -25,7 +25,7 @@ FILLER = frozenset(
 CONNECTORS = re.compile(r"\s+(?:and|aur|&|\+|plus|also|tatha|n)\s+", re.IGNORECASE)
 BULLET = re.compile(r"^\s*(?:[-*•·●▪>]+|\(?\d{1,3}[.)]|\(?[a-hA-H][.)]|#\d+)\s+")
 SPLIT = re.compile(
-    r"(?<!\d),|,(?!\d)|;|(?<!\brs)(?<!\bno)(?<!\bnos)(?<!\bpcs)(?<!\bctn)\.(?=\s+[a-z])|\s+\|\s+|\t+| {3,}",
+    r"(?<!\d),|,(?!\d)|;|(?<!\brs)(?<!\bno)(?<!\bnos)(?<!\bpcs)(?<!\bctn)\.(?=\s+[a-z])",
     re.IGNORECASE,
 )
 PRICE_MARKERS = frozenset({"@", "rs", "rs.", "₹", "inr", "rate", "price", "mrp", "usd", "$", "eur", "€"})
@@ -129,7 +129,8 @@ def _mark_units(toks: list[Tok]) -> list[Tok]:
 
 def segments(block: Block, index: int) -> list[Segment]:
     """Cut a block into segments that may each hold one order line (commas, semicolons, sentences, 'and')."""
-    text = BULLET.sub("", block.text).strip()
+    # table cells ("Bolt M8 | 12 | box", tab-separated) are one row: they become one segment
+    text = re.sub(r"\s*\|\s*|\t+", "  ", BULLET.sub("", block.text)).strip()
     pieces = SPLIT.split(text)
     out: list[Segment] = []
     for piece in pieces:

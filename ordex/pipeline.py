@@ -162,7 +162,7 @@ class Engine:
 def load_into(store: Store, md: MasterData, source: str) -> int:
     """Store a master-data snapshot and the aliases its history teaches; returns the load id."""
     load_id = store.load_master_data(md, source)
-    store.add_learned_aliases(learn_history_aliases(md), source="history")
+    store.replace_history_aliases(learn_history_aliases(md))
     return load_id
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy import Engine, create_engine, delete, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ordex.masterdata import MasterData
@@ -227,6 +227,12 @@ class Store:
             if row is None:
                 return None
             return row.id, MasterData.model_validate(row.payload)
+
+    def replace_history_aliases(self, rows: Sequence[tuple[str, str, str, int]]) -> None:
+        """Aliases learned from a load's history replace the previous load's (corrections stay)."""
+        with self.session() as s:
+            s.execute(delete(LearnedAliasRow).where(LearnedAliasRow.source == "history"))
+        self.add_learned_aliases(rows, source="history")
 
     def add_learned_aliases(self, rows: Sequence[tuple[str, str, str, int]], source: str) -> None:
         """Upsert learned aliases (customer, alias, sku, support)."""

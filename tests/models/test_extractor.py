@@ -62,3 +62,9 @@ def test_a_quantity_on_the_next_line_completes_the_product() -> None:
 def test_rate_and_amount_columns_are_not_product() -> None:
     (ln,) = extract_block_lines([Block(text="1 Wiper blade 18 inch  48 pcs  640  30720")], [0], 0)
     assert (ln.product, ln.qty, ln.unit, ln.price) == ("Wiper blade 18 inch", 48, "PCS", 640)
+
+
+def test_table_cells_of_a_row_stay_one_line() -> None:
+    assert lines("Bolt M8 | 12 | box") == [("Bolt M8", 12, "BOX")]
+    assert lines("Bolt M8\t12\tbox") == [("Bolt M8", 12, "BOX")]
+    assert lines("Bolt M8        12      box") == [("Bolt M8", 12, "BOX")]

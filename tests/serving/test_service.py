@@ -102,7 +102,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     try:
         t0 = time.monotonic()
         readiness = wait_ready(process, client, log)
-        print(f"\nordex serve ready in {time.monotonic() - t0:.1f} s")
+        print(f"\nordex serve ready in {time.monotonic() - t0:.1f} s; /readyz said {readiness}")
         yield Server(process, client, log, readiness)
     finally:
         client.close()

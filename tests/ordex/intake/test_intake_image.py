@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import io
 import time
-from collections.abc import Callable
 
 import pytest
+from builders import render_lines
 from PIL import Image
 from rapidfuzz import fuzz
 
@@ -29,23 +29,21 @@ def test_transparent_png_is_flattened_on_white() -> None:
     assert flat.getpixel((0, 0)) == (255, 255, 255) and flat.getpixel((5, 5)) == (0, 0, 0)
 
 
-def test_truncated_jpeg_is_unreadable(list_photo: bytes, ocr_engine: OcrEngine) -> None:
+def test_truncated_jpeg_is_unreadable(list_photo: bytes, ocr_reader: OcrEngine) -> None:
     with pytest.raises(Unreadable, match="corrupt or truncated"):
-        read_image(list_photo[: len(list_photo) // 2], 0, ocr_engine)
+        read_image(list_photo[: len(list_photo) // 2], 0, ocr_reader)
 
 
-def test_garbage_is_not_an_image(ocr_engine: OcrEngine) -> None:
+def test_garbage_is_not_an_image(ocr_reader: OcrEngine) -> None:
     with pytest.raises(Unreadable, match="not an image"):
-        read_image(b"this is not an image at all", 0, ocr_engine)
+        read_image(b"this is not an image at all", 0, ocr_reader)
 
 
 @pytest.mark.slow
-def test_photo_of_a_list_is_read(
-    list_photo: bytes, list_photo_lines: list[str], ocr_engine: OcrEngine
-) -> None:
-    ocr_engine.warm_up()
+def test_photo_of_a_list_is_read(list_photo: bytes, list_photo_lines: list[str], ocr_reader: OcrEngine) -> None:
+    ocr_reader.warm_up()
     started = time.perf_counter()
-    blocks = read_image(list_photo, 3, ocr_engine)
+    blocks = read_image(list_photo, 3, ocr_reader)
     print(f"\nlist photo OCR in {time.perf_counter() - started:.2f}s: {[b.text for b in blocks]}")
     assert len(blocks) == len(list_photo_lines)
     for block, expected in zip(blocks, list_photo_lines, strict=True):
@@ -54,18 +52,16 @@ def test_photo_of_a_list_is_read(
 
 
 @pytest.mark.slow
-def test_blank_image_has_no_legible_text(blank_png: bytes, ocr_engine: OcrEngine) -> None:
+def test_blank_image_has_no_legible_text(blank_image: bytes, ocr_reader: OcrEngine) -> None:
     with pytest.raises(Unreadable, match="no legible text in image"):
-        read_image(blank_png, 0, ocr_engine)
+        read_image(blank_image, 0, ocr_reader)
 
 
 @pytest.mark.slow
-def test_multi_page_tiff_gives_page_numbers(
-    ocr_engine: OcrEngine, render_text_image: Callable[..., Image.Image]
-) -> None:
-    pages = [render_text_image([text], size=(700, 160)) for text in ("Tetra 1L 24 ctn", "Dahi 400g 10 peti")]
+def test_multi_page_tiff_gives_page_numbers(ocr_reader: OcrEngine) -> None:
+    pages = [render_lines([text], size=(700, 160)) for text in ("LED bulb 9W 24 box", "MCB 16A 10 pcs")]
     buffer = io.BytesIO()
     pages[0].save(buffer, "TIFF", save_all=True, append_images=pages[1:])
-    blocks = read_image(buffer.getvalue(), 0, ocr_engine)
+    blocks = read_image(buffer.getvalue(), 0, ocr_reader)
     assert [b.page for b in blocks] == [1, 2]
-    assert fuzz.ratio(blocks[1].text.lower(), "dahi 400g 10 peti") >= 80
+    assert fuzz.ratio(blocks[1].text.lower(), "mcb 16a 10 pcs") >= 80
