@@ -124,6 +124,7 @@ class Heading:
     block: int
     name: str
     customer: Customer | None
+    inline: bool = False  # "Volt Electricals: bulb 9w 5 box" names the customer and holds lines
 
 
 def _headings(blocks: Sequence[Block], md: MasterData) -> list[Heading]:
@@ -135,6 +136,10 @@ def _headings(blocks: Sequence[Block], md: MasterData) -> list[Heading]:
         if b.fields or b.source == "subject" or len(b.text) > 80:
             continue
         if any(ln.qty is not None for ln in extract_block_lines(blocks, [i], 0)):
+            label, sep, _rest = b.text.partition(":")
+            hit = _customer_named(label, names, by_id) if sep and not re.search(r"\d", label) else None
+            if hit is not None:
+                out.append(Heading(i, label.strip(), hit, inline=True))
             continue
         text = b.text.strip()
         cue = NAME_CUE.match(text)
@@ -142,8 +147,7 @@ def _headings(blocks: Sequence[Block], md: MasterData) -> list[Heading]:
         norm = normalize(candidate)
         if not norm or len(norm.split()) > 8:
             continue
-        hit = process.extractOne(norm, names, scorer=fuzz.token_set_ratio, score_cutoff=90)
-        customer = by_id[hit[2]] if hit and _distinctive(norm, hit[0]) else None
+        customer = _customer_named(candidate, names, by_id)
         if customer is not None:
             out.append(Heading(i, candidate, customer))
         elif cue:
@@ -153,6 +157,15 @@ def _headings(blocks: Sequence[Block], md: MasterData) -> list[Heading]:
     if out and numbered and any(NUMBERED.match(blocks[h.block].text) for h in out):
         out = sorted(out + numbered, key=lambda h: h.block)
     return out
+
+
+def _customer_named(text: str, names: dict[str, str], by_id: dict[str, Customer]) -> Customer | None:
+    """The customer a short text names, sharing more than generic words with its name."""
+    norm = normalize(text)
+    if not norm or len(norm.split()) > 8:
+        return None
+    hit = process.extractOne(norm, names, scorer=fuzz.token_set_ratio, score_cutoff=90)
+    return by_id[hit[2]] if hit and _distinctive(norm, hit[0]) else None
 
 
 def _distinctive(mention: str, name: str) -> bool:
@@ -182,7 +195,7 @@ def split(case: Case, md: MasterData) -> Case:
         sections.append(_section(tuple(first), sender, "", "sender"))
     for k, h in enumerate(headings):
         end = starts[k + 1] if k + 1 < len(starts) else len(case.blocks)
-        ids = tuple(i for i in range(h.block + 1, end) if i not in heading_blocks)
+        ids = tuple(i for i in range(h.block + (0 if h.inline else 1), end) if i == h.block or i not in heading_blocks)
         sections.append(_section(ids, h.customer, h.name, "named"))
     if m.channel == "agent" or sender is None:
         sections = [_named_in_text(s, case.blocks, md) for s in sections]

@@ -153,3 +153,9 @@ def test_every_stage_is_traced(engine: Engine) -> None:
         assert row is not None and row.case_json is not None
         stages = [t["stage"] for t in row.case_json["trace"]]
     assert stages == ["intake", "read", "split", "tag", "match", "validate", "decide"]
+
+
+def test_a_sub_dealer_named_on_the_same_line_as_its_items(engine: Engine) -> None:
+    text = "Volt Electricals: led 9w 3 box, mcb 32a 2 pcs\nBright Lights Company: copper wire 1.5 sqmm 2 roll"
+    pred = engine.submit(msg(text, sender="purchase@northernpower.example", channel="email"))
+    assert lines_of(pred) == [("E100", "LED-9W", 3, "BOX"), ("E100", "MCB-32A", 2, "PCS"), ("E200", "WIRE-1.5", 2, "ROLL")]

@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-import io
-import zipfile
-
 import pytest
+from builders import XLS_BYTES, docx_bytes
 
 from models.ocr import OcrEngine
 from ordex.intake import OcrLine, Unreadable, detect_kind, read_attachment
 from ordex.schema import Attachment
-
-
-def docx_bytes() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("word/document.xml", "<w:document/>")
-    return buffer.getvalue()
 
 
 def test_pdf_is_found_by_magic_even_when_mislabelled(po_pdf: bytes) -> None:
@@ -29,19 +19,19 @@ def test_pdf_is_found_by_magic_even_when_mislabelled(po_pdf: bytes) -> None:
 
 def test_csv_sent_as_excel_type_is_read_as_csv() -> None:
     attachment = Attachment(
-        filename="order.csv", content_type="application/vnd.ms-excel", data=b"Item,Qty\nDahi,4\n"
+        filename="order.csv", content_type="application/vnd.ms-excel", data=b"Item,Qty\nMCB 16A,4\n"
     )
-    assert read_attachment(attachment, 0, None)[0].fields == {"product": "Dahi", "qty": "4"}
+    assert read_attachment(attachment, 0, None)[0].fields == {"product": "MCB 16A", "qty": "4"}
 
 
 def test_plain_text_attachment_gives_lines() -> None:
     attachment = Attachment(
-        filename="order.txt", content_type="text/plain", data=b"tetra 1L 24\r\n\r\ndahi 10\r\n"
+        filename="order.txt", content_type="text/plain", data=b"LED bulb 9W 24\r\n\r\nMCB 16A 10\r\n"
     )
     blocks = read_attachment(attachment, 1, None)
     assert [(b.text, b.reader, b.source, b.attachment) for b in blocks] == [
-        ("tetra 1L 24", "text", "attachment", 1),
-        ("dahi 10", "text", "attachment", 1),
+        ("LED bulb 9W 24", "text", "attachment", 1),
+        ("MCB 16A 10", "text", "attachment", 1),
     ]
 
 
@@ -53,7 +43,7 @@ def test_plain_text_attachment_gives_lines() -> None:
             Attachment(
                 filename="order.xls",
                 content_type="application/vnd.ms-excel",
-                data=b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(64),
+                data=XLS_BYTES,
             ),
             "unsupported file type",
         ),
@@ -104,14 +94,14 @@ def test_unreadable_attachments_give_a_reason(attachment: Attachment, reason: st
         read_attachment(attachment, 0, None)
 
 
-def test_image_attachment_errors_come_from_the_image_reader(ocr_engine: OcrEngine) -> None:
+def test_image_attachment_errors_come_from_the_image_reader(ocr_reader: OcrEngine) -> None:
     attachment = Attachment(filename="photo.jpg", content_type="image/jpeg", data=b"\xff\xd8\xff\xe0 cut")
     with pytest.raises(Unreadable, match="corrupt or truncated|not an image"):
-        read_attachment(attachment, 0, ocr_engine)
+        read_attachment(attachment, 0, ocr_reader)
 
 
 def test_ocr_line_is_frozen_and_validated() -> None:
-    line = OcrLine(text="Dahi 4", bbox=(0, 0, 10, 5), confidence=0.9)
+    line = OcrLine(text="MCB 4", bbox=(0, 0, 10, 5), confidence=0.9)
     with pytest.raises(ValueError):
         OcrLine(text="x", bbox=(0, 0, 1, 1), confidence=1.5)
     with pytest.raises(ValueError):
