@@ -73,7 +73,7 @@ def prepare_store(settings: Settings, master_data: Path | None) -> None:
     url = settings.store_url()
     try:
         store = Store(url)
-    except (SQLAlchemyError, ImportError) as e:
+    except (SQLAlchemyError, ImportError, OSError) as e:
         raise ValueError(f"cannot open the store {safe_url(url)}: {type(e).__name__}: {e}") from e
     try:
         if md is not None and master_data is not None:

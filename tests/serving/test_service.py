@@ -133,7 +133,8 @@ def test_a_chat_order_from_a_known_phone_goes_through(server: Server) -> None:
 
 
 def test_a_retry_gets_the_same_answer_and_a_reused_id_is_409(server: Server) -> None:
-    body = {"channel": "whatsapp", "sender": VOLT_PHONE, "text": "led 12w 3 box", "message_id": "svc-2"}
+    body: dict[str, object] = {"channel": "whatsapp", "sender": VOLT_PHONE, "text": "led 12w 3 box",
+                               "message_id": "svc-2"}
     first = post_json(server, body)
     assert first.status_code == 200
     assert post_json(server, body).json() == first.json()
