@@ -7,12 +7,13 @@ Magic bytes come first because dealers' phones and mail clients mislabel files (
 
 from __future__ import annotations
 
+import codecs
 import io
 import zipfile
 from collections.abc import Callable
 from pathlib import PurePosixPath
 
-from ordex.intake.email import html_to_text
+from ordex.intake.email import decode_guess, html_to_text
 from ordex.intake.errors import Unreadable
 from ordex.intake.image import read_image
 from ordex.intake.pdf import read_pdf
@@ -146,14 +147,7 @@ def decode_text_file(data: bytes) -> str:
     """Text bytes as a string: UTF-8 (BOM or not), else Windows-1252, else Latin-1."""
     if b"\x00" in data[:4096]:
         raise Unreadable("not a text file: it holds binary data")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
+    return decode_guess(data.removeprefix(codecs.BOM_UTF8))
 
 
 def read_image_with(data: bytes, attachment: int, ocr: OcrFn | None) -> list[Block]:
