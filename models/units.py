@@ -42,6 +42,24 @@ for canon, words in {
 }.items():
     for w in words.split():
         UNIT_WORDS[w] = canon
+# The same pack words in the languages spreadsheet headers come in (German, Spanish, French, Portuguese, Hindi).
+for canon, words in {
+    "CTN": "karton kartons kiste kisten carton cartón cartones caisse पेटी पेटियां कार्टन",
+    "BOX": "schachtel schachteln caja cajas boîte boite boîtes caixa caixas डिब्बा डिब्बे",
+    "CRT": "kasten kästen cajón jaula cageot engradado क्रेट",
+    "PCS": "stück stk st. stueck unidad unidades ud uds pieza piezas pièce pièces pce unité unités unidade unidades "
+           "peça peças पीस नग",
+    "ROLL": "rolle rollen rollo rollos rouleau rouleaux rolo rolos रोल",
+    "PKT": "packung packungen paket pakete paquete paquetes paquet paquets pacote pacotes पैकेट",
+    "BAG": "sack säcke beutel bolsa bolsas saco sacos sac sacs बोरी",
+    "BTL": "flasche flaschen botella botellas bouteille bouteilles garrafa garrafas बोतल",
+    "TIN": "dose dosen lata latas",
+    "DOZ": "dutzend docena docenas douzaine douzaines dúzia दर्जन",
+    "SET": "satz juego jeu conjunto",
+    "PAIR": "paar par paire",
+}.items():
+    for w in words.split():
+        UNIT_WORDS.setdefault(w, canon)
 
 CASE_CLASS = frozenset({"CTN", "CASE", "BOX", "CRT", "DABBA"})  # "dabba": a box, or the tin itself
 PIECE_CLASS = frozenset({"PCS", "PC", "EA", "NOS", "JAR", "BTL", "POUCH", "PKT", "TIN", "TUBE", "CUP", "EACH", "UNIT",

@@ -129,7 +129,7 @@ class Engine:
         steps: list[tuple[str, str, Callable[[Case], Case]]] = [
             ("intake", "", stages.intake),
             ("read", "rapidocr", lambda c: stages.read(c, self._lazy_ocr)),
-            ("split", "", lambda c: stages.split(c, md)),
+            ("split", "", lambda c: stages.split(c, md, lambda t: self.matcher.resemblance(t) >= th.line_resemblance)),
             ("tag", "rule-extractor", stages.tag),
             ("match", self.matcher.name, lambda c: stages.match(c, self.matcher, md, th)),
             ("validate", "rules", lambda c: stages.validate(c, md, self._ledger(c))),

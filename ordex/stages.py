@@ -127,11 +127,12 @@ class Heading:
     inline: bool = False  # "Volt Electricals: bulb 9w 5 box" names the customer and holds lines
 
 
-def _headings(blocks: Sequence[Block], md: MasterData) -> list[Heading]:
+def _headings(blocks: Sequence[Block], md: MasterData, is_product: Callable[[str], bool]) -> list[Heading]:
+    """Blocks that name the customer of the lines below them: known customers, or unknown names laid out alike."""
     names = {c.customer_id: normalize(c.name) for c in md.customers}
     by_id = {c.customer_id: c for c in md.customers}
     out: list[Heading] = []
-    numbered: list[Heading] = []
+    shaped: list[Heading] = []
     for i, b in enumerate(blocks):
         if b.fields or b.source == "subject" or len(b.text) > 80:
             continue
@@ -152,11 +153,23 @@ def _headings(blocks: Sequence[Block], md: MasterData) -> list[Heading]:
             out.append(Heading(i, candidate, customer))
         elif cue:
             out.append(Heading(i, candidate, None))
-        elif NUMBERED.match(text) and not re.search(r"\d", NUMBERED.match(text).group("name")):  # type: ignore[union-attr]
-            numbered.append(Heading(i, NUMBERED.match(text).group("name").strip(" :-"), None))  # type: ignore[union-attr]
-    if out and numbered and any(NUMBERED.match(blocks[h.block].text) for h in out):
-        out = sorted(out + numbered, key=lambda h: h.block)
-    return out
+        elif _heading_shape(text) and not is_product(candidate):
+            shaped.append(Heading(i, candidate, None))
+    # an unknown name laid out like the known sub-dealers' headings ("3) Name", "Name:") is one too
+    shapes = {_heading_shape(blocks[h.block].text) for h in out if not h.inline}
+    unknown = [h for h in shaped if _heading_shape(blocks[h.block].text) in shapes]
+    return sorted(out + unknown, key=lambda h: h.block)
+
+
+def _heading_shape(text: str) -> str:
+    """How a line is laid out as a heading: numbered ("2) …"), or a label ending in a colon; "" otherwise."""
+    numbered = NUMBERED.match(text)
+    if numbered and not re.search(r"\d", numbered.group("name")):
+        return "numbered"
+    t = text.strip()
+    if t.endswith(":") and not re.search(r"\d", t) and 0 < len(t[:-1].split()) <= 6:
+        return "colon"
+    return ""
 
 
 def _customer_named(text: str, names: dict[str, str], by_id: dict[str, Customer]) -> Customer | None:
@@ -180,13 +193,16 @@ def _has_lines(blocks: Sequence[Block], ids: Sequence[int]) -> bool:
     return any(ln.qty is not None or ln.qty_vague for ln in extract_block_lines(blocks, ids, 0))
 
 
-def split(case: Case, md: MasterData) -> Case:
-    """One section per order: the sender's, plus one per sub-dealer or outlet the text names."""
+def split(case: Case, md: MasterData, is_product: Callable[[str], bool] = lambda _t: False) -> Case:
+    """One section per order: the sender's, plus one per sub-dealer or outlet the text names.
+
+    ``is_product`` tells a product-group label ("Bulbs:") from a shop's name.
+    """
     m = case.message
     sender = customer_of_sender(m.sender, md)
     if m.channel == "agent":
         sender = None
-    headings = [h for h in _headings(case.blocks, md) if not (sender and h.customer and h.customer.customer_id == sender.customer_id)]
+    headings = [h for h in _headings(case.blocks, md, is_product) if not (sender and h.customer and h.customer.customer_id == sender.customer_id)]
     starts = [h.block for h in headings]
     sections: list[Section] = []
     first = list(range(0, starts[0] if starts else len(case.blocks)))

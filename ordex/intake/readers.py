@@ -145,6 +145,8 @@ def read_html(data: bytes, attachment: int) -> list[Block]:
 
 def decode_text_file(data: bytes) -> str:
     """Text bytes as a string: UTF-8 (BOM or not), else Windows-1252, else Latin-1."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16")  # Notepad's "Unicode"
     if b"\x00" in data[:4096]:
         raise Unreadable("not a text file: it holds binary data")
     return decode_guess(data.removeprefix(codecs.BOM_UTF8))

@@ -18,8 +18,11 @@ EXAMPLE = Path("/work/shared/contract/example")
 
 
 @pytest.fixture(scope="session")
-def ocr_reader() -> OcrEngine:
-    """One OCR engine (``models.ocr.OcrEngine``) for the intake tests; it loads its models on first use."""
+def lazy_ocr() -> OcrEngine:
+    """An OCR engine whose models load only on first use: for fast tests that fail before any OCR runs.
+
+    Tests that do run OCR take the session's warm ``ocr`` engine of ``tests/conftest.py`` instead.
+    """
     return OcrEngine(threads=2)
 
 

@@ -29,21 +29,20 @@ def test_transparent_png_is_flattened_on_white() -> None:
     assert flat.getpixel((0, 0)) == (255, 255, 255) and flat.getpixel((5, 5)) == (0, 0, 0)
 
 
-def test_truncated_jpeg_is_unreadable(list_photo: bytes, ocr_reader: OcrEngine) -> None:
+def test_truncated_jpeg_is_unreadable(list_photo: bytes, lazy_ocr: OcrEngine) -> None:
     with pytest.raises(Unreadable, match="corrupt or truncated"):
-        read_image(list_photo[: len(list_photo) // 2], 0, ocr_reader)
+        read_image(list_photo[: len(list_photo) // 2], 0, lazy_ocr)
 
 
-def test_garbage_is_not_an_image(ocr_reader: OcrEngine) -> None:
+def test_garbage_is_not_an_image(lazy_ocr: OcrEngine) -> None:
     with pytest.raises(Unreadable, match="not an image"):
-        read_image(b"this is not an image at all", 0, ocr_reader)
+        read_image(b"this is not an image at all", 0, lazy_ocr)
 
 
 @pytest.mark.slow
-def test_photo_of_a_list_is_read(list_photo: bytes, list_photo_lines: list[str], ocr_reader: OcrEngine) -> None:
-    ocr_reader.warm_up()
+def test_photo_of_a_list_is_read(list_photo: bytes, list_photo_lines: list[str], ocr: OcrEngine) -> None:
     started = time.perf_counter()
-    blocks = read_image(list_photo, 3, ocr_reader)
+    blocks = read_image(list_photo, 3, ocr)
     print(f"\nlist photo OCR in {time.perf_counter() - started:.2f}s: {[b.text for b in blocks]}")
     assert len(blocks) == len(list_photo_lines)
     for block, expected in zip(blocks, list_photo_lines, strict=True):
@@ -52,16 +51,16 @@ def test_photo_of_a_list_is_read(list_photo: bytes, list_photo_lines: list[str],
 
 
 @pytest.mark.slow
-def test_blank_image_has_no_legible_text(blank_image: bytes, ocr_reader: OcrEngine) -> None:
+def test_blank_image_has_no_legible_text(blank_image: bytes, ocr: OcrEngine) -> None:
     with pytest.raises(Unreadable, match="no legible text in image"):
-        read_image(blank_image, 0, ocr_reader)
+        read_image(blank_image, 0, ocr)
 
 
 @pytest.mark.slow
-def test_multi_page_tiff_gives_page_numbers(ocr_reader: OcrEngine) -> None:
+def test_multi_page_tiff_gives_page_numbers(ocr: OcrEngine) -> None:
     pages = [render_lines([text], size=(700, 160)) for text in ("LED bulb 9W 24 box", "MCB 16A 10 pcs")]
     buffer = io.BytesIO()
     pages[0].save(buffer, "TIFF", save_all=True, append_images=pages[1:])
-    blocks = read_image(buffer.getvalue(), 0, ocr_reader)
+    blocks = read_image(buffer.getvalue(), 0, ocr)
     assert [b.page for b in blocks] == [1, 2]
     assert fuzz.ratio(blocks[1].text.lower(), "mcb 16a 10 pcs") >= 80

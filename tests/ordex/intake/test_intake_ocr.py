@@ -56,7 +56,7 @@ def test_bundled_models_are_found_and_named() -> None:
 
 
 @pytest.mark.slow
-def test_example_photo_transcripts(example_dir: Path, example_cases: list[dict[str, Any]], ocr_reader: OcrEngine) -> None:
+def test_example_photo_transcripts(example_dir: Path, example_cases: list[dict[str, Any]], ocr: OcrEngine) -> None:
     """Each photo of the contract example reads as its gold transcript (cases.jsonl), line by line, within tolerance."""
     photos = [
         (case, example_dir / case["attachments"][0]["path"])
@@ -66,11 +66,10 @@ def test_example_photo_transcripts(example_dir: Path, example_cases: list[dict[s
     ]
     if not photos:
         pytest.skip("the contract example holds no transcribed photo")
-    ocr_reader.warm_up()
     for case, path in photos:
         image = Image.open(path)
         started = time.perf_counter()
-        lines = ocr_reader(image)
+        lines = ocr(image)
         print(f"\n{case['id']} ({image.width}x{image.height}) OCR in {time.perf_counter() - started:.2f}s:")
         for line in lines:
             print(f"  {line.confidence:.3f}  {line.text}")

@@ -79,8 +79,8 @@ def test_scan_without_ocr_engine_is_unreadable(scan_pdf: bytes) -> None:
 
 
 @pytest.mark.slow
-def test_scanned_pdf_is_read_through_ocr(scan_pdf: bytes, scan_lines: list[str], ocr_reader: OcrEngine) -> None:
-    blocks = read_pdf(scan_pdf, 1, ocr_reader)
+def test_scanned_pdf_is_read_through_ocr(scan_pdf: bytes, scan_lines: list[str], ocr: OcrEngine) -> None:
+    blocks = read_pdf(scan_pdf, 1, ocr)
     assert {(b.reader, b.page, b.attachment) for b in blocks} == {("ocr", 1, 1)}
     assert len(blocks) == len(scan_lines)
     for block, expected in zip(blocks, scan_lines, strict=True):
@@ -91,16 +91,16 @@ def test_scanned_pdf_is_read_through_ocr(scan_pdf: bytes, scan_lines: list[str],
 
 
 @pytest.mark.slow
-def test_blank_scan_has_no_legible_text(ocr_reader: OcrEngine) -> None:
+def test_blank_scan_has_no_legible_text(ocr: OcrEngine) -> None:
     buffer = io.BytesIO()
     Image.new("RGB", (600, 400), "white").save(buffer, "PDF", resolution=100)
     with pytest.raises(Unreadable, match="no legible text"):
-        read_pdf(buffer.getvalue(), 0, ocr_reader)
+        read_pdf(buffer.getvalue(), 0, ocr)
 
 
 @pytest.mark.slow
 def test_example_scans_read_as_their_transcripts(
-    example_dir: Path, example_cases: list[dict[str, Any]], ocr_reader: OcrEngine
+    example_dir: Path, example_cases: list[dict[str, Any]], ocr: OcrEngine
 ) -> None:
     """Each scanned PDF of the contract example reads as its gold transcript (cases.jsonl), within tolerance."""
     scans = [
@@ -113,7 +113,7 @@ def test_example_scans_read_as_their_transcripts(
         pytest.skip("the contract example holds no transcribed scan")
     for case, path in scans:
         started = time.perf_counter()
-        blocks = read_pdf(path.read_bytes(), 0, ocr_reader)
+        blocks = read_pdf(path.read_bytes(), 0, ocr)
         print(f"\n{case['id']} OCR in {time.perf_counter() - started:.2f}s:")
         for block in blocks:
             print(f"  {block.confidence:.3f}  {block.text}")

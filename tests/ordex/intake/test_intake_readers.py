@@ -94,10 +94,10 @@ def test_unreadable_attachments_give_a_reason(attachment: Attachment, reason: st
         read_attachment(attachment, 0, None)
 
 
-def test_image_attachment_errors_come_from_the_image_reader(ocr_reader: OcrEngine) -> None:
+def test_image_attachment_errors_come_from_the_image_reader(lazy_ocr: OcrEngine) -> None:
     attachment = Attachment(filename="photo.jpg", content_type="image/jpeg", data=b"\xff\xd8\xff\xe0 cut")
     with pytest.raises(Unreadable, match="corrupt or truncated|not an image"):
-        read_attachment(attachment, 0, ocr_reader)
+        read_attachment(attachment, 0, lazy_ocr)
 
 
 def test_ocr_line_is_frozen_and_validated() -> None:

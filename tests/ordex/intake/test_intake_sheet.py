@@ -2,94 +2,84 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
+from typing import Any, Literal
 
-import openpyxl
 import pytest
+from builders import csv_bytes, xlsx_bytes
 
 from ordex.intake import Unreadable, read_spreadsheet
 
-EXAMPLES = Path("/work/shared/contract/example/files")
-
-
-def xlsx(*sheets: list[list[object]], hidden: int | None = None) -> bytes:
-    """An .xlsx written by openpyxl, one worksheet per list of rows."""
-    workbook = openpyxl.Workbook()
-    workbook.remove(workbook.active)
-    for index, rows in enumerate(sheets):
-        sheet = workbook.create_sheet(f"Sheet{index + 1}")
-        for row in rows:
-            sheet.append(row)
-        if index == hidden:
-            sheet.sheet_state = "hidden"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+SHEET_SUFFIXES = (".xlsx", ".csv")
 
 
 def test_xlsx_order_sheet_rows_carry_fields() -> None:
-    data = xlsx(
+    data = xlsx_bytes(
         [
-            ["Sharma Traders - order 06/11"],
+            ["Volt Electricals - order 06/11"],
             [],
             ["Sr", "Item Code", "Product", "Qty", "Unit", "Rate", "Amount"],
-            [1, "MLK-TTR-1L", "Tetra 1L", 6.0, "ctn", 612.5, 3675],
-            [2, None, "Dahi 400g", 4, "ctn", None, None],
+            [1, "LED-9W", "LED bulb 9W", 6.0, "box", 612.5, 3675],
+            [2, None, "MCB 16A", 4, "pcs", None, None],
             [None, None, None, None, None, None, None],
             [None, "Total", None, 10, None, None, 3675],
             ["Please deliver by Friday"],
         ],
-        [["Particulars", "Nos"], ["Paneer 200g", 30]],
+        [["Particulars", "Nos"], ["PVC tape black", 30]],
     )
     blocks = read_spreadsheet(data, 1, "xlsx")
     assert [b.text for b in blocks] == [
-        "Sharma Traders - order 06/11",
-        "1  MLK-TTR-1L  Tetra 1L  6  ctn  612.5  3675",
-        "2  Dahi 400g  4  ctn",
+        "Volt Electricals - order 06/11",
+        "1  LED-9W  LED bulb 9W  6  box  612.5  3675",
+        "2  MCB 16A  4  pcs",
         "Please deliver by Friday",
-        "Paneer 200g  30",
+        "PVC tape black  30",
     ]
     assert blocks[0].fields == {} and blocks[3].fields == {}
     assert blocks[1].fields == {
-        "code": "MLK-TTR-1L",
-        "product": "Tetra 1L",
+        "code": "LED-9W",
+        "product": "LED bulb 9W",
         "qty": "6",
-        "unit": "ctn",
+        "unit": "box",
         "price": "612.5",
     }
-    assert blocks[2].fields == {"product": "Dahi 400g", "qty": "4", "unit": "ctn"}
-    assert blocks[4].fields == {"product": "Paneer 200g", "qty": "30", "unit": "nos"}
+    assert blocks[2].fields == {"product": "MCB 16A", "qty": "4", "unit": "pcs"}
+    assert blocks[4].fields == {"product": "PVC tape black", "qty": "30", "unit": "nos"}
     assert [b.page for b in blocks] == [1, 1, 1, 1, 2]
     assert {(b.reader, b.source, b.attachment) for b in blocks} == {("xlsx", "attachment", 1)}
 
 
 def test_hidden_sheets_are_skipped() -> None:
-    data = xlsx([["Item", "Qty"], ["Dahi", 4]], [["Item", "Qty"], ["Master list row", 1]], hidden=1)
-    assert [b.text for b in read_spreadsheet(data, 0, "xlsx")] == ["Dahi  4"]
+    data = xlsx_bytes([["Item", "Qty"], ["MCB 16A", 4]], [["Item", "Qty"], ["Master list row", 1]], hidden=1)
+    assert [b.text for b in read_spreadsheet(data, 0, "xlsx")] == ["MCB 16A  4"]
 
 
 def test_csv_semicolon_german_headers_cp1252() -> None:
-    text = "Bestellung Müller KG;;;\r\nArtikel;Menge;Einheit;Preis\r\nKäse 200g;12;Karton;3,50\r\nMilch 1L;6;Kiste;\r\n"
-    blocks = read_spreadsheet(text.encode("cp1252"), 0, "csv")
-    assert [b.text for b in blocks] == [
-        "Bestellung Müller KG",
-        "Käse 200g  12  Karton  3,50",
-        "Milch 1L  6  Kiste",
+    rows = [
+        ["Bestellung Müller Elektro KG", "", "", ""],
+        ["Artikel", "Menge", "Einheit", "Preis"],
+        ["Glühlampe LED 9W", "12", "Karton", "3,50"],
+        ["Schütz 32A", "6", "Stück", ""],
     ]
-    assert blocks[1].fields == {"product": "Käse 200g", "qty": "12", "unit": "Karton", "price": "3,50"}
+    blocks = read_spreadsheet(csv_bytes(rows, ";", "cp1252"), 0, "csv")
+    assert [b.text for b in blocks] == [
+        "Bestellung Müller Elektro KG",
+        "Glühlampe LED 9W  12  Karton  3,50",
+        "Schütz 32A  6  Stück",
+    ]
+    assert blocks[1].fields == {"product": "Glühlampe LED 9W", "qty": "12", "unit": "Karton", "price": "3,50"}
     assert {(b.reader, b.page) for b in blocks} == {("csv", None)}
 
 
 @pytest.mark.parametrize(
     ("header", "row", "fields"),
     [
-        ("Maal,Matra,Ikai", "Dahi,4,peti", {"product": "Dahi", "qty": "4", "unit": "peti"}),
-        ("Producto,Cantidad,Unidad", "Leche,3,caja", {"product": "Leche", "qty": "3", "unit": "caja"}),
-        ("Quantité,Produit", "5,Beurre", {"qty": "5", "product": "Beurre"}),
-        ("Produto,Quantidade", "Queijo,2", {"product": "Queijo", "qty": "2"}),
-        ("Description,Qty (Ctn)", "Tetra 1L,24", {"product": "Tetra 1L", "qty": "24", "unit": "ctn"}),
-        ("SKU,Order Qty,UOM", "GHE-1L,12,PCS", {"code": "GHE-1L", "qty": "12", "unit": "PCS"}),
+        ("Maal,Matra,Ikai", "Bulb 9W,4,dabba", {"product": "Bulb 9W", "qty": "4", "unit": "dabba"}),
+        ("Producto,Cantidad,Unidad", "Cable 1.5mm,3,rollo", {"product": "Cable 1.5mm", "qty": "3", "unit": "rollo"}),
+        ("Quantité,Produit", "5,Ampoule LED", {"qty": "5", "product": "Ampoule LED"}),
+        ("Produto,Quantidade", "Disjuntor 16A,2", {"product": "Disjuntor 16A", "qty": "2"}),
+        ("Description,Qty (Box)", "LED bulb 9W,24", {"product": "LED bulb 9W", "qty": "24", "unit": "box"}),
+        ("SKU,Order Qty,UOM", "MCB-16A,12,PCS", {"code": "MCB-16A", "qty": "12", "unit": "PCS"}),
     ],
 )
 def test_header_words_in_several_languages(header: str, row: str, fields: dict[str, str]) -> None:
@@ -98,21 +88,31 @@ def test_header_words_in_several_languages(header: str, row: str, fields: dict[s
 
 
 def test_utf8_bom_and_sniffed_tab_delimiter() -> None:
-    data = "\ufeffItem\tQty\tUnit\nTetra 1L\t6\tctn\n".encode()
-    assert read_spreadsheet(data, 0, "csv")[0].fields == {"product": "Tetra 1L", "qty": "6", "unit": "ctn"}
+    data = "\ufeffItem\tQty\tUnit\nLED bulb 9W\t6\tbox\n".encode()
+    assert read_spreadsheet(data, 0, "csv")[0].fields == {"product": "LED bulb 9W", "qty": "6", "unit": "box"}
 
 
 def test_no_header_gives_plain_rows() -> None:
-    blocks = read_spreadsheet(b"tetra 1L,24 ctn\n\ndahi,10 peti\n", 0, "csv")
-    assert [(b.text, b.fields) for b in blocks] == [("tetra 1L  24 ctn", {}), ("dahi  10 peti", {})]
+    blocks = read_spreadsheet(b"LED bulb 9W,24 box\n\nMCB 16A,10 pcs\n", 0, "csv")
+    assert [(b.text, b.fields) for b in blocks] == [("LED bulb 9W  24 box", {}), ("MCB 16A  10 pcs", {})]
 
 
-def test_example_xlsx_if_present() -> None:
-    path = EXAMPLES / "em-0012-order.xlsx"
-    if not path.exists():
-        pytest.skip("contract example not available")
-    fields = [b.fields for b in read_spreadsheet(path.read_bytes(), 0, "xlsx") if b.fields]
-    assert fields[0] == {"product": "Tetra 1L", "qty": "6", "unit": "ctn"} and len(fields) == 3
+def test_example_sheets_if_present(example_dir: Path, example_cases: list[dict[str, Any]]) -> None:
+    """Each order sheet of the contract example gives one row with product and quantity per expected line."""
+    sheets = [
+        (case, attachment["path"])
+        for case in example_cases
+        for attachment in case.get("attachments") or []
+        if attachment["path"].lower().endswith(SHEET_SUFFIXES)
+    ]
+    if not sheets:
+        pytest.skip("the contract example holds no order sheet")
+    for case, path in sheets:
+        kind: Literal["xlsx", "csv"] = "xlsx" if path.lower().endswith(".xlsx") else "csv"
+        rows = [b.fields for b in read_spreadsheet((example_dir / path).read_bytes(), 0, kind) if b.fields]
+        assert len(rows) == sum(len(order["lines"]) for order in case["expected"]["orders"]), (case["id"], rows)
+        for fields in rows:
+            assert fields.get("product") and float(fields["qty"]) > 0, (case["id"], fields)
 
 
 @pytest.mark.parametrize(

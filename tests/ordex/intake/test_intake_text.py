@@ -10,42 +10,43 @@ def lines(text: str) -> list[str]:
 
 
 def test_one_block_per_nonempty_line_stripped_and_tagged() -> None:
-    blocks = body_blocks("  tetra 1L 24 ctn  \n\n\tdahi 10 peti\n", source="subject")
-    assert [b.text for b in blocks] == ["tetra 1L 24 ctn", "dahi 10 peti"]
+    blocks = body_blocks("  LED bulb 9W 24 box  \n\n\tMCB 16A 10 pcs\n", source="subject")
+    assert [b.text for b in blocks] == ["LED bulb 9W 24 box", "MCB 16A 10 pcs"]
     assert {(b.source, b.reader, b.confidence) for b in blocks} == {("subject", "text", 1.0)}
 
 
 def test_quoted_reply_and_signature_are_removed() -> None:
     text = (
-        "Dear Sir,\n\n1) Krishna Kirana\n   - Dahi 400g : 4 ctn\n\nThanks & regards\nPurchase Dept, Metro Dairy\n\n"
-        "> On Tue, 3 Nov 2026, orders@supplier.example wrote:\n> Your order PO-88121 is confirmed: 60 ctn FCM."
+        "Dear Sir,\n\n1) Ganesh Wiring Works\n   - MCB 16A : 4 pcs\n\nThanks & regards\n"
+        "Purchase Dept, Northern Power Agencies\n\n"
+        "> On Tue, 3 Nov 2026, orders@supplier.example wrote:\n> Your order PO-88121 is confirmed: 60 box LED 9W."
     )
-    assert lines(text) == ["Dear Sir,", "1) Krishna Kirana", "- Dahi 400g : 4 ctn"]
+    assert lines(text) == ["Dear Sir,", "1) Ganesh Wiring Works", "- MCB 16A : 4 pcs"]
 
 
 def test_attribution_line_wrapped_over_two_lines_cuts_the_rest() -> None:
-    text = "tetra 1L 10 ctn\n\nOn Tue, 3 Nov 2026 at 10:02, Orders Desk <\norders@supplier.example> wrote:\nold 60 ctn\n"
-    assert lines(text) == ["tetra 1L 10 ctn"]
+    text = "LED bulb 9W 10 box\n\nOn Tue, 3 Nov 2026 at 10:02, Orders Desk <\norders@supplier.example> wrote:\nold 60 box\n"
+    assert lines(text) == ["LED bulb 9W 10 box"]
 
 
 def test_original_message_and_outlook_header_cut_the_earlier_mail() -> None:
-    original = "paneer 30 pc\n-----Original Message-----\nFrom: Orders\nSent: Monday\nold order 99 ctn"
-    assert lines(original) == ["paneer 30 pc"]
+    original = "PVC tape 30 roll\n-----Original Message-----\nFrom: Orders\nSent: Monday\nold order 99 box"
+    assert lines(original) == ["PVC tape 30 roll"]
     outlook = (
-        "ghee 1L 12 jar\n________________________________\nFrom: Orders Desk <orders@supplier.example>\n"
-        "Sent: Monday, November 2, 2026 10:00 AM\nTo: Ravi\nSubject: RE: order\n\nconfirmed 60 ctn"
+        "MCB 32A 12 pcs\n________________________________\nFrom: Orders Desk <orders@supplier.example>\n"
+        "Sent: Monday, November 2, 2026 10:00 AM\nTo: Ravi\nSubject: RE: order\n\nconfirmed 60 box"
     )
-    assert lines(outlook) == ["ghee 1L 12 jar"]
+    assert lines(outlook) == ["MCB 32A 12 pcs"]
 
 
 def test_outlook_forward_with_nothing_above_keeps_the_forwarded_body() -> None:
-    text = "From: Sharma Traders <s@sharma.example>\nSent: Monday\nTo: us\nSubject: order\n\ntetra 1L 15 ctn"
-    assert lines(text) == ["tetra 1L 15 ctn"]
+    text = "From: Volt Electricals <s@voltelec.example>\nSent: Monday\nTo: us\nSubject: order\n\nLED bulb 9W 15 box"
+    assert lines(text) == ["LED bulb 9W 15 box"]
 
 
 def test_signature_dashes_and_mobile_footer() -> None:
-    assert lines("dahi 4 ctn\n-- \nRavi Kumar\n+91 99000 11223") == ["dahi 4 ctn"]
-    assert lines("dahi 4 ctn\n\nSent from my iPhone") == ["dahi 4 ctn"]
+    assert lines("MCB 16A 4 pcs\n-- \nRavi Kumar\n+91 99000 11223") == ["MCB 16A 4 pcs"]
+    assert lines("MCB 16A 4 pcs\n\nSent from my iPhone") == ["MCB 16A 4 pcs"]
 
 
 def test_closings_in_several_forms_cut_the_signature() -> None:
@@ -57,21 +58,21 @@ def test_closings_in_several_forms_cut_the_signature() -> None:
         "Sincerely",
         "Regards Ravi",
     ):
-        text = f"Hi,\ntetra 1L 24 ctn\n\n{closing}\nRavi Kumar\nMetro Dairy Distributors\n+91 99000 11223"
-        assert lines(text) == ["Hi,", "tetra 1L 24 ctn"], closing
+        text = f"Hi,\nLED bulb 9W 24 box\n\n{closing}\nRavi Kumar\nNorthern Power Agencies\n+91 99000 11223"
+        assert lines(text) == ["Hi,", "LED bulb 9W 24 box"], closing
 
 
 def test_closing_far_from_the_end_or_on_the_first_line_is_kept() -> None:
-    order = "\n".join(f"item {i} - {i} ctn" for i in range(1, 11))
+    order = "\n".join(f"item {i} - {i} box" for i in range(1, 11))
     assert lines(f"Hi,\nRegards to all\n{order}") == ["Hi,", "Regards to all", *order.splitlines()]
-    assert lines("Thanks\n10 ctn tetra 1L") == ["Thanks", "10 ctn tetra 1L"]
-    assert lines("tetra 1L 10 ctn\nThanks\nRavi") == ["tetra 1L 10 ctn"]
+    assert lines("Thanks\n10 box LED bulb 9W") == ["Thanks", "10 box LED bulb 9W"]
+    assert lines("LED bulb 9W 10 box\nThanks\nRavi") == ["LED bulb 9W 10 box"]
 
 
 def test_forwarded_headers_dropped_and_forwarded_body_survives_outer_signature() -> None:
     text = (
         "Please process.\n\nRegards,\nRavi\n\n---------- Forwarded message ----------\n"
-        "From: Sharma <s@sharma.example>\nDate: Mon, 2 Nov 2026\nSubject: order\nTo: ravi@metro.example\n\n"
-        "tetra 1L x 15 ctn\nbutter 500 gm x 2 ctn\n\nThanks & regards\nSharma Traders"
+        "From: Volt <s@voltelec.example>\nDate: Mon, 2 Nov 2026\nSubject: order\nTo: ravi@northernpower.example\n\n"
+        "LED bulb 9W x 15 box\ncopper wire 2.5 sqmm x 2 roll\n\nThanks & regards\nVolt Electricals"
     )
-    assert lines(text) == ["Please process.", "tetra 1L x 15 ctn", "butter 500 gm x 2 ctn"]
+    assert lines(text) == ["Please process.", "LED bulb 9W x 15 box", "copper wire 2.5 sqmm x 2 roll"]

@@ -2,58 +2,49 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from builders import (
+    WAMID,
+    whatsapp_inbound,
+    whatsapp_media_webhook,
+    whatsapp_status_webhook,
+    whatsapp_text_webhook,
+    whatsapp_webhook,
+)
 
 from ordex.intake import Unreadable, message_from_webhook, parse_webhook, unfetched_media
 
-WAMID = "wamid.HBgLOTE5ODEyMzQ1Njc4FQIAEhggQjU3QTc2RjA0OEE2"
-
-
-def webhook(value: dict[str, Any]) -> bytes:
-    """A webhook body around one change value, as Meta posts it."""
-    meta = {"messaging_product": "whatsapp", "metadata": {"display_phone_number": "15550783881"}}
-    body = {
-        "object": "whatsapp_business_account",
-        "entry": [{"id": "1022", "changes": [{"field": "messages", "value": {**meta, **value}}]}],
-    }
-    return json.dumps(body).encode()
-
 
 def inbound(message: dict[str, Any]) -> bytes:
-    contacts = [{"profile": {"name": "Sharma Ji"}, "wa_id": "919812345678"}]
-    base = {"from": "919812345678", "id": WAMID, "timestamp": "1793776680"}
-    return webhook({"contacts": contacts, "messages": [{**base, **message}]})
+    """A webhook with one inbound message from a known dealer's WhatsApp number."""
+    return whatsapp_inbound(message, "911110000001", name="Volt Electricals")
 
 
 def test_text_message_becomes_the_message() -> None:
-    body = inbound({"type": "text", "text": {"body": "Good morning sir\n1. tetra 1L - 30"}})
-    message = message_from_webhook(body, message_id="wa-0007")
-    assert message.id == "wa-0007" and message.channel == "whatsapp"
-    assert message.sender == "+919812345678" and message.sender_name == "Sharma Ji"
+    body = whatsapp_text_webhook("911110000001", "Good morning sir\n1. LED bulb 9W - 30", WAMID, "1793776680")
+    message = message_from_webhook(body, message_id="wa-1007")
+    assert message.id == "wa-1007" and message.channel == "whatsapp"
+    assert message.sender == "+911110000001" and message.sender_name == "Volt Electricals"
     assert message.received_at == datetime(2026, 11, 4, 7, 18, tzinfo=UTC)
-    assert message.text == "Good morning sir\n1. tetra 1L - 30"
+    assert message.text == "Good morning sir\n1. LED bulb 9W - 30"
     assert message.raw == body and message.raw_kind == "whatsapp"
     assert message_from_webhook(body).id == WAMID
     assert unfetched_media(body) == []
 
 
 def test_status_only_body_gives_a_message_without_text() -> None:
-    status = {"id": WAMID, "status": "delivered", "timestamp": "1793776700", "recipient_id": "919812345678"}
-    body = webhook({"statuses": [status]})
+    body = whatsapp_status_webhook(WAMID, recipient="911110000001", status="delivered")
     events = parse_webhook(body)
-    assert [(e.kind, e.type, e.from_) for e in events] == [("status", "delivered", "+919812345678")]
+    assert [(e.kind, e.type, e.from_) for e in events] == [("status", "delivered", "+911110000001")]
     message = message_from_webhook(body, message_id="s1")
     assert message.text == "" and message.sender == "" and message.attachments == ()
 
 
 def test_image_message_gives_caption_and_reports_unfetched_media() -> None:
-    body = inbound(
-        {"type": "image", "image": {"id": "1234", "mime_type": "image/jpeg", "caption": "order list"}}
-    )
+    body = whatsapp_media_webhook("911110000001", "image", "1234", "image/jpeg", caption="order list")
     event = parse_webhook(body)[0]
     assert (event.type, event.media_id, event.mime_type, event.caption) == (
         "image",
@@ -67,8 +58,8 @@ def test_image_message_gives_caption_and_reports_unfetched_media() -> None:
 
 
 def test_document_message_names_its_file() -> None:
-    document = {"id": "98", "mime_type": "application/pdf", "filename": "PO-1.pdf"}
-    reasons = unfetched_media(inbound({"type": "document", "document": document}))
+    body = whatsapp_media_webhook("911110000001", "document", "98", "application/pdf", filename="PO-1.pdf")
+    reasons = unfetched_media(body)
     assert reasons == ["WhatsApp document media 98 (PO-1.pdf) was not fetched (no media client configured)"]
 
 
@@ -80,7 +71,7 @@ def test_interactive_reply_title_is_the_text() -> None:
 
 
 def test_change_without_messages_or_statuses_is_other() -> None:
-    assert [e.kind for e in parse_webhook(webhook({"errors": [{"code": 131000}]}))] == ["other"]
+    assert [e.kind for e in parse_webhook(whatsapp_webhook({"errors": [{"code": 131000}]}))] == ["other"]
 
 
 @pytest.mark.parametrize(
