@@ -262,14 +262,18 @@ def _assign_roles(toks: list[Tok]) -> tuple[Tok | None, Tok | None, float, float
     return qty, unit, conf, price, vague
 
 
+def _is_product_token(t: Tok) -> bool:
+    if t.role in ("qty", "unit", "price", "marker", "serial", "ignore", "vague"):
+        return False
+    return not (t.kind == "sym" or (t.kind == "word" and t.text.lower().strip(".") in FILLER))
+
+
 def product_text(toks: list[Tok], text: str) -> str:
     """The product mention: what is left of the segment once quantity, unit, price and chatter are taken out."""
     words: list[str] = []
     last_end = -1
     for t in toks:
-        if t.role in ("qty", "unit", "price", "marker", "serial", "ignore", "vague"):
-            continue
-        if t.kind == "sym" or (t.kind == "word" and t.text.lower().strip(".") in FILLER):
+        if not _is_product_token(t):
             continue
         piece = text[t.start : t.end]
         if words and t.start == last_end:
@@ -360,3 +364,28 @@ def _from_fields(block: Block, b: int, section: int) -> Line | None:
         qty_confidence=0.97 if qty is not None else 0.0,
         block=b,
     )
+
+
+def label_spans(text: str) -> list[tuple[int, int, str]]:
+    """Character spans (start, end, label) of one line as the rules read it: weak labels for the tagger.
+
+    Only segments that make an order line (a product and a quantity) are labelled.
+    """
+    out: list[tuple[int, int, str]] = []
+    cursor = 0
+    for seg in segments(Block(text=text), 0):
+        at = text.find(seg.text, cursor)
+        if at < 0:
+            continue
+        cursor = at + len(seg.text)
+        toks = tokenize(seg.text)
+        qty, _unit, _conf, _price, vague = _assign_roles(toks)
+        prod = [t for t in toks if _is_product_token(t)]
+        if not prod or (qty is None and not vague) or not any(c.isalpha() for t in prod for c in t.text):
+            continue
+        out.append((at + prod[0].start, at + prod[-1].end, "PRODUCT"))
+        for t in toks:
+            label = {"qty": "QTY", "vague": "QTY", "unit": "UNIT", "price": "PRICE"}.get(t.role)
+            if label and not (prod[0].start <= t.start < prod[-1].end):
+                out.append((at + t.start, at + t.end, label))
+    return sorted(out)

@@ -13,7 +13,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from models.artifacts import ArtifactMissing, resolve_tagger
 from models.matcher import SkuMatcher
+from models.tagger import TokenTagger
 from ordex import stages
 from ordex.aliases import learn_history_aliases
 from ordex.intake.types import OcrFn
@@ -35,9 +37,11 @@ class NotLoaded(RuntimeError):
 class Engine:
     """Loaded models, master data and the store: call ``submit`` for each inbound message."""
 
-    def __init__(self, store: Store, settings: Settings, ocr: OcrFn | None = None) -> None:
+    def __init__(self, store: Store, settings: Settings, ocr: OcrFn | None = None,
+                 tagger: TokenTagger | None = None) -> None:
         self.store = store
         self.settings = settings
+        self.tagger = tagger
         self.thresholds = stages.Thresholds(sku=settings.sku_threshold, qty=settings.qty_threshold)
         self._ocr = ocr
         self._ocr_ready = ocr is not None
@@ -52,7 +56,7 @@ class Engine:
         store = Store(settings.store_url())
         if master_data is not None:
             load_into(store, load_master_data(master_data), str(master_data))
-        return cls(store, settings, ocr)
+        return cls(store, settings, ocr, load_tagger(settings))
 
     def refresh(self) -> None:
         """Re-read the current master data and learned aliases from the store."""
@@ -71,8 +75,10 @@ class Engine:
         return self.load_id is not None and self._ocr_ready
 
     def warm_up(self) -> None:
-        """Load the OCR models now rather than on the first photo."""
+        """Load the OCR and tagger models now rather than on the first message that needs them."""
         self.ocr()
+        if self.tagger is not None:
+            self.tagger.warm_up()
 
     def ocr(self) -> OcrFn:
         """The OCR engine, loaded once."""
@@ -130,7 +136,7 @@ class Engine:
             ("intake", "", stages.intake),
             ("read", "rapidocr", lambda c: stages.read(c, self._lazy_ocr)),
             ("split", "", lambda c: stages.split(c, md, lambda t: self.matcher.resemblance(t) >= th.line_resemblance)),
-            ("tag", "rule-extractor", stages.tag),
+            ("tag", self.tagger.name if self.tagger else "rule-extractor", lambda c: stages.tag(c, self.tagger)),
             ("match", self.matcher.name, lambda c: stages.match(c, self.matcher, md, th)),
             ("validate", "rules", lambda c: stages.validate(c, md, self._ledger(c))),
             ("decide", "", stages.decide),
@@ -157,6 +163,32 @@ class Engine:
             return stages.Ledger(Decimal(released), recent)
 
         return ledger
+
+
+def load_tagger(settings: Settings) -> TokenTagger | None:
+    """The token classifier the settings ask for: an explicit folder or the MLflow champion; None for the rules.
+
+    With ``extractor=auto`` a missing model means the rule extractor (logged); with ``tagger`` it is an error.
+    """
+    if settings.extractor == "rules":
+        return None
+    try:
+        if settings.tagger_path is not None:
+            folder = resolve_tagger(settings.tagger_path, settings.data_dir / "models" / "tagger", None, None)
+        else:
+            from training.tracking import champion
+
+            found = champion(settings, "ordex-tagger")
+            folder = resolve_tagger(None, settings.data_dir / "models" / "tagger",
+                                    found[2] if found else None, found[0] if found else None)
+    except ArtifactMissing:
+        if settings.extractor == "tagger":
+            raise
+        log.warning("no tagger model found: extracting order lines with the rules (build one: ordex train tagger)")
+        return None
+    tagger = TokenTagger(folder, threads=settings.tagger_threads)
+    tagger.version = folder.name
+    return tagger
 
 
 def load_into(store: Store, md: MasterData, source: str) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -20,7 +21,12 @@ class Settings(BaseSettings):
     whatsapp_verify_token: str = Field(default="", description="Token for the webhook verification handshake")
     sku_threshold: float = Field(default=0.6, description="Below this SKU confidence a line raises SKU_UNMATCHED")
     qty_threshold: float = Field(default=0.5, description="Below this quantity confidence a line raises QTY_UNCLEAR")
+    tagger_threads: int = Field(default=1, description="onnxruntime intra-op threads per worker for the tagger")
     ocr_threads: int = Field(default=2, description="onnxruntime intra-op threads per worker for OCR")
+    extractor: Literal["auto", "tagger", "rules"] = Field(
+        default="auto", description="Order-line extraction: the token classifier, the rules, or the tagger when built"
+    )
+    tagger_path: Path | None = Field(default=None, description="A tagger model folder; else the MLflow champion")
     max_body_bytes: int = Field(default=25 * 1024 * 1024, description="Largest request body the API accepts")
 
     def store_url(self) -> str:

@@ -16,6 +16,7 @@ from rapidfuzz import fuzz, process
 
 from models.extractor import extract_block_lines
 from models.matcher import SkuMatcher, normalize
+from models.tagger import TokenTagger, lines_from_spans
 from models.units import measure, to_uom, uom_dimension
 from ordex.intake.email import parse_email
 from ordex.intake.errors import Unreadable
@@ -243,12 +244,32 @@ def _named_in_text(section: Section, blocks: Sequence[Block], md: MasterData) ->
 
 
 # -- tag ----------------------------------------------------------------------------------------------------
-def tag(case: Case) -> Case:
-    """Order lines from each section's blocks (the rule-based extractor; the token classifier drops in here)."""
-    lines: list[Line] = []
+def tag(case: Case, tagger: TokenTagger | None = None) -> Case:
+    """Order lines from each section's blocks: the token classifier when one is loaded, else the rules.
+
+    Spreadsheet rows whose columns the reader recognised are taken as they are either way.
+    """
+    if tagger is None:
+        lines: list[Line] = []
+        for k, s in enumerate(case.sections):
+            lines.extend(extract_block_lines(case.blocks, s.blocks, k))
+        return case.model_copy(update={"lines": tuple(lines)})
+    free = [(k, b) for k, s in enumerate(case.sections) for b in s.blocks if not case.blocks[b].fields.get("product")]
+    tagged = dict(zip(free, tagger.spans([case.blocks[b].text for _, b in free]), strict=True))
+    out: list[Line] = []
     for k, s in enumerate(case.sections):
-        lines.extend(extract_block_lines(case.blocks, s.blocks, k))
-    return case.model_copy(update={"lines": tuple(lines)})
+        for b in s.blocks:
+            block = case.blocks[b]
+            if (k, b) not in tagged:
+                out.extend(extract_block_lines(case.blocks, [b], k))
+                continue
+            for p in lines_from_spans(block.text, tagged[(k, b)]):
+                out.append(Line(
+                    section=k, text=p.text, product=p.product, qty=p.qty, unit=p.unit, qty_vague=p.vague, price=p.price,
+                    confidence=round(block.confidence * p.product_score, 4),
+                    qty_confidence=round(min(block.confidence, p.qty_score), 4), block=b,
+                ))
+    return case.model_copy(update={"lines": tuple(out)})
 
 
 # -- match --------------------------------------------------------------------------------------------------

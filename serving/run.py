@@ -46,6 +46,8 @@ def settings_env(settings: Settings) -> dict[str, str]:
     """
     env: dict[str, str] = {}
     for name, value in settings.model_dump(mode="json").items():
+        if value is None:
+            continue  # unset stays unset (an empty variable would not read back as None)
         if name == "data_dir":
             value = str(Path(value).resolve())
         if name == "database_url" and value:

