@@ -6,7 +6,7 @@ MASTER_DATA ?= ../shared/contract/example
 PORT ?= 3000
 DB ?=
 
-.PHONY: install serve test test-fast lint bench predict clean
+.PHONY: install models serve test test-fast lint bench predict clean
 
 install: $(VENV)/.installed
 
@@ -17,7 +17,11 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@touch $@
 
-serve: install
+# The token classifier is trained here (CPU, a few minutes, progress shown) unless MLflow already has a champion.
+models: install
+	$(BIN)/ordex train tagger --if-missing
+
+serve: install models
 	$(BIN)/ordex serve --master-data $(MASTER_DATA) --port $(PORT) $(if $(DB),--db $(DB),)
 
 lint: install

@@ -34,6 +34,16 @@ def _parser() -> argparse.ArgumentParser:
     ld.add_argument("--master-data", required=True, type=Path)
     ld.add_argument("--db", default="")
 
+    tr = sub.add_parser("train", help="train a model and log it to MLflow")
+    tr.add_argument("model", choices=["tagger"])
+    tr.add_argument("--master-data", type=Path, default=None, help="fine-tune for this distributor")
+    tr.add_argument("--corrections", action="store_true", help="learn from lines people corrected (the store's)")
+    tr.add_argument("--examples", type=int, default=300, help="synthetic messages per trade")
+    tr.add_argument("--epochs", type=int, default=2)
+    tr.add_argument("--if-missing", action="store_true", help="do nothing when a champion already exists")
+    tr.add_argument("--seed", type=int, default=13)
+    tr.add_argument("--db", default="")
+
     sv = sub.add_parser("serve", help="start the BentoML service")
     sv.add_argument("--master-data", type=Path, default=None)
     sv.add_argument("--db", default="")
@@ -52,6 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return predict(args.master_data, args.cases, args.out, args.db)
         if args.command == "load":
             return load(args.master_data, args.db)
+        if args.command == "train":
+            return train(args)
         if args.command == "serve":
             from serving.run import serve
 
@@ -116,6 +128,40 @@ def load(master_data: Path, db: str = "") -> int:
     load_id = load_into(Store(settings.store_url()), md, str(master_data))
     err.print(f"loaded {len(md.customers)} customers, {len(md.products)} products, {len(md.prices)} prices "
               f"(load {load_id})")
+    return 0
+
+
+def train(args: argparse.Namespace) -> int:
+    """``ordex train tagger``: train, score on the held-out trade, log to MLflow, promote if not worse."""
+    from ordex.masterdata import load_master_data
+    from training.train_tagger import train_tagger
+
+    settings = _settings(args.db)
+    if args.if_missing:
+        from training.tracking import champion
+
+        found = champion(settings, "ordex-tagger")
+        if found is not None:
+            err.print(f"ordex-tagger champion v{found[0]} is there: nothing to build")
+            return 0
+    md = load_master_data(args.master_data) if args.master_data else None
+    corrections = None
+    if args.corrections:
+        from ordex.store import Store
+        from training.corrections import correction_lines
+
+        corrections = correction_lines(Store(settings.store_url()))
+        if not corrections:
+            err.print("no corrections in the store yet: nothing to learn from")
+            return 1
+    result, logged = train_tagger(settings, per_trade=args.examples, epochs=args.epochs, seed=args.seed,
+                                  master_data=md, corrections=corrections, progress=err.is_terminal or True)
+    m = result.metrics
+    err.print(f"held-out ({m['eval_examples']:.0f} lines of an unseen trade): span F1 product {m['int8_f1_product']:.4f}, "
+              f"qty {m['int8_f1_qty']:.4f}, unit {m.get('int8_f1_unit', 0):.4f}; line exact {m['int8_line_exact']:.4f} "
+              f"(fp32 F1 {m['fp32_f1_all']:.4f}, int8 F1 {m['int8_f1_all']:.4f}) in {result.seconds:.0f} s")
+    err.print(f"MLflow run {logged.run_id}, ordex-tagger v{logged.version}: "
+              f"{'promoted to champion' if logged.promoted else 'not promoted'} ({logged.reason})")
     return 0
 
 

@@ -25,6 +25,7 @@ from ordex.schema import Message
 from ordex.store.tables import (
     AttachmentRow,
     AuditRow,
+    CorrectionRow,
     ExceptionRow,
     LearnedAliasRow,
     MasterDataRow,
@@ -250,6 +251,28 @@ class Store:
         with self.session() as s:
             q = select(LearnedAliasRow.customer_id, LearnedAliasRow.alias, LearnedAliasRow.sku, LearnedAliasRow.support)
             return [(c, a, k, n) for c, a, k, n in s.execute(q)]
+
+    def add_correction(self, message_row: int, *, customer_id: str | None, text: str, product: str, sku: str | None,
+                       qty: Decimal | float | None, uom: str | None, actor: str, order_id: int | None = None) -> int:
+        """Record a line a person corrected (training data for the tagger and the matcher)."""
+        with self.session() as s:
+            row = CorrectionRow(message_id=message_row, order_id=order_id, customer_id=customer_id, text=text,
+                                product=product, sku=sku, qty=None if qty is None else Decimal(str(qty)), uom=uom,
+                                actor=actor)
+            s.add(row)
+            s.flush()
+            return row.id
+
+    def corrections(self) -> list[tuple[dict[str, Any], list[str]]]:
+        """Every correction with the text lines of its message (the blocks the pipeline read), oldest first."""
+        with self.session() as s:
+            q = select(CorrectionRow, MessageRow.case_json).join(MessageRow, MessageRow.id == CorrectionRow.message_id)
+            out = []
+            for c, case in s.execute(q.order_by(CorrectionRow.id)):
+                blocks = [b["text"] for b in (case or {}).get("blocks", []) if not b.get("fields")]
+                out.append(({"text": c.text, "product": c.product, "sku": c.sku, "customer_id": c.customer_id,
+                             "qty": None if c.qty is None else float(c.qty), "uom": c.uom}, blocks))
+            return out
 
     def audit_events(self, message_row: int) -> list[dict[str, Any]]:
         """A message's history, oldest first."""

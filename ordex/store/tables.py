@@ -130,3 +130,21 @@ class AuditRow(Base):
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), nullable=True, index=True)
     event: Mapped[str] = mapped_column(String(64))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class CorrectionRow(Base):
+    """A line a person fixed when resolving an exception: training data for the tagger and the matcher."""
+
+    __tablename__ = "corrections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), index=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), nullable=True)
+    customer_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    text: Mapped[str] = mapped_column(Text, default="")
+    product: Mapped[str] = mapped_column(Text, default="")
+    sku: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    qty: Mapped[Decimal | None] = mapped_column(Numeric(18, 4), nullable=True)
+    uom: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    actor: Mapped[str] = mapped_column(String(200), default="system")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

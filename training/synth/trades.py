@@ -301,7 +301,7 @@ STATIONERY = Trade("stationery", "Stationery", (
         piece_words="pcs|nos", price=(60, 160)),
     fam("sharpener", "Sharpener", "sharpener|sharpner|cutter|sharpeners", "", "single|double", uom="BOX", packs=(20,),
         piece_words="pcs|nos", price=(60, 180)),
-    fam("paper", "Copier Paper", "copier paper|a4 paper|paper|copy paper|xerox paper|rim", "A4|Legal",
+    fam("paper", "Copier Paper", "copier paper|paper|copy paper|xerox paper|printing paper", "A4|Legal",
         "70 gsm|75 gsm|80 gsm", uom="BOX", packs=(5,), piece="REAM", piece_words="ream|reams|rim", price=(1250, 1900)),
     fam("stapler", "Stapler", "stapler|stepler|stapler machine|stapeler", "", "No. 10|24/6", uom="PCS", price=(45, 260),
         moqs=(0, 6)),
@@ -546,7 +546,7 @@ def build_catalog(trade_name: str, seed: int) -> Catalog:
     code_style, desc_style = rng.choice(CODE_STYLES), rng.choice(DESC_STYLES)
     families = list(trade.families)
     rng.shuffle(families)
-    chosen = families[: min(len(families), rng.randint(9, 12))]
+    chosen = families[: min(len(families), rng.randint(10, 13))]
     unused = families[len(chosen):]
     brands = list(trade.brands)
     rng.shuffle(brands)
@@ -560,10 +560,10 @@ def build_catalog(trade_name: str, seed: int) -> Catalog:
         for brand in fam_brands:
             vs: list[str | None] = list(fam_.variants) if fam_.variants else [None]
             vs = rng.sample(vs, min(len(vs), rng.randint(1, 3)))
-            ss = rng.sample(sizes, min(len(sizes), rng.randint(1, 3)))
+            ss = rng.sample(sizes, min(len(sizes), rng.randint(2 if len(vs) == 1 else 1, 3)))
             combos = [(v, s) for v in vs for s in ss]
             rng.shuffle(combos)
-            for variant, spec in combos[: rng.randint(2, 5)]:
+            for variant, spec in combos[: rng.randint(2, 6)]:
                 n += 1
                 uom = spec.uom or fam_.uom
                 size = spec.text or None
@@ -658,7 +658,8 @@ def _prices(trade: Trade, fams: list[Family], products: list[ProductRow], facets
             factor = 0.35
         value = rng.uniform(lo, hi) * factor
         step = 5 if value > 100 else 0.5
-        base[p.sku] = Decimal(str(round(round(value / step) * step, 2)))
+        base[p.sku] = (Decimal(int(round(value / step) * step)) if step == 5
+                       else Decimal(str(round(value / step) * step)).quantize(Decimal("0.01")))
     skus = [p.sku for p in products if p.active]
     rng.shuffle(skus)
     no_price = set(skus[:3])

@@ -1,0 +1,59 @@
+"""Training the tagger for real (small): it learns, its int8 export keeps its accuracy, and the run is tracked."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from models.tagger import TokenTagger
+from ordex.settings import Settings
+from training.tagger import TrainResult, bio_labels
+from training.tracking import champion, log_and_register
+
+pytestmark = pytest.mark.slow
+
+
+def test_bio_labels_follow_character_spans() -> None:
+    # "bolt m8 24 ctn" tokenised as bolt | m | ##8 | 24 | ctn
+    offsets = [(0, 0), (0, 4), (5, 6), (6, 7), (8, 10), (11, 14), (0, 0)]
+    special = [1, 0, 0, 0, 0, 0, 1]
+    spans = [(0, 7, "PRODUCT"), (8, 10, "QTY"), (11, 14, "UNIT")]
+    from models.tagger import BIO
+
+    got = [BIO[i] if i >= 0 else "-" for i in bio_labels(offsets, special, spans)]
+    assert got == ["-", "B-PRODUCT", "I-PRODUCT", "I-PRODUCT", "B-QTY", "B-UNIT", "-"]
+
+
+def test_the_tagger_learns_a_trade_it_never_saw(small_tagger: TrainResult) -> None:
+    m = small_tagger.metrics
+    assert m["int8_f1_product"] >= 0.8 and m["int8_f1_qty"] >= 0.9, m
+
+
+def test_int8_keeps_the_fp32_accuracy(small_tagger: TrainResult) -> None:
+    m = small_tagger.metrics
+    assert abs(m["int8_f1_all"] - m["fp32_f1_all"]) <= 0.005, m
+    assert abs(m["fp32_f1_all"] - m["torch_f1_all"]) <= 0.001, m
+
+
+def test_the_exported_model_serves_on_onnxruntime(small_tagger: TrainResult) -> None:
+    tagger = TokenTagger(small_tagger.model_dir, threads=1)
+    (spans,) = tagger.spans(["LED bulb 9W 5 box"])
+    assert {s.label for s in spans} >= {"PRODUCT", "QTY"}
+    assert json.loads((small_tagger.model_dir / "labels.json").read_text())["labels"][0] == "O"
+
+
+def test_a_run_is_logged_and_promoted_only_if_not_worse(tmp_path: Path, small_tagger: TrainResult) -> None:
+    settings = Settings(data_dir=tmp_path)
+    first = log_and_register(settings, "ordex-tagger", {"seed": 1}, {"int8_f1_all": 0.9}, small_tagger.model_dir,
+                             "int8_f1_all")
+    assert first.promoted and first.version == "1"
+    worse = log_and_register(settings, "ordex-tagger", {"seed": 2}, {"int8_f1_all": 0.8}, small_tagger.model_dir,
+                             "int8_f1_all")
+    assert not worse.promoted and "champion kept" in worse.reason
+    same = log_and_register(settings, "ordex-tagger", {"seed": 3}, {"int8_f1_all": 0.9}, small_tagger.model_dir,
+                            "int8_f1_all")
+    assert same.promoted
+    found = champion(settings, "ordex-tagger")
+    assert found is not None and found[0] == "3" and found[1]["int8_f1_all"] == 0.9

