@@ -7,7 +7,7 @@ model is present. Pure: text in, lines out.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from models.units import NUMBER_WORDS, VAGUE_WORDS, WEAK_NUMBER_WORDS, measure, unit_word
@@ -20,27 +20,33 @@ FILLER = frozenset(
     for me us our my hamko humko hume hamein mujhe ko ka ki ke today kal aaj subah shaam tak by asap urgent
     urgently thanks thank you thx ty regards more is are this that with in on at from supply dispatch deliver
     delivery sending give provide arrange karo kar krdo kardo karna jaldi ok okay yes haan hai hain h tha
-    rakh rakhna rakho to do lagao laga chaiye chahie bhijwa do's item items qty quantity pls. ,""".split()
+    rakh rakhna rakho to do confirm confirmed salaam salam
+    madam team hope well noted asap pls. plz. kindly. regards. tomorrow evening morning tonight today's soon lagao laga chaiye chahie bhijwa do's item items qty quantity pls. ,""".split()
 )
 CONNECTORS = re.compile(r"\s+(?:and|aur|&|\+|plus|also|tatha|n)\s+", re.IGNORECASE)
-BULLET = re.compile(r"^\s*(?:[-*•·●▪>]+|\(?\d{1,3}[.)]|\(?[a-hA-H][.)]|#\d+)\s+")
+BULLET = re.compile(r"^\s*(?:[-*•·●▪>+]+|\(?\d{1,3}[.)]|\d{1,2}\s?-(?=\s*[^\W\d_])|\(?[a-hA-H][.)]|#\d+)\s*(?=\S)")
 SPLIT = re.compile(
     r"(?<!\d),|,(?!\d)|;|(?<!\brs)(?<!\bno)(?<!\bnos)(?<!\bpcs)(?<!\bctn)\.(?=\s+[a-z])",
     re.IGNORECASE,
 )
 PRICE_MARKERS = frozenset({"@", "rs", "rs.", "₹", "inr", "rate", "price", "mrp", "usd", "$", "eur", "€"})
+REF_MARKERS = frozenset({"no", "no.", "#", "number", "ref", "ref.", "invoice", "inv", "bill", "po", "order", "challan",
+                         "receipt", "account", "a/c", "gst", "pin", "pincode", "shop", "plot", "sector", "room", "flat",
+                         "house", "gali", "ward", "road", "street"})
 QTY_MARKERS = frozenset({"x", "×", "*", "qty", "qty:", "quantity", "qnty", "nos:"})
 MONTHS = "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"
 
 TOKEN = re.compile(
     r"(?P<phone>\+?\d[\d -]{8,}\d)"
     r"|(?P<date>\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b|\b\d{1,2}\.\d{1,2}\.\d{2,4}\b|\b\d{1,2}[-/ ]?(?:" + MONTHS + r")[a-z]*[-/ ,]*\d{0,4}\b"
+    r"|\b(?:" + MONTHS + r")[a-z]*\.?[-/ ]*\d{1,2}(?:st|nd|rd|th)?\b"
     r"|\b\d{1,2}-\d{1,2}-\d{2,4}\b|\b\d{1,2}:\d{2}\b)"
     r"|(?P<range>\b\d+(?:-|–|\s+(?:to|se|or)\s+)\d+\b)"
+    r"|(?P<cur>\b(?:rs|inr)\.?(?=\s*\d))"
     r"|(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     r"|(?P<word>[^\W\d_][\w'’/.-]*[\w]|[^\W\d_])"
     r"|(?P<inch>(?<=\d)[\"”])"
-    r"|(?P<sym>[@₹$€×*:/+=-]|/-)",
+    r"|(?P<sym>/-|[@₹$€×*:/+=()?-])",
     re.IGNORECASE,
 )
 
@@ -64,6 +70,7 @@ class Segment:
     text: str
     block: int
     toks: list[Tok] = field(default_factory=list)
+    table: bool = False  # a row of a table (cells apart by "|", tabs or wide spaces)
 
 
 def tokenize(text: str) -> list[Tok]:
@@ -78,6 +85,9 @@ def tokenize(text: str) -> list[Tok]:
             continue
         if kind == "word":
             out.extend(_split_glued(t, s))
+            continue
+        if kind == "cur":  # "rs.180": the currency marks a price
+            out.append(Tok(t.rstrip("."), "sym", s, e))
             continue
         if kind == "inch":  # 2" is two inches: a size
             out.append(Tok(t, "measure", s, e))
@@ -124,6 +134,23 @@ def _mark_units(toks: list[Tok]) -> list[Tok]:
                 t.kind = "unit"
             elif low in NUMBER_WORDS and low not in WEAK_NUMBER_WORDS:
                 t.kind, t.value = "num", float(NUMBER_WORDS[low])
+    return _join_number_words(out)
+
+
+def _join_number_words(toks: list[Tok]) -> list[Tok]:
+    """ "twenty five" is 25 and "two hundred" is 200: number words written apart make one number."""
+    out: list[Tok] = []
+    for t in toks:
+        prev = out[-1] if out else None
+        if (prev is not None and t.kind == "num" and prev.kind == "num" and not prev.text[0].isdigit()
+                and not t.text[0].isdigit()):
+            if prev.value >= 20 and prev.value % 10 == 0 and t.value < 10:
+                out[-1] = Tok(f"{prev.text} {t.text}", "num", prev.start, t.end, prev.value + t.value)
+                continue
+            if t.value == 100 and prev.value < 100:
+                out[-1] = Tok(f"{prev.text} {t.text}", "num", prev.start, t.end, prev.value * 100)
+                continue
+        out.append(t)
     return out
 
 
@@ -131,6 +158,7 @@ def segments(block: Block, index: int) -> list[Segment]:
     """Cut a block into segments that may each hold one order line (commas, semicolons, sentences, 'and')."""
     # table cells ("Bolt M8 | 12 | box", tab-separated) are one row: they become one segment
     text = re.sub(r"\s*\|\s*|\t+", "  ", BULLET.sub("", block.text)).strip()
+    table = bool(re.search(r"\||\t|\S {2,}\S", block.text))
     pieces = SPLIT.split(text)
     out: list[Segment] = []
     for piece in pieces:
@@ -138,7 +166,7 @@ def segments(block: Block, index: int) -> list[Segment]:
             for sub in _split_label(part):
                 sub = LEADING_CONNECTOR.sub("", sub.strip(" .:-–!?"))
                 if sub:
-                    out.append(Segment(sub, index, tokenize(sub)))
+                    out.append(Segment(sub, index, tokenize(sub), table and len(pieces) == 1))
     return out
 
 
@@ -176,21 +204,35 @@ def _split_connectors(piece: str) -> list[str]:
     return merged
 
 
-def _assign_roles(toks: list[Tok]) -> tuple[Tok | None, Tok | None, float, float | None, bool]:
-    """Pick the quantity, its unit, the quantity's confidence, a price, and whether the quantity is vague."""
+NumberHint = Callable[[str, float], bool]
+
+
+def _assign_roles(toks: list[Tok], hint: NumberHint | None = None,
+                  table: bool = False) -> tuple[Tok | None, Tok | None, float, float | None, bool]:
+    """Pick the quantity, its unit, the quantity's confidence, a price, and whether the quantity is vague.
+
+    ``hint(word, number)`` says the catalog names a product "word number" (a model number, not a count);
+    ``table`` says the segment is a table row (serial number first, rate and amount after the quantity).
+    """
     n = len(toks)
     price: float | None = None
     vague = False
+    n_nums = sum(1 for t in toks if t.kind == "num")
     for i, t in enumerate(toks):
         low = t.text.lower()
         nxt = toks[i + 1] if i + 1 < n else None
         prev = toks[i - 1] if i > 0 else None
         if t.kind in ("phone", "date"):
             t.role = "ignore"
-        elif t.kind == "range" or low in VAGUE_WORDS:
+        elif t.kind == "range" or low in VAGUE_WORDS or (t.text == "?" and i > 0):
             vague, t.role = True, "vague"
             if nxt is not None and nxt.kind == "unit":
                 nxt.role = "unit"
+        elif t.kind == "num" and prev is not None and prev.text.lower() in REF_MARKERS and not (nxt and nxt.kind == "unit"):
+            t.role = "ignore"  # "order no. 16270", "shop 12": a reference, not a count
+        elif (t.kind == "num" and hint is not None and prev is not None and prev.kind == "word" and hint(prev.text, t.value)
+              and (nxt is None or nxt.kind != "unit" or n_nums > 1)):
+            t.role = "size"  # "strider 150", "paneer 200": the catalog names products with this number
         elif t.kind == "num" and prev is not None and prev.text.lower() in PRICE_MARKERS:
             price, t.role, prev.role = t.value, "price", "marker"
         elif t.kind == "num" and nxt is not None and (nxt.text in ("/-",) or nxt.text.lower() in ("rs", "/-", "rs.")):
@@ -223,12 +265,14 @@ def _assign_roles(toks: list[Tok]) -> tuple[Tok | None, Tok | None, float, float
             if prev is not None and prev.text in ("-", ":", "=") and i == content[-1]:
                 strength = 1.6
         cands.append((strength, i))
+    if table and cands:
+        cands = _table_row(toks, cands, content)
     if not cands:
         loose = next((t for t in toks if t.role == "unit"), None)
         return None, loose, 0.0, price, vague
     cands.sort(key=lambda c: (-c[0], c[1]))
     best_strength, best = cands[0]
-    conf = {3.0: 0.97, 2.5: 0.95, 2.2: 0.9, 1.6: 0.9, 1.2: 0.85}.get(best_strength, 0.6)
+    conf = {3.0: 0.97, 2.5: 0.95, 2.2: 0.9, 2.0: 0.9, 1.6: 0.9, 1.2: 0.85}.get(best_strength, 0.6)
     if len(cands) > 1 and cands[1][0] == best_strength:
         conf = min(conf, 0.55)
     qty = toks[best]
@@ -262,6 +306,23 @@ def _assign_roles(toks: list[Tok]) -> tuple[Tok | None, Tok | None, float, float
     return qty, unit, conf, price, vague
 
 
+def _table_row(toks: list[Tok], cands: list[tuple[float, int]], content: list[int]) -> list[tuple[float, int]]:
+    """In a table row a small leading integer is the serial number, the first bare number after the product is
+    the quantity, and bare numbers after it are rate and amount."""
+    if content and toks[content[0]].kind == "num" and len(cands) > 1 and toks[content[0]].value < 1000:
+        toks[content[0]].role = "serial"
+        cands = [c for c in cands if c[1] != content[0]]
+    words = [i for i in content if toks[i].kind == "word" and not toks[i].role]
+    if not words or any(st >= 2.5 for st, _ in cands):
+        return cands
+    after = sorted(i for _, i in cands if i > words[-1])
+    if len(after) < 2:
+        return cands
+    for i in after[1:]:
+        toks[i].role = "price" if i == after[1] else "ignore"
+    return [(2.0, after[0])] + [c for c in cands if c[1] < words[-1]]
+
+
 def _is_product_token(t: Tok) -> bool:
     if t.role in ("qty", "unit", "price", "marker", "serial", "ignore", "vague"):
         return False
@@ -284,8 +345,9 @@ def product_text(toks: list[Tok], text: str) -> str:
     return " ".join(words).strip(" -:")
 
 
-def extract_block_lines(blocks: Sequence[Block], block_ids: Sequence[int], section: int) -> list[Line]:
-    """Every candidate order line in a section's blocks, in reading order."""
+def extract_block_lines(blocks: Sequence[Block], block_ids: Sequence[int], section: int,
+                        hint: NumberHint | None = None) -> list[Line]:
+    """Every candidate order line in a section's blocks, in reading order (``hint``: see ``_assign_roles``)."""
     lines: list[Line] = []
     for b in block_ids:
         block = blocks[b]
@@ -296,7 +358,7 @@ def extract_block_lines(blocks: Sequence[Block], block_ids: Sequence[int], secti
             continue
         segs = segments(block, b)
         for seg in segs:
-            line = _from_segment(seg, section, block.confidence)
+            line = _from_segment(seg, section, block.confidence, hint)
             if line:
                 lines.append(line)
             elif len(segs) == 1 and lines and lines[-1].qty is None and not lines[-1].qty_vague:
@@ -319,8 +381,8 @@ def _qty_only(seg: Segment, prev: Line) -> Line | None:
     })
 
 
-def _from_segment(seg: Segment, section: int, block_conf: float) -> Line | None:
-    qty, unit, conf, price, vague = _assign_roles(seg.toks)
+def _from_segment(seg: Segment, section: int, block_conf: float, hint: NumberHint | None = None) -> Line | None:
+    qty, unit, conf, price, vague = _assign_roles(seg.toks, hint, seg.table)
     product = product_text(seg.toks, seg.text)
     if not product or not any(c.isalpha() for c in product):
         return None

@@ -39,12 +39,21 @@ def normalize(text: str) -> str:
     t = NUM_UNIT.sub(size, t)
     t = re.sub(r"[^a-z0-9. ]+", " ", t)
     t = re.sub(r"(?<![0-9])\.|\.(?![0-9])", " ", t)
-    return " ".join(t.split())
+    return " ".join(TRANSLATE.get(w, w) for w in t.split())
 
 
 _BASE = {dim: base for base, dim in (("g", "mass"), ("ml", "volume"), ("mm", "length"), ("w", "power"),
                                      ("v", "voltage"), ("a", "current"), ("mah", "charge"), ("sqmm", "section"),
-                                     ("mgml", "concentration"))}
+                                     ("mgml", "concentration"), ("pages", "pages"), ("shades", "shades"),
+                                     ("gsm", "grammage"), ("ply", "ply"), ("va", "apparent"), ("tr", "cooling"))}
+# Hindi and Hinglish words people use for colours and common variants, read as the catalog's English.
+TRANSLATE = {
+    "kala": "black", "kaala": "black", "kali": "black", "safed": "white", "safaid": "white", "lal": "red",
+    "laal": "red", "hara": "green", "hari": "green", "neela": "blue", "nila": "blue", "peela": "yellow",
+    "pila": "yellow", "bhura": "brown", "gulabi": "pink", "narangi": "orange", "sunehra": "golden",
+    "chandi": "silver", "bada": "big", "chota": "small", "chhota": "small", "naya": "new", "mota": "thick",
+    "patla": "thin",
+}
 SIZE_TOKEN = re.compile(r"^(\d+(?:\.\d+)?)(" + "|".join(sorted(set(_BASE.values()), key=len, reverse=True)) + r")$")
 
 
@@ -106,6 +115,11 @@ class SkuMatcher:
         self._n = max(1, len(self.entries))
         self._vocab_cache: list[str] | None = None
         self._vocab_size = -1
+        self._codes = {_code(p.sku): p.sku for p in products if len(_code(p.sku)) >= 3}
+        self._numbers_after: dict[str, set[float]] = defaultdict(set)
+        for p in products:
+            for word, num in re.findall(r"([^\W\d_]+)[\s-]*(\d+(?:\.\d+)?)", p.description):
+                self._numbers_after[normalize(word)].add(float(num))
         for a in aliases:
             self.add_alias(a.customer_id, a.alias, a.sku)
 
@@ -146,8 +160,26 @@ class SkuMatcher:
             self._vocab_cache, self._vocab_size = sorted(words), size
         return self._vocab_cache
 
+    def number_hint(self, word: str, value: float) -> bool:
+        """True when the catalog names a product "word value" ("Strider 150"): the number is no quantity."""
+        return value in self._numbers_after.get(normalize(word), ())
+
+    def by_code(self, mention: str) -> str | None:
+        """The SKU whose code the mention is, or contains as a word ("AP10196", "st/sha/008")."""
+        whole = _code(mention)
+        if whole in self._codes:
+            return self._codes[whole]
+        for word in mention.split():
+            hit = self._codes.get(_code(word))
+            if hit and len(_code(word)) >= 4:
+                return hit
+        return None
+
     def match(self, mention: str, customers: Sequence[str], limit: int = 5) -> list[Candidate]:
         """Candidate SKUs for a mention, best first, with probabilities that sum to at most 1."""
+        code = self.by_code(mention)
+        if code is not None:
+            return [Candidate(sku=code, probability=0.99)]
         parsed = Parsed.of(mention)
         if not parsed.words and not parsed.sizes:
             return []
@@ -191,6 +223,11 @@ class SkuMatcher:
         score = 0.75 * cov + 0.25 * back
         score += _size_adjust(m, e.name)
         return max(0.0, min(1.0, score))
+
+
+def _code(text: str) -> str:
+    """A SKU code as people type it: letters and digits only, lower case."""
+    return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
 def _acronyms(words: Sequence[str]) -> set[str]:

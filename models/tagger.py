@@ -98,7 +98,8 @@ class TokenTagger:
             feeds["token_type_ids"] = np.zeros_like(ids)
         logits = self._session.run(None, feeds)[0]
         probs = _softmax(logits)
-        return [decode(self.labels, probs[i, : len(e.ids)], e.offsets, e.special_tokens_mask) for i, e in enumerate(encs)]
+        return [merge_products(texts[i], decode(self.labels, probs[i, : len(e.ids)], e.offsets, e.special_tokens_mask,
+                                                texts[i])) for i, e in enumerate(encs)]
 
 
 def _softmax(x: np.ndarray) -> np.ndarray:
@@ -107,29 +108,49 @@ def _softmax(x: np.ndarray) -> np.ndarray:
 
 
 def decode(labels: Sequence[str], probs: np.ndarray, offsets: Sequence[tuple[int, int]],
-           special: Sequence[int]) -> list[Span]:
-    """BIO decoding over tokens: a span starts at B- (or an I- after another label) and grows over its I- tokens."""
+           special: Sequence[int], text: str | None = None) -> list[Span]:
+    """BIO decoding over tokens, kept to whole words: a span grows over its I- tokens and over word pieces that
+    carry no other entity, and a span begun inside a word starts at the word's beginning."""
     out: list[Span] = []
     cur: tuple[str, int, int, list[float]] | None = None
+    prev_end, word_start = -1, 0
     for k, (a, b) in enumerate(offsets):
         if special[k] or a == b:
             continue
+        inside_word = a == prev_end and (text is None or (text[a - 1].isalnum() and text[a].isalnum()))
+        if not inside_word:
+            word_start = a
+        prev_end = b
         j = int(probs[k].argmax())
         tag, p = labels[j], float(probs[k, j])
         kind, _, ent = tag.partition("-")
-        if cur is not None and kind == "I" and ent == cur[0]:
+        if cur is not None and ((kind == "I" and ent == cur[0]) or (inside_word and ent in ("", cur[0]))):
             cur = (cur[0], cur[1], b, [*cur[3], p])
-            continue
-        if cur is not None and kind != "I" and tag != "O" and ent == cur[0] and a == cur[2]:
-            cur = (cur[0], cur[1], b, [*cur[3], p])  # a word piece tagged B- inside a word: same span
             continue
         if cur is not None:
             out.append(Span(cur[0], cur[1], cur[2], sum(cur[3]) / len(cur[3])))
             cur = None
         if tag != "O":
-            cur = (ent, a, b, [p])
+            start = word_start if inside_word and not (out and out[-1].end > word_start) else a
+            cur = (ent, start, b, [p])
     if cur is not None:
         out.append(Span(cur[0], cur[1], cur[2], sum(cur[3]) / len(cur[3])))
+    return out
+
+
+GLUE = re.compile(r"^\s*(?:[x×*/-]|\s)\s*$", re.IGNORECASE)
+
+
+def merge_products(text: str, spans: Sequence[Span]) -> list[Span]:
+    """Product spans apart only by "x", "-" or "/" are one product ("envelope 9 x 4 inch")."""
+    out: list[Span] = []
+    for s in sorted(spans, key=lambda s: s.start):
+        last = out[-1] if out else None
+        if (last is not None and last.label == s.label == "PRODUCT" and s.start - last.end <= 4
+                and GLUE.match(text[last.end : s.start])):
+            out[-1] = Span("PRODUCT", last.start, s.end, min(last.score, s.score))
+        else:
+            out.append(s)
     return out
 
 

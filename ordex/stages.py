@@ -14,7 +14,7 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import fuzz, process
 
-from models.extractor import extract_block_lines
+from models.extractor import NumberHint, extract_block_lines
 from models.matcher import SkuMatcher, normalize
 from models.tagger import TokenTagger, lines_from_spans
 from models.units import measure, to_uom, uom_dimension
@@ -112,9 +112,11 @@ def customer_of_sender(sender: str, md: MasterData) -> Customer | None:
 
 NAME_CUE = re.compile(
     r"^\s*(?:\(?\d{1,2}[.)]\s*)?(?:for|outlet|party|shop|dealer|sub[- ]?dealer|retailer|customer|m/s\.?|store|buyer)"
-    r"\s*[:\-]\s*(?P<name>.+)$",
+    r"\b\s*[:\-]?\s*(?P<name>[^:]+?)\s*[:\-]?\s*$",
     re.IGNORECASE,
 )
+OURSELVES = frozenset({"us", "me", "our", "ours", "ourselves", "self", "own", "hamare", "humare", "hamara", "apne",
+                       "mera", "mere", "hum", "stock", "godown", "our shop", "our store", "counter"})
 NUMBERED = re.compile(r"^\s*(?:\(?\d{1,2}[.)]|[a-h][.)]|#\d+)\s*(?P<name>[^\d]+)$", re.IGNORECASE)
 
 
@@ -135,7 +137,7 @@ def _headings(blocks: Sequence[Block], md: MasterData, is_product: Callable[[str
     out: list[Heading] = []
     shaped: list[Heading] = []
     for i, b in enumerate(blocks):
-        if b.fields or b.source == "subject" or len(b.text) > 80:
+        if b.fields or b.source == "subject":
             continue
         if any(ln.qty is not None for ln in extract_block_lines(blocks, [i], 0)):
             label, sep, _rest = b.text.partition(":")
@@ -144,6 +146,8 @@ def _headings(blocks: Sequence[Block], md: MasterData, is_product: Callable[[str
                 out.append(Heading(i, label.strip(), hit, inline=True))
             continue
         text = b.text.strip()
+        if len(text) > 80:
+            continue
         cue = NAME_CUE.match(text)
         candidate = (cue.group("name") if cue else text).strip(" :-")
         norm = normalize(candidate)
@@ -152,12 +156,12 @@ def _headings(blocks: Sequence[Block], md: MasterData, is_product: Callable[[str
         customer = _customer_named(candidate, names, by_id)
         if customer is not None:
             out.append(Heading(i, candidate, customer))
-        elif cue:
+        elif cue and candidate.lower() not in OURSELVES and not is_product(candidate):
             out.append(Heading(i, candidate, None))
         elif _heading_shape(text) and not is_product(candidate):
             shaped.append(Heading(i, candidate, None))
     # an unknown name laid out like the known sub-dealers' headings ("3) Name", "Name:") is one too
-    shapes = {_heading_shape(blocks[h.block].text) for h in out if not h.inline}
+    shapes = {"colon" if h.inline else _heading_shape(blocks[h.block].text) for h in out}
     unknown = [h for h in shaped if _heading_shape(blocks[h.block].text) in shapes]
     return sorted(out + unknown, key=lambda h: h.block)
 
@@ -234,17 +238,26 @@ def _named_in_text(section: Section, blocks: Sequence[Block], md: MasterData) ->
     """With no known sender (a field agent, a new number), a customer the section's text names clearly."""
     if section.customer_id:
         return section
-    names = {c.customer_id: normalize(c.name) for c in md.customers}
+    names = {c.customer_id: normalize(c.name) for c in md.customers if c.active}
+    by_id = {c.customer_id: c for c in md.customers}
     for i in section.blocks:
         norm = normalize(blocks[i].text)
         for cid, name in names.items():
             if len(name) >= 6 and re.search(rf"\b{re.escape(name)}\b", norm):
                 return section.model_copy(update={"customer_id": cid, "named": name, "customer_source": "named"})
+    for i in section.blocks:  # "visited New Summit Book (Guwahati)": a shortened name, before any bracket or comma
+        for phrase in re.split(r"[(),;:\n]| - ", blocks[i].text):
+            words = phrase.split()
+            for k in range(len(words)):
+                hit = _customer_named(" ".join(words[k:]), names, by_id) if len(words) - k >= 2 else None
+                if hit is not None and hit.active:
+                    return section.model_copy(update={"customer_id": hit.customer_id, "named": " ".join(words[k:]),
+                                                      "customer_source": "named"})
     return section
 
 
 # -- tag ----------------------------------------------------------------------------------------------------
-def tag(case: Case, tagger: TokenTagger | None = None) -> Case:
+def tag(case: Case, tagger: TokenTagger | None = None, hint: NumberHint | None = None) -> Case:
     """Order lines from each section's blocks: the token classifier when one is loaded, else the rules.
 
     Spreadsheet rows whose columns the reader recognised are taken as they are either way.
@@ -252,7 +265,7 @@ def tag(case: Case, tagger: TokenTagger | None = None) -> Case:
     if tagger is None:
         lines: list[Line] = []
         for k, s in enumerate(case.sections):
-            lines.extend(extract_block_lines(case.blocks, s.blocks, k))
+            lines.extend(extract_block_lines(case.blocks, s.blocks, k, hint))
         return case.model_copy(update={"lines": tuple(lines)})
     free = [(k, b) for k, s in enumerate(case.sections) for b in s.blocks if not case.blocks[b].fields.get("product")]
     tagged = dict(zip(free, tagger.spans([case.blocks[b].text for _, b in free]), strict=True))
@@ -261,7 +274,7 @@ def tag(case: Case, tagger: TokenTagger | None = None) -> Case:
         for b in s.blocks:
             block = case.blocks[b]
             if (k, b) not in tagged:
-                out.extend(extract_block_lines(case.blocks, [b], k))
+                out.extend(extract_block_lines(case.blocks, [b], k, hint))
                 continue
             for p in lines_from_spans(block.text, tagged[(k, b)]):
                 out.append(Line(
@@ -283,7 +296,8 @@ def match(case: Case, matcher: SkuMatcher, md: MasterData, th: Thresholds) -> Ca
         ln = _measure_as_quantity(ln, matcher, md, who, th)
         cands = matcher.match(ln.product, who)
         best = cands[0] if cands else None
-        if not _is_order_line(ln, best.probability if best else 0.0, matcher.resemblance(ln.product), th):
+        explicit = bool(case.blocks[ln.block].fields) if ln.block is not None else False
+        if not explicit and not _is_order_line(ln, best.probability if best else 0.0, matcher.resemblance(ln.product), th):
             continue
         sku = best.sku if best and best.probability >= th.sku else None
         product = md.product(sku)
@@ -320,13 +334,26 @@ def _measure_as_quantity(ln: Line, matcher: SkuMatcher, md: MasterData, who: lis
                                  "qty_confidence": 0.9})
 
 
+QUESTION = re.compile(r"\?\s*$|^\s*(?:is|are|do|does|did|can|could|will|would|kya|kab|when|what|how|why|where|"
+                      r"which|rate|price)\b", re.IGNORECASE)
+COMPLAINT = re.compile(r"\b(?:damaged?|short(?:age)?|missing|broken|defective|leak(?:ing|ed)?|expired|wrong|"
+                       r"return(?:ed)?|replace(?:ment)?|adjust|credit note|kam aaya|toota|tuta|kharab|received)\b",
+                       re.IGNORECASE)
+
+
 def _is_order_line(ln: Line, best: float, resemblance: float, th: Thresholds) -> bool:
-    """A line is an order line when it carries a quantity and looks like a product, or names a product clearly."""
+    """A line is an order line when it carries a quantity and looks like a product, or names a product clearly.
+
+    Questions ("is X available?") and complaints ("2 sets damaged") name products and numbers but order nothing.
+    """
+    if (QUESTION.search(ln.text) and not ln.qty_vague) or COMPLAINT.search(ln.text):
+        return False
     has_qty = ln.qty is not None or ln.qty_vague
-    if has_qty and (ln.unit is not None or resemblance >= th.line_resemblance or best >= th.sku):
+    explicit = ln.unit is not None or ln.qty_confidence >= 0.9
+    if has_qty and (explicit or resemblance >= th.line_resemblance or best >= th.sku):
         return True
     words = len(ln.product.split())
-    return not has_qty and words <= 4 and resemblance >= 0.99 and best >= 0.85 and ln.block is not None
+    return not has_qty and words <= 7 and resemblance >= 0.75 and best >= 0.8 and ln.block is not None
 
 
 # -- validate --------------------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ def align(correction: dict[str, Any], lines: list[str]) -> Example | None:
             return None
         line = hit[0]
         where = fuzz.partial_ratio_alignment(query, line)
-        start, end = where.dest_start, where.dest_end
+        start, end = (where.dest_start, where.dest_end) if where is not None else (0, len(line))
         spans = [s for s in label_spans(line) if s[1] <= start or s[0] >= end]
         return line, tuple(sorted([*spans, *_product_only(line[start:end], start)]))
     start = line.find(needle)

