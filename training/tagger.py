@@ -19,7 +19,16 @@ from typing import Any
 
 import numpy as np
 
-from models.tagger import BIO, ENTITIES, MAX_TOKENS, Span, TokenTagger, decode, lines_from_spans, merge_products
+from models.tagger import (
+    BIO,
+    ENTITIES,
+    MAX_TOKENS,
+    Span,
+    TokenTagger,
+    decode,
+    lines_from_spans,
+    merge_products,
+)
 
 Example = tuple[str, tuple[tuple[int, int, str], ...]]
 
