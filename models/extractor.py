@@ -21,10 +21,11 @@ FILLER = frozenset(
     urgently thanks thank you thx ty regards more is are this that with in on at from supply dispatch deliver
     delivery sending give provide arrange karo kar krdo kardo karna jaldi ok okay yes haan hai hain h tha
     rakh rakhna rakho to do confirm confirmed salaam salam
-    madam team hope well noted asap pls. plz. kindly. regards. tomorrow evening morning tonight today's soon lagao laga chaiye chahie bhijwa do's item items qty quantity pls. ,""".split()
+    madam team hope well noted asap likho likh likhiye lo lena dijiye bhejiye chahie karna pls. plz. kindly. regards. tomorrow evening morning tonight today's soon lagao laga chaiye chahie bhijwa do's item items qty quantity pls. ,""".split()
 )
 CONNECTORS = re.compile(r"\s+(?:and|aur|&|\+|plus|also|tatha|n)\s+", re.IGNORECASE)
-BULLET = re.compile(r"^\s*(?:[-*•·●▪>+]+|\(?\d{1,3}[.)]|\d{1,2}\s?-(?=\s*[^\W\d_])|\(?[a-hA-H][.)]|#\d+)\s*(?=\S)")
+BULLET = re.compile(r"^\s*(?:(?:[-*•·●▪>+→]+|->|\(?\d{1,3}[.)]|\(?[a-hA-H][.)]|#\d+)\s+|\d{1,2}\s?-\s*(?=[^\W\d_]))")
+NUMBERED = re.compile(r"^\s*\(?(\d{1,2})\s?[-.)]\s*(?=\S)")
 SPLIT = re.compile(
     r"(?<!\d),|,(?!\d)|;|(?<!\brs)(?<!\bno)(?<!\bnos)(?<!\bpcs)(?<!\bctn)\.(?=\s+[a-z])",
     re.IGNORECASE,
@@ -112,14 +113,19 @@ def _numbers(t: str, s: int) -> list[Tok]:
     return [Tok(m.group(), "num", s + m.start(), s + m.end(), float(m.group())) for m in re.finditer(r"\d+", t)]
 
 
-GLUED = re.compile(r"^(?P<x>[x×])(?P<n>\d+(?:\.\d+)?)$|^(?P<n2>\d+(?:\.\d+)?)(?P<u>[a-z]+)$", re.IGNORECASE)
+GLUED = re.compile(r"^(?P<x>[x×])(?P<n>\d+(?:\.\d+)?)(?P<rest>[a-z]*)$", re.IGNORECASE)
 
 
 def _split_glued(t: str, s: int) -> list[Tok]:
+    """ "x12" is the marker and a number; "x12inch" the marker, a number and a unit."""
     m = GLUED.match(t)
-    if m and m.group("x"):
-        return [Tok(t[0], "sym", s, s + 1), Tok(m.group("n"), "num", s + 1, s + len(t), float(m.group("n")))]
-    return [Tok(t, "word", s, s + len(t))]
+    if not m or (m.group("rest") and not measure(m.group("rest")) and not unit_word(m.group("rest"))):
+        return [Tok(t, "word", s, s + len(t))]
+    n_end = s + 1 + len(m.group("n"))
+    out = [Tok(t[0], "sym", s, s + 1), Tok(m.group("n"), "num", s + 1, n_end, float(m.group("n")))]
+    if m.group("rest"):
+        out.append(Tok(m.group("rest"), "word", n_end, s + len(t)))
+    return out
 
 
 def _mark_units(toks: list[Tok]) -> list[Tok]:
@@ -154,17 +160,28 @@ def _join_number_words(toks: list[Tok]) -> list[Tok]:
     return out
 
 
-def segments(block: Block, index: int) -> list[Segment]:
+def numbered_items(blocks: Sequence[Block], block_ids: Sequence[int]) -> set[int]:
+    """Blocks that are items of a numbered list ("1- …", "2- …"): their leading number is no quantity."""
+    numbered = [(b, int(m.group(1))) for b in block_ids if (m := NUMBERED.match(blocks[b].text))]
+    out: set[int] = set()
+    for (b1, n1), (b2, n2) in zip(numbered, numbered[1:], strict=False):
+        if n2 == n1 + 1:
+            out |= {b1, b2}
+    return out
+
+
+def segments(block: Block, index: int, numbered: bool = False) -> list[Segment]:
     """Cut a block into segments that may each hold one order line (commas, semicolons, sentences, 'and')."""
+    text = NUMBERED.sub("", block.text, count=1) if numbered else block.text
     # table cells ("Bolt M8 | 12 | box", tab-separated) are one row: they become one segment
-    text = re.sub(r"\s*\|\s*|\t+", "  ", BULLET.sub("", block.text)).strip()
+    text = re.sub(r"\s*\|\s*|\t+", "  ", BULLET.sub("", text)).strip()
     table = bool(re.search(r"\||\t|\S {2,}\S", block.text))
     pieces = SPLIT.split(text)
     out: list[Segment] = []
     for piece in pieces:
         for part in _split_connectors(piece):
             for sub in _split_label(part):
-                sub = LEADING_CONNECTOR.sub("", sub.strip(" .:-–!?"))
+                sub = LEADING_CONNECTOR.sub("", sub.strip(" .:-–!"))
                 if sub:
                     out.append(Segment(sub, index, tokenize(sub), table and len(pieces) == 1))
     return out
@@ -228,21 +245,22 @@ def _assign_roles(toks: list[Tok], hint: NumberHint | None = None,
             vague, t.role = True, "vague"
             if nxt is not None and nxt.kind == "unit":
                 nxt.role = "unit"
-        elif t.kind == "num" and prev is not None and prev.text.lower() in REF_MARKERS and not (nxt and nxt.kind == "unit"):
+        elif t.kind == "num" and _after_reference(toks, i) and not (nxt and nxt.kind == "unit"):
             t.role = "ignore"  # "order no. 16270", "shop 12": a reference, not a count
         elif (t.kind == "num" and hint is not None and prev is not None and prev.kind == "word" and hint(prev.text, t.value)
               and (nxt is None or nxt.kind != "unit" or n_nums > 1)):
             t.role = "size"  # "strider 150", "paneer 200": the catalog names products with this number
         elif t.kind == "num" and prev is not None and prev.text.lower() in PRICE_MARKERS:
             price, t.role, prev.role = t.value, "price", "marker"
-        elif t.kind == "num" and nxt is not None and (nxt.text in ("/-",) or nxt.text.lower() in ("rs", "/-", "rs.")):
+        elif (t.kind == "num" and nxt is not None and (nxt.text in ("/-",) or nxt.text.lower() in ("rs", "/-", "rs."))
+              and not (i + 2 < n and toks[i + 2].kind == "num")):
             price, t.role, nxt.role = t.value, "price", "marker"
         elif t.kind == "num" and nxt is not None and nxt.kind == "measure":
             t.role, nxt.role = "size", "size"
         elif t.kind == "word" and low in WEAK_NUMBER_WORDS and nxt is not None and nxt.kind == "unit":
             t.kind, t.value = "num", float(NUMBER_WORDS.get(low, 0.5 if low in ("half", "aadha", "adha") else 1))
     cands: list[tuple[float, int]] = []
-    nums = [i for i, t in enumerate(toks) if t.kind == "num" and not t.role]
+    nums = [] if vague else [i for i, t in enumerate(toks) if t.kind == "num" and not t.role]
     content = [
         i for i, t in enumerate(toks)
         if t.kind in ("word", "num", "measure", "unit") and t.role != "ignore" and t.text.lower() not in FILLER
@@ -286,7 +304,9 @@ def _assign_roles(toks: list[Tok], hint: NumberHint | None = None,
         toks[best + 1].role = "marker"
     # a small integer opening a table row before a stronger quantity is a serial number
     first = content[0] if content else None
-    if first is not None and first != best and toks[first].kind == "num" and not toks[first].role and best_strength >= 2.5:
+    dimension = first is not None and first + 1 < n and toks[first + 1].text.lower() in ("x", "×", "*")
+    if (first is not None and first != best and toks[first].kind == "num" and not toks[first].role
+            and best_strength >= 2.5 and not dimension):
         if toks[first].value == int(toks[first].value) and toks[first].value < 1000:
             toks[first].role = "serial"
     if unit is not None and best_strength >= 3.0:
@@ -306,6 +326,14 @@ def _assign_roles(toks: list[Tok], hint: NumberHint | None = None,
     return qty, unit, conf, price, vague
 
 
+def _after_reference(toks: list[Tok], i: int) -> bool:
+    """ "order no. 16270", "PO No: 16354", "shop 12": the number follows a reference word."""
+    j = i - 1
+    while j >= 0 and toks[j].text in (":", "-", "#", "."):
+        j -= 1
+    return j >= 0 and (toks[j].text.lower() in REF_MARKERS or toks[j].text.lower().rstrip(".") in REF_MARKERS)
+
+
 def _table_row(toks: list[Tok], cands: list[tuple[float, int]], content: list[int]) -> list[tuple[float, int]]:
     """In a table row a small leading integer is the serial number, the first bare number after the product is
     the quantity, and bare numbers after it are rate and amount."""
@@ -323,18 +351,21 @@ def _table_row(toks: list[Tok], cands: list[tuple[float, int]], content: list[in
     return [(2.0, after[0])] + [c for c in cands if c[1] < words[-1]]
 
 
-def _is_product_token(t: Tok) -> bool:
+def _is_product_token(t: Tok, prev: Tok | None = None, nxt: Tok | None = None) -> bool:
     if t.role in ("qty", "unit", "price", "marker", "serial", "ignore", "vague"):
         return False
-    return not (t.kind == "sym" or (t.kind == "word" and t.text.lower().strip(".") in FILLER))
+    if t.kind == "sym":  # only the "x" of a dimension ("12x1L", "9 x 4 inch") belongs to a product
+        return t.text.lower() in ("x", "×", "*") and prev is not None and nxt is not None and \
+            prev.kind == "num" and nxt.kind == "num" and prev.role in ("", "size") and nxt.role in ("", "size")
+    return not (t.kind == "word" and t.text.lower().strip(".") in FILLER)
 
 
 def product_text(toks: list[Tok], text: str) -> str:
     """The product mention: what is left of the segment once quantity, unit, price and chatter are taken out."""
     words: list[str] = []
     last_end = -1
-    for t in toks:
-        if not _is_product_token(t):
+    for k, t in enumerate(toks):
+        if not _is_product_token(t, toks[k - 1] if k else None, toks[k + 1] if k + 1 < len(toks) else None):
             continue
         piece = text[t.start : t.end]
         if words and t.start == last_end:
@@ -349,6 +380,7 @@ def extract_block_lines(blocks: Sequence[Block], block_ids: Sequence[int], secti
                         hint: NumberHint | None = None) -> list[Line]:
     """Every candidate order line in a section's blocks, in reading order (``hint``: see ``_assign_roles``)."""
     lines: list[Line] = []
+    listed = numbered_items(blocks, block_ids)
     for b in block_ids:
         block = blocks[b]
         if block.fields.get("product"):
@@ -356,7 +388,7 @@ def extract_block_lines(blocks: Sequence[Block], block_ids: Sequence[int], secti
             if line:
                 lines.append(line)
             continue
-        segs = segments(block, b)
+        segs = segments(block, b, b in listed)
         for seg in segs:
             line = _from_segment(seg, section, block.confidence, hint)
             if line:

@@ -116,7 +116,7 @@ NAME_CUE = re.compile(
     re.IGNORECASE,
 )
 OURSELVES = frozenset({"us", "me", "our", "ours", "ourselves", "self", "own", "hamare", "humare", "hamara", "apne",
-                       "mera", "mere", "hum", "stock", "godown", "our shop", "our store", "counter"})
+                       "apna", "mera", "mere", "hum", "godown", "counter"})
 NUMBERED = re.compile(r"^\s*(?:\(?\d{1,2}[.)]|[a-h][.)]|#\d+)\s*(?P<name>[^\d]+)$", re.IGNORECASE)
 
 
@@ -128,6 +128,7 @@ class Heading:
     name: str
     customer: Customer | None
     inline: bool = False  # "Volt Electricals: bulb 9w 5 box" names the customer and holds lines
+    own: bool = False  # "For us:", "our own stock:" — the sender's own order among its sub-dealers'
 
 
 def _headings(blocks: Sequence[Block], md: MasterData, is_product: Callable[[str], bool]) -> list[Heading]:
@@ -156,7 +157,9 @@ def _headings(blocks: Sequence[Block], md: MasterData, is_product: Callable[[str
         customer = _customer_named(candidate, names, by_id)
         if customer is not None:
             out.append(Heading(i, candidate, customer))
-        elif cue and candidate.lower() not in OURSELVES and not is_product(candidate):
+        elif (cue or _heading_shape(text)) and set(normalize(candidate).split()) & OURSELVES:
+            out.append(Heading(i, candidate, None, own=True))
+        elif cue and not is_product(candidate):
             out.append(Heading(i, candidate, None))
         elif _heading_shape(text) and not is_product(candidate):
             shaped.append(Heading(i, candidate, None))
@@ -207,7 +210,7 @@ def split(case: Case, md: MasterData, is_product: Callable[[str], bool] = lambda
     sender = customer_of_sender(m.sender, md)
     if m.channel == "agent":
         sender = None
-    headings = [h for h in _headings(case.blocks, md, is_product) if not (sender and h.customer and h.customer.customer_id == sender.customer_id)]
+    headings = _headings(case.blocks, md, is_product)
     starts = [h.block for h in headings]
     sections: list[Section] = []
     first = list(range(0, starts[0] if starts else len(case.blocks)))
@@ -217,7 +220,10 @@ def split(case: Case, md: MasterData, is_product: Callable[[str], bool] = lambda
     for k, h in enumerate(headings):
         end = starts[k + 1] if k + 1 < len(starts) else len(case.blocks)
         ids = tuple(i for i in range(h.block + (0 if h.inline else 1), end) if i == h.block or i not in heading_blocks)
-        sections.append(_section(ids, h.customer, h.name, "named"))
+        if h.own or (sender is not None and h.customer is not None and h.customer.customer_id == sender.customer_id):
+            sections.append(_section(ids, sender, "", "sender"))
+        else:
+            sections.append(_section(ids, h.customer, h.name, "named"))
     if m.channel == "agent" or sender is None:
         sections = [_named_in_text(s, case.blocks, md) for s in sections]
     return case.model_copy(update={"sections": tuple(sections)})
