@@ -46,7 +46,7 @@ TOKEN = re.compile(
     r"|(?P<cur>\b(?:rs|inr)\.?(?=\s*\d))"
     r"|(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     r"|(?P<word>[^\W\d_][\w'’/.-]*[\w]|[^\W\d_])"
-    r"|(?P<inch>(?<=\d)[\"”])"
+    r"|(?P<inch>(?<=\d)\s?[\"”%])"
     r"|(?P<sym>/-|[@₹$€×*:/+=()?-])",
     re.IGNORECASE,
 )
@@ -90,8 +90,8 @@ def tokenize(text: str) -> list[Tok]:
         if kind == "cur":  # "rs.180": the currency marks a price
             out.append(Tok(t.rstrip("."), "sym", s, e))
             continue
-        if kind == "inch":  # 2" is two inches: a size
-            out.append(Tok(t, "measure", s, e))
+        if kind == "inch":  # 2" is two inches, 33% a strength: sizes
+            out.append(Tok(t.strip(), "measure", s, e))
             continue
         if kind == "range" and not _is_range(t):
             out.extend(_numbers(t, s))
@@ -224,8 +224,8 @@ def _split_connectors(piece: str) -> list[str]:
 NumberHint = Callable[[str, float], bool]
 
 
-def _assign_roles(toks: list[Tok], hint: NumberHint | None = None,
-                  table: bool = False) -> tuple[Tok | None, Tok | None, float, float | None, bool]:
+def _assign_roles(toks: list[Tok], hint: NumberHint | None = None, table: bool = False,
+                  code: Callable[[str], bool] | None = None) -> tuple[Tok | None, Tok | None, float, float | None, bool]:
     """Pick the quantity, its unit, the quantity's confidence, a price, and whether the quantity is vague.
 
     ``hint(word, number)`` says the catalog names a product "word number" (a model number, not a count);
@@ -245,6 +245,8 @@ def _assign_roles(toks: list[Tok], hint: NumberHint | None = None,
             vague, t.role = True, "vague"
             if nxt is not None and nxt.kind == "unit":
                 nxt.role = "unit"
+        elif t.kind == "num" and code is not None and code(t.text):
+            t.role = "code"  # "4000221 | Qty: 12": a numeric SKU code is the product
         elif t.kind == "num" and _after_reference(toks, i) and not (nxt and nxt.kind == "unit"):
             t.role = "ignore"  # "order no. 16270", "shop 12": a reference, not a count
         elif (t.kind == "num" and hint is not None and prev is not None and prev.kind == "word" and hint(prev.text, t.value)
@@ -354,6 +356,8 @@ def _table_row(toks: list[Tok], cands: list[tuple[float, int]], content: list[in
 def _is_product_token(t: Tok, prev: Tok | None = None, nxt: Tok | None = None) -> bool:
     if t.role in ("qty", "unit", "price", "marker", "serial", "ignore", "vague"):
         return False
+    if t.role == "code":
+        return True
     if t.kind == "sym":  # only the "x" of a dimension ("12x1L", "9 x 4 inch") belongs to a product
         return t.text.lower() in ("x", "×", "*") and prev is not None and nxt is not None and \
             prev.kind == "num" and nxt.kind == "num" and prev.role in ("", "size") and nxt.role in ("", "size")
@@ -377,7 +381,7 @@ def product_text(toks: list[Tok], text: str) -> str:
 
 
 def extract_block_lines(blocks: Sequence[Block], block_ids: Sequence[int], section: int,
-                        hint: NumberHint | None = None) -> list[Line]:
+                        hint: NumberHint | None = None, code: Callable[[str], bool] | None = None) -> list[Line]:
     """Every candidate order line in a section's blocks, in reading order (``hint``: see ``_assign_roles``)."""
     lines: list[Line] = []
     listed = numbered_items(blocks, block_ids)
@@ -390,7 +394,7 @@ def extract_block_lines(blocks: Sequence[Block], block_ids: Sequence[int], secti
             continue
         segs = segments(block, b, b in listed)
         for seg in segs:
-            line = _from_segment(seg, section, block.confidence, hint)
+            line = _from_segment(seg, section, block.confidence, hint, code)
             if line:
                 lines.append(line)
             elif len(segs) == 1 and lines and lines[-1].qty is None and not lines[-1].qty_vague:
@@ -413,10 +417,11 @@ def _qty_only(seg: Segment, prev: Line) -> Line | None:
     })
 
 
-def _from_segment(seg: Segment, section: int, block_conf: float, hint: NumberHint | None = None) -> Line | None:
-    qty, unit, conf, price, vague = _assign_roles(seg.toks, hint, seg.table)
+def _from_segment(seg: Segment, section: int, block_conf: float, hint: NumberHint | None = None,
+                  code: Callable[[str], bool] | None = None) -> Line | None:
+    qty, unit, conf, price, vague = _assign_roles(seg.toks, hint, seg.table, code)
     product = product_text(seg.toks, seg.text)
-    if not product or not any(c.isalpha() for c in product):
+    if not product or not (any(c.isalpha() for c in product) or any(t.role == "code" for t in seg.toks)):
         return None
     return Line(
         section=section,

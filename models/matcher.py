@@ -45,7 +45,7 @@ def normalize(text: str) -> str:
 _BASE = {dim: base for base, dim in (("g", "mass"), ("ml", "volume"), ("mm", "length"), ("w", "power"),
                                      ("v", "voltage"), ("a", "current"), ("mah", "charge"), ("sqmm", "section"),
                                      ("mgml", "concentration"), ("pages", "pages"), ("shades", "shades"),
-                                     ("gsm", "grammage"), ("ply", "ply"), ("va", "apparent"), ("tr", "cooling"))}
+                                     ("gsm", "grammage"), ("pct", "percent"), ("ply", "ply"), ("va", "apparent"), ("tr", "cooling"))}
 # Hindi and Hinglish words people use for colours and common variants, read as the catalog's English.
 TRANSLATE = {
     "kala": "black", "kaala": "black", "kali": "black", "safed": "white", "safaid": "white", "lal": "red",
@@ -163,6 +163,10 @@ class SkuMatcher:
     def number_hint(self, word: str, value: float) -> bool:
         """True when the catalog names a product "word value" ("Strider 150"): the number is no quantity."""
         return value in self._numbers_after.get(normalize(word), ())
+
+    def is_code(self, text: str) -> bool:
+        """True when a token is one of the catalog's SKU codes (numeric codes are no quantities)."""
+        return _code(text) in self._codes
 
     def by_code(self, mention: str) -> str | None:
         """The SKU whose code the mention is, or contains as a word ("AP10196", "st/sha/008")."""

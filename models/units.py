@@ -87,6 +87,7 @@ for canon, dim, factor, words in (
     ("PAGES", "pages", 1.0, "pages page pg pgs pp"),
     ("SHADES", "shades", 1.0, "shades shade colours colors"),
     ("GSM", "grammage", 1.0, "gsm"),
+    ("PCT", "percent", 1.0, "% pct percent"),
     ("PLY", "ply", 1.0, "ply"),
     ("CC", "volume", 1.0, "cc"),
     ("HP", "power", 746.0, "hp"),

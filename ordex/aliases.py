@@ -1,48 +1,263 @@
-"""The alias library at go-live: align each mention in a past order's text with the line that was shipped."""
+"""The alias library at go-live: align each mention in a past order's text with the line that was shipped.
+
+Every past order is a small assignment problem: the order lines read from its text (read as the pipeline
+reads them) against the lines that were shipped, scored on name similarity, quantity agreement after unit
+conversion and size/unit compatibility; ``scipy.optimize.linear_sum_assignment`` picks the best one-to-one
+pairing and pairs below a floor stay unaligned. Aligned pairs become per-customer aliases with support counts;
+a name that several customers use for the same SKU becomes a global one (customer ``*``). A second pass
+aligns again with the first pass's aliases, so a private nickname found once by its quantity helps the
+orders where its quantity was ambiguous.
+"""
 
 from __future__ import annotations
 
-from collections import Counter
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+from rapidfuzz import fuzz
+from scipy.optimize import linear_sum_assignment
 
 from models.extractor import extract_block_lines
-from models.matcher import SkuMatcher
-from models.units import to_uom
+from models.matcher import Parsed, SkuMatcher, normalize
+from models.units import measure, to_uom, uom_dimension
 from ordex.intake.text import body_blocks
-from ordex.masterdata import HistoryOrder, MasterData
+from ordex.masterdata import HistoryLine, HistoryOrder, MasterData, Product
+
+AliasRow = tuple[str, str, str, int]
+TRAILING_MEASURE = re.compile(r"\s*[-:x]?\s*(\d+(?:[.,]\d+)?)\s*([a-zA-Z]+)\.?$")
+
+
+class AliasOptions(BaseModel):
+    """How past orders are aligned and which aligned names become aliases."""
+
+    model_config = ConfigDict(frozen=True)
+
+    candidates: int = Field(default=25, description="Matcher candidates read per mention for its name score")
+    min_score: float = Field(default=0.55, description="A mention and a shipped line below this score stay unaligned")
+    qty_weight: float = Field(default=0.5, description="Score added when the written quantity converts to the shipped one")
+    passes: int = Field(default=2, ge=1, description="Alignment passes; each later one sees the aliases the one before learned")
+    global_customers: int = Field(default=3, description="A name used for the same SKU by this many customers is global")
+    global_share: float = Field(default=0.3, description="...or by at least this share of the customers who use the name")
+    global_min_customers: int = Field(default=2, description="...and never by fewer customers than this")
+
+
+@dataclass(frozen=True)
+class Mention:
+    """An order line read from a past order's text: the product words and the quantity as written."""
+
+    text: str
+    qty: float | None
+    unit: str | None
+
+
+@dataclass(frozen=True)
+class AlignedLine:
+    """A shipped line of a past order and the mention it was aligned with (None: no mention fits it)."""
+
+    sku: str
+    mention: str | None
+    score: float
+
+
+@dataclass(frozen=True)
+class AlignedOrder:
+    """One past order after alignment: every mention read from its text and every shipped line's pairing."""
+
+    customer_id: str
+    received_at: datetime
+    mentions: tuple[Mention, ...]
+    lines: tuple[AlignedLine, ...]
+
+    def pairs(self) -> list[tuple[str, str]]:
+        """(mention, sku) of every aligned shipped line."""
+        return [(ln.mention, ln.sku) for ln in self.lines if ln.mention is not None]
+
+
+def fold(text: str) -> str:
+    """Lower case with white space folded: how an alias string is stored and compared."""
+    return " ".join(text.lower().split())
+
+
+def read_mentions(text: str, matcher: SkuMatcher) -> list[Mention]:
+    """The order lines of a past order's text, read by the rule extractor as the pipeline's tag stage does."""
+    blocks = body_blocks(text)
+    lines = extract_block_lines(blocks, range(len(blocks)), 0, matcher.number_hint)
+    return [Mention(ln.product, ln.qty, ln.unit) for ln in lines if ln.product.strip()]
+
+
+def _measure_split(m: Mention) -> Mention | None:
+    """ "nails 2 inch 25 kg" with no count: the trailing measure may be the quantity (as the match stage reads it)."""
+    if m.qty is not None:
+        return None
+    hit = TRAILING_MEASURE.search(m.text)
+    unit = measure(hit.group(2)) if hit else None
+    if hit is None or unit is None or not m.text[: hit.start()].strip():
+        return None
+    return Mention(m.text[: hit.start()].strip(), float(hit.group(1).replace(",", ".")), unit[0])
+
+
+def _qty_agrees(m: Mention, shipped: HistoryLine, p: Product) -> bool:
+    """True when the written quantity, converted to the SKU's unit, is the shipped quantity."""
+    if m.qty is None:
+        return False
+    uom = shipped.uom or p.uom
+    got = to_uom(m.qty, m.unit, uom, p.conversions).qty
+    return got is not None and abs(got - float(shipped.qty)) < 1e-6
+
+
+def _unit_conflict(m: Mention, p: Product) -> bool:
+    """True when the mention's unit cannot be converted to the SKU's unit at all ("5 kg" of a box)."""
+    if m.qty is None or m.unit is None:
+        return False
+    if to_uom(m.qty, m.unit, p.uom, p.conversions).qty is not None:
+        return False
+    # a count that is not a whole number of the uom still names a convertible unit: no conflict
+    return to_uom(1.0, m.unit, p.uom, p.conversions).qty is None and to_uom(1000.0, m.unit, p.uom, p.conversions).qty is None
+
+
+def _size_score(m: Parsed, p: Parsed) -> float:
+    """Agreement of written sizes with the SKU's: +0.1 a match, -0.4 the same dimension at another value."""
+    score = 0.0
+    for v, u in m.sizes:
+        same = [pv for pv, pu in p.sizes if pu == u]
+        if any(abs(pv - v) < 1e-6 for pv in same):
+            score += 0.1
+        elif same:
+            score -= 0.4
+    return score
+
+
+class Aligner:
+    """Aligns past orders of one master data with a given matcher; product facts are parsed once."""
+
+    def __init__(self, md: MasterData, matcher: SkuMatcher, options: AliasOptions | None = None) -> None:
+        self.md = md
+        self.matcher = matcher
+        self.options = options or AliasOptions()
+        self._parsed: dict[str, Parsed] = {}
+        self._names: dict[str, str] = {}
+
+    def _product_name(self, p: Product) -> tuple[Parsed, str]:
+        if p.sku not in self._parsed:
+            self._parsed[p.sku] = Parsed.of(f"{p.description} {p.pack_size}")
+            self._names[p.sku] = normalize(p.description)
+        return self._parsed[p.sku], self._names[p.sku]
+
+    def align(self, order: HistoryOrder) -> AlignedOrder:
+        """Pair the order's mentions with its shipped lines by an optimal assignment on the pair scores."""
+        mentions = read_mentions(order.text, self.matcher)
+        shipped = [(ln, self.md.product(ln.sku)) for ln in order.lines]
+        score = np.zeros((len(mentions), len(shipped)))
+        agree = np.zeros((len(mentions), len(shipped)), dtype=bool)
+        forms: dict[tuple[int, int], Mention] = {}
+        for i, m in enumerate(mentions):
+            split = _measure_split(m)
+            probs = {c.sku: c.probability for c in self.matcher.match(m.text, [order.customer_id],
+                                                                       limit=self.options.candidates)}
+            parsed = Parsed.of(m.text)
+            norm = normalize(m.text)
+            for j, (ln, p) in enumerate(shipped):
+                if p is None:
+                    continue
+                form = m
+                if split is not None and uom_dimension(ln.uom or p.uom) and _qty_agrees(split, ln, p):
+                    form = split
+                forms[(i, j)] = form
+                pparsed, pname = self._product_name(p)
+                sim = fuzz.token_set_ratio(norm, pname) / 100 if norm else 0.0
+                name = max(probs.get(p.sku, 0.0), 0.6 * sim if sim >= 0.5 else 0.0)
+                agree[i, j] = _qty_agrees(form, ln, p)
+                s = name + (self.options.qty_weight if agree[i, j] else 0.0) + _size_score(parsed, pparsed)
+                if _unit_conflict(form, p):
+                    s -= 0.3
+                score[i, j] = s
+        out: list[AlignedLine] = [AlignedLine(ln.sku, None, 0.0) for ln, _p in shipped]
+        if mentions and shipped:
+            rows, cols = linear_sum_assignment(score, maximize=True)
+            for i, j in zip(rows, cols, strict=True):
+                s = float(score[i, j])
+                only = agree[i, j] and agree[i, :].sum() == 1 and agree[:, j].sum() == 1
+                if s >= self.options.min_score or only:
+                    out[j] = AlignedLine(shipped[j][0].sku, forms[(i, j)].text, round(s, 4))
+        return AlignedOrder(order.customer_id, order.received_at, tuple(mentions), tuple(out))
 
 
 def align(order: HistoryOrder, matcher: SkuMatcher, md: MasterData) -> list[tuple[str, str]]:
-    """(mention, sku) pairs of one past order: name similarity and quantity agreement, best pairs first."""
-    blocks = body_blocks(order.text)
-    lines = extract_block_lines(blocks, range(len(blocks)), 0)
-    pairs: list[tuple[float, int, int]] = []
-    for i, ln in enumerate(lines):
-        probs = {c.sku: c.probability for c in matcher.match(ln.product, [order.customer_id], limit=10)}
-        for j, shipped in enumerate(order.lines):
-            p = md.product(shipped.sku)
-            if p is None:
-                continue
-            same_qty = ln.qty is not None and to_uom(ln.qty, ln.unit, p.uom, p.conversions).qty == float(shipped.qty)
-            score = probs.get(shipped.sku, 0.0) + (0.6 if same_qty else 0.0)
-            if score >= 0.6:
-                pairs.append((score, i, j))
-    used_i: set[int] = set()
-    used_j: set[int] = set()
-    out = []
-    for _score, i, j in sorted(pairs, reverse=True):
-        if i in used_i or j in used_j:
+    """(mention, sku) pairs of one past order (see ``Aligner.align``)."""
+    return Aligner(md, matcher).align(order).pairs()
+
+
+def align_history(md: MasterData, history: Sequence[HistoryOrder] | None = None,
+                  options: AliasOptions | None = None, extra: Iterable[AliasRow] = ()) -> list[AlignedOrder]:
+    """Align past orders (all of ``md.history`` by default), in passes that learn from each other.
+
+    ``extra`` aliases (customer, alias, sku, support) are known before the first pass.
+    """
+    options = options or AliasOptions()
+    orders = list(md.history if history is None else history)
+    extra = list(extra)
+    learned: list[AliasRow] = []
+    aligned: list[AlignedOrder] = []
+    for _ in range(options.passes):
+        matcher = SkuMatcher(md.products, md.aliases)
+        for cid, alias, sku, support in [*extra, *learned]:
+            matcher.add_alias(cid, alias, sku, support)
+        aligner = Aligner(md, matcher, options)
+        aligned = [aligner.align(o) for o in orders]
+        learned = aliases_from(aligned, options)
+    return aligned
+
+
+def aliases_from(aligned: Iterable[AlignedOrder], options: AliasOptions | None = None) -> list[AliasRow]:
+    """Per-customer aliases with support counts, plus global ones (customer ``*``), sorted: deterministic."""
+    options = options or AliasOptions()
+    per: Counter[tuple[str, str, str]] = Counter()
+    for order in aligned:
+        for mention, sku in order.pairs():
+            alias = fold(mention)
+            if alias:
+                per[(order.customer_id, alias, sku)] += 1
+    rows: list[AliasRow] = [(c, a, s, n) for (c, a, s), n in per.items()]
+    rows.extend(global_aliases(per, options))
+    return sorted(rows)
+
+
+def global_aliases(per: Counter[tuple[str, str, str]], options: AliasOptions | None = None) -> list[AliasRow]:
+    """Names (compared by their order-free key) that enough customers use for the same SKU, as ``*`` aliases.
+
+    A name is global for a SKU when that SKU is the one most of its users mean, and at least
+    ``global_customers`` customers, or ``global_share`` of the customers who use the name (and never fewer
+    than ``global_min_customers``), use it so.
+    """
+    options = options or AliasOptions()
+    users: dict[str, set[str]] = defaultdict(set)
+    by_sku: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    surfaces: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    for (cid, alias, sku), n in per.items():
+        if cid == "*":
             continue
-        used_i.add(i)
-        used_j.add(j)
-        out.append((lines[i].product, order.lines[j].sku))
+        key = Parsed.of(alias).key()
+        users[key].add(cid)
+        by_sku[key][sku].add(cid)
+        surfaces[(key, sku)][alias] += n
+    out: list[AliasRow] = []
+    for key, skus in by_sku.items():
+        ranked = sorted(skus.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        sku, cids = ranked[0]
+        if len(ranked) > 1 and len(ranked[1][1]) == len(cids):
+            continue  # as many customers mean another SKU: no global meaning
+        n, total = len(cids), len(users[key])
+        if n >= options.global_customers or (n >= options.global_min_customers and n / total >= options.global_share):
+            out.extend(("*", alias, sku, count) for alias, count in surfaces[(key, sku)].items())
     return out
 
 
-def learn_history_aliases(md: MasterData) -> list[tuple[str, str, str, int]]:
-    """Per-customer aliases (customer, alias, sku, support) learned from ``history.jsonl``."""
-    matcher = SkuMatcher(md.products, md.aliases)
-    counts: Counter[tuple[str, str, str]] = Counter()
-    for order in md.history:
-        for mention, sku in align(order, matcher, md):
-            counts[(order.customer_id, mention.lower(), sku)] += 1
-    return [(c, a, s, n) for (c, a, s), n in counts.items()]
+def learn_history_aliases(md: MasterData, options: AliasOptions | None = None) -> list[AliasRow]:
+    """Aliases (customer, alias, sku, support) learned from ``history.jsonl``; global ones have customer ``*``."""
+    options = options or AliasOptions()
+    return aliases_from(align_history(md, options=options), options)

@@ -97,7 +97,8 @@ def predict(master_data: Path, cases_path: Path, out: Path, db: str = "") -> int
     cases = [json.loads(line) for line in cases_path.read_text(encoding="utf-8").splitlines() if line.strip()]
     cases.sort(key=lambda c: _when(c.get("received_at")))
     with tempfile.TemporaryDirectory(prefix="ordex-predict-") as tmp:
-        engine = Engine.open(_settings(db, Path(tmp)), master_data)
+        # a fresh store for the run; models and MLflow stay where the settings say
+        engine = Engine.open(_settings(db or f"sqlite:///{Path(tmp) / 'predict.db'}"), master_data)
         if any(c.get("attachments") or c.get("raw") for c in cases):
             engine.warm_up()  # model loading counts toward the run, not toward a case's latency
         base = cases_path.parent

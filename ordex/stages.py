@@ -17,7 +17,7 @@ from rapidfuzz import fuzz, process
 from models.extractor import NumberHint, extract_block_lines
 from models.matcher import SkuMatcher, normalize
 from models.tagger import TokenTagger, lines_from_spans
-from models.units import measure, to_uom, uom_dimension
+from models.units import NUMBER_WORDS, measure, to_uom, uom_dimension
 from ordex.intake.email import parse_email
 from ordex.intake.errors import Unreadable
 from ordex.intake.readers import read_attachment
@@ -263,7 +263,8 @@ def _named_in_text(section: Section, blocks: Sequence[Block], md: MasterData) ->
 
 
 # -- tag ----------------------------------------------------------------------------------------------------
-def tag(case: Case, tagger: TokenTagger | None = None, hint: NumberHint | None = None) -> Case:
+def tag(case: Case, tagger: TokenTagger | None = None, hint: NumberHint | None = None,
+        code: Callable[[str], bool] | None = None) -> Case:
     """Order lines from each section's blocks: the token classifier when one is loaded, else the rules.
 
     Spreadsheet rows whose columns the reader recognised are taken as they are either way.
@@ -271,7 +272,7 @@ def tag(case: Case, tagger: TokenTagger | None = None, hint: NumberHint | None =
     if tagger is None:
         lines: list[Line] = []
         for k, s in enumerate(case.sections):
-            lines.extend(extract_block_lines(case.blocks, s.blocks, k, hint))
+            lines.extend(extract_block_lines(case.blocks, s.blocks, k, hint, code))
         return case.model_copy(update={"lines": tuple(lines)})
     free = [(k, b) for k, s in enumerate(case.sections) for b in s.blocks if not case.blocks[b].fields.get("product")]
     tagged = dict(zip(free, tagger.spans([case.blocks[b].text for _, b in free]), strict=True))
@@ -280,7 +281,7 @@ def tag(case: Case, tagger: TokenTagger | None = None, hint: NumberHint | None =
         for b in s.blocks:
             block = case.blocks[b]
             if (k, b) not in tagged:
-                out.extend(extract_block_lines(case.blocks, [b], k, hint))
+                out.extend(extract_block_lines(case.blocks, [b], k, hint, code))
                 continue
             for p in lines_from_spans(block.text, tagged[(k, b)]):
                 out.append(Line(
@@ -319,7 +320,7 @@ def match(case: Case, matcher: SkuMatcher, md: MasterData, th: Thresholds) -> Ca
     return case.model_copy(update={"lines": tuple(out)})
 
 
-TRAILING_MEASURE = re.compile(r"\s*[-:x]?\s*(\d+(?:[.,]\d+)?)\s*([a-zA-Z]+)\.?$")
+TRAILING_MEASURE = re.compile(r"\s*[-:x=]?\s*(\d+(?:[.,]\d+)?|[a-zA-Z]+)\s*([a-zA-Z]+)\.?$")
 
 
 def _measure_as_quantity(ln: Line, matcher: SkuMatcher, md: MasterData, who: list[str], th: Thresholds) -> Line:
@@ -327,17 +328,28 @@ def _measure_as_quantity(ln: Line, matcher: SkuMatcher, md: MasterData, who: lis
     if ln.qty is not None or ln.qty_vague:
         return ln
     m = TRAILING_MEASURE.search(ln.product)
-    if not m or not measure(m.group(2)):
+    unit = measure(m.group(2)) if m else None
+    value = _number(m.group(1)) if m else None
+    if m is None or unit is None or value is None:
         return ln
     rest = ln.product[: m.start()].strip()
     cands = matcher.match(rest, who) if rest else []
     product = md.product(cands[0].sku) if cands and cands[0].probability >= th.sku else None
-    unit = measure(m.group(2))
-    dim = uom_dimension(product.uom) if product else None
-    if product is None or unit is None or dim is None or dim[0] != unit[1]:
+    if product is None:
         return ln
-    return ln.model_copy(update={"product": rest, "qty": float(m.group(1).replace(",", ".")), "unit": unit[0],
-                                 "qty_confidence": 0.9})
+    dim = uom_dimension(product.uom)
+    sold_by_it = (dim is not None and dim[0] == unit[1]) or unit[0] in {u.upper() for u in product.conversions}
+    if not sold_by_it:
+        return ln
+    return ln.model_copy(update={"product": rest, "qty": value, "unit": unit[0], "qty_confidence": 0.9})
+
+
+def _number(text: str) -> float | None:
+    """A number written in digits or as a number word."""
+    t = text.lower().replace(",", ".")
+    if re.fullmatch(r"\d+(?:\.\d+)?", t):
+        return float(t)
+    return float(NUMBER_WORDS[t]) if t in NUMBER_WORDS else None
 
 
 QUESTION = re.compile(r"\?\s*$|^\s*(?:is|are|do|does|did|can|could|will|would|kya|kab|when|what|how|why|where|"
