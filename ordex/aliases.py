@@ -24,12 +24,15 @@ from scipy.optimize import linear_sum_assignment
 
 from models.extractor import extract_block_lines
 from models.matcher import Parsed, SkuMatcher, normalize
-from models.units import measure, to_uom, uom_dimension
+from models.units import measure, to_uom, unit_word, uom_dimension
 from ordex.intake.text import body_blocks
 from ordex.masterdata import HistoryLine, HistoryOrder, MasterData, Product
 
 AliasRow = tuple[str, str, str, int]
-TRAILING_MEASURE = re.compile(r"\s*[-:x]?\s*(\d+(?:[.,]\d+)?)\s*([a-zA-Z]+)\.?$")
+TRAILING_MEASURE = re.compile(r"\s*[-:x=]?\s*(\d+(?:[.,]\d+)?)\s*([a-zA-Z]+)\.?$")
+TRAILING_QTY = re.compile(r"\s*[-:x=]?\s*(\d+(?:[.,]\d+)?)\s*([a-zA-Z]+)\.?$")
+LEADING_QTY = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*([a-zA-Z]+)\.?\s+")
+QTY_ANYWHERE = re.compile(r"(?<![\d.,/])(\d+(?:[.,]\d+)?)\s*([a-zA-Z]+)\b")
 
 
 class AliasOptions(BaseModel):
@@ -53,6 +56,7 @@ class Mention:
     text: str
     qty: float | None
     unit: str | None
+    line: str = ""
 
 
 @dataclass(frozen=True)
@@ -87,27 +91,71 @@ def read_mentions(text: str, matcher: SkuMatcher) -> list[Mention]:
     """The order lines of a past order's text, read by the rule extractor as the pipeline's tag stage does."""
     blocks = body_blocks(text)
     lines = extract_block_lines(blocks, range(len(blocks)), 0, matcher.number_hint)
-    return [Mention(ln.product, ln.qty, ln.unit) for ln in lines if ln.product.strip()]
+    return [Mention(ln.product, ln.qty, ln.unit, ln.text) for ln in lines if ln.product.strip()]
 
 
-def _measure_split(m: Mention) -> Mention | None:
-    """ "nails 2 inch 25 kg" with no count: the trailing measure may be the quantity (as the match stage reads it)."""
+def runtime_form(m: Mention, p: Product) -> Mention:
+    """The mention as the match stage reads it for this SKU: "nails 2 inch 25 kg" with no count, sold by the kg,
+    is "nails 2 inch" with quantity 25 KG (``stages._measure_as_quantity``)."""
     if m.qty is not None:
-        return None
+        return m
     hit = TRAILING_MEASURE.search(m.text)
     unit = measure(hit.group(2)) if hit else None
-    if hit is None or unit is None or not m.text[: hit.start()].strip():
-        return None
-    return Mention(m.text[: hit.start()].strip(), float(hit.group(1).replace(",", ".")), unit[0])
+    dim = uom_dimension(p.uom)
+    if hit is None or unit is None or dim is None or dim[0] != unit[1] or not m.text[: hit.start()].strip():
+        return m
+    return Mention(m.text[: hit.start()].strip(), _num(hit.group(1)), unit[0], m.line)
 
 
-def _qty_agrees(m: Mention, shipped: HistoryLine, p: Product) -> bool:
-    """True when the written quantity, converted to the SKU's unit, is the shipped quantity."""
-    if m.qty is None:
-        return False
+@dataclass(frozen=True)
+class Reading:
+    """One way to read a line's quantity, the product words left when it is taken out, and how much to trust it."""
+
+    qty: float
+    unit: str | None
+    rest: str
+    weight: float
+
+
+def quantity_readings(m: Mention) -> list[Reading]:
+    """Every way the line's quantity may be written: as extracted (trusted); a measure or pack word at the end
+    or start of the product words ("dap 50kg 500 kg", "150 kg zsh 10kg", "tyre 3 nos"), which the extractor
+    leaves there; any other number with a unit in the line (less trusted); a bare number in the line (least)."""
+    out = [] if m.qty is None else [Reading(m.qty, m.unit, m.text, 1.0)]
+    for rx in (TRAILING_QTY, LEADING_QTY):
+        hit = rx.search(m.text)
+        unit = _unit(hit.group(2)) if hit else None
+        rest = (m.text[: hit.start()] + " " + m.text[hit.end():]).strip() if hit else ""
+        if hit is not None and unit is not None and rest:
+            out.append(Reading(_num(hit.group(1)), unit, rest, 1.0))
+    for num, word in QTY_ANYWHERE.findall(m.line):
+        unit = _unit(word)
+        if unit is not None:
+            out.append(Reading(_num(num), unit, m.text, 0.75))
+    out.extend(Reading(_num(n), None, m.text, 0.5) for n in re.findall(r"(?<![\d.,/:-])\d+(?:\.\d+)?(?![\d/:-])", m.line))
+    return out
+
+
+def _unit(word: str) -> str | None:
+    hit = measure(word)
+    return hit[0] if hit else unit_word(word)
+
+
+def _num(text: str) -> float:
+    return float(text.replace(",", "."))
+
+
+def _qty_agrees(m: Mention, shipped: HistoryLine, p: Product) -> float:
+    """The trust of the best reading of the written quantity that converts to the shipped one (0: none does)."""
     uom = shipped.uom or p.uom
-    got = to_uom(m.qty, m.unit, uom, p.conversions).qty
-    return got is not None and abs(got - float(shipped.qty)) < 1e-6
+    want = float(shipped.qty)
+    best = 0.0
+    for r in quantity_readings(m):
+        if r.weight > best:
+            got = to_uom(r.qty, r.unit, uom, p.conversions).qty
+            if got is not None and abs(got - want) < 1e-6:
+                best = r.weight
+    return best
 
 
 def _unit_conflict(m: Mention, p: Product) -> bool:
@@ -156,24 +204,23 @@ class Aligner:
         agree = np.zeros((len(mentions), len(shipped)), dtype=bool)
         forms: dict[tuple[int, int], Mention] = {}
         for i, m in enumerate(mentions):
-            split = _measure_split(m)
-            probs = {c.sku: c.probability for c in self.matcher.match(m.text, [order.customer_id],
-                                                                       limit=self.options.candidates)}
+            probs: dict[str, float] = {}
+            for text in dict.fromkeys([m.text, *(r.rest for r in quantity_readings(m))]):
+                for c in self.matcher.match(text, [order.customer_id], limit=self.options.candidates):
+                    probs[c.sku] = max(probs.get(c.sku, 0.0), c.probability)
             parsed = Parsed.of(m.text)
             norm = normalize(m.text)
             for j, (ln, p) in enumerate(shipped):
                 if p is None:
                     continue
-                form = m
-                if split is not None and uom_dimension(ln.uom or p.uom) and _qty_agrees(split, ln, p):
-                    form = split
-                forms[(i, j)] = form
+                form = forms[(i, j)] = runtime_form(m, p)
                 pparsed, pname = self._product_name(p)
                 sim = fuzz.token_set_ratio(norm, pname) / 100 if norm else 0.0
                 name = max(probs.get(p.sku, 0.0), 0.6 * sim if sim >= 0.5 else 0.0)
-                agree[i, j] = _qty_agrees(form, ln, p)
-                s = name + (self.options.qty_weight if agree[i, j] else 0.0) + _size_score(parsed, pparsed)
-                if _unit_conflict(form, p):
+                qty = _qty_agrees(m, ln, p)
+                agree[i, j] = qty > 0
+                s = name + self.options.qty_weight * qty + _size_score(parsed, pparsed)
+                if not qty and _unit_conflict(form, p):
                     s -= 0.3
                 score[i, j] = s
         out: list[AlignedLine] = [AlignedLine(ln.sku, None, 0.0) for ln, _p in shipped]

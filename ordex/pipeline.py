@@ -136,9 +136,10 @@ class Engine:
             ("intake", "", stages.intake),
             ("read", "rapidocr", lambda c: stages.read(c, self._lazy_ocr)),
             ("split", "", lambda c: stages.split(c, md, lambda t: self.matcher.resemblance(t) >= th.line_resemblance)),
-            ("tag", self.tagger.name if self.tagger else "rule-extractor", lambda c: stages.tag(c, self.tagger, self.matcher.number_hint, self.matcher.is_code)),
+            ("tag", self.tagger.name if self.tagger else "rule-extractor", lambda c: stages.tag(c, self.tagger, self.matcher.number_hint, self.matcher.is_code,
+                                                    "tagger" if self.settings.extractor == "tagger" else "hybrid")),
             ("match", self.matcher.name, lambda c: stages.match(c, self.matcher, md, th)),
-            ("validate", "rules", lambda c: stages.validate(c, md, self._ledger(c))),
+            ("validate", "rules", lambda c: stages.validate(c, md, self._ledger(c), th.qty)),
             ("decide", "", stages.decide),
         ]
         for name, model, step in steps:

@@ -23,8 +23,10 @@ class Settings(BaseSettings):
     qty_threshold: float = Field(default=0.5, description="Below this quantity confidence a line raises QTY_UNCLEAR")
     tagger_threads: int = Field(default=1, description="onnxruntime intra-op threads per worker for the tagger")
     ocr_threads: int = Field(default=2, description="onnxruntime intra-op threads per worker for OCR")
-    extractor: Literal["auto", "tagger", "rules"] = Field(
-        default="auto", description="Order-line extraction: the token classifier, the rules, or the tagger when built"
+    extractor: Literal["auto", "hybrid", "tagger", "rules"] = Field(
+        default="auto",
+        description="Order lines: rules with the tagger's second opinion (hybrid), the tagger alone, or the rules "
+                    "alone; auto = hybrid when a tagger is built, else rules",
     )
     tagger_path: Path | None = Field(default=None, description="A tagger model folder; else the MLflow champion")
     retrain_examples: int = Field(default=300, description="Synthetic messages per trade when the tagger is retrained")

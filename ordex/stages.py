@@ -16,7 +16,7 @@ from rapidfuzz import fuzz, process
 
 from models.extractor import NumberHint, extract_block_lines
 from models.matcher import SkuMatcher, normalize
-from models.tagger import TokenTagger, lines_from_spans
+from models.tagger import Span, TokenTagger, lines_from_spans
 from models.units import NUMBER_WORDS, measure, to_uom, uom_dimension
 from ordex.intake.email import parse_email
 from ordex.intake.errors import Unreadable
@@ -264,18 +264,22 @@ def _named_in_text(section: Section, blocks: Sequence[Block], md: MasterData) ->
 
 # -- tag ----------------------------------------------------------------------------------------------------
 def tag(case: Case, tagger: TokenTagger | None = None, hint: NumberHint | None = None,
-        code: Callable[[str], bool] | None = None) -> Case:
-    """Order lines from each section's blocks: the token classifier when one is loaded, else the rules.
+        code: Callable[[str], bool] | None = None, mode: str = "hybrid") -> Case:
+    """Order lines from each section's blocks: the rules and the token classifier.
 
-    Spreadsheet rows whose columns the reader recognised are taken as they are either way.
+    ``hybrid``: the catalog-aware rules read the lines and the tagger gives a second opinion — a line whose
+    quantity the two read differently is held (QTY_UNCLEAR). ``tagger``: the tagger's lines alone. Without a
+    tagger, the rules alone. Spreadsheet rows whose columns the reader recognised are taken as they are.
     """
+    lines: list[Line] = []
+    for k, s in enumerate(case.sections):
+        lines.extend(extract_block_lines(case.blocks, s.blocks, k, hint, code))
     if tagger is None:
-        lines: list[Line] = []
-        for k, s in enumerate(case.sections):
-            lines.extend(extract_block_lines(case.blocks, s.blocks, k, hint, code))
         return case.model_copy(update={"lines": tuple(lines)})
     free = [(k, b) for k, s in enumerate(case.sections) for b in s.blocks if not case.blocks[b].fields.get("product")]
     tagged = dict(zip(free, tagger.spans([case.blocks[b].text for _, b in free]), strict=True))
+    if mode == "hybrid":
+        return case.model_copy(update={"lines": tuple(_second_opinion(case, lines, tagged))})
     out: list[Line] = []
     for k, s in enumerate(case.sections):
         for b in s.blocks:
@@ -290,6 +294,27 @@ def tag(case: Case, tagger: TokenTagger | None = None, hint: NumberHint | None =
                     qty_confidence=round(min(block.confidence, p.qty_score), 4), block=b,
                 ))
     return case.model_copy(update={"lines": tuple(out)})
+
+
+def _second_opinion(case: Case, lines: Sequence[Line], tagged: dict[tuple[int, int], list[Span]]) -> list[Line]:
+    """Lower the quantity confidence of rule lines the tagger reads with another quantity (or not at all)."""
+    out = []
+    for ln in lines:
+        spans = tagged.get((ln.section, ln.block)) if ln.block is not None else None
+        if spans is None or ln.qty is None or ln.qty_confidence >= TRUSTED:
+            out.append(ln)
+            continue
+        words = set(normalize(ln.product).split())
+        agree = any(
+            p.qty == ln.qty and len(words & set(normalize(p.product).split())) >= max(1, len(words) // 2)
+            for p in lines_from_spans(case.blocks[ln.block].text, spans)
+        )
+        out.append(ln if agree else ln.model_copy(update={"qty_confidence": min(ln.qty_confidence, DISAGREE)}))
+    return out
+
+
+DISAGREE = 0.45  # below the default quantity threshold: the two extractors disagree, a person decides
+TRUSTED = 0.95  # a count written with its unit ("24 ctn") or marker ("qty: 5") needs no second opinion
 
 
 # -- match --------------------------------------------------------------------------------------------------
@@ -312,7 +337,7 @@ def match(case: Case, matcher: SkuMatcher, md: MasterData, th: Thresholds) -> Ca
         if product is not None:
             uom = product.uom
             qty, unit = ln.qty, ln.unit
-            if qty is not None and ln.qty_confidence >= th.qty:
+            if qty is not None:
                 sku_qty = to_uom(qty, unit, product.uom, product.conversions).qty
         conf = min(best.probability if best else 0.0, ln.qty_confidence if sku_qty is not None else 0.0)
         out.append(ln.model_copy(update={"candidates": tuple(cands), "sku": sku, "sku_confidence": best.probability if best else 0.0,
@@ -383,7 +408,7 @@ class Ledger:
     recent: tuple[PastOrder, ...]
 
 
-def validate(case: Case, md: MasterData, ledger: Callable[[str], Ledger]) -> Case:
+def validate(case: Case, md: MasterData, ledger: Callable[[str], Ledger], qty_threshold: float = 0.5) -> Case:
     """Run every rule on every order that has lines; findings are added to the intake's."""
     findings = list(case.findings)
     for k, s in enumerate(case.sections):
@@ -393,7 +418,8 @@ def validate(case: Case, md: MasterData, ledger: Callable[[str], Ledger]) -> Cas
         customer = md.customer(s.customer_id)
         led = ledger(customer.customer_id) if customer else Ledger(Decimal(0), ())
         view = OrderView(section=k, message_id=case.message.id, received_at=case.message.received_at, customer=customer,
-                         lines=lines, released_value=led.released_value, recent=led.recent, named=s.named)
+                         lines=lines, released_value=led.released_value, recent=led.recent, named=s.named,
+                         qty_threshold=qty_threshold)
         findings.extend(validate_order(view, md))
     return case.model_copy(update={"findings": tuple(findings)})
 

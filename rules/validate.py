@@ -61,6 +61,7 @@ class OrderView:
     recent: Sequence[PastOrder] = ()
     waived: frozenset[Code] = field(default_factory=frozenset)
     named: str = ""
+    qty_threshold: float = 0.5  # below this quantity confidence a line is QTY_UNCLEAR (from settings)
 
 
 Rule = Callable[[OrderView, MasterData, RulesConfig], list[Finding]]
@@ -106,6 +107,9 @@ def qty_unclear(o: OrderView, md: MasterData, cfg: RulesConfig) -> list[Finding]
     for i, ln in o.lines:
         if ln.qty is None or ln.qty_vague:
             out.append(_finding(cfg, Code.QTY_UNCLEAR, o, f"{ln.text!r}: no quantity that can be read", i))
+        elif ln.qty_confidence < o.qty_threshold:
+            out.append(_finding(cfg, Code.QTY_UNCLEAR, o, f"{ln.text!r}: quantity {ln.qty:g} read with low confidence "
+                                                           f"({ln.qty_confidence:.2f})", i))
         elif ln.sku is not None and ln.sku_qty is None:
             p = md.product(ln.sku)
             uom = p.uom if p else "?"

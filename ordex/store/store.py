@@ -18,6 +18,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, delete, event, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ordex.masterdata import MasterData
@@ -31,14 +32,32 @@ from ordex.store.tables import (
     MasterDataRow,
     MessageRow,
     OrderRow,
+    VersionRow,
     utcnow,
 )
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+DATA_VERSION = "data"  # master data and learned aliases: every Engine refreshes its matcher when it moves
+MODELS_VERSION = "models"  # a retrained model was promoted: workers reload it
 
 
 class IdempotencyConflict(Exception):
     """The same message id arrived again with a different body."""
+
+
+class AlreadyProcessed(Exception):
+    """Another worker already wrote this message's result (its lease lapsed and both ran): keep the first."""
+
+
+@dataclass(frozen=True)
+class Lease:
+    """A worker's claim on a message: who holds it and for how long before another may take it over."""
+
+    owner: str
+    seconds: float
+
+    def until(self) -> datetime:
+        return utcnow() + timedelta(seconds=self.seconds)
 
 
 @dataclass(frozen=True)
@@ -47,6 +66,7 @@ class Accepted:
 
     id: int
     existing: bool
+    state: str = "received"
 
 
 @dataclass(frozen=True)
@@ -71,14 +91,21 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+def _sqlite_begin(conn: Any) -> None:
+    """Open SQLite transactions ourselves: ``BEGIN IMMEDIATE`` for writers, so a read-then-write never races."""
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("ordex_write") else "BEGIN")
+
+
 def make_engine(url: str) -> Engine:
     """An engine for the store URL; SQLite gets WAL and a busy timeout, and its folder is created."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 10, "check_same_thread": False})
+        engine = create_engine(url, connect_args={"timeout": 10, "check_same_thread": False,
+                                                  "isolation_level": None})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
@@ -102,6 +129,21 @@ class Store:
         self.engine = make_engine(url)
         migrate(self.engine)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
+        self._writer = sessionmaker(self.engine.execution_options(ordex_write=True), expire_on_commit=False)
+        from ordex.store.keys import ApiKeys
+        from ordex.store.queue import WorkQueue
+        from ordex.store.resolution import Resolutions
+        from ordex.store.views import Views
+
+        self.queue = WorkQueue(self)
+        self.keys = ApiKeys(self)
+        self.views = Views(self)
+        self.resolutions = Resolutions(self)
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True for the embedded SQLite store (one writer at a time), False for PostgreSQL (row locks)."""
+        return self.engine.dialect.name == "sqlite"
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -109,28 +151,84 @@ class Store:
         with self._session() as s, s.begin():
             yield s
 
-    # -- messages ---------------------------------------------------------------------------------
-    def accept(self, message: Message, raw: bytes, raw_kind: str, actor: str = "system") -> Accepted:
-        """Commit the raw message (and attachments) before any processing; a known id returns the first copy."""
-        sha = hashlib.sha256(raw).hexdigest()
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A transaction that writes: on SQLite it takes the write lock at its start (``BEGIN IMMEDIATE``)."""
+        with self._writer() as s, s.begin():
+            yield s
+
+    # -- versions and audit ------------------------------------------------------------------------
+    def version(self, name: str = DATA_VERSION) -> int:
+        """A counter that moves whenever what it names changes (cheap: one primary-key read)."""
         with self.session() as s:
+            return s.scalar(select(VersionRow.value).where(VersionRow.name == name)) or 0
+
+    @staticmethod
+    def bump(s: Session, name: str = DATA_VERSION) -> None:
+        """Move a version counter inside the caller's transaction."""
+        row = s.get(VersionRow, name, with_for_update=True)
+        if row is None:
+            s.add(VersionRow(name=name, value=1))
+        else:
+            row.value += 1
+
+    def bump_version(self, name: str) -> None:
+        """Move a version counter in a transaction of its own."""
+        for attempt in range(3):
+            try:
+                with self.write() as s:
+                    self.bump(s, name)
+                return
+            except IntegrityError:  # two first bumps at once on PostgreSQL: the other inserted the row
+                if attempt == 2:
+                    raise
+
+    def audit(self, event: str, *, actor: str = "system", role: str = "", channel: str = "",
+              message_id: int | None = None, detail: dict[str, Any] | None = None) -> None:
+        """Record one state change that is not part of a larger write (key created, retrained, ...)."""
+        with self.write() as s:
+            s.add(AuditRow(actor=actor, role=role, channel=channel, message_id=message_id, event=event,
+                           detail=detail or {}))
+
+    # -- messages ---------------------------------------------------------------------------------
+    def accept(self, message: Message, raw: bytes, raw_kind: str, actor: str = "system", *, role: str = "",
+               lease: Lease | None = None) -> Accepted:
+        """Commit the raw message (and attachments) before any processing; a known id returns the first copy.
+
+        With a ``lease`` the message is stored already claimed by its caller (``processing``), so no background
+        worker takes it while the caller processes it; if the caller dies, the lease lapses and a worker does.
+        """
+        sha = hashlib.sha256(raw).hexdigest()
+        for attempt in range(2):
+            try:
+                return self._accept(message, raw, raw_kind, sha, actor, role, lease)
+            except IntegrityError:  # PostgreSQL: the same new id arrived twice at once; the other one won
+                if attempt == 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _accept(self, message: Message, raw: bytes, raw_kind: str, sha: str, actor: str, role: str,
+                lease: Lease | None) -> Accepted:
+        with self.write() as s:
             row = s.scalar(select(MessageRow).where(MessageRow.external_id == message.id))
             if row is not None:
                 if row.raw_sha256 != sha:
                     raise IdempotencyConflict(f"message id {message.id!r} was already used for a different body")
-                return Accepted(row.id, True)
+                return Accepted(row.id, True, row.state)
             row = MessageRow(
                 external_id=message.id, channel=message.channel, sender=message.sender, subject=message.subject,
-                received_at=_utc(message.received_at), raw=raw, raw_kind=raw_kind, raw_sha256=sha, state="received",
+                received_at=_utc(message.received_at), raw=raw, raw_kind=raw_kind, raw_sha256=sha,
+                state="processing" if lease else "received", lease_owner=lease.owner if lease else None,
+                lease_until=lease.until() if lease else None, attempts=1 if lease else 0,
             )
             s.add(row)
             s.flush()
             for i, att in enumerate(message.attachments):
                 s.add(AttachmentRow(message_id=row.id, position=i, filename=att.filename, content_type=att.content_type,
                                     sha256=att.sha256, data=att.data))
-            s.add(AuditRow(actor=actor, channel=message.channel, message_id=row.id, event="received",
+            s.add(AuditRow(actor=actor, role=role, channel=message.channel, message_id=row.id, event="received",
                            detail={"external_id": message.id, "sha256": sha, "bytes": len(raw)}))
-            return Accepted(row.id, False)
+            return Accepted(row.id, False, row.state)
 
     def prediction(self, message_row: int) -> dict[str, Any] | None:
         """The stored answer for a processed message, if it has been processed."""

@@ -22,6 +22,7 @@ class MessageRow(Base):
     """A raw message, committed before any processing, and what processing made of it."""
 
     __tablename__ = "messages"
+    __table_args__ = (Index("ix_messages_state", "state", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     external_id: Mapped[str] = mapped_column(String(300), unique=True)
@@ -39,6 +40,10 @@ class MessageRow(Base):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The work queue: state received -> processing (leased) -> done | failed; a lapsed lease is work again.
+    lease_owner: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class AttachmentRow(Base):
@@ -90,6 +95,7 @@ class ExceptionRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     resolved_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    resolution: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # the request and its answer
 
 
 class MasterDataRow(Base):
@@ -126,6 +132,7 @@ class AuditRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     actor: Mapped[str] = mapped_column(String(200), default="system")
+    role: Mapped[str] = mapped_column(String(16), default="", server_default="")
     channel: Mapped[str] = mapped_column(String(32), default="")
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), nullable=True, index=True)
     event: Mapped[str] = mapped_column(String(64))
@@ -148,3 +155,26 @@ class CorrectionRow(Base):
     uom: Mapped[str | None] = mapped_column(String(32), nullable=True)
     actor: Mapped[str] = mapped_column(String(200), default="system")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ApiKeyRow(Base):
+    """An API key: only its sha256 is kept, with the name and role it was created for."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(200), default="system")
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class VersionRow(Base):
+    """A counter bumped when what every worker caches changes (master data and aliases, models)."""
+
+    __tablename__ = "versions"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(default=0)
