@@ -19,6 +19,7 @@ $(VENV)/.installed: pyproject.toml
 
 # The token classifier is trained here (CPU, a few minutes, progress shown) unless MLflow already has a champion.
 models: install
+	$(BIN)/ordex train matcher --if-missing
 	$(BIN)/ordex train tagger --if-missing
 
 serve: install models
@@ -36,6 +37,7 @@ test-fast: install
 
 bench: install
 	$(BIN)/python -m evaluation.bench --master-data $(MASTER_DATA)
+	$(BIN)/python -m evaluation.bench_matcher
 
 predict: install
 	$(BIN)/ordex predict --master-data $(MASTER_DATA) --cases $(MASTER_DATA)/cases.jsonl --out var/pred.jsonl

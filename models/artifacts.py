@@ -42,3 +42,18 @@ def resolve_tagger(explicit: Path | None, cache: Path, champion_source: str | No
         got.rename(target)
         shutil.rmtree(tmp, ignore_errors=True)
     return check_folder(target, TAGGER_FILES, build)
+
+
+def resolve_matcher(cache: Path, champion_source: str | None, version: str | None) -> Path | None:
+    """The ranker file of the ``ordex-matcher`` champion (cached locally), or None when none was trained."""
+    if champion_source is None or version is None:
+        return None
+    target = cache / f"v{version}" / "ranker.joblib"
+    if not target.is_file():
+        import mlflow
+
+        got = Path(mlflow.artifacts.download_artifacts(artifact_uri=champion_source, dst_path=str(cache / f".v{version}")))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(got / "ranker.joblib", target)
+        shutil.rmtree(cache / f".v{version}", ignore_errors=True)
+    return target

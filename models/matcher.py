@@ -12,9 +12,12 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
+from models.ranker import RANK_CANDIDATES, Ranker
 from models.units import measure
 from ordex.masterdata import Alias, Product
 from ordex.schema import Candidate
@@ -103,7 +106,11 @@ class SkuMatcher:
     name = "rule-matcher"
     version = "1"
 
-    def __init__(self, products: Sequence[Product], aliases: Iterable[Alias] = ()) -> None:
+    def __init__(self, products: Sequence[Product], aliases: Iterable[Alias] = (), ranker: Ranker | None = None) -> None:
+        self.ranker = ranker
+        self._bought: Counter[tuple[str, str]] = Counter()
+        self._popular: Counter[str] = Counter()
+        self._aliases_of: dict[str, list[tuple[str, str]]] = defaultdict(list)
         self.entries = {p.sku: Entry(p.sku, Parsed.of(f"{p.description} {p.pack_size}"), p.active, p.uom) for p in products}
         self._names = {sku: " ".join(e.name.words) for sku, e in self.entries.items()}
         self._alias_keys: dict[str, dict[str, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
@@ -113,6 +120,9 @@ class SkuMatcher:
             df.update(set(e.name.words))
         self._df = df
         self._n = max(1, len(self.entries))
+        self._tfidf: Any = None
+        self._matrix: Any = None
+        self._skus: list[str] = []
         self._vocab_cache: list[str] | None = None
         self._vocab_size = -1
         self._codes = {_code(p.sku): p.sku for p in products if len(_code(p.sku)) >= 3}
@@ -131,7 +141,9 @@ class SkuMatcher:
         if not parsed.words and not parsed.sizes and not parsed.numbers:
             return
         self._alias_keys[parsed.key()][customer_id][sku] += support
-        self._alias_words[sku].update(parsed.words)
+        if customer_id == "*":  # a customer's private name never leaks into everyone's matching
+            self._alias_words[sku].update(parsed.words)
+        self._aliases_of[sku].append((customer_id, " ".join(parsed.words)))
 
     def idf(self, word: str) -> float:
         """Inverse document frequency of a word over the catalog (unknown words weigh like rare ones, a bit less)."""
@@ -180,41 +192,113 @@ class SkuMatcher:
         return None
 
     def match(self, mention: str, customers: Sequence[str], limit: int = 5) -> list[Candidate]:
-        """Candidate SKUs for a mention, best first, with probabilities that sum to at most 1."""
+        """Candidate SKUs for a mention, best first, with probabilities: the ranker's calibrated ones when a
+        ranker is loaded, else the hand-set scores."""
         code = self.by_code(mention)
         if code is not None:
             return [Candidate(sku=code, probability=0.99)]
         parsed = Parsed.of(mention)
         if not parsed.words and not parsed.sizes:
             return []
+        scores = self._scores(parsed, customers)
+        if self.ranker is not None and scores:
+            skus, rows = self.features(mention, parsed, customers, scores)
+            probs = self.ranker.predict(rows)
+            ranked = sorted(zip(skus, probs, strict=True), key=lambda kv: -kv[1])[:limit]
+            return [Candidate(sku=sku, probability=round(float(p), 4)) for sku, p in ranked]
+        ranked = sorted(scores.items(), key=lambda kv: -kv[1])[:limit]
+        return [Candidate(sku=sku, probability=round(p, 4)) for sku, p in _calibrate(ranked)]
+
+    def _scores(self, parsed: Parsed, customers: Sequence[str]) -> dict[str, float]:
+        """Hand-set scores of the candidates: alias hits, and the shortlist's similarity with sizes compared."""
         scores: dict[str, float] = {}
         for sku, s in self._alias_scores(parsed, customers).items():
             scores[sku] = max(scores.get(sku, 0.0), s)
         for sku in self._shortlist(parsed):
-            s = self._fuzzy(parsed, self.entries[sku])
-            scores[sku] = max(scores.get(sku, 0.0), s)
-        ranked = sorted(scores.items(), key=lambda kv: -kv[1])[:limit]
-        return [Candidate(sku=sku, probability=round(p, 4)) for sku, p in _calibrate(ranked)]
+            scores[sku] = max(scores.get(sku, 0.0), self._fuzzy(parsed, self.entries[sku]))
+        return scores
+
+    def add_history(self, customer_id: str, sku: str, n: int = 1) -> None:
+        """Record that a customer bought a SKU (the ranker weighs a customer's habits)."""
+        self._bought[(customer_id, sku)] += n
+        self._popular[sku] += n
+
+    def features(self, mention: str, parsed: Parsed, customers: Sequence[str],
+                 scores: dict[str, float]) -> tuple[list[str], np.ndarray]:
+        """One feature row per candidate (see ``models.ranker.FEATURES``), for the top candidates by score."""
+        top = sorted(scores.items(), key=lambda kv: -kv[1])[:RANK_CANDIDATES]
+        best = top[0][1]
+        second = top[1][1] if len(top) > 1 else 0.0
+        key_hit = self._alias_keys.get(parsed.key(), {})
+        query = " ".join(parsed.words)
+        rows = []
+        for rank, (sku, score) in enumerate(top):
+            e = self.entries[sku]
+            name = " ".join(e.name.words)
+            own = sum(n for owner, c in key_hit.items() if owner in customers for s, n in c.items() if s == sku)
+            glob = sum(n for owner, c in key_hit.items() if owner == "*" for s, n in c.items() if s == sku)
+            other = sum(n for owner, c in key_hit.items() if owner not in customers and owner != "*"
+                        for s, n in c.items() if s == sku)
+            match_sizes = sum(1 for v, u in parsed.sizes if any(abs(pv - v) < 1e-6 for pv, pu in e.name.sizes if pu == u))
+            conflict = sum(1 for v, u in parsed.sizes
+                           if any(pu == u for _, pu in e.name.sizes) and not any(abs(pv - v) < 1e-6 for pv, pu in e.name.sizes if pu == u))
+            bought = sum(self._bought.get((c, sku), 0) for c in customers)
+            rows.append([
+                score, self._fuzzy(parsed, e, sizes=False), float(own > 0), float(glob > 0), float(other > 0),
+                fuzz.WRatio(query, name) / 100, fuzz.token_set_ratio(query, name) / 100,
+                fuzz.partial_ratio(query, name) / 100, float(match_sizes), float(conflict),
+                float(len(parsed.sizes) > 0 and not e.name.sizes), math.log1p(bought), math.log1p(self._popular.get(sku, 0)),
+                float(e.active), score - (second if rank == 0 else best), float(rank),
+                float(sum(1 for _, s in top if s >= best - 0.05)), float(len(parsed.words)),
+                self._alias_similarity(query, sku, customers),
+            ])
+        return [s for s, _ in top], np.asarray(rows, dtype=np.float32)
+
+    def _alias_similarity(self, query: str, sku: str, customers: Sequence[str]) -> float:
+        """How close the mention is to the nearest alias a customer of this order used for the SKU."""
+        best = 0.0
+        for owner, alias in self._aliases_of.get(sku, ()):
+            if owner in customers or owner == "*":
+                best = max(best, fuzz.token_set_ratio(query, alias) / 100)
+        return best
 
     def _alias_scores(self, parsed: Parsed, customers: Sequence[str]) -> dict[str, float]:
         out: dict[str, float] = {}
         hit = self._alias_keys.get(parsed.key())
         if hit:
             for owner, skus in hit.items():
-                base = 0.99 if owner in customers else 0.96 if owner == "*" else 0.8
+                base = 0.99 if owner in customers else 0.96 if owner == "*" else 0.45
                 total = sum(skus.values())
                 for sku, n in skus.items():
                     out[sku] = max(out.get(sku, 0.0), base * n / total)
         return out
 
-    def _shortlist(self, parsed: Parsed, size: int = 200) -> list[str]:
-        if len(self.entries) <= size:
+    def _shortlist(self, parsed: Parsed, size: int = 60) -> list[str]:
+        """Every SKU of a small catalog; else the nearest by character n-gram TF-IDF (no per-request rebuild)."""
+        if len(self.entries) <= 200:
             return list(self.entries)
-        query = " ".join(parsed.words)
-        hits = process.extract(query, self._names, scorer=fuzz.token_set_ratio, limit=size)
-        return [key for _name, _score, key in hits]
+        if self._tfidf is None:
+            self._build_index()
+        assert self._tfidf is not None and self._matrix is not None
+        q = self._tfidf.transform([" ".join(parsed.words) + " " + " ".join(f"{v:g}{u}" for v, u in parsed.sizes)])
+        cols, vals = q.indices, q.data
+        if not len(cols):
+            return []
+        scores = np.asarray(self._matrix[:, cols] @ vals).ravel()
+        top = np.argpartition(-scores, min(size, len(scores) - 1))[:size]
+        return [self._skus[i] for i in top if scores[i] > 0]
 
-    def _fuzzy(self, m: Parsed, e: Entry) -> float:
+    def _build_index(self) -> None:
+        """Character 3-4-gram TF-IDF over names (and aliases known at build time), column-major for fast lookups."""
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        self._skus = list(self.entries)
+        texts = [self._names[s] + " " + " ".join(f"{v:g}{u}" for v, u in self.entries[s].name.sizes) + " "
+                 + " ".join(sorted(self._alias_words.get(s, ()))) for s in self._skus]
+        self._tfidf = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 4), sublinear_tf=True, dtype=np.float32)
+        self._matrix = self._tfidf.fit_transform(texts).tocsc()
+
+    def _fuzzy(self, m: Parsed, e: Entry, sizes: bool = True) -> float:
         """Similarity of a mention to a SKU: weighted word coverage both ways, plus size agreement."""
         names = set(e.name.words) | self._alias_words.get(e.sku, set()) | _acronyms(e.name.words)
         if not m.words:
@@ -225,7 +309,8 @@ class SkuMatcher:
         pw = e.name.words
         back = sum(self.idf(w) * _word_sim(w, set(m.words)) for w in pw) / max(1e-9, sum(self.idf(w) for w in pw))
         score = 0.75 * cov + 0.25 * back
-        score += _size_adjust(m, e.name)
+        if sizes:
+            score += _size_adjust(m, e.name)
         return max(0.0, min(1.0, score))
 
 

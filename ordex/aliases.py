@@ -1,16 +1,19 @@
 """The alias library at go-live: align each mention in a past order's text with the line that was shipped.
 
-Every past order is a small assignment problem: the order lines read from its text (read as the pipeline
-reads them) against the lines that were shipped, scored on name similarity, quantity agreement after unit
-conversion and size/unit compatibility; ``scipy.optimize.linear_sum_assignment`` picks the best one-to-one
-pairing and pairs below a floor stay unaligned. Aligned pairs become per-customer aliases with support counts;
-a name that several customers use for the same SKU becomes a global one (customer ``*``). A second pass
-aligns again with the first pass's aliases, so a private nickname found once by its quantity helps the
-orders where its quantity was ambiguous.
+Every past order is a small assignment problem: the order lines read from its text (by the rule extractor,
+as the tag stage reads them) against the lines that were shipped, scored on name similarity (the matcher's
+probability, judged also with any quantity taken out of the words), quantity agreement after unit conversion
+(the extracted quantity, or a measure or pack word the extractor left in the product words) and size/unit
+compatibility; ``scipy.optimize.linear_sum_assignment`` picks the best one-to-one pairing, and a pair below
+a floor stays unaligned unless its quantity agrees with nothing else. Aligned pairs become per-customer
+aliases with support counts, in the form the match stage will see them; a name that several customers use
+for the same SKU becomes a global one (customer ``*``). A second pass revisits the doubtful orders with the
+aliases of the confidently aligned ones, so a nickname found where it was clear helps where it was not.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -24,15 +27,17 @@ from scipy.optimize import linear_sum_assignment
 
 from models.extractor import extract_block_lines
 from models.matcher import Parsed, SkuMatcher, normalize
-from models.units import measure, to_uom, unit_word, uom_dimension
+from models.units import NUMBER_WORDS, measure, to_uom, unit_word, uom_dimension
 from ordex.intake.text import body_blocks
 from ordex.masterdata import HistoryLine, HistoryOrder, MasterData, Product
 
 AliasRow = tuple[str, str, str, int]
-TRAILING_MEASURE = re.compile(r"\s*[-:x=]?\s*(\d+(?:[.,]\d+)?)\s*([a-zA-Z]+)\.?$")
+RUNTIME_MEASURE = re.compile(r"\s*[-:x=]?\s*(\d+(?:[.,]\d+)?|[a-zA-Z]+)\s*([a-zA-Z]+)\.?$")  # as the match stage's
 TRAILING_QTY = re.compile(r"\s*[-:x=]?\s*(\d+(?:[.,]\d+)?)\s*([a-zA-Z]+)\.?$")
 LEADING_QTY = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*([a-zA-Z]+)\.?\s+")
 QTY_ANYWHERE = re.compile(r"(?<![\d.,/])(\d+(?:[.,]\d+)?)\s*([a-zA-Z]+)\b")
+UNIT_THEN_QTY = re.compile(r"\b([a-zA-Z]+)\.?\s*[:=-]?\s*(\d+(?:[.,]\d+)?)(?![\d.,/]|\s*[a-zA-Z])")
+BARE_NUMBER = re.compile(r"(?<![\d.,/:-])\d+(?:\.\d+)?(?![\d/:-])")
 
 
 class AliasOptions(BaseModel):
@@ -44,6 +49,7 @@ class AliasOptions(BaseModel):
     min_score: float = Field(default=0.55, description="A mention and a shipped line below this score stay unaligned")
     qty_weight: float = Field(default=0.5, description="Score added when the written quantity converts to the shipped one")
     passes: int = Field(default=2, ge=1, description="Alignment passes; each later one sees the aliases the one before learned")
+    sure: float = Field(default=1.0, description="Later passes revisit an order with a pair scored below this (or none)")
     global_customers: int = Field(default=3, description="A name used for the same SKU by this many customers is global")
     global_share: float = Field(default=0.3, description="...or by at least this share of the customers who use the name")
     global_min_customers: int = Field(default=2, description="...and never by fewer customers than this")
@@ -90,21 +96,25 @@ def fold(text: str) -> str:
 def read_mentions(text: str, matcher: SkuMatcher) -> list[Mention]:
     """The order lines of a past order's text, read by the rule extractor as the pipeline's tag stage does."""
     blocks = body_blocks(text)
-    lines = extract_block_lines(blocks, range(len(blocks)), 0, matcher.number_hint)
+    lines = extract_block_lines(blocks, range(len(blocks)), 0, matcher.number_hint, matcher.is_code)
     return [Mention(ln.product, ln.qty, ln.unit, ln.text) for ln in lines if ln.product.strip()]
 
 
 def runtime_form(m: Mention, p: Product) -> Mention:
-    """The mention as the match stage reads it for this SKU: "nails 2 inch 25 kg" with no count, sold by the kg,
-    is "nails 2 inch" with quantity 25 KG (``stages._measure_as_quantity``)."""
+    """The mention as the match stage reads it for this SKU (``stages._measure_as_quantity``): "putty 40kg 400 kg"
+    with no count, of a SKU sold by the kg or converting from it, is "putty 40kg" with quantity 400 KG."""
     if m.qty is not None:
         return m
-    hit = TRAILING_MEASURE.search(m.text)
+    hit = RUNTIME_MEASURE.search(m.text)
     unit = measure(hit.group(2)) if hit else None
-    dim = uom_dimension(p.uom)
-    if hit is None or unit is None or dim is None or dim[0] != unit[1] or not m.text[: hit.start()].strip():
+    word = hit.group(1).lower() if hit else ""
+    value = _num(word) if re.fullmatch(r"\d+(?:[.,]\d+)?", word) else NUMBER_WORDS.get(word)
+    if hit is None or unit is None or value is None or not m.text[: hit.start()].strip():
         return m
-    return Mention(m.text[: hit.start()].strip(), _num(hit.group(1)), unit[0], m.line)
+    dim = uom_dimension(p.uom)
+    if not ((dim is not None and dim[0] == unit[1]) or unit[0] in {u.upper() for u in p.conversions}):
+        return m
+    return Mention(m.text[: hit.start()].strip(), float(value), unit[0], m.line)
 
 
 @dataclass(frozen=True)
@@ -128,11 +138,17 @@ def quantity_readings(m: Mention) -> list[Reading]:
         rest = (m.text[: hit.start()] + " " + m.text[hit.end():]).strip() if hit else ""
         if hit is not None and unit is not None and rest:
             out.append(Reading(_num(hit.group(1)), unit, rest, 1.0))
-    for num, word in QTY_ANYWHERE.findall(m.line):
-        unit = _unit(word)
+    with_unit: set[int] = set()
+    for hit in QTY_ANYWHERE.finditer(m.line):
+        unit = _unit(hit.group(2))
         if unit is not None:
-            out.append(Reading(_num(num), unit, m.text, 0.75))
-    out.extend(Reading(_num(n), None, m.text, 0.5) for n in re.findall(r"(?<![\d.,/:-])\d+(?:\.\d+)?(?![\d/:-])", m.line))
+            out.append(Reading(_num(hit.group(1)), unit, m.text, 0.75))
+            with_unit.add(hit.start(1))
+    for hit in UNIT_THEN_QTY.finditer(m.line):  # "kg 50", "ctns 2": the unit written before its number
+        unit = _unit(hit.group(1))
+        if unit is not None:
+            out.append(Reading(_num(hit.group(2)), unit, m.text, 0.75))
+    out.extend(Reading(_num(n.group()), None, m.text, 0.5) for n in BARE_NUMBER.finditer(m.line) if n.start() not in with_unit)
     return out
 
 
@@ -155,17 +171,17 @@ def _qty_agrees(m: Mention, shipped: HistoryLine, p: Product) -> float:
             got = to_uom(r.qty, r.unit, uom, p.conversions).qty
             if got is not None and abs(got - want) < 1e-6:
                 best = r.weight
+            elif got is None and r.unit is not None and measure(r.unit) is None and abs(r.qty - want) < 1e-6:
+                best = max(best, r.weight / 2)  # "1 coil" of a wire sold by the roll: a pack word we cannot convert
     return best
 
 
 def _unit_conflict(m: Mention, p: Product) -> bool:
-    """True when the mention's unit cannot be converted to the SKU's unit at all ("5 kg" of a box)."""
+    """True when the mention's unit does not convert to the SKU's unit whatever the count ("5 kg" of a box)."""
     if m.qty is None or m.unit is None:
         return False
-    if to_uom(m.qty, m.unit, p.uom, p.conversions).qty is not None:
-        return False
-    # a count that is not a whole number of the uom still names a convertible unit: no conflict
-    return to_uom(1.0, m.unit, p.uom, p.conversions).qty is None and to_uom(1000.0, m.unit, p.uom, p.conversions).qty is None
+    probe = 12.0 * math.prod(float(v) for v in p.conversions.values())  # a whole number of every pack size
+    return to_uom(probe, m.unit, p.uom, p.conversions).qty is None
 
 
 def _size_score(m: Parsed, p: Parsed) -> float:
@@ -196,6 +212,16 @@ class Aligner:
             self._names[p.sku] = normalize(p.description)
         return self._parsed[p.sku], self._names[p.sku]
 
+    def matcher_probs(self, text: str, customer_id: str) -> dict[str, float]:
+        """The matcher's probability of each candidate SKU for a text, as the customer wrote it."""
+        return {c.sku: c.probability for c in self.matcher.match(text, [customer_id], limit=self.options.candidates)}
+
+    @staticmethod
+    def _name_score(prob: float, norm: str, pname: str) -> float:
+        """The matcher's probability, or a share of the plain token-set similarity when the SKU is off its list."""
+        sim = fuzz.token_set_ratio(norm, pname) / 100 if norm else 0.0
+        return max(prob, 0.6 * sim if sim >= 0.5 else 0.0)
+
     def align(self, order: HistoryOrder) -> AlignedOrder:
         """Pair the order's mentions with its shipped lines by an optimal assignment on the pair scores."""
         mentions = read_mentions(order.text, self.matcher)
@@ -204,22 +230,19 @@ class Aligner:
         agree = np.zeros((len(mentions), len(shipped)), dtype=bool)
         forms: dict[tuple[int, int], Mention] = {}
         for i, m in enumerate(mentions):
-            probs: dict[str, float] = {}
-            for text in dict.fromkeys([m.text, *(r.rest for r in quantity_readings(m))]):
-                for c in self.matcher.match(text, [order.customer_id], limit=self.options.candidates):
-                    probs[c.sku] = max(probs.get(c.sku, 0.0), c.probability)
-            parsed = Parsed.of(m.text)
-            norm = normalize(m.text)
+            # the name is judged as written and with each quantity reading taken out ("puti 40kilo 400kg")
+            variants = [(self.matcher_probs(text, order.customer_id), Parsed.of(text), normalize(text))
+                        for text in dict.fromkeys([m.text, *(r.rest for r in quantity_readings(m))])]
             for j, (ln, p) in enumerate(shipped):
                 if p is None:
                     continue
                 form = forms[(i, j)] = runtime_form(m, p)
                 pparsed, pname = self._product_name(p)
-                sim = fuzz.token_set_ratio(norm, pname) / 100 if norm else 0.0
-                name = max(probs.get(p.sku, 0.0), 0.6 * sim if sim >= 0.5 else 0.0)
+                name = max(self._name_score(probs.get(p.sku, 0.0), norm, pname) + _size_score(parsed, pparsed)
+                           for probs, parsed, norm in variants)
                 qty = _qty_agrees(m, ln, p)
                 agree[i, j] = qty > 0
-                s = name + self.options.qty_weight * qty + _size_score(parsed, pparsed)
+                s = name + self.options.qty_weight * qty
                 if not qty and _unit_conflict(form, p):
                     s -= 0.3
                 score[i, j] = s
@@ -248,15 +271,20 @@ def align_history(md: MasterData, history: Sequence[HistoryOrder] | None = None,
     options = options or AliasOptions()
     orders = list(md.history if history is None else history)
     extra = list(extra)
-    learned: list[AliasRow] = []
     aligned: list[AlignedOrder] = []
-    for _ in range(options.passes):
+    for n in range(options.passes):
         matcher = SkuMatcher(md.products, md.aliases)
-        for cid, alias, sku, support in [*extra, *learned]:
+        # what later passes learn from: the orders aligned with confidence, so no doubtful pairing teaches itself
+        sure = [a for a in aligned if a.lines and all(ln.score >= options.sure for ln in a.lines)]
+        for cid, alias, sku, support in [*extra, *aliases_from(sure, options)]:
             matcher.add_alias(cid, alias, sku, support)
         aligner = Aligner(md, matcher, options)
-        aligned = [aligner.align(o) for o in orders]
-        learned = aliases_from(aligned, options)
+        if not n:
+            aligned = [aligner.align(o) for o in orders]
+            continue
+        # later passes only revisit the orders with a line left unaligned or paired on thin evidence
+        aligned = [aligner.align(o) if any(ln.score < options.sure for ln in a.lines) else a
+                   for o, a in zip(orders, aligned, strict=True)]
     return aligned
 
 

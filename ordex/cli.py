@@ -1,4 +1,4 @@
-"""The ``ordex`` command line: predict, load, serve (and, with the service, keys)."""
+"""The ``ordex`` command line: predict, load, aliases, serve (and, with the service, keys)."""
 
 from __future__ import annotations
 
@@ -30,12 +30,31 @@ def _parser() -> argparse.ArgumentParser:
     pr.add_argument("--out", required=True, type=Path)
     pr.add_argument("--db", default="", help="store URL (default: a fresh SQLite file in a temporary folder)")
 
-    ld = sub.add_parser("load", help="load (or reload) master data into the store")
+    ld = sub.add_parser("load", help="load (or reload) master data into the store; running services pick it up")
     ld.add_argument("--master-data", required=True, type=Path)
     ld.add_argument("--db", default="")
 
+    ks = sub.add_parser("keys", help="API keys of the HTTP service")
+    ksub = ks.add_subparsers(dest="keys_command", required=True)
+    kc = ksub.add_parser("create", help="create a key and print it once, as the last line")
+    kc.add_argument("--role", required=True, choices=["ingest", "ops", "credit", "commercial", "ml", "admin"])
+    kc.add_argument("--name", required=True, help="who or what uses the key (shown in the audit trail)")
+    kc.add_argument("--db", default="")
+    kc.add_argument("--save", type=Path, default=None, help="write the key to this new file (mode 600) instead")
+    kc.add_argument("--if-missing", action="store_true", help="with --save: do nothing when the file exists")
+    kl = ksub.add_parser("list", help="list keys (names, roles; never the keys)")
+    kl.add_argument("--db", default="")
+
+    rs = sub.add_parser("resolve", help="resolve an exception (as POST /v1/exceptions/{id}/resolve does)")
+    rs.add_argument("exception_id", type=int)
+    rs.add_argument("--action", required=True, choices=["approve", "reject"])
+    rs.add_argument("--lines", default=None, help='JSON list of {"sku", "qty", "uom"?, "text"?}: all the order\'s lines')
+    rs.add_argument("--customer", default=None, help="the customer id the order is for")
+    rs.add_argument("--actor", default="cli", help="name recorded in the audit trail")
+    rs.add_argument("--db", default="")
+
     tr = sub.add_parser("train", help="train a model and log it to MLflow")
-    tr.add_argument("model", choices=["tagger"])
+    tr.add_argument("model", choices=["tagger", "matcher"])
     tr.add_argument("--master-data", type=Path, default=None, help="fine-tune for this distributor")
     tr.add_argument("--corrections", action="store_true", help="learn from lines people corrected (the store's)")
     tr.add_argument("--examples", type=int, default=300, help="synthetic messages per trade")
@@ -43,6 +62,13 @@ def _parser() -> argparse.ArgumentParser:
     tr.add_argument("--if-missing", action="store_true", help="do nothing when a champion already exists")
     tr.add_argument("--seed", type=int, default=13)
     tr.add_argument("--db", default="")
+
+    al = sub.add_parser("aliases", help="the alias library learned from history.jsonl")
+    al_sub = al.add_subparsers(dest="action", required=True)
+    ab = al_sub.add_parser("build", help="learn aliases from the history and print their coverage on a time split")
+    ab.add_argument("--master-data", required=True, type=Path)
+    ab.add_argument("--months-test", type=int, default=1, help="the last N months of history are the test months")
+    ab.add_argument("--out", type=Path, default=None, help="also write the aliases learned from the whole history (CSV)")
 
     sv = sub.add_parser("serve", help="start the BentoML service")
     sv.add_argument("--master-data", type=Path, default=None)
@@ -62,8 +88,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return predict(args.master_data, args.cases, args.out, args.db)
         if args.command == "load":
             return load(args.master_data, args.db)
+        if args.command == "keys":
+            return keys(args)
+        if args.command == "resolve":
+            return resolve(args)
         if args.command == "train":
             return train(args)
+        if args.command == "aliases":
+            return aliases_build(args.master_data, args.months_test, args.out)
         if args.command == "serve":
             from serving.run import serve
 
@@ -119,16 +151,82 @@ def predict(master_data: Path, cases_path: Path, out: Path, db: str = "") -> int
 
 
 def load(master_data: Path, db: str = "") -> int:
-    """Load or reload master data into the store named by ``--db`` or the settings."""
+    """Load or reload master data into the store named by ``--db`` or the settings (audited, with what changed)."""
     from ordex.masterdata import load_master_data
-    from ordex.pipeline import load_into
+    from ordex.reload import reload_master_data
     from ordex.store import Store
 
     settings = _settings(db)
     md = load_master_data(master_data)
-    load_id = load_into(Store(settings.store_url()), md, str(master_data))
+    store = Store(settings.store_url())
+    summary = reload_master_data(store, md, str(master_data.resolve()))
+    store.engine.dispose()
+    ch = summary["changes"]
     err.print(f"loaded {len(md.customers)} customers, {len(md.products)} products, {len(md.prices)} prices "
-              f"(load {load_id})")
+              f"(load {summary['load_id']}; customers +{ch['customers']['added']} -{ch['customers']['removed']} "
+              f"~{ch['customers']['changed']}, products +{ch['products']['added']} -{ch['products']['removed']} "
+              f"~{ch['products']['changed']}, prices +{ch['prices']['added']} -{ch['prices']['removed']} "
+              f"~{ch['prices']['changed']})")
+    return 0
+
+
+def keys(args: argparse.Namespace) -> int:
+    """``ordex keys create`` prints a new key once, as the last line; ``ordex keys list`` shows names and roles."""
+    from ordex.keys import create_key, save_key_file
+    from ordex.store import Store
+
+    store = Store(_settings(args.db).store_url())
+    try:
+        if args.keys_command == "list":
+            for k in store.keys.all():
+                print(f"{k.id}\t{k.role}\t{k.name}\t{k.created_at:%Y-%m-%d %H:%M}\t{'revoked' if k.revoked else 'live'}")
+            return 0
+        if args.save is not None and args.save.exists():
+            if args.if_missing:
+                print(f"{args.role} key already in {args.save}")
+                return 0
+            err.print(f"[red]error:[/red] {args.save} exists; remove it or pass --if-missing")
+            return 2
+        key = create_key(store, args.role, args.name)
+        if args.save is not None:
+            save_key_file(args.save, key)
+            print(f"created {args.role} key {args.name!r}; it is in {args.save} (mode 600)")
+            return 0
+        print(f"created {args.role} key {args.name!r}; it is shown once:")
+        print(key)
+        return 0
+    finally:
+        store.engine.dispose()
+
+
+def resolve(args: argparse.Namespace) -> int:
+    """``ordex resolve``: the API's resolve on the store, printing the answer as JSON."""
+    from pydantic import ValidationError
+
+    from ordex.keys import Principal
+    from ordex.resolve import Resolution, ResolveError
+    from ordex.resolve import resolve as resolve_exception
+    from ordex.store import Store
+
+    try:
+        lines = json.loads(args.lines) if args.lines is not None else None
+        request = Resolution(action=args.action, customer_id=args.customer, lines=lines)
+    except (json.JSONDecodeError, ValidationError) as e:
+        err.print(f"[red]error:[/red] bad --lines or --customer: {e}")
+        return 2
+    store = Store(_settings(args.db).store_url())
+    try:
+        current = store.master_data()
+        if current is None:
+            err.print("[red]error:[/red] the store holds no master data")
+            return 2
+        answer = resolve_exception(store, current[1], args.exception_id, request, Principal(args.actor, "cli"))
+    except ResolveError as e:
+        err.print(f"[red]{e.code}:[/red] {e.message}")
+        return 1
+    finally:
+        store.engine.dispose()
+    print(json.dumps(answer, indent=2, ensure_ascii=False, default=str))
     return 0
 
 
@@ -138,6 +236,8 @@ def train(args: argparse.Namespace) -> int:
     from training.train_tagger import train_tagger
 
     settings = _settings(args.db)
+    if args.model == "matcher":
+        return train_matcher_command(settings, args)
     if args.if_missing:
         from training.tracking import champion
 
@@ -162,6 +262,70 @@ def train(args: argparse.Namespace) -> int:
               f"qty {m['int8_f1_qty']:.4f}, unit {m.get('int8_f1_unit', 0):.4f}; line exact {m['int8_line_exact']:.4f} "
               f"(fp32 F1 {m['fp32_f1_all']:.4f}, int8 F1 {m['int8_f1_all']:.4f}) in {result.seconds:.0f} s")
     err.print(f"MLflow run {logged.run_id}, ordex-tagger v{logged.version}: "
+              f"{'promoted to champion' if logged.promoted else 'not promoted'} ({logged.reason})")
+    return 0
+
+
+def aliases_build(master_data: Path, months_test: int = 1, out: Path | None = None) -> int:
+    """``ordex aliases build``: the alias library's coverage on a time split (last months vs the ones before)."""
+    import csv
+
+    from rich.table import Table
+
+    from evaluation.coverage import coverage
+    from ordex.aliases import learn_history_aliases
+    from ordex.masterdata import load_master_data
+
+    md = load_master_data(master_data)
+    if not md.history:
+        err.print(f"{master_data}: no history.jsonl (or it is empty): nothing to learn aliases from")
+        return 1
+    c = coverage(md, months_test)
+    table = Table(title=f"alias coverage: last {months_test} month(s) of history vs the months before "
+                        f"(cut-off {c.cutoff:%Y-%m-%d})" if c.cutoff else "alias coverage")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    rows = [
+        ("orders before / after the cut-off", f"{c.train_orders} / {c.test_orders}"),
+        ("test mentions (shipped lines after the cut-off)", str(c.test_lines)),
+        ("could not be aligned to a mention", f"{c.unaligned} ({c.unaligned / max(1, c.test_lines):.1%})"),
+        ("coverage, seed's definition (exact alias string)", f"{c.seed:.1%}"),
+        ("coverage, ours (order-free key, aliases-only top-1 right)", f"{c.ours:.1%}"),
+        ("ceiling: (customer, key) seen before", f"{c.ceiling_own:.1%}"),
+        ("ceiling: key seen before, any customer", f"{c.ceiling_any:.1%}"),
+        ("matcher top-1 with the learned aliases", f"{c.matcher_top1:.1%}"),
+        ("aliases learned (of which global)", f"{c.aliases_learned} ({c.global_aliases})"),
+    ]
+    for name, value in rows:
+        table.add_row(name, value)
+    Console().print(table)
+    if out is not None:
+        learned = learn_history_aliases(md)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with out.open("w", encoding="utf-8", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["customer_id", "alias", "sku", "support"])
+            w.writerows(learned)
+        err.print(f"{len(learned)} aliases learned from {len(md.history)} past orders written to {out}")
+    return 0
+
+
+def train_matcher_command(settings, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+    """``ordex train matcher``: the ranker from invented trades, the store's corrections and history."""
+    from ordex.store import Store
+    from training.tracking import champion
+    from training.train_matcher import train_matcher
+
+    if args.if_missing and champion(settings, "ordex-matcher") is not None:
+        err.print("ordex-matcher champion is there: nothing to build")
+        return 0
+    store = Store(settings.store_url()) if args.corrections or args.db else None
+    logged = train_matcher(settings, store, seed=args.seed)
+    m = logged.metrics
+    err.print(f"held-out trade ({m['mentions']:.0f} mentions): top-1 {m['top1_accuracy_answered']:.4f} where answered, "
+              f"abstention {m['abstention']:.3f}, ECE {m['ece']:.4f}, top-1 overall {m['top1_accuracy']:.4f} "
+              f"(hand-set scores {m['rules_top1_accuracy']:.4f}, rapidfuzz extractOne {m['rapidfuzz_extractone_top1']:.4f})")
+    err.print(f"MLflow run {logged.run_id}, ordex-matcher v{logged.version}: "
               f"{'promoted to champion' if logged.promoted else 'not promoted'} ({logged.reason})")
     return 0
 

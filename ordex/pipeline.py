@@ -13,8 +13,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from models.artifacts import ArtifactMissing, resolve_tagger
+from models.artifacts import ArtifactMissing, resolve_matcher, resolve_tagger
 from models.matcher import SkuMatcher
+from models.ranker import Ranker
 from models.tagger import TokenTagger
 from ordex import stages
 from ordex.aliases import learn_history_aliases
@@ -38,16 +39,18 @@ class Engine:
     """Loaded models, master data and the store: call ``submit`` for each inbound message."""
 
     def __init__(self, store: Store, settings: Settings, ocr: OcrFn | None = None,
-                 tagger: TokenTagger | None = None) -> None:
+                 tagger: TokenTagger | None = None, ranker: Ranker | None = None) -> None:
         self.store = store
         self.settings = settings
         self.tagger = tagger
+        self.ranker = ranker
         self.thresholds = stages.Thresholds(sku=settings.sku_threshold, qty=settings.qty_threshold)
         self._ocr = ocr
         self._ocr_ready = ocr is not None
         self.load_id: int | None = None
         self.md = MasterData()
         self.matcher = SkuMatcher(())
+        self.synced_version = store.version()
         self.refresh()
 
     @classmethod
@@ -56,7 +59,7 @@ class Engine:
         store = Store(settings.store_url())
         if master_data is not None:
             load_into(store, load_master_data(master_data), str(master_data))
-        return cls(store, settings, ocr, load_tagger(settings))
+        return cls(store, settings, ocr, load_tagger(settings), load_ranker(settings))
 
     def refresh(self) -> None:
         """Re-read the current master data and learned aliases from the store."""
@@ -64,10 +67,22 @@ class Engine:
         if current is None:
             return
         self.load_id, self.md = current
-        matcher = SkuMatcher(self.md.products, self.md.aliases)
+        matcher = SkuMatcher(self.md.products, self.md.aliases, self.ranker)
         for cid, alias, sku, support in self.store.learned_aliases():
             matcher.add_alias(cid, alias, sku, support)
+        for order in self.md.history:
+            for ln in order.lines:
+                matcher.add_history(order.customer_id, ln.sku)
         self.matcher = matcher
+
+    def sync(self) -> bool:
+        """Refresh when the store's master data or aliases changed since (a reload, a person's correction)."""
+        version = self.store.version()
+        if version == self.synced_version:
+            return False
+        self.synced_version = version
+        self.refresh()
+        return True
 
     @property
     def ready(self) -> bool:
@@ -93,6 +108,7 @@ class Engine:
 
     def submit(self, message: Message, actor: str = "system") -> dict[str, Any]:
         """Store the raw message, then process it; a known message id returns the first answer."""
+        self.sync()
         accepted = self.store.accept(message, message.raw or b"", message.raw_kind or "json", actor=actor)
         if accepted.existing:
             stored = self.store.prediction(accepted.id)
@@ -107,8 +123,9 @@ class Engine:
             self.store.mark_failed(accepted.id, f"{type(e).__name__}: {e}")
             return self._failed(message, accepted, e)
 
-    def process(self, message: Message, accepted: Accepted) -> dict[str, Any]:
-        """Run the stages on a stored message and write what they found."""
+    def process(self, message: Message, accepted: Accepted,
+                observe: Callable[[Case], None] | None = None) -> dict[str, Any]:
+        """Run the stages on a stored message and write what they found; ``observe`` sees the finished case."""
         if self.load_id is None:
             raise NotLoaded("no master data loaded: run `ordex load --master-data DIR` first")
         t0 = time.perf_counter()
@@ -120,6 +137,8 @@ class Engine:
             pred, order_records(case, self.md), [f.model_dump(mode="json") for f in case.findings if f.section is None],
             case.message.received_at, self.load_id,
         )
+        if observe is not None:
+            observe(case)
         return {**pred, "message_id": accepted.id, **ids}
 
     def _failed(self, message: Message, accepted: Accepted, error: Exception) -> dict[str, Any]:
@@ -190,6 +209,23 @@ def load_tagger(settings: Settings) -> TokenTagger | None:
     tagger = TokenTagger(folder, threads=settings.tagger_threads)
     tagger.version = folder.name
     return tagger
+
+
+def load_ranker(settings: Settings) -> Ranker | None:
+    """The learned SKU ranker (the ``ordex-matcher`` champion), or None for the hand-set scores."""
+    if settings.matcher == "rules":
+        return None
+    from training.tracking import champion
+
+    found = champion(settings, "ordex-matcher")
+    path = resolve_matcher(settings.data_dir / "models" / "matcher", found[2] if found else None,
+                           found[0] if found else None)
+    if path is None:
+        if settings.matcher == "ranker":
+            raise ArtifactMissing("no `ordex-matcher` champion in MLflow: build it with `ordex train matcher`")
+        log.warning("no SKU ranker found: matching with hand-set scores (build one: ordex train matcher)")
+        return None
+    return Ranker.load(path, version=found[0] if found else "local")
 
 
 def load_into(store: Store, md: MasterData, source: str) -> int:

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
         description="Order lines: rules with the tagger's second opinion (hybrid), the tagger alone, or the rules "
                     "alone; auto = hybrid when a tagger is built, else rules",
     )
+    matcher: Literal["auto", "ranker", "rules"] = Field(
+        default="auto", description="SKU matching: the learned ranker, hand-set scores, or the ranker when trained"
+    )
     tagger_path: Path | None = Field(default=None, description="A tagger model folder; else the MLflow champion")
     retrain_examples: int = Field(default=300, description="Synthetic messages per trade when the tagger is retrained")
     retrain_epochs: int = Field(default=2, description="Epochs when the tagger is retrained")

@@ -307,7 +307,7 @@ def _second_opinion(case: Case, lines: Sequence[Line], tagged: dict[tuple[int, i
         words = set(normalize(ln.product).split())
         agree = any(
             p.qty == ln.qty and len(words & set(normalize(p.product).split())) >= max(1, len(words) // 2)
-            for p in lines_from_spans(case.blocks[ln.block].text, spans)
+            for p in lines_from_spans(case.blocks[ln.block].text if ln.block is not None else "", spans)
         )
         out.append(ln if agree else ln.model_copy(update={"qty_confidence": min(ln.qty_confidence, DISAGREE)}))
     return out

@@ -30,7 +30,7 @@ def ocr():  # type: ignore[no-untyped-def]
 @pytest.fixture
 def engine(tmp_path: Path, trade_dir: Path) -> Iterator[Engine]:
     """A real engine on a fresh SQLite store loaded with the invented trade."""
-    settings = Settings(data_dir=tmp_path / "var", database_url="", extractor="rules")
+    settings = Settings(data_dir=tmp_path / "var", database_url="", extractor="rules", matcher="rules")
     e = Engine.open(settings, trade_dir)
     yield e
     e.store.engine.dispose()
@@ -39,7 +39,7 @@ def engine(tmp_path: Path, trade_dir: Path) -> Iterator[Engine]:
 @pytest.fixture
 def ocr_engine(tmp_path: Path, trade_dir: Path, ocr) -> Iterator[Engine]:  # type: ignore[no-untyped-def]
     """As ``engine``, with the session's OCR engine."""
-    e = Engine.open(Settings(data_dir=tmp_path / "var", extractor="rules"), trade_dir, ocr=ocr)
+    e = Engine.open(Settings(data_dir=tmp_path / "var", extractor="rules", matcher="rules"), trade_dir, ocr=ocr)
     yield e
     e.store.engine.dispose()
 

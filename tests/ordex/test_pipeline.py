@@ -159,3 +159,14 @@ def test_a_sub_dealer_named_on_the_same_line_as_its_items(engine: Engine) -> Non
     text = "Volt Electricals: led 9w 3 box, mcb 32a 2 pcs\nBright Lights Company: copper wire 1.5 sqmm 2 roll"
     pred = engine.submit(msg(text, sender="purchase@northernpower.example", channel="email"))
     assert lines_of(pred) == [("E100", "LED-9W", 3, "BOX"), ("E100", "MCB-32A", 2, "PCS"), ("E200", "WIRE-1.5", 2, "ROLL")]
+
+
+def test_a_learned_alias_is_the_customers_own(engine: Engine) -> None:
+    first = engine.submit(msg("roshni wala 5 box", sender="+911110000002"))
+    assert codes(first) == {"SKU_UNMATCHED"}
+    engine.store.add_learned_aliases([("E200", "roshni wala", "LED-12W", 1)], source="correction")
+    engine.refresh()
+    again = engine.submit(msg("roshni wala 5 box", sender="+911110000002", at="2026-11-03T10:00:00+05:30"))
+    assert again["status"] == "auto" and lines_of(again) == [("E200", "LED-12W", 5, "BOX")]
+    other = engine.submit(msg("roshni wala 5 box", sender="+911110000005", at="2026-11-03T11:00:00+05:30"))
+    assert "SKU_UNMATCHED" in codes(other)

@@ -1,0 +1,41 @@
+"""The learned SKU ranker for real (small): trained on invented trades, calibrated, scored on an unseen trade,
+tracked in MLflow, and used by the pipeline once it is the champion."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from support import lines_of, msg, write_trade
+
+from models.ranker import Ranker
+from ordex.pipeline import Engine
+from ordex.settings import Settings
+from training.tracking import LoggedModel
+from training.train_matcher import train_matcher
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, LoggedModel]:
+    settings = Settings(data_dir=tmp_path_factory.mktemp("matcher") / "var", extractor="rules")
+    return settings, train_matcher(settings, None, per_trade=60)
+
+
+def test_the_ranker_beats_the_baseline_on_an_unseen_trade(trained: tuple[Settings, LoggedModel]) -> None:
+    _, logged = trained
+    m = logged.metrics
+    assert logged.promoted and logged.version == "1"
+    assert m["top1_accuracy_answered"] >= 0.95 and m["abstention"] <= 0.15, m
+    assert m["top1_accuracy"] >= m["rapidfuzz_extractone_top1"] + 0.10, m
+
+
+def test_the_pipeline_uses_the_champion_ranker(trained: tuple[Settings, LoggedModel], tmp_path: Path) -> None:
+    settings, _ = trained
+    engine = Engine.open(settings.model_copy(update={"database_url": f"sqlite:///{tmp_path}/s.db", "matcher": "ranker"}),
+                         write_trade(tmp_path / "md"))
+    assert isinstance(engine.matcher.ranker, Ranker)
+    pred = engine.submit(msg("LED bulb 12W 5 box, copper wire 2.5 sqmm 3 roll", sender="+911110000002"))
+    assert lines_of(pred) == [("E200", "LED-12W", 5, "BOX"), ("E200", "WIRE-2.5", 3, "ROLL")]
+    assert pred["status"] == "auto"
