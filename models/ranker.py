@@ -28,8 +28,12 @@ class Ranker:
         self.version = version
 
     def predict(self, rows: np.ndarray) -> np.ndarray:
-        """Calibrated probability per candidate row."""
-        return np.asarray(self.model.predict_proba(rows)[:, 1])
+        """Calibrated probability per candidate row (one OpenMP thread: a dozen rows gain nothing from more,
+        and spinning threads up per line costs more than the prediction)."""
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1, user_api="openmp"):
+            return np.asarray(self.model.predict_proba(rows)[:, 1])
 
     @classmethod
     def load(cls, path: Path, version: str = "local") -> Ranker:

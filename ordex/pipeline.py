@@ -188,7 +188,7 @@ class Engine:
 def load_tagger(settings: Settings) -> TokenTagger | None:
     """The token classifier the settings ask for: an explicit folder or the MLflow champion; None for the rules.
 
-    With ``extractor=auto`` a missing model means the rule extractor (logged); with ``tagger`` it is an error.
+    With ``extractor=hybrid`` a missing model means the rules alone (logged); with ``tagger`` it is an error.
     """
     if settings.extractor == "rules":
         return None

@@ -1,4 +1,4 @@
-"""The pipeline's tag stage on the trained int8 tagger: order lines come from its spans."""
+"""The pipeline's tag stage with the trained int8 tagger as the rules' second opinion (the default once built)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_orders_read_by_the_tagger(tmp_path: Path, small_tagger: TrainResult) -> None:
-    settings = Settings(data_dir=tmp_path / "var", extractor="tagger", matcher="rules", tagger_path=small_tagger.model_dir)
+    settings = Settings(data_dir=tmp_path / "var", extractor="hybrid", matcher="rules", tagger_path=small_tagger.model_dir)
     engine = Engine.open(settings, write_trade(tmp_path / "md"))
     assert isinstance(engine.tagger, TokenTagger)
     pred = engine.submit(msg("LED bulb 12W 5 box, copper wire 2.5 sqmm 3 roll", sender="+911110000002"))
