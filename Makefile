@@ -22,7 +22,12 @@ models: install
 	$(BIN)/ordex train matcher --if-missing
 	$(BIN)/ordex train tagger --if-missing
 
+# A local admin key is made once (var/admin.key, mode 600); the README's curl reads it from there.
+ADMIN_KEY ?= var/admin.key
+
 serve: install models
+	@$(BIN)/ordex keys create --role admin --name local-admin --save $(ADMIN_KEY) --if-missing $(if $(DB),--db $(DB),)
+	@echo "admin API key: $(ADMIN_KEY)   (curl -H \"Authorization: Bearer \$$(cat $(ADMIN_KEY))\" ...)"
 	$(BIN)/ordex serve --master-data $(MASTER_DATA) --port $(PORT) $(if $(DB),--db $(DB),)
 
 lint: install
@@ -37,7 +42,9 @@ test-fast: install
 
 bench: install
 	$(BIN)/python -m evaluation.bench --master-data $(MASTER_DATA)
+	$(BIN)/python -m evaluation.bench_service --master-data $(MASTER_DATA)
 	$(BIN)/python -m evaluation.bench_matcher
+	$(BIN)/python -m evaluation.bench_tagger
 
 predict: install
 	$(BIN)/ordex predict --master-data $(MASTER_DATA) --cases $(MASTER_DATA)/cases.jsonl --out var/pred.jsonl
