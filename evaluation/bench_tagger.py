@@ -22,7 +22,7 @@ from ordex.settings import Settings
 
 TEXT = ("bhai please send 24 ctn brake pads comet 220, 10 nos wiper blade 18 inch, 5 box spark plug "
         "and 2 dozen engine oil 1 L by tomorrow evening, rate as last time, also 3 sets clutch plates vega 110 "
-        "and 12 pcs air filter nova 125 please, thanks")
+        "and 12 pcs air filter nova 125 please, send bill with goods, thanks")
 
 
 def _timed(fn: Callable[[], object], n: int = 200) -> tuple[float, float]:

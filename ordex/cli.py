@@ -172,7 +172,7 @@ def load(master_data: Path, db: str = "") -> int:
 
 def keys(args: argparse.Namespace) -> int:
     """``ordex keys create`` prints a new key once, as the last line; ``ordex keys list`` shows names and roles."""
-    from ordex.keys import create_key, save_key_file
+    from ordex.keys import Authenticator, create_key, save_key_file
     from ordex.store import Store
 
     store = Store(_settings(args.db).store_url())
@@ -182,11 +182,14 @@ def keys(args: argparse.Namespace) -> int:
                 print(f"{k.id}\t{k.role}\t{k.name}\t{k.created_at:%Y-%m-%d %H:%M}\t{'revoked' if k.revoked else 'live'}")
             return 0
         if args.save is not None and args.save.exists():
-            if args.if_missing:
+            if not args.if_missing:
+                err.print(f"[red]error:[/red] {args.save} exists; remove it or pass --if-missing")
+                return 2
+            if Authenticator(store).check(args.save.read_text(encoding="utf-8").strip()) is not None:
                 print(f"{args.role} key already in {args.save}")
                 return 0
-            err.print(f"[red]error:[/red] {args.save} exists; remove it or pass --if-missing")
-            return 2
+            err.print(f"{args.save} holds no key of this store: making a new one")
+            args.save.unlink()
         key = create_key(store, args.role, args.name)
         if args.save is not None:
             save_key_file(args.save, key)

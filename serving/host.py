@@ -1,39 +1,70 @@
-"""The engine a service worker holds: opened once, OCR warmed in the background, one message at a time."""
+"""What a service worker holds: the Engine, its Processor and background Worker, keys, metrics.
+
+Opening loads master data and the matcher; OCR warms in a thread (``/readyz`` answers 503 until then) and
+the background worker starts once it is warm. Every route reaches the pipeline, the store and the models
+through this object.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
-from ordex.pipeline import Engine
-from ordex.schema import Message
-from ordex.settings import Settings
+from ordex.keys import Authenticator, Principal
+from ordex.masterdata import MasterData
+from ordex.media import GraphMediaClient
+from ordex.pipeline import Engine, load_tagger
+from ordex.reload import reload_master_data
+from ordex.resolve import Resolution, resolve
+from ordex.schema import Case, Message
+from ordex.store import Accepted
+from ordex.store.store import MODELS_VERSION
+from ordex.worker import Processor, Worker
+from serving.settings import ServiceSettings
 
 log = logging.getLogger("serving.host")
 
+MODELS_CHECK_S = 5.0  # how often a worker looks for a newly promoted model
+ACTIVE: list[EngineHost] = []  # the host of this worker process, for the ASGI middleware that guards /metrics
+
+
+def current_host() -> EngineHost:
+    """The EngineHost of the running BentoML service instance (tests override this dependency)."""
+    import bentoml
+
+    host: EngineHost = bentoml.get_current_service().host
+    return host
+
 
 class EngineHost:
-    """Owns the worker's Engine; the HTTP routes reach the pipeline only through ``submit``.
+    """Owns the worker's Engine and everything around it; the HTTP routes call its methods."""
 
-    Warming OCR in a thread lets the server answer ``/readyz`` with 503 while models load, and
-    submits are serialised because the engine and its SQLite store are shared, mutable state.
-    """
-
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, settings: ServiceSettings | None = None) -> None:
         self.engine = engine
-        self.settings: Settings = engine.settings
+        self.store = engine.store
+        self.settings: ServiceSettings = settings or ServiceSettings.model_validate(engine.settings.model_dump())
         self.warm_up_error: str | None = None
-        self._lock = threading.Lock()
+        media = (GraphMediaClient(self.settings.whatsapp_graph_url, self.settings.whatsapp_access_token,
+                                  self.settings.max_body_bytes) if self.settings.whatsapp_access_token else None)
+        self.processor = Processor(engine, self.settings.worker_options(), media, self._observe)
+        self.worker = Worker(self.processor)
+        self.auth = Authenticator(self.store)
+        self.metrics: Any = None  # serving.metrics.Metrics, set by the BentoML service once Prometheus is set up
+        self.models_version = self.store.version(MODELS_VERSION)
+        self._models_checked = time.monotonic()
+        self._started = False
 
     @classmethod
-    def open(cls, settings: Settings, master_data: Path | None = None) -> EngineHost:
+    def open(cls, settings: ServiceSettings, master_data: Path | None = None) -> EngineHost:
         """Open the store, load master data when given, and build the matcher (errors propagate)."""
-        return cls(Engine.open(settings, master_data=master_data))
+        return cls(Engine.open(settings, master_data=master_data), settings)
 
+    # -- life cycle ---------------------------------------------------------------------------------------------
     def start_warm_up(self) -> threading.Thread:
-        """Load the OCR models in a daemon thread, so that start-up is not blocked on them."""
+        """Load the OCR models in a daemon thread, then start the background worker."""
         thread = threading.Thread(target=self._warm_up, name="ordex-warm-up", daemon=True)
         thread.start()
         return thread
@@ -46,6 +77,14 @@ class EngineHost:
         except Exception as e:  # noqa: BLE001 - recorded and reported through /livez, not swallowed
             log.exception("warming up the engine failed")
             self.warm_up_error = f"{type(e).__name__}: {e}"
+            return
+        self.start_worker()
+
+    def start_worker(self) -> None:
+        """Start processing the queue in the background (what a previous run accepted and left, first)."""
+        if not self._started:
+            self._started = True
+            self.worker.start()
 
     @property
     def ready(self) -> bool:
@@ -65,11 +104,84 @@ class EngineHost:
             return "no master data loaded: start with --master-data DIR or run `ordex load --master-data DIR`"
         return "models are still loading; retry shortly"
 
-    def submit(self, message: Message) -> dict[str, Any]:
-        """Store and process one message (blocking; call it from a worker thread)."""
-        with self._lock:
-            return self.engine.submit(message)
-
     def close(self) -> None:
-        """Release the store's connections."""
-        self.engine.store.engine.dispose()
+        """Stop the worker (finishing the message in hand) and release the store's connections."""
+        if self._started:
+            self.worker.stop()
+        self.store.engine.dispose()
+
+    # -- messages -----------------------------------------------------------------------------------------------
+    def submit(self, message: Message, raw_kind: str, principal: Principal) -> dict[str, Any]:
+        """Accept a message and process it now (blocking; call it from a worker thread)."""
+        self._sync_models()
+        return self.processor.submit(message, raw_kind, principal.name, principal.role)
+
+    def enqueue(self, message: Message, raw_kind: str, actor: str = "whatsapp") -> Accepted:
+        """Accept a message for the background worker; answered as soon as it is committed."""
+        accepted = self.store.accept(message, message.raw or b"", raw_kind, actor)
+        if not accepted.existing:
+            self.worker.notify()
+        return accepted
+
+    def _observe(self, case: Case) -> None:
+        if self.metrics is not None:
+            self.metrics.observe(case)
+
+    # -- people's work ------------------------------------------------------------------------------------------
+    def resolve(self, exception_id: int, request: Resolution, principal: Principal) -> dict[str, Any]:
+        """Resolve an exception against the current master data; a taught alias is live before the next message."""
+        with self.processor.lock:
+            self.engine.sync()
+            queues = None if principal.role == "admin" else principal.queues()
+            answer = resolve(self.store, self.engine.md, exception_id, request, principal, queues)
+            self.engine.sync()
+            return answer
+
+    def reload(self, md: MasterData, source: str, principal: Principal) -> dict[str, Any]:
+        """Make ``md`` the current master data in the store and in this worker (the others notice on their own)."""
+        with self.processor.lock:
+            summary = reload_master_data(self.store, md, source, principal)
+            self.engine.sync()
+            return summary
+
+    def retrain(self, models: list[str], principal: Principal) -> list[dict[str, Any]]:
+        """Retrain from the corrections (blocking); every run and promotion is audited, promoted models reload."""
+        from training.retrain import retrain
+
+        runs = [r.as_json() for r in retrain(self.settings, self.store, models)]
+        for run in runs:
+            self.store.audit("retrained", actor=principal.name, role=principal.role, detail=run)
+            if run["promoted"]:
+                self.store.audit("promoted", actor=principal.name, role=principal.role,
+                                 detail={"model": run["model"], "run_id": run["run_id"], "reason": run["reason"]})
+        if any(r["promoted"] for r in runs):
+            self.store.bump_version(MODELS_VERSION)
+            self._sync_models(force=True)
+        return runs
+
+    def _sync_models(self, force: bool = False) -> None:
+        """Reload the tagger when a retrained model was promoted (by this worker or another; checked every few s)."""
+        now = time.monotonic()
+        if not force and now < self._models_checked + MODELS_CHECK_S:
+            return
+        self._models_checked = now
+        version = self.store.version(MODELS_VERSION)
+        if version == self.models_version:
+            return
+        with self.processor.lock:
+            self.models_version = version
+            tagger = load_tagger(self.engine.settings)
+            if tagger is not None:
+                tagger.warm_up()
+            self.engine.tagger = tagger
+            self.engine.refresh()
+
+    def model_info(self) -> list[tuple[str, str, str]]:
+        """(model, name, version) of each model this worker uses."""
+        out = [("ocr", "rapidocr", "")]
+        for attr in ("tagger", "matcher", "ranker"):
+            model = getattr(self.engine, attr, None)
+            if model is not None:
+                out.append((attr, str(getattr(model, "name", type(model).__name__)),
+                            str(getattr(model, "version", ""))))
+        return out

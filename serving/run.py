@@ -19,9 +19,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from ordex.masterdata import load_master_data
-from ordex.pipeline import load_into
+from ordex.reload import reload_master_data
 from ordex.settings import Settings
 from ordex.store import Store
+from serving.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICE = "serving.service:Ordex"
@@ -56,15 +57,22 @@ def settings_env(settings: Settings) -> dict[str, str]:
     return env
 
 
-def effective_settings(db: str) -> Settings:
+def effective_settings(db: str) -> ServiceSettings:
     """The settings from the environment and ``.env``, with ``--db`` winning over ``ORDEX_DATABASE_URL``."""
-    settings = Settings()
+    settings = ServiceSettings()
     return settings.model_copy(update={"database_url": db}) if db else settings
+
+
+# A worker processes one message at a time; native thread pools (OpenMP in the SKU ranker, BLAS) would only
+# spin against each other and against the request threads, which stalled matching for seconds under load.
+NATIVE_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def server_env(base: Mapping[str, str], settings: Settings) -> dict[str, str]:
     """The server's environment: ours plus the effective settings; the store already holds the master data."""
     env = {**base, **settings_env(settings), "BENTOML_DO_NOT_TRACK": "True"}
+    for name in NATIVE_THREADS:
+        env.setdefault(name, "1")
     env.pop(MASTER_DATA_ENV, None)
     return env
 
@@ -79,7 +87,7 @@ def prepare_store(settings: Settings, master_data: Path | None) -> None:
         raise ValueError(f"cannot open the store {safe_url(url)}: {type(e).__name__}: {e}") from e
     try:
         if md is not None and master_data is not None:
-            load_into(store, md, str(master_data.resolve()))
+            reload_master_data(store, md, str(master_data.resolve()))
         elif store.master_data() is None:
             raise ValueError("the store holds no master data: pass --master-data DIR")
     finally:

@@ -11,11 +11,13 @@ from pydantic import BaseModel, ConfigDict, Field
 class ApiError(Exception):
     """A request the API refuses: the HTTP status, a stable machine code and a sentence for people."""
 
-    def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None,
+                 **extra: Any) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.headers = headers
         self.extra = extra
 
     def body(self) -> dict[str, Any]:
@@ -78,12 +80,131 @@ class Answer(BaseModel):
     exception_ids: list[int]
 
 
-class WebhookAnswer(BaseModel):
-    """The webhook's answer once the message is stored."""
+class WebhookStored(BaseModel):
+    """One message of a webhook delivery, as stored."""
 
-    status: Literal["ok", "duplicate"]
     id: str = Field(description="The WhatsApp message id (wamid), or wa-status-... for a status-only body")
-    message_id: int | None = Field(description="The stored message's row id")
+    message_id: int | None = Field(description="The stored message's row id (null for a duplicate)")
+    status: Literal["ok", "duplicate"]
+
+
+class WebhookAnswer(BaseModel):
+    """The webhook's answer once every message of the delivery is stored (processing follows in the background)."""
+
+    status: Literal["ok", "duplicate"] = Field(description="duplicate: every wamid was seen before with another body")
+    id: str = Field(description="The first message's wamid, or wa-status-... for a status-only body")
+    message_id: int | None = Field(description="The first message's row id")
+    messages: list[WebhookStored]
+
+
+class ExceptionBrief(BaseModel):
+    """An exception in a list of an order's or message's exceptions."""
+
+    exception_id: int
+    code: str
+    queue: str
+    state: Literal["open", "approved", "fixed", "rejected", "closed"]
+    detail: str
+
+
+class StoredOrder(BaseModel):
+    """An order as the store keeps it."""
+
+    model_config = ConfigDict(extra="allow")
+
+    order_id: int
+    message_id: int
+    customer_id: str | None
+    state: Literal["held", "released", "rejected"]
+    value: float | None
+    lines: list[dict[str, Any]]
+    released_at: str | None
+    exceptions: list[ExceptionBrief]
+
+
+class MessageOut(BaseModel):
+    """A stored message: its place in the work queue and, once processed, its prediction."""
+
+    model_config = ConfigDict(extra="allow")
+
+    message_id: int
+    id: str
+    channel: str
+    state: Literal["received", "processing", "done", "failed"]
+    status: str | None
+    prediction: dict[str, Any] | None
+    order_ids: list[int]
+    exceptions: list[ExceptionBrief]
+    attachments: list[dict[str, Any]]
+
+
+class ExceptionView(BaseModel):
+    """An exception with what a person needs to resolve it."""
+
+    model_config = ConfigDict(extra="allow")
+
+    exception_id: int
+    code: str
+    queue: str
+    state: str
+    detail: str
+    message: dict[str, Any] = Field(description="The original message: sender, subject, text, attachments")
+    extracted: dict[str, Any] = Field(description="Blocks read, transcript, and the line concerned with candidates")
+    order: dict[str, Any] | None = Field(description="The order it holds, with all its lines and candidates")
+    needs: dict[str, Any] = Field(description="What resolving it takes: summary, actions, fields, candidates")
+
+
+class ResolveAnswer(BaseModel):
+    """The order after the resolution."""
+
+    model_config = ConfigDict(extra="allow")
+
+    exception: dict[str, Any]
+    order: dict[str, Any] | None
+    released: bool
+    released_order_ids: list[int]
+    raised: list[int] = Field(description="Exceptions the corrected order raised")
+    learned: list[dict[str, str]] = Field(description="Aliases taught: customer_id, alias, sku")
+
+
+class RetrainRun(BaseModel):
+    """One retrained model."""
+
+    model: str
+    run_id: str
+    metrics: dict[str, float]
+    promoted: bool
+    reason: str
+
+
+class RetrainAnswer(BaseModel):
+    """``POST /v1/retrain``'s answer."""
+
+    runs: list[RetrainRun]
+
+
+class AuditTrail(BaseModel):
+    """Audit events, oldest first."""
+
+    message_id: int | None
+    events: list[dict[str, Any]] = Field(description="event_id, at, actor, role, channel, message_id, event, detail")
+
+
+class KeyCreated(BaseModel):
+    """A new key: shown this once."""
+
+    key: str
+    name: str
+    role: str
+
+
+class MasterDataLoaded(BaseModel):
+    """A master-data reload."""
+
+    model_config = ConfigDict(extra="allow")
+
+    load_id: int
+    changes: dict[str, Any]
 
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

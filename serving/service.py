@@ -1,22 +1,29 @@
-"""The BentoML service: one Engine per worker, the HTTP API mounted at ``/``, readiness from the engine.
+"""The BentoML service: one EngineHost per worker, the HTTP API mounted at ``/``, readiness from the engine.
 
 BentoML serves ``/healthz``, ``/livez``, ``/readyz`` and ``/metrics`` itself; ``/readyz`` asks
-``__is_ready__`` and ``/livez`` asks ``__is_alive__``. Its OpenAPI page (``/`` and ``/docs.json``)
-includes the mounted FastAPI app's routes, which FastAPI also documents at ``/docs`` and ``/openapi.json``.
+``__is_ready__``, ``/livez`` asks ``__is_alive__``, and ``/metrics`` adds what ``__metrics__`` returns.
+``/metrics`` needs a key of the ``ml`` or ``admin`` role (``ServiceGuard``). Its OpenAPI page (``/`` and
+``/docs.json``) includes the mounted FastAPI app's routes, which FastAPI also documents at ``/docs``.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from pathlib import Path
+from typing import Any
 
 import bentoml
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
-from ordex.settings import Settings
 from serving.api import app
-from serving.host import EngineHost
+from serving.auth import authenticate, forbidden
+from serving.host import ACTIVE, EngineHost
 from serving.run import MASTER_DATA_ENV
+from serving.schemas import ApiError
+from serving.settings import ServiceSettings
 
 log = logging.getLogger("serving.service")
 
@@ -27,14 +34,82 @@ def master_data_dir() -> Path | None:
     return Path(value) if value else None
 
 
-@bentoml.service(name="ordex", workers=1, traffic={"timeout": 300})
+class ServiceGuard:
+    """ASGI middleware around BentoML's own routes: ``/metrics`` needs an ``ml`` or ``admin`` key, and BentoML's
+    plain-text 404 and 405 become the API's JSON errors."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope.get("type") != "http":
+            await self.app(scope, receive, send)
+            return
+        if scope.get("path") == "/metrics":
+            refusal = await self._refusal(scope)
+            if refusal is not None:
+                await refusal(scope, receive, send)
+                return
+        await self.app(scope, receive, _json_errors(send))
+
+    @staticmethod
+    async def _refusal(scope: Any) -> JSONResponse | None:
+        if not ACTIVE:
+            return JSONResponse({"code": "not_ready", "message": "the service is starting"}, status_code=503)
+        header = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"authorization"), None)
+        try:
+            principal = await run_in_threadpool(authenticate, ACTIVE[0], header)
+            if not principal.may("metrics.read"):
+                raise forbidden(principal, "read /metrics")
+        except ApiError as e:
+            return JSONResponse(e.body(), status_code=e.status, headers=e.headers)
+        return None
+
+
+PLAIN_ERRORS = {404: ("not_found", "there is no such route"), 405: ("method_not_allowed", "method not allowed")}
+
+
+def _json_errors(send: Any) -> Any:
+    """Wrap ``send`` so that a plain-text 404 or 405 goes out as ``{code, message}`` JSON instead."""
+    replaced = False
+
+    async def wrapped(message: Any) -> None:
+        nonlocal replaced
+        if message["type"] == "http.response.start" and message["status"] in PLAIN_ERRORS:
+            headers = dict(message.get("headers") or [])
+            if headers.get(b"content-type", b"").startswith(b"text/plain"):
+                replaced = True
+                code, text = PLAIN_ERRORS[message["status"]]
+                body = json.dumps({"code": code, "message": text}).encode()
+                await send({"type": "http.response.start", "status": message["status"],
+                            "headers": [(b"content-type", b"application/json"),
+                                        (b"content-length", str(len(body)).encode())]})
+                await send({"type": "http.response.body", "body": body})
+                return
+        if replaced and message["type"] == "http.response.body":
+            return  # the plain-text body is replaced
+        await send(message)
+
+    return wrapped
+
+
+SETTINGS = ServiceSettings()  # read once at import: BentoML takes the worker count from the decorator
+
+
+@bentoml.service(name="ordex", workers=SETTINGS.workers, traffic={"timeout": 600},
+                 logging={"access": {"enabled": SETTINGS.access_log}})
 @bentoml.asgi_app(app, path="/")
 class Ordex:
     """Turns dealers' messages into validated sales orders over HTTP (contract section 4)."""
 
     def __init__(self) -> None:
-        # Opening the store and loading master data fail the start loudly; OCR warms in the background.
-        self.host = EngineHost.open(Settings(), master_data=master_data_dir())
+        # Opening the store and loading master data fail the start loudly; OCR warms in the background, then
+        # the worker starts on whatever a previous run accepted and did not finish.
+        from serving.metrics import Metrics  # after BentoML set up Prometheus's multiprocess mode
+
+        self.host = EngineHost.open(SETTINGS, master_data=master_data_dir())
+        self.host.metrics = Metrics(self.host.store, self.host.model_info, lambda: self.host.engine.load_id)
+        ACTIVE[:] = [self.host]
         self.host.start_warm_up()
 
     def __is_ready__(self) -> bool:
@@ -45,7 +120,14 @@ class Ordex:
         """Alive unless warming up failed, which no amount of waiting fixes (``/livez``, ``/healthz``)."""
         return self.host.alive
 
+    def __metrics__(self, text: str) -> str:
+        """BentoML's metrics plus the store's: messages, exceptions, queue depth, models in use."""
+        return text + self.host.metrics.render()
+
     @bentoml.on_shutdown
     def close(self) -> None:
-        """Release the store's connections when the worker stops."""
+        """Finish the message in hand and release the store's connections when the worker stops."""
         self.host.close()
+
+
+Ordex.add_asgi_middleware(ServiceGuard)  # type: ignore[attr-defined]  # bentoml.service wraps the class

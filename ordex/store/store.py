@@ -139,6 +139,17 @@ class Store:
         self.keys = ApiKeys(self)
         self.views = Views(self)
         self.resolutions = Resolutions(self)
+        self._ensure_versions()
+
+    def _ensure_versions(self) -> None:
+        """Create the version counters once, so bumping them never races on an insert."""
+        for name in (DATA_VERSION, MODELS_VERSION):
+            try:
+                with self.write() as s:
+                    if s.get(VersionRow, name) is None:
+                        s.add(VersionRow(name=name, value=0))
+            except IntegrityError:  # another process created it first
+                pass
 
     @property
     def is_sqlite(self) -> bool:
@@ -159,9 +170,9 @@ class Store:
 
     # -- versions and audit ------------------------------------------------------------------------
     def version(self, name: str = DATA_VERSION) -> int:
-        """A counter that moves whenever what it names changes (cheap: one primary-key read)."""
-        with self.session() as s:
-            return s.scalar(select(VersionRow.value).where(VersionRow.name == name)) or 0
+        """A counter that moves whenever what it names changes (cheap: one primary-key read, no ORM session)."""
+        with self.engine.connect() as c:
+            return c.scalar(select(VersionRow.value).where(VersionRow.name == name)) or 0
 
     @staticmethod
     def bump(s: Session, name: str = DATA_VERSION) -> None:
@@ -239,30 +250,41 @@ class Store:
     def save_result(self, message_row: int, status: str, case_json: dict[str, Any], prediction: dict[str, Any],
                     orders: Sequence[OrderRecord], message_findings: Sequence[dict[str, Any]], received_at: datetime,
                     load_id: int | None) -> dict[str, list[int]]:
-        """Write what the pipeline decided, in one transaction: orders, exceptions, status, audit."""
+        """Write what the pipeline decided, in one transaction: orders, exceptions, status, audit.
+
+        Each code raised on an order is one exception (the contract's rule), its details joined. Raises
+        ``AlreadyProcessed`` when another worker already wrote this message's result, so there is one result.
+        """
         order_ids: list[int] = []
         exception_ids: list[int] = []
         now = utcnow()
-        with self.session() as s:
-            msg = s.get(MessageRow, message_row)
+        positions = _order_positions(case_json)
+        with self.write() as s:
+            msg = s.get(MessageRow, message_row, with_for_update=True)
             assert msg is not None, f"message row {message_row} vanished"
+            if msg.state == "done":
+                raise AlreadyProcessed(f"message {message_row} already has its result")
             for o in orders:
                 row = OrderRow(message_id=message_row, section=o.section, customer_id=o.customer_id,
                                state="released" if o.released else "held", value=o.value, signature=o.signature,
-                               lines=o.lines, received_at=_utc(received_at), released_at=now if o.released else None,
-                               load_id=load_id)
+                               lines=_with_products(o.lines, case_json, o.section), received_at=_utc(received_at),
+                               released_at=now if o.released else None, load_id=load_id)
                 s.add(row)
                 s.flush()
                 order_ids.append(row.id)
-                for f in o.findings:
+                for f in group_findings(o.findings, positions):
                     exception_ids.append(self._add_exception(s, message_row, row.id, f))
                 s.add(AuditRow(channel=msg.channel, message_id=message_row,
                                event="released" if o.released else "exception_raised",
                                detail={"order_id": row.id, "customer_id": o.customer_id,
-                                       "codes": [f["code"] for f in o.findings]}))
-            for f in message_findings:
+                                       "codes": sorted({f["code"] for f in o.findings})}))
+            for f in group_findings(message_findings, {}):
                 exception_ids.append(self._add_exception(s, message_row, None, f))
+            if message_findings:
+                s.add(AuditRow(channel=msg.channel, message_id=message_row, event="exception_raised",
+                               detail={"order_id": None, "codes": sorted({f["code"] for f in message_findings})}))
             msg.state, msg.status, msg.case_json, msg.processed_at = "done", status, case_json, now
+            msg.lease_owner, msg.lease_until = None, None
             msg.prediction = {**prediction, "message_id": message_row, "order_ids": order_ids,
                               "exception_ids": exception_ids}
             s.add(AuditRow(channel=msg.channel, message_id=message_row, event="processed",
@@ -277,11 +299,29 @@ class Store:
         s.flush()
         return row.id
 
+    def save_failure(self, message_row: int, answer: dict[str, Any], error: str) -> dict[str, Any]:
+        """Hold a message whose processing crashed as UNREADABLE in the intake queue, with its answer stored.
+
+        The raw message stays; a person sees the exception; a retry of the same id gets this answer.
+        """
+        with self.write() as s:
+            msg = s.get(MessageRow, message_row, with_for_update=True)
+            assert msg is not None, f"message row {message_row} vanished"
+            if msg.state == "done":
+                raise AlreadyProcessed(f"message {message_row} already has its result")
+            ids = [self._add_exception(s, message_row, None, e) for e in answer["exceptions"]]
+            msg.state, msg.status, msg.error, msg.processed_at = "failed", "exception", error, utcnow()
+            msg.lease_owner, msg.lease_until = None, None
+            msg.prediction = {**answer, "message_id": message_row, "order_ids": [], "exception_ids": ids}
+            s.add(AuditRow(channel=msg.channel, message_id=message_row, event="failed",
+                           detail={"error": error, "exceptions": ids}))
+            return dict(msg.prediction)
+
     def mark_failed(self, message_row: int, error: str) -> None:
         """Record that processing a stored message failed (it stays stored, for a person or a retry)."""
-        with self.session() as s:
+        with self.write() as s:
             msg = s.get(MessageRow, message_row)
-            if msg is not None:
+            if msg is not None and msg.state != "done":
                 msg.state, msg.error = "failed", error
                 s.add(AuditRow(channel=msg.channel, message_id=message_row, event="failed", detail={"error": error}))
 
@@ -289,34 +329,27 @@ class Store:
     def released_value(self, customer_id: str, load_id: int | None) -> Decimal:
         """Value of the customer's orders released since the current master data was loaded."""
         with self.session() as s:
-            q = select(func.coalesce(func.sum(OrderRow.value), 0)).where(
-                OrderRow.customer_id == customer_id, OrderRow.state == "released", OrderRow.load_id == load_id
-            )
-            return Decimal(str(s.scalar(q) or 0))
+            return released_value_in(s, customer_id, load_id)
 
     def recent_orders(self, customer_id: str, before: datetime, hours: float) -> list[tuple[str, datetime, list[Any]]]:
         """(message id, received_at, signature) of the customer's orders in the window before a time."""
-        before = _utc(before)
         with self.session() as s:
-            q = (
-                select(MessageRow.external_id, OrderRow.received_at, OrderRow.signature)
-                .join(MessageRow, MessageRow.id == OrderRow.message_id)
-                .where(OrderRow.customer_id == customer_id, OrderRow.received_at >= before - timedelta(hours=hours),
-                       OrderRow.received_at <= before)
-            )
-            return [(m, _aware(r), sig) for m, r, sig in s.execute(q)]
+            return recent_orders_in(s, customer_id, before, hours)
 
     # -- master data and aliases ----------------------------------------------------------------------
-    def load_master_data(self, md: MasterData, source: str, actor: str = "system") -> int:
-        """Store a new master-data snapshot atomically; it becomes the current one."""
+    def load_master_data(self, md: MasterData, source: str, actor: str = "system", *, role: str = "",
+                         changes: dict[str, Any] | None = None) -> int:
+        """Store a new master-data snapshot atomically; it becomes the current one, and every worker notices."""
         payload = json.loads(md.model_dump_json())
-        with self.session() as s:
+        with self.write() as s:
             row = MasterDataRow(source=source, payload=payload)
             s.add(row)
             s.flush()
-            s.add(AuditRow(actor=actor, event="master_data_loaded",
+            s.add(AuditRow(actor=actor, role=role, event="master_data_loaded",
                            detail={"load_id": row.id, "source": source, "customers": len(md.customers),
-                                   "products": len(md.products), "prices": len(md.prices), "aliases": len(md.aliases)}))
+                                   "products": len(md.products), "prices": len(md.prices), "aliases": len(md.aliases),
+                                   **({"changes": changes} if changes is not None else {})}))
+            self.bump(s, DATA_VERSION)
             return row.id
 
     def master_data(self) -> tuple[int, MasterData] | None:
@@ -329,20 +362,29 @@ class Store:
 
     def replace_history_aliases(self, rows: Sequence[tuple[str, str, str, int]]) -> None:
         """Aliases learned from a load's history replace the previous load's (corrections stay)."""
-        with self.session() as s:
+        with self.write() as s:
             s.execute(delete(LearnedAliasRow).where(LearnedAliasRow.source == "history"))
+            self.bump(s, DATA_VERSION)
         self.add_learned_aliases(rows, source="history")
 
     def add_learned_aliases(self, rows: Sequence[tuple[str, str, str, int]], source: str) -> None:
-        """Upsert learned aliases (customer, alias, sku, support)."""
-        with self.session() as s:
-            for cid, alias, sku, support in rows:
-                hit = s.scalar(select(LearnedAliasRow).where(LearnedAliasRow.customer_id == cid,
-                                                             LearnedAliasRow.alias == alias, LearnedAliasRow.sku == sku))
-                if hit is not None:
-                    hit.support += support
-                else:
-                    s.add(LearnedAliasRow(customer_id=cid, alias=alias, sku=sku, support=support, source=source))
+        """Upsert learned aliases (customer, alias, sku, support); every worker's matcher picks them up."""
+        with self.write() as s:
+            self.learn(s, rows, source)
+
+    @classmethod
+    def learn(cls, s: Session, rows: Sequence[tuple[str, str, str, int]], source: str) -> None:
+        """Upsert learned aliases inside the caller's transaction and move the data version."""
+        for cid, alias, sku, support in rows:
+            hit = s.scalar(select(LearnedAliasRow).where(LearnedAliasRow.customer_id == cid,
+                                                         LearnedAliasRow.alias == alias, LearnedAliasRow.sku == sku))
+            if hit is not None:
+                hit.support += support
+            else:
+                s.add(LearnedAliasRow(customer_id=cid, alias=alias, sku=sku, support=support, source=source))
+                s.flush()  # a second row with the same key in this batch must find this one
+        if rows:
+            cls.bump(s, DATA_VERSION)
 
     def learned_aliases(self) -> list[tuple[str, str, str, int]]:
         """Every learned alias as (customer, alias, sku, support)."""
@@ -353,13 +395,21 @@ class Store:
     def add_correction(self, message_row: int, *, customer_id: str | None, text: str, product: str, sku: str | None,
                        qty: Decimal | float | None, uom: str | None, actor: str, order_id: int | None = None) -> int:
         """Record a line a person corrected (training data for the tagger and the matcher)."""
-        with self.session() as s:
-            row = CorrectionRow(message_id=message_row, order_id=order_id, customer_id=customer_id, text=text,
-                                product=product, sku=sku, qty=None if qty is None else Decimal(str(qty)), uom=uom,
-                                actor=actor)
-            s.add(row)
-            s.flush()
-            return row.id
+        with self.write() as s:
+            return self.correction(s, message_row, customer_id=customer_id, text=text, product=product, sku=sku,
+                                   qty=qty, uom=uom, actor=actor, order_id=order_id)
+
+    @staticmethod
+    def correction(s: Session, message_row: int, *, customer_id: str | None, text: str, product: str,
+                   sku: str | None, qty: Decimal | float | None, uom: str | None, actor: str,
+                   order_id: int | None = None) -> int:
+        """Record a corrected line inside the caller's transaction."""
+        row = CorrectionRow(message_id=message_row, order_id=order_id, customer_id=customer_id, text=text,
+                            product=product, sku=sku, qty=None if qty is None else Decimal(str(qty)), uom=uom,
+                            actor=actor)
+        s.add(row)
+        s.flush()
+        return row.id
 
     def corrections(self) -> list[tuple[dict[str, Any], list[str]]]:
         """Every correction with the text lines of its message (the blocks the pipeline read), oldest first."""
@@ -376,8 +426,61 @@ class Store:
         """A message's history, oldest first."""
         with self.session() as s:
             q = select(AuditRow).where(AuditRow.message_id == message_row).order_by(AuditRow.id)
-            return [{"at": _aware(r.at).isoformat(), "actor": r.actor, "channel": r.channel, "event": r.event,
-                     "detail": r.detail} for r in s.scalars(q)]
+            return [{"at": _aware(r.at).isoformat(), "actor": r.actor, "role": r.role, "channel": r.channel,
+                     "event": r.event, "detail": r.detail} for r in s.scalars(q)]
+
+
+def released_value_in(s: Session, customer_id: str, load_id: int | None) -> Decimal:
+    """Value of the customer's orders released since a master-data load, read in the caller's transaction."""
+    q = select(func.coalesce(func.sum(OrderRow.value), 0)).where(
+        OrderRow.customer_id == customer_id, OrderRow.state == "released", OrderRow.load_id == load_id
+    )
+    return Decimal(str(s.scalar(q) or 0))
+
+
+def recent_orders_in(s: Session, customer_id: str, before: datetime, hours: float) -> list[tuple[str, datetime, list[Any]]]:
+    """(message id, received_at, signature) of the customer's orders in the window before a time."""
+    before = _utc(before)
+    q = (
+        select(MessageRow.external_id, OrderRow.received_at, OrderRow.signature)
+        .join(MessageRow, MessageRow.id == OrderRow.message_id)
+        .where(OrderRow.customer_id == customer_id, OrderRow.received_at >= before - timedelta(hours=hours),
+               OrderRow.received_at <= before)
+    )
+    return [(m, _aware(r), sig) for m, r, sig in s.execute(q)]
+
+
+def _order_positions(case_json: dict[str, Any]) -> dict[int, int]:
+    """Case line index -> the line's position within its order (sections keep their lines' order)."""
+    seen: dict[int, int] = {}
+    out: dict[int, int] = {}
+    for i, ln in enumerate(case_json.get("lines") or []):
+        k = ln.get("section", 0)
+        out[i] = seen.get(k, 0)
+        seen[k] = out[i] + 1
+    return out
+
+
+def _with_products(lines: list[dict[str, Any]], case_json: dict[str, Any], section: int) -> list[dict[str, Any]]:
+    """Order lines with the product mention each was read from, which resolving teaches as an alias."""
+    products = [ln.get("product", "") for ln in case_json.get("lines") or [] if ln.get("section", 0) == section]
+    if len(products) != len(lines):
+        return lines
+    return [{**ln, "product": ln.get("product") or p} for ln, p in zip(lines, products, strict=True)]
+
+
+def group_findings(findings: Sequence[dict[str, Any]], positions: dict[int, int]) -> list[dict[str, Any]]:
+    """One exception per code: the findings of a code on one order joined, their lines as order positions."""
+    by_code: dict[str, dict[str, Any]] = {}
+    for f in findings:
+        line = f.get("line")
+        pos = positions.get(line, line) if line is not None else None
+        hit = by_code.get(f["code"])
+        if hit is None:
+            by_code[f["code"]] = {"code": f["code"], "queue": f["queue"], "detail": f.get("detail", ""), "line": pos}
+        elif f.get("detail") and f["detail"] not in hit["detail"]:
+            hit["detail"] = f"{hit['detail']}; {f['detail']}"
+    return list(by_code.values())
 
 
 def _utc(t: datetime) -> datetime:

@@ -1,6 +1,6 @@
 """The same pipeline on PostgreSQL: migrations, the running credit check and duplicates on a real server.
 
-CI starts the Debian PostgreSQL cluster and sets ORDEX_TEST_POSTGRES_URL; without it the test is skipped.
+CI (.ci/run) starts a throwaway PostgreSQL server and sets ORDEX_TEST_DATABASE_URL; without it the test is skipped.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from support import codes, lines_of, msg
 from ordex.pipeline import Engine
 from ordex.settings import Settings
 
-URL = os.environ.get("ORDEX_TEST_POSTGRES_URL", "")
-pytestmark = pytest.mark.skipif(not URL, reason="ORDEX_TEST_POSTGRES_URL is not set (CI sets it)")
+URL = os.environ.get("ORDEX_TEST_DATABASE_URL", "")
+pytestmark = pytest.mark.skipif(not URL, reason="ORDEX_TEST_DATABASE_URL is not set (CI sets it)")
 
 
 def _with_db(url: str, db: str) -> str:
