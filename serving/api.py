@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Coroutine
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Path, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -27,6 +27,11 @@ log = logging.getLogger("serving.api")
 
 JSON_TYPES = frozenset({"application/json"})
 M = TypeVar("M", bound=BaseModel)
+MAX_ROW_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL; a bigger one names nothing
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL characters
+
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="A row id, as the API answered it")]
+QueryRowId = Annotated[int | None, Query(ge=1, le=MAX_ROW_ID, description="A stored message's id")]
 
 __all__ = ["ApiError", "app", "create_app", "current_host"]
 
@@ -89,6 +94,8 @@ def parse_json(raw: bytes) -> Any:
         return json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise ApiError(400, "malformed_json", f"the body is not valid JSON: {e}") from e
+    except RecursionError as e:
+        raise ApiError(400, "malformed_json", "the body is JSON nested too deeply") from e
 
 
 def parse_model(raw: bytes, model: type[M], what: str) -> M:

@@ -124,6 +124,7 @@ class EngineHost:
         return accepted
 
     def _observe(self, case: Case) -> None:
+        """Hand a processed case to the metrics."""
         if self.metrics is not None:
             self.metrics.observe(case)
 

@@ -54,6 +54,7 @@ class ServiceGuard:
 
     @staticmethod
     async def _refusal(scope: Any) -> JSONResponse | None:
+        """The answer refusing a /metrics request, or None to let it through."""
         if not ACTIVE:
             return JSONResponse({"code": "not_ready", "message": "the service is starting"}, status_code=503)
         header = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"authorization"), None)
@@ -74,6 +75,7 @@ def _json_errors(send: Any) -> Any:
     replaced = False
 
     async def wrapped(message: Any) -> None:
+        """Send a message, or the JSON error in place of a plain-text one."""
         nonlocal replaced
         if message["type"] == "http.response.start" and message["status"] in PLAIN_ERRORS:
             headers = dict(message.get("headers") or [])

@@ -307,3 +307,22 @@ def fresh_database(url: str = PG_URL) -> Iterator[str]:
             c.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{db}'"))
             c.execute(text(f'DROP DATABASE IF EXISTS "{db}"'))
         admin.dispose()
+
+
+# Requests no client should send: each must be refused with a 4xx JSON error (or accepted), never a 500.
+HOSTILE: list[tuple[str, str, bytes, str, int]] = [
+    ("GET", "/v1/messages/99999999999999999999", b"", "ingest", 422),
+    ("GET", "/v1/orders/0", b"", "ingest", 422),
+    ("GET", "/v1/exceptions/2147483648", b"", "ops", 422),
+    ("GET", "/v1/messages?external_id=a%00b", b"", "ingest", 422),
+    ("GET", "/v1/audit?event=x%00", b"", "ops", 422),
+    ("GET", "/v1/exceptions?offset=99999999999999", b"", "ops", 422),
+    ("POST", "/v1/messages", b'{"message_id": "a\\u0000b", "text": "x"}', "ingest", 422),
+    ("POST", "/v1/messages", b'{"received_at": "9999-12-31T23:59:59-14:00", "text": "x"}', "ingest", 422),
+    ("POST", "/v1/messages", b"[" * 50_000, "ingest", 400),
+    ("POST", "/v1/messages", b'{"sender": "+91\\u0000", "subject": "\\u0000", "text": "led 9w 2 box \\u0000 zz\\u0000z 3 pc",'
+                             b' "attachments": [{"filename": "a\\u0000.pdf", "content_type": "x\\u0000", "content_base64": "!!"}]}',
+     "ingest", 200),
+    ("POST", "/v1/keys", b'{"role": "ops", "name": "a\\u0000"}', "admin", 422),
+    ("POST", "/v1/retrain", b'{"models": "tagger"}', "ml", 422),
+]

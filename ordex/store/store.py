@@ -57,6 +57,7 @@ class Lease:
     seconds: float
 
     def until(self) -> datetime:
+        """When this lease lapses if not renewed."""
         return utcnow() + timedelta(seconds=self.seconds)
 
 
@@ -220,6 +221,7 @@ class Store:
 
     def _accept(self, message: Message, raw: bytes, raw_kind: str, sha: str, actor: str, role: str,
                 lease: Lease | None) -> Accepted:
+        """One try of ``accept``, in a write transaction."""
         with self.write() as s:
             row = s.scalar(select(MessageRow).where(MessageRow.external_id == message.id))
             if row is not None:
@@ -227,7 +229,8 @@ class Store:
                     raise IdempotencyConflict(f"message id {message.id!r} was already used for a different body")
                 return Accepted(row.id, True, row.state)
             row = MessageRow(
-                external_id=message.id, channel=message.channel, sender=message.sender, subject=message.subject,
+                external_id=message.id, channel=message.channel, sender=column_text(message.sender),
+                subject=column_text(message.subject),
                 received_at=_utc(message.received_at), raw=raw, raw_kind=raw_kind, raw_sha256=sha,
                 state="processing" if lease else "received", lease_owner=lease.owner if lease else None,
                 lease_until=lease.until() if lease else None, attempts=1 if lease else 0,
@@ -235,8 +238,8 @@ class Store:
             s.add(row)
             s.flush()
             for i, att in enumerate(message.attachments):
-                s.add(AttachmentRow(message_id=row.id, position=i, filename=att.filename, content_type=att.content_type,
-                                    sha256=att.sha256, data=att.data))
+                s.add(AttachmentRow(message_id=row.id, position=i, filename=column_text(att.filename)[:500],
+                                    content_type=column_text(att.content_type)[:200], sha256=att.sha256, data=att.data))
             s.add(AuditRow(actor=actor, role=role, channel=message.channel, message_id=row.id, event="received",
                            detail={"external_id": message.id, "sha256": sha, "bytes": len(raw)}))
             return Accepted(row.id, False, row.state)
@@ -294,7 +297,7 @@ class Store:
     @staticmethod
     def _add_exception(s: Session, message_row: int, order_id: int | None, f: dict[str, Any]) -> int:
         row = ExceptionRow(message_id=message_row, order_id=order_id, code=f["code"], queue=f["queue"],
-                           detail=f.get("detail", ""), line=f.get("line"))
+                           detail=column_text(f.get("detail", "")), line=f.get("line"))
         s.add(row)
         s.flush()
         return row.id
@@ -310,7 +313,7 @@ class Store:
             if msg.state == "done":
                 raise AlreadyProcessed(f"message {message_row} already has its result")
             ids = [self._add_exception(s, message_row, None, e) for e in answer["exceptions"]]
-            msg.state, msg.status, msg.error, msg.processed_at = "failed", "exception", error, utcnow()
+            msg.state, msg.status, msg.error, msg.processed_at = "failed", "exception", column_text(error), utcnow()
             msg.lease_owner, msg.lease_until = None, None
             msg.prediction = {**answer, "message_id": message_row, "order_ids": [], "exception_ids": ids}
             s.add(AuditRow(channel=msg.channel, message_id=message_row, event="failed",
@@ -404,8 +407,8 @@ class Store:
                    sku: str | None, qty: Decimal | float | None, uom: str | None, actor: str,
                    order_id: int | None = None) -> int:
         """Record a corrected line inside the caller's transaction."""
-        row = CorrectionRow(message_id=message_row, order_id=order_id, customer_id=customer_id, text=text,
-                            product=product, sku=sku, qty=None if qty is None else Decimal(str(qty)), uom=uom,
+        row = CorrectionRow(message_id=message_row, order_id=order_id, customer_id=customer_id, text=column_text(text),
+                            product=column_text(product), sku=sku, qty=None if qty is None else Decimal(str(qty)), uom=uom,
                             actor=actor)
         s.add(row)
         s.flush()
@@ -481,6 +484,11 @@ def group_findings(findings: Sequence[dict[str, Any]], positions: dict[int, int]
         elif f.get("detail") and f["detail"] not in hit["detail"]:
             hit["detail"] = f"{hit['detail']}; {f['detail']}"
     return list(by_code.values())
+
+
+def column_text(value: str) -> str:
+    """Text for a column: PostgreSQL cannot store NUL characters (the raw bytes keep them)."""
+    return value.replace("\x00", "")
 
 
 def _utc(t: datetime) -> datetime:

@@ -15,6 +15,7 @@ from builders import csv_bytes, whatsapp_media_webhook
 from fastapi.testclient import TestClient
 from support import PRICES, lines_of, write_trade
 from support_serving import (
+    HOSTILE,
     MAX_BODY,
     ORDER_LINES,
     ORDER_TEXT,
@@ -52,7 +53,7 @@ def post_webhook(client: TestClient, body: bytes, sig: str | bytes | None) -> An
     return client.post("/v1/webhooks/whatsapp", content=body, headers=headers)
 
 
-def processed(svc: Svc, message_id: int, timeout_s: float = 30.0) -> dict[str, Any]:
+def processed(svc: Svc, message_id: int, timeout_s: float = 90.0) -> dict[str, Any]:
     """The stored message once the background worker has processed it."""
     deadline = time.monotonic() + timeout_s
     while True:
@@ -424,6 +425,17 @@ def test_every_refusal_is_json_with_a_code(svc: Svc, method: str, path: str, sta
     assert (r.status_code, r.json()["code"]) == (status, code)
 
 
+def test_nothing_a_client_sends_yields_a_500(svc: Svc) -> None:
+    for method, path, body, role, status in HOSTILE:
+        r = svc.client.request(method, path, content=body or None, headers=svc.auth(role))
+        assert r.status_code == status, (path, body[:80], r.status_code, r.text)
+        assert "code" in r.json() or status == 200
+    held = post_json(svc, {"sender": VOLT_PHONE, "text": "blinker \u0000 gadget 3 pc", "message_id": "nul-1"}).json()
+    r = svc.client.post(f"/v1/exceptions/{held['exception_ids'][0]}/resolve", headers=svc.auth("ops"),
+                        content=b'{"action": "approve", "lines": [{"sku": "MCB-32A", "qty": 1e309}]}')
+    assert (r.status_code, r.json()["code"]) == (422, "invalid_body")
+
+
 def test_an_unexpected_failure_is_a_json_500(svc: Svc, monkeypatch: pytest.MonkeyPatch) -> None:
     def boom(message: Message, raw_kind: str, principal: Any) -> dict[str, Any]:
         raise RuntimeError("boom")
@@ -454,7 +466,7 @@ def test_without_a_graph_token_media_stays_unreadable(lax: tuple[EngineHost, Tes
     host, client, _ = lax
     body = whatsapp_media_webhook("911110000001", "image", "media-x", "image/jpeg", wamid="wamid.F2")
     row = post_webhook(client, body, None).json()["message_id"]
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90
     while host.store.prediction(row) is None and time.monotonic() < deadline:
         time.sleep(0.05)
     exceptions = host.store.prediction(row)["exceptions"]  # type: ignore[index]

@@ -28,6 +28,7 @@ import pytest
 from builders import csv_bytes, whatsapp_media_webhook
 from support import PRICES, lines_of, write_trade
 from support_serving import (
+    HOSTILE,
     ORDER_LINES,
     ORDER_TEXT,
     PG_URL,
@@ -196,7 +197,8 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         env = {**os.environ, "ORDEX_DATA_DIR": str(tmp / "var"), "ORDEX_WHATSAPP_APP_SECRET": SECRET,
                "ORDEX_WHATSAPP_VERIFY_TOKEN": VERIFY_TOKEN, "ORDEX_WHATSAPP_ACCESS_TOKEN": TOKEN,
                "ORDEX_WHATSAPP_GRAPH_URL": media.base_url, "ORDEX_LEASE_SECONDS": "3",
-               "ORDEX_WORKER_POLL_SECONDS": "0.2", "ORDEX_EXTRACTOR": "rules", "ORDEX_MATCHER": "rules"}
+               "ORDEX_WORKER_POLL_SECONDS": "0.2", "ORDEX_EXTRACTOR": "rules", "ORDEX_MATCHER": "rules",
+               "ORDEX_WORKERS": "1"}  # one worker: the test machine has two cores and other tests run beside
         env.pop("ORDEX_DATABASE_URL", None)
         srv = Server(tmp, db, write_trade(tmp / "md"), env, media)
         made = subprocess.run([str(ORDEX), "keys", "create", "--role", "admin", "--name", "admin-tester", "--db", db],
@@ -271,6 +273,13 @@ def test_malformed_json_and_wrong_content_type_are_refused(server: Server) -> No
     assert (r.status_code, r.json()["code"]) == (415, "unsupported_media_type")
     r = server.client.get("/v1/nowhere", headers=server.auth("admin"))
     assert (r.status_code, r.json()["code"]) == (404, "not_found")
+
+
+def test_nothing_a_client_sends_yields_a_500(server: Server) -> None:
+    for method, path, body, role, status in HOSTILE:
+        r = server.client.request(method, path, content=body or None, headers=server.auth(role))
+        assert r.status_code == status, (path, body[:80], r.status_code, r.text)
+        assert "code" in r.json() or status == 200
 
 
 def test_a_raw_email_gives_its_orders(server: Server) -> None:

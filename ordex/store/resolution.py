@@ -1,0 +1,147 @@
+"""The write side of resolving an exception: one transaction that locks the message, its order and the exception.
+
+``ordex.resolve`` decides what changes; this module only reads and writes rows, so that the whole resolution
+(exception states, the order's lines, release, learned aliases, corrections, audit) commits or fails as one.
+On PostgreSQL the rows are locked in a fixed order (message, order, exception); on SQLite the transaction
+holds the write lock from its start. Two people resolving at once are serialised, and the second sees the
+first one's result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from ordex.store.tables import AuditRow, ExceptionRow, MasterDataRow, MessageRow, OrderRow, utcnow
+
+if TYPE_CHECKING:
+    from ordex.store.store import Store
+
+
+@dataclass
+class ResolutionTxn:
+    """The rows of one resolution, locked, and the writes it may make."""
+
+    s: Session
+    exception: ExceptionRow
+    order: OrderRow | None
+    message: MessageRow
+
+    # -- reads -----------------------------------------------------------------------------------------------
+    def order_exceptions(self, order: OrderRow) -> list[ExceptionRow]:
+        """The order's own exceptions, oldest first."""
+        return list(self.s.scalars(select(ExceptionRow).where(ExceptionRow.order_id == order.id)
+                                   .order_by(ExceptionRow.id)))
+
+    def message_exceptions(self) -> list[ExceptionRow]:
+        """The exceptions raised on the message as a whole (an unreadable attachment), oldest first."""
+        return list(self.s.scalars(select(ExceptionRow).where(ExceptionRow.message_id == self.message.id,
+                                                              ExceptionRow.order_id.is_(None))
+                                   .order_by(ExceptionRow.id)))
+
+    def orders(self) -> list[OrderRow]:
+        """Every order of the message, locked."""
+        return list(self.s.scalars(select(OrderRow).where(OrderRow.message_id == self.message.id)
+                                   .order_by(OrderRow.id).with_for_update()))
+
+    def current_load_id(self) -> int | None:
+        """The newest master-data load."""
+        return self.s.scalar(select(func.max(MasterDataRow.id)))
+
+    def released_value(self, customer_id: str, load_id: int | None) -> Decimal:
+        """Value of the customer's released orders since a load, read under the resolution's locks."""
+        from ordex.store.store import released_value_in
+
+        return released_value_in(self.s, customer_id, load_id)
+
+    def recent_orders(self, customer_id: str, before: datetime, hours: float) -> list[tuple[str, datetime, list[Any]]]:
+        """The customer's orders in the duplicate window, read under the resolution's locks."""
+        from ordex.store.store import recent_orders_in
+
+        return recent_orders_in(self.s, customer_id, before, hours)
+
+    # -- writes ----------------------------------------------------------------------------------------------
+    def close(self, exc: ExceptionRow, state: str, actor: str, resolution: dict[str, Any] | None = None) -> bool:
+        """Move an open exception to a final state; False when it was no longer open (a conditional update)."""
+        result: Any = self.s.execute(
+            update(ExceptionRow).where(ExceptionRow.id == exc.id, ExceptionRow.state == "open")
+            .values(state=state, resolved_at=utcnow(), resolved_by=actor, resolution=resolution)
+            .execution_options(synchronize_session="fetch")
+        )
+        return bool(result.rowcount == 1)
+
+    def keep_resolution(self, exc: ExceptionRow, resolution: dict[str, Any]) -> None:
+        """Store the request and its answer on the resolved exception, so the same request again gets it."""
+        exc.resolution = resolution
+
+    def raise_exception(self, order: OrderRow, code: str, queue: str, detail: str, line: int | None) -> int:
+        """A new open exception on the order (a rule the corrected order now breaks)."""
+        from ordex.store.store import column_text
+
+        row = ExceptionRow(message_id=order.message_id, order_id=order.id, code=code, queue=queue,
+                           detail=column_text(detail), line=line)
+        self.s.add(row)
+        self.s.flush()
+        return row.id
+
+    def replace_order(self, order: OrderRow, customer_id: str | None, lines: list[dict[str, Any]], value: Decimal,
+                      signature: list[Any]) -> None:
+        """The order's customer and lines as a person corrected them."""
+        order.customer_id, order.lines, order.value, order.signature = customer_id, lines, value, signature
+
+    def release(self, order: OrderRow, load_id: int | None) -> None:
+        """Release a held order: it now counts toward its customer's running credit check."""
+        order.state, order.released_at, order.load_id = "released", utcnow(), load_id
+
+    def reject(self, order: OrderRow) -> None:
+        """Cancel an order."""
+        order.state = "rejected"
+
+    def audit(self, event: str, actor: str, role: str, detail: dict[str, Any]) -> None:
+        """One state change of this resolution."""
+        self.s.add(AuditRow(actor=actor, role=role, channel=self.message.channel, message_id=self.message.id,
+                            event=event, detail=detail))
+
+    def learn(self, rows: Sequence[tuple[str, str, str, int]]) -> None:
+        """Teach the customers' aliases now (every worker's matcher refreshes before its next message)."""
+        from ordex.store.store import Store
+
+        Store.learn(self.s, rows, source="correction")
+
+    def correction(self, *, customer_id: str | None, text: str, product: str, sku: str | None, qty: float | None,
+                   uom: str | None, actor: str) -> int:
+        """Keep a corrected line as training data."""
+        from ordex.store.store import Store
+
+        return Store.correction(self.s, self.message.id, customer_id=customer_id, text=text, product=product,
+                                sku=sku, qty=qty, uom=uom, actor=actor,
+                                order_id=self.order.id if self.order is not None else None)
+
+
+class Resolutions:
+    """Opens resolution transactions."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    @contextmanager
+    def open(self, exception_id: int) -> Iterator[ResolutionTxn | None]:
+        """Lock the exception's message, order and the exception itself; None when there is no such exception."""
+        with self.store.write() as s:
+            found = s.execute(select(ExceptionRow.message_id, ExceptionRow.order_id)
+                              .where(ExceptionRow.id == exception_id)).first()
+            if found is None:
+                yield None
+                return
+            message = s.get(MessageRow, found[0], with_for_update=True)
+            order = s.get(OrderRow, found[1], with_for_update=True) if found[1] is not None else None
+            exc = s.get(ExceptionRow, exception_id, with_for_update=True, populate_existing=True)
+            assert message is not None and exc is not None
+            yield ResolutionTxn(s, exc, order, message)
