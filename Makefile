@@ -6,7 +6,7 @@ MASTER_DATA ?= ../shared/contract/example
 PORT ?= 3000
 DB ?=
 
-.PHONY: install models serve test test-fast lint bench predict clean
+.PHONY: install models tagger serve test test-fast lint bench predict clean
 
 install: $(VENV)/.installed
 
@@ -20,6 +20,9 @@ $(VENV)/.installed: pyproject.toml
 # The token classifier is trained here (CPU, a few minutes, progress shown) unless MLflow already has a champion.
 models: install
 	$(BIN)/ordex train matcher --if-missing
+
+# The token classifier (a few minutes on the CPU); the pipeline uses it with ORDEX_EXTRACTOR=tagger or hybrid.
+tagger: install
 	$(BIN)/ordex train tagger --if-missing
 
 # A local admin key is made once (var/admin.key, mode 600); the README's curl reads it from there.
