@@ -239,9 +239,7 @@ class SkuMatcher:
             glob = sum(n for owner, c in key_hit.items() if owner == "*" for s, n in c.items() if s == sku)
             other = sum(n for owner, c in key_hit.items() if owner not in customers and owner != "*"
                         for s, n in c.items() if s == sku)
-            match_sizes = sum(1 for v, u in parsed.sizes if any(abs(pv - v) < 1e-6 for pv, pu in e.name.sizes if pu == u))
-            conflict = sum(1 for v, u in parsed.sizes
-                           if any(pu == u for _, pu in e.name.sizes) and not any(abs(pv - v) < 1e-6 for pv, pu in e.name.sizes if pu == u))
+            match_sizes, conflict, _other = size_agreement(parsed, e.name)
             bought = sum(self._bought.get((c, sku), 0) for c in customers)
             rows.append([
                 score, self._fuzzy(parsed, e, sizes=False), float(own > 0), float(glob > 0), float(other > 0),
@@ -349,17 +347,25 @@ def _subsequence(short: str, long: str) -> bool:
     return all(c in it for c in short)
 
 
-def _size_adjust(m: Parsed, p: Parsed) -> float:
-    adj = 0.0
+def size_agreement(m: Parsed, p: Parsed) -> tuple[int, int, int]:
+    """How a mention's sizes compare with a SKU's: (agreeing, conflicting in the same dimension, in a dimension
+    the SKU does not state although it states others)."""
+    agree = conflict = other = 0
     p_dims = {u for _, u in p.sizes}
     for v, u in m.sizes:
         same = [pv for pv, pu in p.sizes if pu == u]
         if any(abs(pv - v) < 1e-6 for pv in same):
-            adj += 0.12
+            agree += 1
         elif same:
-            adj -= 0.6
+            conflict += 1
         elif p_dims:
-            adj -= 0.15
+            other += 1
+    return agree, conflict, other
+
+
+def _size_adjust(m: Parsed, p: Parsed) -> float:
+    agree, conflict, other = size_agreement(m, p)
+    adj = 0.12 * agree - 0.6 * conflict - 0.15 * other
     for n in m.numbers:
         if n in p.written or any(abs(pv - n) < 1e-6 for pv, _ in p.sizes):
             adj += 0.1

@@ -26,7 +26,8 @@ from rapidfuzz import fuzz
 from scipy.optimize import linear_sum_assignment
 
 from models.extractor import extract_block_lines
-from models.matcher import Parsed, SkuMatcher, normalize
+from models.matcher import Parsed, SkuMatcher, normalize, size_agreement
+from models.ranker import Ranker
 from models.units import NUMBER_WORDS, measure, to_uom, unit_word, uom_dimension
 from ordex.intake.text import body_blocks
 from ordex.masterdata import HistoryLine, HistoryOrder, MasterData, Product
@@ -186,14 +187,8 @@ def _unit_conflict(m: Mention, p: Product) -> bool:
 
 def _size_score(m: Parsed, p: Parsed) -> float:
     """Agreement of written sizes with the SKU's: +0.1 a match, -0.4 the same dimension at another value."""
-    score = 0.0
-    for v, u in m.sizes:
-        same = [pv for pv, pu in p.sizes if pu == u]
-        if any(abs(pv - v) < 1e-6 for pv in same):
-            score += 0.1
-        elif same:
-            score -= 0.4
-    return score
+    agree, conflict, _other = size_agreement(m, p)
+    return 0.1 * agree - 0.4 * conflict
 
 
 class Aligner:
@@ -330,6 +325,18 @@ def global_aliases(per: Counter[tuple[str, str, str]], options: AliasOptions | N
         if n >= options.global_customers or (n >= options.global_min_customers and n / total >= options.global_share):
             out.extend(("*", alias, sku, count) for alias, count in surfaces[(key, sku)].items())
     return out
+
+
+def build_matcher(md: MasterData, learned: Iterable[tuple[str, str, str, int]], ranker: Ranker | None = None) -> SkuMatcher:
+    """The matcher as the pipeline uses it: the catalog, the master data's aliases, the learned ones, and each
+    customer's buying habits from history."""
+    matcher = SkuMatcher(md.products, md.aliases, ranker)
+    for cid, alias, sku, support in learned:
+        matcher.add_alias(cid, alias, sku, support)
+    for order in md.history:
+        for ln in order.lines:
+            matcher.add_history(order.customer_id, ln.sku)
+    return matcher
 
 
 def learn_history_aliases(md: MasterData, options: AliasOptions | None = None) -> list[AliasRow]:

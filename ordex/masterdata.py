@@ -154,8 +154,15 @@ class MasterData(BaseModel):
     _by_sku: dict[str, Product] = PrivateAttr(default_factory=dict)
     _by_id: dict[str, Customer] = PrivateAttr(default_factory=dict)
     _by_price: dict[tuple[str, str], Decimal] = PrivateAttr(default_factory=dict)
+    _by_phone: dict[str, Customer] = PrivateAttr(default_factory=dict)
+    _by_email: dict[str, Customer] = PrivateAttr(default_factory=dict)
 
     def model_post_init(self, context: object, /) -> None:
+        for c in self.customers:  # the first customer listed with an address wins, as the files order them
+            for phone in c.phones:
+                self._by_phone.setdefault(phone, c)
+            for email in c.emails:
+                self._by_email.setdefault(email, c)
         self._by_sku = {p.sku: p for p in self.products}
         self._by_id = {c.customer_id: c for c in self.customers}
         self._by_price = {(p.customer_id, p.sku): p.unit_price for p in self.prices}
@@ -167,6 +174,10 @@ class MasterData(BaseModel):
     def customer(self, customer_id: str | None) -> Customer | None:
         """The customer with this id, if any."""
         return self._by_id.get(customer_id or "")
+
+    def customer_by_address(self, address: str) -> Customer | None:
+        """The customer with this E.164 phone or (lower-case) e-mail address, if any."""
+        return self._by_phone.get(address) or self._by_email.get(address)
 
     def price(self, customer_id: str | None, sku: str) -> Decimal | None:
         """The customer's price of a SKU, else the price for every customer, else None."""

@@ -18,7 +18,7 @@ from models.matcher import SkuMatcher
 from models.ranker import Ranker
 from models.tagger import TokenTagger
 from ordex import stages
-from ordex.aliases import learn_history_aliases
+from ordex.aliases import build_matcher, learn_history_aliases
 from ordex.intake.types import OcrFn
 from ordex.masterdata import MasterData, load_master_data
 from ordex.prediction import order_records, prediction_of
@@ -67,13 +67,7 @@ class Engine:
         if current is None:
             return
         self.load_id, self.md = current
-        matcher = SkuMatcher(self.md.products, self.md.aliases, self.ranker)
-        for cid, alias, sku, support in self.store.learned_aliases():
-            matcher.add_alias(cid, alias, sku, support)
-        for order in self.md.history:
-            for ln in order.lines:
-                matcher.add_history(order.customer_id, ln.sku)
-        self.matcher = matcher
+        self.matcher = build_matcher(self.md, self.store.learned_aliases(), self.ranker)
 
     def sync(self) -> bool:
         """Refresh when the store's master data or aliases changed since (a reload, a person's correction)."""

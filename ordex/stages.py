@@ -91,9 +91,9 @@ def customer_of_sender(sender: str, md: MasterData) -> Customer | None:
     if not s:
         return None
     if "@" in s:
-        exact = [c for c in md.customers if s in c.emails]
-        if exact:
-            return exact[0]
+        exact = md.customer_by_address(s)
+        if exact is not None:
+            return exact
         domain = s.rsplit("@", 1)[1]
         if domain in PUBLIC_MAIL:
             return None
@@ -102,9 +102,9 @@ def customer_of_sender(sender: str, md: MasterData) -> Customer | None:
     digits = re.sub(r"\D", "", s)
     if len(digits) < 7:
         return None
-    exact = [c for c in md.customers if "+" + digits in c.phones]
-    if exact:
-        return exact[0]
+    exact = md.customer_by_address("+" + digits)
+    if exact is not None:
+        return exact
     tail = digits[-10:]
     same = {c.customer_id: c for c in md.customers for p in c.phones if p.endswith(tail)}
     return next(iter(same.values())) if len(same) == 1 else None

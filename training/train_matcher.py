@@ -15,7 +15,7 @@ import numpy as np
 
 from models.matcher import Parsed, SkuMatcher
 from models.ranker import FEATURES, Ranker
-from ordex.aliases import learn_history_aliases
+from ordex.aliases import build_matcher, learn_history_aliases
 from ordex.masterdata import MasterData
 from ordex.settings import Settings
 from ordex.store import Store
@@ -38,13 +38,7 @@ class Mention:
 
 def matcher_for(md: MasterData, ranker: Ranker | None = None) -> SkuMatcher:
     """A matcher as the pipeline builds it at go-live: catalog, aliases, history aliases and habits."""
-    m = SkuMatcher(md.products, md.aliases, ranker)
-    for cid, alias, sku, support in learn_history_aliases(md):
-        m.add_alias(cid, alias, sku, support)
-    for order in md.history:
-        for ln in order.lines:
-            m.add_history(order.customer_id, ln.sku)
-    return m
+    return build_matcher(md, learn_history_aliases(md), ranker)
 
 
 def trade_mentions(trade: str, seed: int, n: int) -> tuple[MasterData, list[Mention]]:
