@@ -39,6 +39,7 @@ MONTHS = "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"
 
 TOKEN = re.compile(
     r"(?P<phone>\+?\d[\d -]{8,}\d)"
+    r"|(?P<frac>\b\d{1,2}/(?:2|4|8|16|32|64)(?=\s*(?:[\"”]|inch|in\b|mm\b|cm\b|kg\b|ltr|hp\b|ton)))"
     r"|(?P<date>\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b|\b\d{1,2}\.\d{1,2}\.\d{2,4}\b|\b\d{1,2}[-/ ]?(?:" + MONTHS + r")[a-z]*[-/ ,]*\d{0,4}\b"
     r"|\b(?:" + MONTHS + r")[a-z]*\.?[-/ ]*\d{1,2}(?:st|nd|rd|th)?\b"
     r"|\b\d{1,2}-\d{1,2}-\d{2,4}\b|\b\d{1,2}:\d{2}\b)"
@@ -98,6 +99,10 @@ def tokenize(text: str) -> list[Tok]:
             continue
         if kind == "num":
             out.append(Tok(t, "num", s, e, float(t.replace(",", ""))))
+            continue
+        if kind == "frac":  # "3/4 inch", "1/2inch": a size, never a date
+            a, b = t.split("/")
+            out.append(Tok(t, "num", s, e, int(a) / int(b)))
             continue
         out.append(Tok(t, kind, s, e))
     return _mark_units(out)

@@ -18,11 +18,12 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from models.ranker import RANK_CANDIDATES, Ranker
-from models.units import measure
+from models.units import measure, unit_word
 from ordex.masterdata import Alias, Product
 from ordex.schema import Candidate
 
 STOP = frozenset("the of a an and with for in pack pkt packet new fresh please pls".split())
+FRACTION = re.compile(r"(?<![\d/])(\d{1,2})\s*/\s*(2|4|8|16|32|64)(?=\s*(?:[\"”]|[a-z]))")
 NUM_UNIT = re.compile(r"(\d+(?:[.,]\d+)?)\s*([a-z]+(?:/[a-z]+)?)")
 WORD = re.compile(r"\d+(?:\.\d+)?|[^\W\d_]+")
 
@@ -31,6 +32,7 @@ def normalize(text: str) -> str:
     """Lower-case, strip accents and punctuation, canonical sizes ("1L", "1 litre", "1000ml" -> "1000ml")."""
     t = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
     t = re.sub(r"(?<=\d),(?=\d)", ".", t)
+    t = FRACTION.sub(lambda m: f"{int(m.group(1)) / int(m.group(2)):g}", t)  # "3/4 inch" is 0.75 inch
 
     def size(m: re.Match[str]) -> str:
         u = measure(m.group(2))
@@ -84,8 +86,10 @@ class Parsed:
         return cls(tuple(words), tuple(sizes), tuple(numbers), written)
 
     def key(self) -> str:
-        """An order-free key for exact alias lookup."""
-        return " ".join(sorted(self.words)) + "|" + ",".join(f"{v:g}{u}" for v, u in sorted(self.sizes)) + "|" + ",".join(
+        """An order-free key for exact alias lookup; pack words ("katta", "box") left in a mention by the way
+        a line was written do not change it, unless they are all there is."""
+        words = [w for w in self.words if unit_word(w) is None] or self.words
+        return " ".join(sorted(words)) + "|" + ",".join(f"{v:g}{u}" for v, u in sorted(self.sizes)) + "|" + ",".join(
             f"{n:g}" for n in sorted(self.numbers)
         )
 

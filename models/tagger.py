@@ -110,14 +110,16 @@ def _softmax(x: np.ndarray) -> np.ndarray:
 def decode(labels: Sequence[str], probs: np.ndarray, offsets: Sequence[tuple[int, int]],
            special: Sequence[int], text: str | None = None) -> list[Span]:
     """BIO decoding over tokens, kept to whole words: a span grows over its I- tokens and over word pieces that
-    carry no other entity, and a span begun inside a word starts at the word's beginning."""
+    carry no other entity, and a span begun inside a word starts at the word's beginning. Digits and letters
+    side by side are two words ("1box", "20bx")."""
     out: list[Span] = []
     cur: tuple[str, int, int, list[float]] | None = None
     prev_end, word_start = -1, 0
     for k, (a, b) in enumerate(offsets):
         if special[k] or a == b:
             continue
-        inside_word = a == prev_end and (text is None or (text[a - 1].isalnum() and text[a].isalnum()))
+        inside_word = a == prev_end and (text is None or (text[a - 1].isalnum() and text[a].isalnum()
+                                                          and text[a - 1].isdigit() == text[a].isdigit()))
         if not inside_word:
             word_start = a
         prev_end = b
@@ -138,17 +140,20 @@ def decode(labels: Sequence[str], probs: np.ndarray, offsets: Sequence[tuple[int
     return out
 
 
-GLUE = re.compile(r"^\s*(?:[x×*/-]|\s)\s*$", re.IGNORECASE)
+GLUE = {"PRODUCT": re.compile(r"^\s*(?:[x×*/-]|\s)\s*$", re.IGNORECASE),
+        "CUSTOMER": re.compile(r"^\s*(?:[&/.-]|\s)\s*$")}
 
 
 def merge_products(text: str, spans: Sequence[Span]) -> list[Span]:
-    """Product spans apart only by "x", "-" or "/" are one product ("envelope 9 x 4 inch")."""
+    """Product spans apart only by "x", "-" or "/" are one product ("envelope 9 x 4 inch"); name spans apart
+    only by "&" are one name ("Bansal Xerox & Stationery")."""
     out: list[Span] = []
     for s in sorted(spans, key=lambda s: s.start):
         last = out[-1] if out else None
-        if (last is not None and last.label == s.label == "PRODUCT" and s.start - last.end <= 4
-                and GLUE.match(text[last.end : s.start])):
-            out[-1] = Span("PRODUCT", last.start, s.end, min(last.score, s.score))
+        glue = GLUE.get(s.label)
+        if (last is not None and glue is not None and last.label == s.label and s.start - last.end <= 4
+                and glue.match(text[last.end : s.start])):
+            out[-1] = Span(s.label, last.start, s.end, min(last.score, s.score))
         else:
             out.append(s)
     return out

@@ -5,7 +5,7 @@ history (weakly labelled by the rules), and lines people corrected. Seeded: the 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from models.extractor import label_spans
@@ -44,42 +44,83 @@ SIZES = ("9 x 4 inch", "10x12", "172 pages", "200pg", "24 shades", "A4", "75 gsm
          "size 7", "XL", "150cc", "1 HP", "2 ton", "250g", "10 x 15", "100 sheets", "12 colours", "4 line")
 
 
-def augment_sizes(text: str, spans: Sequence[tuple[int, int, str]], rng: random.Random,
-                  rate: float = 0.25) -> tuple[str, list[tuple[int, int, str]]]:
-    """Sizes written inside product names, drawn from every trade ("172 pages", "9 x 4 inch", "M8 x 50"), so the
-    tagger learns that a size beside product words is part of the product whatever the trade."""
+def rewrite_spans(text: str, spans: Sequence[tuple[int, int, str]],
+                  rewrite: Callable[[str, str], str]) -> tuple[str, list[tuple[int, int, str]]]:
+    """The text with each span's piece replaced by ``rewrite(label, piece)``, and the spans moved to match."""
     out: list[tuple[int, int, str]] = []
-    shift = 0
     pieces: list[str] = []
-    pos = 0
+    shift = pos = 0
     for a, b, lab in sorted(spans):
         pieces.append(text[pos:a])
-        piece = text[a:b]
-        if lab == "PRODUCT" and rng.random() < rate:
-            size = rng.choice(SIZES)
-            piece = f"{piece} {size}" if rng.random() < 0.7 else f"{size} {piece}"
+        piece = rewrite(lab, text[a:b])
         pieces.append(piece)
-        start = a + shift
+        out.append((a + shift, a + shift + len(piece), lab))
         shift += len(piece) - (b - a)
-        out.append((start, start + len(piece), lab))
         pos = b
     pieces.append(text[pos:])
     return "".join(pieces), out
 
 
+def add_size(rng: random.Random, rate: float) -> Callable[[str, str], str]:
+    """Sizes written inside product names, drawn from every trade ("172 pages", "9 x 4 inch", "M8 x 50"), so the
+    tagger learns that a size beside product words is part of the product whatever the trade."""
+
+    def rewrite(label: str, piece: str) -> str:
+        if label != "PRODUCT" or rng.random() >= rate:
+            return piece
+        size = rng.choice(SIZES)
+        return f"{piece} {size}" if rng.random() < 0.7 else f"{size} {piece}"
+
+    return rewrite
+
+
+SYLLABLES = ("ka", "la", "vi", "ro", "shan", "tek", "mi", "nor", "pra", "zo", "deep", "ux", "bel", "tri", "gan",
+             "sor", "vel", "ma", "kri", "on", "ya", "dex", "pul", "har", "sun", "ti", "bro", "nik", "am", "ra")
+
+
+def invented_word(rng: random.Random) -> str:
+    """A word no trade uses: syllables, a surname, a city or a devotional name (brands are named like shops)."""
+    from training.synth.trades import CITIES, DEVOTIONAL, SURNAMES
+
+    roll = rng.random()
+    if roll < 0.55:
+        return "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3)))
+    return rng.choice((SURNAMES, CITIES, DEVOTIONAL)[int(roll * 10) % 3]).split()[0]
+
+
+def swap_words(rng: random.Random, rates: dict[str, float]) -> Callable[[str, str], str]:
+    """One word of a product or customer name replaced by an invented one, cased like it, so the tagger reads
+    names from their place in the line rather than from the brands and shops of the training trades."""
+
+    def rewrite(label: str, piece: str) -> str:
+        words = piece.split(" ")
+        slots = [i for i, w in enumerate(words) if len(w) >= 3 and w.isalpha()]
+        if not slots or rng.random() >= rates.get(label, 0.0):
+            return piece
+        i = rng.choice(slots)
+        new = invented_word(rng)
+        words[i] = new.upper() if words[i].isupper() else new.lower() if words[i].islower() else new.capitalize()
+        return " ".join(words)
+
+    return rewrite
+
+
 def synthetic_lines(trade_names: Sequence[str], per_trade: int, seed: int, ocr_rate: float = 0.15,
-                    size_rate: float = 0.0) -> list[Example]:
+                    size_rate: float = 0.0, swap_rate: float = 0.0) -> list[Example]:
     """Lines of generated messages for each trade (a fresh invented distributor per trade and seed)."""
     from training.synth.generator import generate_messages, generate_trade
 
     rng = random.Random(f"sizes:{seed}")
+    sizes, swaps = add_size(rng, size_rate), swap_words(rng, {"PRODUCT": swap_rate, "CUSTOMER": 2 * swap_rate})
     out: list[Example] = []
     for name in trade_names:
         td = generate_trade(name, seed)
         for ex in generate_messages(td, per_trade, seed, ocr_rate=ocr_rate):
             text, spans = ex.text, [(s.start, s.end, s.label) for s in ex.spans]
             if size_rate:
-                text, spans = augment_sizes(text, spans, rng, size_rate)
+                text, spans = rewrite_spans(text, spans, sizes)
+            if swap_rate:
+                text, spans = rewrite_spans(text, spans, swaps)
             out.extend(message_lines(text, spans))
     return out
 
@@ -114,7 +155,7 @@ def generic_dataset(per_trade: int, seed: int, holdout_trade: str = HOLDOUT_TRAD
     from training.synth.generator import all_trades
 
     trades = [t for t in all_trades() if t != holdout_trade]
-    train = dedupe(synthetic_lines(trades, per_trade, seed, size_rate=0.25))
+    train = dedupe(synthetic_lines(trades, per_trade, seed, size_rate=0.25, swap_rate=0.25))
     random.Random(seed).shuffle(train)
     heldout = dedupe(synthetic_lines([holdout_trade], heldout_messages, seed + 1000, ocr_rate=0.1))
     return DataSet(train, heldout, {"trades": len(trades), "train_lines": len(train), "heldout_lines": len(heldout)})

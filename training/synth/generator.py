@@ -456,6 +456,12 @@ class Persona:
     unit_bias: int = 0
     opaque: set[str] = field(default_factory=set)  # SKUs whose habitual name only history explains
 
+    @property
+    def stickiness(self) -> float:
+        """How often this customer writes its habitual name for a SKU in day-to-day orders (0.90-0.99, its own
+        draw so that adding it changed no other habit): the rest are new names appearing."""
+        return random.Random(f"stickiness:{self.customer_id}:{self.name}").uniform(0.90, 0.99)
+
 
 TEMPLATES_UNIT = ("P Q U", "Q U P", "P - Q U", "P : Q U", "P x Q U", "Q U P", "P Q U", "P qty Q U", "QU P", "P QU",
                   "P = Q U", "P (Q U)", "P U Q")
@@ -603,10 +609,11 @@ class Generator:
         return word
 
     # -- product mentions ------------------------------------------------------------------------------
-    def mention(self, pv: ProductView, persona: Persona | None, fresh: bool = False) -> str:
-        """How this dealer names the SKU now: their habitual name, or a fresh way that still names only it."""
+    def mention(self, pv: ProductView, persona: Persona | None, fresh: bool = False, habit: float | None = None) -> str:
+        """How this dealer names the SKU now: their habitual name (with probability ``habit``), or a fresh way that
+        still names only it. Live messages stray from habits more than the history does (the harder test)."""
         if persona is not None and not fresh and pv.sku in persona.vocab:
-            if self.chance(0.85 if pv.sku in persona.opaque else 0.5):
+            if self.chance(habit if habit is not None else 0.85 if pv.sku in persona.opaque else 0.5):
                 return persona.vocab[pv.sku]
         if not fresh and pv.sku in self.hints.slang and self.chance(0.1):
             return self.hints.slang[pv.sku]
@@ -846,7 +853,7 @@ class Generator:
     # -- lines -----------------------------------------------------------------------------------------------
     def line(self, pv: ProductView | None, persona: Persona | None, customer_id: str | None, issue: str = "",
              templates: Sequence[str] | None = None, outside: tuple[str, str | None] | None = None,
-             allow_price: bool = True) -> Line:
+             allow_price: bool = True, habit: float | None = None) -> Line:
         """One order line as chunks with labels, and its gold."""
         rng = self.rng
         if pv is None:
@@ -857,7 +864,7 @@ class Generator:
             unit = self.unit_surface(words, persona) if self.chance(0.6) else None
             gold = GoldLine(None, fmt_qty(q), uom or (unit or "").upper(), text)
             return Line(self.assemble(text, self.num_text(q, persona, True), unit, None, persona, templates), gold, None)
-        text = self.mention(pv, persona)
+        text = self.mention(pv, persona, habit=habit)
         q = self.pick_qty(pv, below_moq=issue == "below_moq")
         qt, ut, gold_q, kind = self.quantity(pv, persona, q, issue if issue in ("vague", "missing", "nonwhole") else "")
         price = None
@@ -1597,14 +1604,15 @@ def generate_trade(name: str, seed: int, start: datetime | None = None) -> Trade
 
 
 def _history(gen: Generator, personas: dict[str, Persona], start: datetime, rng: random.Random) -> list[HistoryOrder]:
-    """Six months of past orders per customer, in their own words; names and basket change half-way."""
+    """Six months of past orders per customer, in their own words; some names and the basket change four months
+    before the end."""
     out: list[HistoryOrder] = []
     for cid in sorted(personas):
         p = personas[cid]
         t = (start - timedelta(days=183) + timedelta(days=rng.randint(0, 9))).replace(hour=rng.randint(8, 20), minute=rng.randrange(60))
         end = start - timedelta(days=1) if p.active else start - timedelta(days=120)
         while t < end:
-            late = t > start - timedelta(days=90)
+            late = t > start - timedelta(days=120)
             basket = p.basket + (p.late_basket if late else [])
             vocab = dict(p.vocab)
             if not late:
@@ -1615,10 +1623,7 @@ def _history(gen: Generator, personas: dict[str, Persona], start: datetime, rng:
             lines = []
             for sku in skus:
                 pv = gen.views[sku]
-                ln = gen.line(pv, p, cid, allow_price=False)
-                if ln.gold.mention != vocab.get(sku) and rng.random() < 0.5:  # habits win in history
-                    ln = gen.line(pv, p, cid, allow_price=False)
-                lines.append(ln)
+                lines.append(gen.line(pv, p, cid, allow_price=False, habit=p.stickiness))
             p.vocab = saved
             channel = rng.choices([c for c, _ in p.channels], [w for _, w in p.channels])[0]
             if channel == "email" and p.emails:
