@@ -17,11 +17,12 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@touch $@
 
-# The token classifier is trained here (CPU, a few minutes, progress shown) unless MLflow already has a champion.
+# The SKU ranker (under a minute) and the token classifier (about 5 minutes on 2 cores), progress shown, each
+# only when MLflow has no champion yet.
 models: install
 	$(BIN)/ordex train matcher --if-missing
+	$(BIN)/ordex train tagger --if-missing
 
-# The token classifier (a few minutes on the CPU); the pipeline uses it with ORDEX_EXTRACTOR=tagger or hybrid.
 tagger: install
 	$(BIN)/ordex train tagger --if-missing
 

@@ -198,20 +198,36 @@ class SkuMatcher:
     def match(self, mention: str, customers: Sequence[str], limit: int = 5) -> list[Candidate]:
         """Candidate SKUs for a mention, best first, with probabilities: the ranker's calibrated ones when a
         ranker is loaded, else the hand-set scores."""
-        code = self.by_code(mention)
-        if code is not None:
-            return [Candidate(sku=code, probability=0.99)]
-        parsed = Parsed.of(mention)
-        if not parsed.words and not parsed.sizes:
-            return []
-        scores = self._scores(parsed, customers)
-        if self.ranker is not None and scores:
-            skus, rows = self.features(mention, parsed, customers, scores)
-            probs = self.ranker.predict(rows)
-            ranked = sorted(zip(skus, probs, strict=True), key=lambda kv: -kv[1])[:limit]
-            return [Candidate(sku=sku, probability=round(float(p), 4)) for sku, p in ranked]
-        ranked = sorted(scores.items(), key=lambda kv: -kv[1])[:limit]
-        return [Candidate(sku=sku, probability=round(p, 4)) for sku, p in _calibrate(ranked)]
+        return self.match_many([(mention, customers)], limit)[0]
+
+    def match_many(self, queries: Sequence[tuple[str, Sequence[str]]], limit: int = 5) -> list[list[Candidate]]:
+        """``match`` for every (mention, customers) of a message, with one ranker call for all their candidates."""
+        out: list[list[Candidate]] = [[] for _ in queries]
+        pending: list[tuple[int, list[str], np.ndarray]] = []
+        for i, (mention, customers) in enumerate(queries):
+            code = self.by_code(mention)
+            if code is not None:
+                out[i] = [Candidate(sku=code, probability=0.99)]
+                continue
+            parsed = Parsed.of(mention)
+            if not parsed.words and not parsed.sizes:
+                continue
+            scores = self._scores(parsed, customers)
+            if self.ranker is not None and scores:
+                skus, rows = self.features(mention, parsed, customers, scores)
+                pending.append((i, skus, rows))
+                continue
+            ranked = sorted(scores.items(), key=lambda kv: -kv[1])[:limit]
+            out[i] = [Candidate(sku=sku, probability=round(p, 4)) for sku, p in _calibrate(ranked)]
+        if pending and self.ranker is not None:
+            probs = self.ranker.predict(np.concatenate([rows for _, _, rows in pending]))
+            at = 0
+            for i, skus, rows in pending:
+                got = probs[at : at + len(rows)]
+                at += len(rows)
+                ranked_p = sorted(zip(skus, got, strict=True), key=lambda kv: -kv[1])[:limit]
+                out[i] = [Candidate(sku=sku, probability=round(float(p), 4)) for sku, p in ranked_p]
+        return out
 
     def _scores(self, parsed: Parsed, customers: Sequence[str]) -> dict[str, float]:
         """Hand-set scores of the candidates: alias hits, and the shortlist's similarity with sizes compared."""
@@ -370,7 +386,7 @@ def size_agreement(m: Parsed, p: Parsed) -> tuple[int, int, int]:
 def _size_adjust(m: Parsed, p: Parsed) -> float:
     agree, conflict, other = size_agreement(m, p)
     adj = 0.12 * agree - 0.6 * conflict - 0.15 * other
-    for n in m.numbers:
+    for n in set(m.numbers):
         if n in p.written or any(abs(pv - n) < 1e-6 for pv, _ in p.sizes):
             adj += 0.1
     return adj

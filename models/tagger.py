@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from models.units import NUMBER_WORDS, VAGUE_WORDS, measure, unit_word
+from models.units import NUMBER_WORDS, UNIT_WORDS, VAGUE_WORDS, measure, unit_word
 
 ENTITIES: tuple[str, ...] = ("PRODUCT", "QTY", "UNIT", "PRICE", "CUSTOMER", "PO", "DATE")
 BIO: tuple[str, ...] = ("O", *(f"{p}-{e}" for e in ENTITIES for p in ("B", "I")))
@@ -98,8 +98,13 @@ class TokenTagger:
             feeds["token_type_ids"] = np.zeros_like(ids)
         logits = self._session.run(None, feeds)[0]
         probs = _softmax(logits)
-        return [merge_products(texts[i], decode(self.labels, probs[i, : len(e.ids)], e.offsets, e.special_tokens_mask,
-                                                texts[i])) for i, e in enumerate(encs)]
+        return [tidy(texts[i], decode(self.labels, probs[i, : len(e.ids)], e.offsets, e.special_tokens_mask, texts[i]))
+                for i, e in enumerate(encs)]
+
+
+def tidy(text: str, spans: Sequence[Span]) -> list[Span]:
+    """Decoded spans made whole: glued products joined, unknown unit words and counted names read as products."""
+    return counted_names(known_units(text, merge_products(text, spans)))
 
 
 def _softmax(x: np.ndarray) -> np.ndarray:
@@ -109,32 +114,32 @@ def _softmax(x: np.ndarray) -> np.ndarray:
 
 def decode(labels: Sequence[str], probs: np.ndarray, offsets: Sequence[tuple[int, int]],
            special: Sequence[int], text: str | None = None) -> list[Span]:
-    """BIO decoding over tokens, kept to whole words: a span grows over its I- tokens and over word pieces that
-    carry no other entity, and a span begun inside a word starts at the word's beginning. Digits and letters
-    side by side are two words ("1box", "20bx")."""
+    """BIO decoding over whole words: a word takes the label of its first piece, a span grows over its I- words.
+    Digits and letters side by side are two words ("1box", "20bx")."""
     out: list[Span] = []
     cur: tuple[str, int, int, list[float]] | None = None
-    prev_end, word_start = -1, 0
+    prev_end = -1
     for k, (a, b) in enumerate(offsets):
         if special[k] or a == b:
             continue
         inside_word = a == prev_end and (text is None or (text[a - 1].isalnum() and text[a].isalnum()
                                                           and text[a - 1].isdigit() == text[a].isdigit()))
-        if not inside_word:
-            word_start = a
         prev_end = b
         j = int(probs[k].argmax())
         tag, p = labels[j], float(probs[k, j])
         kind, _, ent = tag.partition("-")
-        if cur is not None and ((kind == "I" and ent == cur[0]) or (inside_word and ent in ("", cur[0]))):
+        if inside_word:  # a word is labelled by its first piece: "paneer" is never "pan" + "eer"
+            if cur is not None:
+                cur = (cur[0], cur[1], b, [*cur[3], p])
+            continue
+        if cur is not None and kind == "I" and ent == cur[0]:
             cur = (cur[0], cur[1], b, [*cur[3], p])
             continue
         if cur is not None:
             out.append(Span(cur[0], cur[1], cur[2], sum(cur[3]) / len(cur[3])))
             cur = None
         if tag != "O":
-            start = word_start if inside_word and not (out and out[-1].end > word_start) else a
-            cur = (ent, start, b, [p])
+            cur = (ent, a, b, [p])
     if cur is not None:
         out.append(Span(cur[0], cur[1], cur[2], sum(cur[3]) / len(cur[3])))
     return out
@@ -157,6 +162,37 @@ def merge_products(text: str, spans: Sequence[Span]) -> list[Span]:
         else:
             out.append(s)
     return out
+
+
+def known_units(text: str, spans: Sequence[Span]) -> list[Span]:
+    """A word read as a unit that no unit list knows is a product's: the first word of the product right after it
+    ("5 bhoomika drip"), or a product itself when the line has fewer products than quantities ("20 paneer")."""
+    qty = sum(s.label == "QTY" for s in spans)
+    products = sum(s.label == "PRODUCT" for s in spans)
+    out: list[Span] = []
+    for k, s in enumerate(spans):
+        word = text[s.start : s.end].strip().lower().rstrip(".")
+        known = unit_word(word) or measure(word) or canonical_unit(word) in UNIT_WORDS.values()
+        nxt = spans[k + 1] if k + 1 < len(spans) else None
+        if s.label == "UNIT" and not known and nxt is not None and nxt.label == "PRODUCT" and \
+                not text[s.end : nxt.start].strip():  # "5 bhoomika drip 12mm": the brand begins the product
+            out.append(Span("PRODUCT", s.start, s.end, s.score * 0.8))
+        elif s.label == "UNIT" and not known and products < qty:
+            out.append(Span("PRODUCT", s.start, s.end, s.score * 0.8))
+            products += 1
+        else:
+            out.append(s)
+    return merge_products(text, out) if out != list(spans) else out
+
+
+def counted_names(spans: Sequence[Span]) -> list[Span]:
+    """A name read as a customer's in a line with more quantities than products is a product ("haara kalamkar
+    2"): nobody orders a number of customers."""
+    qty = sum(s.label == "QTY" for s in spans)
+    products = sum(s.label == "PRODUCT" for s in spans)
+    if qty <= products:
+        return list(spans)
+    return [Span("PRODUCT", s.start, s.end, s.score) if s.label == "CUSTOMER" else s for s in spans]
 
 
 NUM = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^\d+(?:[.,]\d+)?$")
@@ -190,8 +226,14 @@ def canonical_unit(text: str) -> str | None:
     return t.upper() or None
 
 
-def lines_from_spans(text: str, spans: Sequence[Span]) -> list[LineParts]:
-    """Group one line's spans into order lines: a new line starts where a second product or quantity begins."""
+TRAILING_COUNT = re.compile(r"^(?P<rest>.*?(?P<word>\S+))\s+(?P<n>\d{1,4})$")
+
+
+def lines_from_spans(text: str, spans: Sequence[Span], hint: Callable[[str, float], bool] | None = None) -> list[LineParts]:
+    """Group one line's spans into order lines: a new line starts where a second product or quantity begins.
+
+    With the catalog's ``hint`` (is "word n" a product name?), a product read with a bare number at its end and
+    no quantity ("fcm half 10") gives the number as the quantity, less trusted, unless the catalog names it."""
     groups: list[dict[str, list[Span]]] = []
     cur: dict[str, list[Span]] = {}
     for s in spans:
@@ -211,11 +253,15 @@ def lines_from_spans(text: str, spans: Sequence[Span]) -> list[LineParts]:
         start, end = min(s.start for s in parts), max(s.end for s in parts)
         product = " ".join(text[s.start : s.end] for s in g["PRODUCT"])
         qty, vague = parse_qty(text[g["QTY"][0].start : g["QTY"][0].end]) if "QTY" in g else (None, False)
+        qty_score = g["QTY"][0].score if "QTY" in g and qty is not None else 0.0
+        tail = TRAILING_COUNT.match(product) if hint is not None and "QTY" not in g else None
+        if tail is not None and not hint(tail["word"], float(tail["n"])):  # type: ignore[misc]
+            product, qty, qty_score = tail["rest"], float(tail["n"]), 0.85 * min(s.score for s in g["PRODUCT"])
         unit = canonical_unit(text[g["UNIT"][0].start : g["UNIT"][0].end]) if "UNIT" in g else None
         price, _ = parse_qty(text[g["PRICE"][0].start : g["PRICE"][0].end]) if "PRICE" in g else (None, False)
         out.append(LineParts(
             text=text[start:end], product=product, qty=qty, unit=unit, vague=vague, price=price,
             product_score=min(s.score for s in g["PRODUCT"]),
-            qty_score=g["QTY"][0].score if "QTY" in g and qty is not None else 0.0,
+            qty_score=qty_score,
         ))
     return out

@@ -150,7 +150,7 @@ class Engine:
             ("read", "rapidocr", lambda c: stages.read(c, self._lazy_ocr)),
             ("split", "", lambda c: stages.split(c, md, lambda t: self.matcher.resemblance(t) >= th.line_resemblance)),
             ("tag", self.tagger.name if self.tagger else "rule-extractor", lambda c: stages.tag(c, self.tagger, self.matcher.number_hint, self.matcher.is_code,
-                                                    "tagger" if self.settings.extractor == "tagger" else "hybrid")),
+                                                    "hybrid" if self.settings.extractor == "hybrid" else "tagger")),
             ("match", self.matcher.name, lambda c: stages.match(c, self.matcher, md, th)),
             ("validate", "rules", lambda c: stages.validate(c, md, self._ledger(c), th.qty)),
             ("decide", "", stages.decide),
@@ -182,7 +182,8 @@ class Engine:
 def load_tagger(settings: Settings) -> TokenTagger | None:
     """The token classifier the settings ask for: an explicit folder or the MLflow champion; None for the rules.
 
-    With ``extractor=hybrid`` a missing model means the rules alone (logged); with ``tagger`` it is an error.
+    With ``extractor=auto`` or ``hybrid`` a missing model means the rules alone (logged); with ``tagger`` it is
+    an error.
     """
     if settings.extractor == "rules":
         return None

@@ -23,10 +23,10 @@ class Settings(BaseSettings):
     qty_threshold: float = Field(default=0.5, description="Below this quantity confidence a line raises QTY_UNCLEAR")
     tagger_threads: int = Field(default=1, description="onnxruntime intra-op threads per worker for the tagger")
     ocr_threads: int = Field(default=2, description="onnxruntime intra-op threads per worker for OCR")
-    extractor: Literal["hybrid", "tagger", "rules"] = Field(
-        default="rules",
-        description="Order lines: the catalog-aware rules (measured best so far on held-out trades), the rules with "
-                    "the tagger's second opinion (hybrid), or the tagger alone",
+    extractor: Literal["auto", "tagger", "hybrid", "rules"] = Field(
+        default="auto",
+        description="Order lines: the token classifier when a model is there, else the rules (auto); the tagger or "
+                    "an error (tagger); the rules with the tagger's second opinion (hybrid); the rules alone (rules)",
     )
     matcher: Literal["auto", "ranker", "rules"] = Field(
         default="auto", description="SKU matching: the learned ranker, hand-set scores, or the ranker when trained"

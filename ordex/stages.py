@@ -267,8 +267,9 @@ def tag(case: Case, tagger: TokenTagger | None = None, hint: NumberHint | None =
         code: Callable[[str], bool] | None = None, mode: str = "hybrid") -> Case:
     """Order lines from each section's blocks: the rules and the token classifier.
 
-    ``hybrid``: the catalog-aware rules read the lines and the tagger gives a second opinion — a line whose
-    quantity the two read differently is held (QTY_UNCLEAR). ``tagger``: the tagger's lines alone. Without a
+    ``tagger``: the token classifier reads free text, the catalog checked where it is sure to know better (a
+    trailing number it names as a product's is no quantity). ``hybrid``: the rules read the lines and the tagger
+    gives a second opinion — a line whose quantity the two read differently is held (QTY_UNCLEAR). Without a
     tagger, the rules alone. Spreadsheet rows whose columns the reader recognised are taken as they are.
     """
     lines: list[Line] = []
@@ -287,7 +288,7 @@ def tag(case: Case, tagger: TokenTagger | None = None, hint: NumberHint | None =
             if (k, b) not in tagged:
                 out.extend(extract_block_lines(case.blocks, [b], k, hint, code))
                 continue
-            for p in lines_from_spans(block.text, tagged[(k, b)]):
+            for p in lines_from_spans(block.text, tagged[(k, b)], hint):
                 out.append(Line(
                     section=k, text=p.text, product=p.product, qty=p.qty, unit=p.unit, qty_vague=p.vague, price=p.price,
                     confidence=round(block.confidence * p.product_score, 4),
@@ -322,11 +323,11 @@ def match(case: Case, matcher: SkuMatcher, md: MasterData, th: Thresholds) -> Ca
     """Map each line to a SKU of the section's customer and convert its quantity; drop chatter that is no line."""
     sender = customer_of_sender(case.message.sender, md)
     out: list[Line] = []
-    for ln in case.lines:
-        section = case.sections[ln.section]
-        who = [c for c in (section.customer_id, sender.customer_id if sender else None) if c]
-        ln = _measure_as_quantity(ln, matcher, md, who, th)
-        cands = matcher.match(ln.product, who)
+    whos = [[c for c in (case.sections[ln.section].customer_id, sender.customer_id if sender else None) if c]
+            for ln in case.lines]
+    lines = [_measure_as_quantity(ln, matcher, md, who, th) for ln, who in zip(case.lines, whos, strict=True)]
+    found = matcher.match_many([(ln.product, who) for ln, who in zip(lines, whos, strict=True)])
+    for ln, cands in zip(lines, found, strict=True):
         best = cands[0] if cands else None
         explicit = bool(case.blocks[ln.block].fields) if ln.block is not None else False
         if not explicit and not _is_order_line(ln, best.probability if best else 0.0, matcher.resemblance(ln.product), th):

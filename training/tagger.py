@@ -27,7 +27,7 @@ from models.tagger import (
     TokenTagger,
     decode,
     lines_from_spans,
-    merge_products,
+    tidy,
 )
 
 Example = tuple[str, tuple[tuple[int, int, str], ...]]
@@ -214,7 +214,7 @@ def _torch_spans(model: Any, tokenizer: Any, texts: Sequence[str], max_tokens: i
             n = int(enc["attention_mask"][k].sum())
             offsets = [tuple(x) for x in enc["offset_mapping"][k][:n].tolist()]
             spans = decode(BIO, probs[k, :n], offsets, enc["special_tokens_mask"][k][:n].tolist(), chunk[k])
-            out.append(merge_products(chunk[k], spans))
+            out.append(tidy(chunk[k], spans))
     return out
 
 

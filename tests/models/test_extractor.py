@@ -28,6 +28,8 @@ def lines(text: str) -> list[tuple[str, float | None, str | None]]:
         ("Tyre 12x1L 5 ctn @ 780", [("Tyre 12x1L", 5, "CTN")]),
         ("2 dozen spark plug", [("spark plug", 2, "DOZ")]),
         ("paint three boxes", [("paint", 3, "BOX")]),
+        ("pipe sch 40 3/4 inch = 10", [("pipe sch 40 3/4 inch", 10, None)]),
+        ("2- pipe sch 80 1/2inch 6 nos.", [("pipe sch 80 1/2inch", 6, "PCS")]),
     ],
 )
 def test_quantities_units_and_products(text: str, expected: list[tuple[str, float | None, str | None]]) -> None:
@@ -68,3 +70,10 @@ def test_table_cells_of_a_row_stay_one_line() -> None:
     assert lines("Bolt M8 | 12 | box") == [("Bolt M8", 12, "BOX")]
     assert lines("Bolt M8\t12\tbox") == [("Bolt M8", 12, "BOX")]
     assert lines("Bolt M8        12      box") == [("Bolt M8", 12, "BOX")]
+
+
+def test_a_fraction_before_a_measure_is_a_size_and_without_one_a_date() -> None:
+    from models.extractor import tokenize
+
+    assert [(t.text, t.kind, t.value) for t in tokenize("3/4 inch")][0] == ("3/4", "num", 0.75)
+    assert [t.kind for t in tokenize("deliver by 3/4")][-1] == "date"

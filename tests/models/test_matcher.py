@@ -21,6 +21,23 @@ def top(m: SkuMatcher, mention: str, customers: list[str]) -> tuple[str, float]:
 def test_sizes_normalise_in_names() -> None:
     assert normalize("Wire 1.5 SQMM") == normalize("wire 1.5sqmm")
     assert normalize("Oil 1 Litre") == normalize("oil 1000 ml") == "oil 1000ml"
+    assert normalize("pipe 3/4 inch") == normalize("pipe 3/4inch") == "pipe 19.05mm"
+    assert normalize("pipe 1/2 inch") != normalize("pipe 3/4 inch")
+
+
+def test_pack_words_left_in_a_mention_do_not_change_its_alias_key() -> None:
+    from models.matcher import Parsed
+
+    assert Parsed.of("puti 50kg katta").key() == Parsed.of("puti 50kg").key()
+    assert Parsed.of("box").key() != Parsed.of("").key()  # a pack word alone is still a key
+
+
+def test_a_messages_mentions_are_matched_in_one_call_as_one_by_one(trade_dir: Path) -> None:
+    m = matcher(trade_dir)
+    md = load_master_data(trade_dir)
+    cid = md.customers[0].customer_id
+    queries = [(p.description.lower(), [cid]) for p in md.products[:6]] + [("zzqx unknown", [cid]), ("", [cid])]
+    assert m.match_many(queries) == [m.match(q, c) for q, c in queries]
 
 
 def test_a_customers_alias_wins(trade_dir: Path) -> None:

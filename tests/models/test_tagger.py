@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from models.artifacts import ArtifactMissing, resolve_tagger
-from models.tagger import BIO, Span, canonical_unit, decode, lines_from_spans, parse_qty
+from models.tagger import BIO, Span, canonical_unit, decode, lines_from_spans, parse_qty, tidy
 
 
 def test_bio_decoding_joins_word_pieces_and_inside_tokens() -> None:
@@ -20,6 +20,55 @@ def test_bio_decoding_joins_word_pieces_and_inside_tokens() -> None:
     special = [1, 0, 0, 0, 0, 1]
     got = decode(BIO, probs, offsets, special)
     assert [(s.label, s.start, s.end) for s in got] == [("PRODUCT", 0, 9), ("QTY", 10, 12), ("UNIT", 13, 16)]
+
+
+def probs_for(tags: list[str]) -> np.ndarray:
+    probs = np.zeros((len(tags), len(BIO)))
+    for k, t in enumerate(tags):
+        probs[k, BIO.index(t)] = 0.9
+    return probs
+
+
+def test_a_word_takes_the_label_of_its_first_piece() -> None:
+    text = "20 paneer"  # 20 | pan | ##eer, the pieces read apart by the model
+    offsets = [(0, 0), (0, 2), (3, 6), (6, 9), (0, 0)]
+    got = decode(BIO, probs_for(["O", "B-QTY", "B-UNIT", "B-PRODUCT", "O"]), offsets, [1, 0, 0, 0, 1], text)
+    assert [(s.label, text[s.start : s.end]) for s in got] == [("QTY", "20"), ("UNIT", "paneer")]
+
+
+def test_digits_glued_to_letters_are_two_words() -> None:
+    text = "1box pen"
+    offsets = [(0, 0), (0, 1), (1, 4), (5, 8), (0, 0)]
+    got = decode(BIO, probs_for(["O", "B-QTY", "B-UNIT", "B-PRODUCT", "O"]), offsets, [1, 0, 0, 0, 1], text)
+    assert [(s.label, text[s.start : s.end]) for s in got] == [("QTY", "1"), ("UNIT", "box"), ("PRODUCT", "pen")]
+
+
+def test_unknown_unit_words_and_counted_names_are_products() -> None:
+    def read(text: str, spans: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        at, out = 0, []
+        for label, piece in spans:
+            a = text.index(piece, at)
+            out.append(Span(label, a, a + len(piece), 0.9))
+            at = a + len(piece)
+        return [(s.label, text[s.start : s.end]) for s in tidy(text, out)]
+
+    assert read("tetra 1L 10 ctn and 20 paneer", [("PRODUCT", "tetra 1L"), ("QTY", "10"), ("UNIT", "ctn"),
+                                                  ("QTY", "20"), ("UNIT", "paneer")])[-1] == ("PRODUCT", "paneer")
+    assert read("5 bhoomika drip 12mm", [("QTY", "5"), ("UNIT", "bhoomika"), ("PRODUCT", "drip 12mm")]) == \
+        [("QTY", "5"), ("PRODUCT", "bhoomika drip 12mm")]
+    assert read("5 ctn soap", [("QTY", "5"), ("UNIT", "ctn"), ("PRODUCT", "soap")])[1] == ("UNIT", "ctn")
+    assert read("haara kalamkar 2", [("CUSTOMER", "haara kalamkar"), ("QTY", "2")])[0] == ("PRODUCT", "haara kalamkar")
+    assert read("Om Sai Stores: soap 2", [("CUSTOMER", "Om Sai Stores"), ("PRODUCT", "soap"), ("QTY", "2")])[0] == \
+        ("CUSTOMER", "Om Sai Stores")
+
+
+def test_a_trailing_number_is_the_quantity_unless_the_catalog_names_it() -> None:
+    text = "fcm half 10"
+    spans = [Span("PRODUCT", 0, 11, 0.9)]
+    assert [(p.product, p.qty) for p in lines_from_spans(text, spans)] == [("fcm half 10", None)]
+    assert [(p.product, p.qty) for p in lines_from_spans(text, spans, lambda w, v: False)] == [("fcm half", 10)]
+    assert [(p.product, p.qty) for p in lines_from_spans(text, spans, lambda w, v: (w, v) == ("half", 10))] == \
+        [("fcm half 10", None)]
 
 
 @pytest.mark.parametrize(("text", "qty", "vague"), [

@@ -1,0 +1,30 @@
+"""The tagger's training lines: seeded, spans that still fit the text after sizes and invented words go in."""
+
+from __future__ import annotations
+
+import random
+
+from training.tagger_data import add_size, rewrite_spans, swap_words, synthetic_lines
+
+
+def test_rewritten_spans_cover_their_new_text() -> None:
+    text = "need 5 ctn kalam gel pen blue and 2 box eraser"
+    spans = [(5, 6, "QTY"), (7, 10, "UNIT"), (11, 29, "PRODUCT"), (34, 35, "QTY"), (36, 39, "UNIT"), (40, 46, "PRODUCT")]
+    new, moved = rewrite_spans(text, spans, lambda label, piece: piece.upper() + " XL" if label == "PRODUCT" else piece)
+    assert [new[a:b] for a, b, _ in moved] == ["5", "ctn", "KALAM GEL PEN BLUE XL", "2", "box", "ERASER XL"]
+
+
+def test_invented_words_replace_one_word_of_a_name_in_its_case() -> None:
+    swap = swap_words(random.Random(1), {"PRODUCT": 1.0})
+    out = swap("PRODUCT", "Kalam Gel Pen")
+    assert out != "Kalam Gel Pen" and len(out.split()) == 3 and all(w[0].isupper() for w in out.split())
+    assert swap("QTY", "24") == "24"
+    sized = add_size(random.Random(2), 1.0)("PRODUCT", "envelope")
+    assert sized != "envelope" and "envelope" in sized
+
+
+def test_the_same_seed_gives_the_same_lines() -> None:
+    a = synthetic_lines(["electrical"], 15, seed=3, size_rate=0.25, swap_rate=0.25)
+    assert a == synthetic_lines(["electrical"], 15, seed=3, size_rate=0.25, swap_rate=0.25)
+    for text, spans in a:
+        assert all(0 <= s < e <= len(text) and text[s:e].strip() for s, e, _ in spans)
