@@ -195,9 +195,14 @@ def segments(block: Block, index: int, numbered: bool = False) -> list[Segment]:
 LEADING_CONNECTOR = re.compile(r"^(?:and|aur|&|\+|also|plus)\s+", re.IGNORECASE)
 
 
+ORDER_LABEL = re.compile(r"^(?P<left>[^\d:]*\b(?:order|requirement|indent)\b)\s*[-–]\s+(?P<right>\S.*)$", re.IGNORECASE)
+
+
 def _split_label(part: str) -> list[str]:
-    """'ACME STORES ORDER: PUMP 1HP 2 PCS' is a label and a line; 'hose pipe : 6 rolls' is one line."""
-    left, sep, right = part.partition(":")
+    """'ACME STORES ORDER: PUMP 1HP 2 PCS' (or 'ORDER - PUMP …') is a label and a line; 'hose pipe : 6 rolls'
+    is one line."""
+    dash = ORDER_LABEL.match(part)
+    left, sep, right = (dash["left"], "-", dash["right"]) if dash else part.partition(":")
     if not sep or re.search(r"\d", left) or left.strip().lower() in QTY_MARKERS:
         return [part]
     toks = tokenize(right)

@@ -6,8 +6,9 @@ Quantities are converted to a SKU's unit of sale here, so every caller agrees on
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 # Pack and count words as people write them -> a canonical unit.
 UNIT_WORDS: dict[str, str] = {}
@@ -201,3 +202,44 @@ def _whole(value: float, uom: str, unit: str, qty: float) -> Converted:
 
 def _fmt(q: float) -> str:
     return str(int(q)) if q == int(q) else str(q)
+
+
+TRAILING_MEASURE = re.compile(r"\s*[-:x=]?\s*(\d+(?:[.,]\d+)?|[a-zA-Z]+)\s*([a-zA-Z]+)\.?$")
+LEADING_MEASURE = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*([a-zA-Z]+)\.?\s+(?=\S)")
+
+
+class MeasureReading(NamedTuple):
+    """A measure written beside a product's words read as the quantity, and the words left."""
+
+    rest: str
+    qty: float
+    unit: str
+    dimension: str
+
+
+def number_value(text: str) -> float | None:
+    """A number written in digits or as a number word."""
+    t = text.lower().replace(",", ".")
+    if re.fullmatch(r"\d+(?:\.\d+)?", t):
+        return float(t)
+    return float(NUMBER_WORDS[t]) if t in NUMBER_WORDS else None
+
+
+def measure_readings(text: str) -> list[MeasureReading]:
+    """A measure at the end ("putty 40kg 400 kg") or the start ("500 kilo ntb 16mm") of product words with no
+    count given: the quantity of a SKU sold by that measure (see ``sold_by``), the end first."""
+    out = []
+    for rx in (TRAILING_MEASURE, LEADING_MEASURE):
+        m = rx.search(text)
+        unit = measure(m.group(2)) if m else None
+        value = number_value(m.group(1)) if m else None
+        rest = (text[: m.start()] + " " + text[m.end():]).strip() if m else ""
+        if unit is not None and value is not None and rest:
+            out.append(MeasureReading(rest, value, unit[0], unit[1]))
+    return out
+
+
+def sold_by(reading: MeasureReading, uom: str, conversions: Mapping[str, Any]) -> bool:
+    """True when a SKU is sold by the reading's measure: its uom is of that dimension, or converts from its unit."""
+    dim = uom_dimension(uom)
+    return (dim is not None and dim[0] == reading.dimension) or reading.unit in {u.upper() for u in conversions}

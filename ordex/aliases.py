@@ -28,12 +28,11 @@ from scipy.optimize import linear_sum_assignment
 from models.extractor import extract_block_lines
 from models.matcher import Parsed, SkuMatcher, normalize, size_agreement
 from models.ranker import Ranker
-from models.units import NUMBER_WORDS, measure, to_uom, unit_word, uom_dimension
+from models.units import measure, measure_readings, sold_by, to_uom, unit_word
 from ordex.intake.text import body_blocks
 from ordex.masterdata import HistoryLine, HistoryOrder, MasterData, Product
 
 AliasRow = tuple[str, str, str, int]
-RUNTIME_MEASURE = re.compile(r"\s*[-:x=]?\s*(\d+(?:[.,]\d+)?|[a-zA-Z]+)\s*([a-zA-Z]+)\.?$")  # as the match stage's
 TRAILING_QTY = re.compile(r"\s*[-:x=]?\s*(\d+(?:[.,]\d+)?)\s*([a-zA-Z]+)\.?$")
 LEADING_QTY = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*([a-zA-Z]+)\.?\s+")
 QTY_ANYWHERE = re.compile(r"(?<![\d.,/])(\d+(?:[.,]\d+)?)\s*([a-zA-Z]+)\b")
@@ -103,19 +102,14 @@ def read_mentions(text: str, matcher: SkuMatcher) -> list[Mention]:
 
 def runtime_form(m: Mention, p: Product) -> Mention:
     """The mention as the match stage reads it for this SKU (``stages._measure_as_quantity``): "putty 40kg 400 kg"
-    with no count, of a SKU sold by the kg or converting from it, is "putty 40kg" with quantity 400 KG."""
+    or "500 kilo putty 40kg" with no count, of a SKU sold by the kg or converting from it, is "putty 40kg" with
+    quantity 400 (500) KG."""
     if m.qty is not None:
         return m
-    hit = RUNTIME_MEASURE.search(m.text)
-    unit = measure(hit.group(2)) if hit else None
-    word = hit.group(1).lower() if hit else ""
-    value = _num(word) if re.fullmatch(r"\d+(?:[.,]\d+)?", word) else NUMBER_WORDS.get(word)
-    if hit is None or unit is None or value is None or not m.text[: hit.start()].strip():
-        return m
-    dim = uom_dimension(p.uom)
-    if not ((dim is not None and dim[0] == unit[1]) or unit[0] in {u.upper() for u in p.conversions}):
-        return m
-    return Mention(m.text[: hit.start()].strip(), float(value), unit[0], m.line)
+    for r in measure_readings(m.text):
+        if sold_by(r, p.uom, p.conversions):
+            return Mention(r.rest, r.qty, r.unit, m.line)
+    return m
 
 
 @dataclass(frozen=True)

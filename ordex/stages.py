@@ -17,7 +17,7 @@ from rapidfuzz import fuzz, process
 from models.extractor import NumberHint, extract_block_lines
 from models.matcher import SkuMatcher, normalize
 from models.tagger import Span, TokenTagger, lines_from_spans
-from models.units import NUMBER_WORDS, measure, to_uom, uom_dimension
+from models.units import measure_readings, sold_by, to_uom
 from ordex.intake.email import parse_email
 from ordex.intake.errors import Unreadable
 from ordex.intake.readers import read_attachment
@@ -346,36 +346,17 @@ def match(case: Case, matcher: SkuMatcher, md: MasterData, th: Thresholds) -> Ca
     return case.model_copy(update={"lines": tuple(out)})
 
 
-TRAILING_MEASURE = re.compile(r"\s*[-:x=]?\s*(\d+(?:[.,]\d+)?|[a-zA-Z]+)\s*([a-zA-Z]+)\.?$")
-
-
 def _measure_as_quantity(ln: Line, matcher: SkuMatcher, md: MasterData, who: list[str], th: Thresholds) -> Line:
-    """ "nails 2 inch 25 kg": with no count given, a trailing measure is the quantity of a SKU sold by it."""
+    """ "nails 2 inch 25 kg", "500 kilo tmt 16mm": with no count given, a measure at the end or start of the words
+    is the quantity of a SKU sold by it."""
     if ln.qty is not None or ln.qty_vague:
         return ln
-    m = TRAILING_MEASURE.search(ln.product)
-    unit = measure(m.group(2)) if m else None
-    value = _number(m.group(1)) if m else None
-    if m is None or unit is None or value is None:
-        return ln
-    rest = ln.product[: m.start()].strip()
-    cands = matcher.match(rest, who) if rest else []
-    product = md.product(cands[0].sku) if cands and cands[0].probability >= th.sku else None
-    if product is None:
-        return ln
-    dim = uom_dimension(product.uom)
-    sold_by_it = (dim is not None and dim[0] == unit[1]) or unit[0] in {u.upper() for u in product.conversions}
-    if not sold_by_it:
-        return ln
-    return ln.model_copy(update={"product": rest, "qty": value, "unit": unit[0], "qty_confidence": 0.9})
-
-
-def _number(text: str) -> float | None:
-    """A number written in digits or as a number word."""
-    t = text.lower().replace(",", ".")
-    if re.fullmatch(r"\d+(?:\.\d+)?", t):
-        return float(t)
-    return float(NUMBER_WORDS[t]) if t in NUMBER_WORDS else None
+    for r in measure_readings(ln.product):
+        cands = matcher.match(r.rest, who)
+        product = md.product(cands[0].sku) if cands and cands[0].probability >= th.sku else None
+        if product is not None and sold_by(r, product.uom, product.conversions):
+            return ln.model_copy(update={"product": r.rest, "qty": r.qty, "unit": r.unit, "qty_confidence": 0.9})
+    return ln
 
 
 QUESTION = re.compile(r"\?\s*$|^\s*(?:is|are|do|does|did|can|could|will|would|kya|kab|when|what|how|why|where|"
