@@ -8,14 +8,15 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
+V = TypeVar("V")
 T = TypeVar("T", bound=BaseModel)
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
@@ -156,6 +157,7 @@ class MasterData(BaseModel):
     _by_price: dict[tuple[str, str], Decimal] = PrivateAttr(default_factory=dict)
     _by_phone: dict[str, Customer] = PrivateAttr(default_factory=dict)
     _by_email: dict[str, Customer] = PrivateAttr(default_factory=dict)
+    _memo: dict[str, Any] = PrivateAttr(default_factory=dict)
 
     def model_post_init(self, context: object, /) -> None:
         for c in self.customers:  # the first customer listed with an address wins, as the files order them
@@ -166,6 +168,13 @@ class MasterData(BaseModel):
         self._by_sku = {p.sku: p for p in self.products}
         self._by_id = {c.customer_id: c for c in self.customers}
         self._by_price = {(p.customer_id, p.sku): p.unit_price for p in self.prices}
+
+    def memo(self, key: str, build: Callable[[], V]) -> V:
+        """A table derived from this master data, built on first use and kept: master data never changes once
+        loaded (a reload makes a new object), so per-message work need not rebuild it."""
+        if key not in self._memo:
+            self._memo[key] = build()
+        return self._memo[key]  # type: ignore[no-any-return]
 
     def product(self, sku: str | None) -> Product | None:
         """The product with this SKU, if any."""

@@ -133,8 +133,7 @@ class Heading:
 
 def _headings(blocks: Sequence[Block], md: MasterData, is_product: Callable[[str], bool]) -> list[Heading]:
     """Blocks that name the customer of the lines below them: known customers, or unknown names laid out alike."""
-    names = {c.customer_id: normalize(c.name) for c in md.customers}
-    by_id = {c.customer_id: c for c in md.customers}
+    names, by_id = _customer_names(md), _customers_by_id(md)
     out: list[Heading] = []
     shaped: list[Heading] = []
     for i, b in enumerate(blocks):
@@ -178,6 +177,16 @@ def _heading_shape(text: str) -> str:
     if t.endswith(":") and not re.search(r"\d", t) and 0 < len(t[:-1].split()) <= 6:
         return "colon"
     return ""
+
+
+def _customer_names(md: MasterData) -> dict[str, str]:
+    """Every customer's name as the matcher normalises it, built once per master data."""
+    return md.memo("customer_names", lambda: {c.customer_id: normalize(c.name) for c in md.customers})
+
+
+def _customers_by_id(md: MasterData) -> dict[str, Customer]:
+    """Customers by id, built once per master data."""
+    return md.memo("customers_by_id", lambda: {c.customer_id: c for c in md.customers})
 
 
 def _customer_named(text: str, names: dict[str, str], by_id: dict[str, Customer]) -> Customer | None:
@@ -244,8 +253,9 @@ def _named_in_text(section: Section, blocks: Sequence[Block], md: MasterData) ->
     """With no known sender (a field agent, a new number), a customer the section's text names clearly."""
     if section.customer_id:
         return section
-    names = {c.customer_id: normalize(c.name) for c in md.customers if c.active}
-    by_id = {c.customer_id: c for c in md.customers}
+    names = md.memo("active_customer_names", lambda: {cid: name for cid, name in _customer_names(md).items()
+                                                      if _customers_by_id(md)[cid].active})
+    by_id = _customers_by_id(md)
     for i in section.blocks:
         norm = normalize(blocks[i].text)
         for cid, name in names.items():

@@ -44,3 +44,22 @@ def ocr_engine(tmp_path: Path, trade_dir: Path, ocr) -> Iterator[Engine]:  # typ
     e.store.engine.dispose()
 
 
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend_engine(request: pytest.FixtureRequest, tmp_path: Path, trade_dir: Path, ocr) -> Iterator[Engine]:  # type: ignore[no-untyped-def]
+    """A real engine on a fresh store of each backend (PostgreSQL only when ORDEX_TEST_DATABASE_URL is set)."""
+    from support_serving import PG_URL, fresh_database
+
+    settings = Settings(data_dir=tmp_path / "var", database_url="", extractor="rules", matcher="rules")
+    if request.param == "sqlite":
+        e = Engine.open(settings, trade_dir, ocr=ocr)
+        yield e
+        e.store.engine.dispose()
+        return
+    if not PG_URL:
+        pytest.skip("ORDEX_TEST_DATABASE_URL is not set (CI sets it)")
+    with fresh_database() as url:
+        e = Engine.open(settings.model_copy(update={"database_url": url}), trade_dir, ocr=ocr)
+        yield e
+        e.store.engine.dispose()

@@ -10,39 +10,20 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 from builders import blank_png
 from support import lines_of, msg
-from support_serving import PG_URL, TOKEN, MediaServer, fresh_database, no_ocr, text_webhook, webhook
+from support_serving import TOKEN, MediaServer, no_ocr, text_webhook, webhook
 
 from ordex.media import GraphMediaClient, MediaError
 from ordex.messages import ApiMessage, message_from_api
 from ordex.pipeline import Engine
 from ordex.schema import Attachment, Message
-from ordex.settings import Settings
 from ordex.store import Store
 from ordex.store.store import Lease
 from ordex.worker import Processor, Worker, WorkerOptions, single_message_body
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine_on(request: pytest.FixtureRequest, tmp_path: Path, trade_dir: Path) -> Iterator[Engine]:
-    """An engine (OCR stubbed) on a fresh store of each backend."""
-    settings = Settings(data_dir=tmp_path / "var", database_url="", extractor="rules", matcher="rules")
-    if request.param == "sqlite":
-        e = Engine.open(settings, trade_dir, ocr=no_ocr)
-        yield e
-        e.store.engine.dispose()
-        return
-    if not PG_URL:
-        pytest.skip("ORDEX_TEST_DATABASE_URL is not set (CI sets it)")
-    with fresh_database() as url:
-        e = Engine.open(settings.model_copy(update={"database_url": url}), trade_dir, ocr=no_ocr)
-        yield e
-        e.store.engine.dispose()
 
 
 def api_message(text: str, message_id: str, sender: str = "+911110000001") -> Message:
@@ -56,9 +37,9 @@ def accept(store: Store, n: int, prefix: str) -> list[int]:
             for m in (api_message(f"led 12w {k + 1} box", f"{prefix}-{k}") for k in range(n))]
 
 
-def test_claims_are_exclusive_across_workers(engine_on: Engine) -> None:
-    rows = accept(engine_on.store, 30, "claim")
-    stores = [Store(engine_on.store.url) for _ in range(4)]
+def test_claims_are_exclusive_across_workers(backend_engine: Engine) -> None:
+    rows = accept(backend_engine.store, 30, "claim")
+    stores = [Store(backend_engine.store.url) for _ in range(4)]
     claimed: list[list[int]] = [[] for _ in stores]
 
     def work(k: int) -> None:
@@ -77,9 +58,9 @@ def test_claims_are_exclusive_across_workers(engine_on: Engine) -> None:
     assert sorted(everything) == rows  # each message claimed once, none left behind
 
 
-def test_a_lapsed_lease_is_taken_over_and_a_live_one_is_not(engine_on: Engine) -> None:
-    (row,) = accept(engine_on.store, 1, "lease")
-    queue = engine_on.store.queue
+def test_a_lapsed_lease_is_taken_over_and_a_live_one_is_not(backend_engine: Engine) -> None:
+    (row,) = accept(backend_engine.store, 1, "lease")
+    queue = backend_engine.store.queue
     assert queue.claim(row, Lease("a", 30))
     assert not queue.claim(row, Lease("b", 30)) and queue.claim_next(Lease("b", 30)) is None
     queue.renew([row], Lease("b", 0.01))  # only the holder renews: this changes nothing
@@ -90,63 +71,68 @@ def test_a_lapsed_lease_is_taken_over_and_a_live_one_is_not(engine_on: Engine) -
     assert queue.stored(row).attempts == 2  # type: ignore[union-attr]
 
 
-def test_two_workers_on_one_message_give_one_result(engine_on: Engine) -> None:
+def test_two_workers_on_one_message_give_one_result(backend_engine: Engine) -> None:
     m = msg("led 12w 2 box", id="race-1")
-    row = engine_on.store.accept(m, m.raw or b"", "json").id
-    a = Processor(engine_on, WorkerOptions())
-    other = Engine(Store(engine_on.store.url), engine_on.settings, ocr=no_ocr)
+    row = backend_engine.store.accept(m, m.raw or b"", "json").id
+    a = Processor(backend_engine, WorkerOptions())
+    other = Engine(Store(backend_engine.store.url), backend_engine.settings, ocr=no_ocr)
     b = Processor(other, WorkerOptions())
     first = a.run(row, m)
     second = b.run(row, m)  # its lease lapsed, it ran too: the store keeps the first result
     assert second == first
-    events = [e["event"] for e in engine_on.store.audit_events(row)]
+    events = [e["event"] for e in backend_engine.store.audit_events(row)]
     assert events.count("processed") == 1
-    assert len(engine_on.store.views.message(row)["order_ids"]) == 1  # type: ignore[index]
+    assert len(backend_engine.store.views.message(row)["order_ids"]) == 1  # type: ignore[index]
     other.store.engine.dispose()
 
 
-def test_a_crash_in_the_pipeline_is_held_as_unreadable_and_kept(engine_on: Engine) -> None:
-    processor = Processor(engine_on, WorkerOptions())
+def test_a_crash_in_the_pipeline_is_held_as_unreadable_and_kept(backend_engine: Engine) -> None:
+    def crashing_ocr(image: Any) -> list[Any]:
+        raise RuntimeError("the OCR runtime died")
+
+    crashing = Engine(Store(backend_engine.store.url), backend_engine.settings, ocr=crashing_ocr)
+    crashing.sync()
+    processor = Processor(crashing, WorkerOptions())
     photo = Attachment(filename="list.png", content_type="image/png", data=blank_png())
     m = msg("see photo", id="crash-1", attachments=(photo,))
     answer = processor.submit(m, "json")
     assert answer["status"] == "exception" and answer["exceptions"][0]["code"] == "UNREADABLE"
     assert "processing failed" in answer["exceptions"][0]["detail"]
     assert processor.submit(m, "json") == answer  # the retry gets the stored answer
-    view = engine_on.store.views.message(answer["message_id"])
+    view = backend_engine.store.views.message(answer["message_id"])
     assert view is not None and view["state"] == "failed" and view["exceptions"][0]["queue"] == "intake"
     assert view["attachments"][0]["bytes"] == len(photo.data)  # the raw bytes stay
 
 
-def test_a_message_interrupted_too_often_is_held_for_a_person(engine_on: Engine) -> None:
-    (row,) = accept(engine_on.store, 1, "poison")
-    processor = Processor(engine_on, WorkerOptions(max_attempts=2))
+def test_a_message_interrupted_too_often_is_held_for_a_person(backend_engine: Engine) -> None:
+    (row,) = accept(backend_engine.store, 1, "poison")
+    processor = Processor(backend_engine, WorkerOptions(max_attempts=2))
     for owner in ("dead-1", "dead-2", "dead-3"):
-        assert engine_on.store.queue.claim(row, Lease(owner, 0.01))
+        assert backend_engine.store.queue.claim(row, Lease(owner, 0.01))
         time.sleep(0.05)
     answer = processor.run_stored(row)
     assert answer is not None and "interrupted 2 times" in answer["exceptions"][0]["detail"]
 
 
-def test_the_background_worker_drains_the_queue_and_picks_up_a_dead_workers_messages(engine_on: Engine) -> None:
-    rows = accept(engine_on.store, 5, "bg")
-    assert engine_on.store.queue.claim(rows[0], Lease("a-dead-process", 0.2))  # claimed, then its process died
-    processor = Processor(engine_on, WorkerOptions(poll_seconds=0.1, lease_seconds=2))
+def test_the_background_worker_drains_the_queue_and_picks_up_a_dead_workers_messages(backend_engine: Engine) -> None:
+    rows = accept(backend_engine.store, 5, "bg")
+    assert backend_engine.store.queue.claim(rows[0], Lease("a-dead-process", 0.2))  # claimed, then its process died
+    processor = Processor(backend_engine, WorkerOptions(poll_seconds=0.1, lease_seconds=2))
     worker = Worker(processor)
     worker.start()
     try:
         deadline = time.monotonic() + 30
-        while engine_on.store.queue.depth() and time.monotonic() < deadline:
+        while backend_engine.store.queue.depth() and time.monotonic() < deadline:
             time.sleep(0.05)
     finally:
         worker.stop()
     for k, row in enumerate(rows):
-        pred = engine_on.store.prediction(row)
+        pred = backend_engine.store.prediction(row)
         assert pred is not None and lines_of(pred) == [("E100", "LED-12W", k + 1, "BOX")]
-        assert [e["event"] for e in engine_on.store.audit_events(row)].count("processed") == 1
+        assert [e["event"] for e in backend_engine.store.audit_events(row)].count("processed") == 1
 
 
-def test_stored_webhooks_rebuild_each_message_of_a_batch(engine_on: Engine) -> None:
+def test_stored_webhooks_rebuild_each_message_of_a_batch(backend_engine: Engine) -> None:
     one = {"from": "911110000002", "id": "wamid.W1", "timestamp": "1793776680", "type": "text",
            "text": {"body": "led 9w 2 box"}}
     two = {**one, "id": "wamid.W2", "from": "911110000005", "text": {"body": "mcb 32a 4 pc"}}
@@ -154,14 +140,14 @@ def test_stored_webhooks_rebuild_each_message_of_a_batch(engine_on: Engine) -> N
     assert json.loads(single_message_body(body, "wamid.W2"))["entry"][0]["changes"][0]["value"]["messages"] == [two]
     solo = text_webhook("hi", "wamid.W3")
     assert single_message_body(solo, "wamid.W3") is solo
-    processor = Processor(engine_on, WorkerOptions())
+    processor = Processor(backend_engine, WorkerOptions())
     now = datetime.now(UTC)
-    rows = [engine_on.store.accept(Message(id=w, channel="whatsapp", received_at=now, raw=body, raw_kind="whatsapp"),
+    rows = [backend_engine.store.accept(Message(id=w, channel="whatsapp", received_at=now, raw=body, raw_kind="whatsapp"),
                                    body, "whatsapp").id for w in ("wamid.W1", "wamid.W2")]
     for row in rows:
-        assert engine_on.store.queue.claim(row, processor.lease)
+        assert backend_engine.store.queue.claim(row, processor.lease)
         processor.run_stored(row)
-    first, second = (engine_on.store.prediction(r) for r in rows)
+    first, second = (backend_engine.store.prediction(r) for r in rows)
     assert lines_of(first) == [("E200", "LED-9W", 2, "BOX")]  # type: ignore[arg-type]
     assert lines_of(second) == [("E500", "MCB-32A", 4, "PCS")]  # type: ignore[arg-type]
 
