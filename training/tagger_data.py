@@ -132,10 +132,21 @@ def distributor_lines(md: MasterData, n: int, seed: int) -> list[Example]:
     out: list[Example] = []
     for ex in generate_messages(md, n, seed, ocr_rate=0.1):
         out.extend(message_lines(ex.text, [(s.start, s.end, s.label) for s in ex.spans]))
-    for order in md.history:
-        for line in order.text.split("\n"):
-            if line.strip():
-                out.append((line, tuple(label_spans(line))))
+    return out + history_lines(md)
+
+
+def history_lines(md: MasterData) -> list[Example]:
+    """The distributor's past orders, weakly labelled: the rules' reading of each line, kept only for orders
+    whose every shipped line was aligned with one of the mentions read (the shipped SKUs and quantities vouch
+    for the reading; an order read with a line too many or too few teaches nothing)."""
+    from ordex.aliases import align_history
+
+    out: list[Example] = []
+    for order, aligned in zip(md.history, align_history(md), strict=True):
+        if not aligned.lines or len(aligned.mentions) != len(aligned.lines) or any(
+                ln.mention is None for ln in aligned.lines):
+            continue
+        out.extend((line, tuple(label_spans(line))) for line in order.text.split("\n") if line.strip())
     return out
 
 

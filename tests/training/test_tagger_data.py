@@ -28,3 +28,15 @@ def test_the_same_seed_gives_the_same_lines() -> None:
     assert a == synthetic_lines(["electrical"], 15, seed=3, size_rate=0.25, swap_rate=0.25)
     for text, spans in a:
         assert all(0 <= s < e <= len(text) and text[s:e].strip() for s, e, _ in spans)
+
+
+def test_history_teaches_only_orders_its_shipped_lines_vouch_for() -> None:
+    from training.synth.generator import generate_trade
+    from training.tagger_data import history_lines
+
+    md = generate_trade("hardware", 7).master_data()
+    lines = history_lines(md)
+    texts = {ln for o in md.history for ln in o.text.split("\n") if ln.strip()}
+    assert lines and {t for t, _ in lines} <= texts
+    assert len({t for t, _ in lines}) < len(texts)  # some orders were not read cleanly enough to teach
+    assert any(lab == "PRODUCT" for _, spans in lines for _, _, lab in spans)
