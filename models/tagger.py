@@ -103,8 +103,9 @@ class TokenTagger:
 
 
 def tidy(text: str, spans: Sequence[Span]) -> list[Span]:
-    """Decoded spans made whole: glued products joined, unknown unit words and counted names read as products."""
-    return counted_names(known_units(text, merge_products(text, spans)))
+    """Decoded spans made whole: glued products joined, an unmarked price in a line without a count read as the
+    count, unknown unit words and counted names read as products (or dropped)."""
+    return counted_names(known_units(text, unmarked_prices(text, merge_products(text, spans))))
 
 
 def _softmax(x: np.ndarray) -> np.ndarray:
@@ -180,9 +181,23 @@ def known_units(text: str, spans: Sequence[Span]) -> list[Span]:
         elif s.label == "UNIT" and not known and products < qty:
             out.append(Span("PRODUCT", s.start, s.end, s.score * 0.8))
             products += 1
+        elif s.label == "UNIT" and not known:
+            continue  # "2 bill bhi bhej dena": no unit anybody sells by
         else:
             out.append(s)
     return merge_products(text, out) if out != list(spans) else out
+
+
+PRICE_MARK = re.compile(r"(?:@|rs\.?|₹|inr|rate|price|mrp|/-)\s*[:=]?\s*$", re.IGNORECASE)
+
+
+def unmarked_prices(text: str, spans: Sequence[Span]) -> list[Span]:
+    """In a line with no quantity, a "price" no currency or rate word marks is the count ("1 kilo pkt 250")."""
+    if any(s.label == "QTY" for s in spans):
+        return list(spans)
+    return [Span("QTY", s.start, s.end, s.score * 0.8)
+            if s.label == "PRICE" and not PRICE_MARK.search(text[max(0, s.start - 8) : s.start])
+            and not text[s.end : s.end + 2].strip().startswith("/-") else s for s in spans]
 
 
 def counted_names(spans: Sequence[Span]) -> list[Span]:
@@ -236,22 +251,25 @@ def lines_from_spans(text: str, spans: Sequence[Span], hint: Callable[[str, floa
     no quantity ("fcm half 10") gives the number as the quantity, less trusted, unless the catalog names it."""
     groups: list[dict[str, list[Span]]] = []
     cur: dict[str, list[Span]] = {}
+    last_end = 0
     for s in spans:
         if s.label not in ("PRODUCT", "QTY", "UNIT", "PRICE"):
             continue
-        if s.label in cur and ("PRODUCT" in cur and "QTY" in cur or s.label in ("PRODUCT", "QTY")):
+        apart = "PRODUCT" in cur and re.search(r"[,;](?!\d)", text[last_end : s.start]) is not None
+        if apart or s.label in cur and ("PRODUCT" in cur and "QTY" in cur or s.label in ("PRODUCT", "QTY")):
             groups.append(cur)
             cur = {}
         cur.setdefault(s.label, []).append(s)
+        last_end = s.end
     if cur:
         groups.append(cur)
     out = []
-    for g in groups:
+    for g in _fold_orphans(text, groups):
         if "PRODUCT" not in g:
             continue
         parts = [s for ss in g.values() for s in ss]
         start, end = min(s.start for s in parts), max(s.end for s in parts)
-        product = " ".join(text[s.start : s.end] for s in g["PRODUCT"])
+        product = " ".join(text[s.start : s.end] for s in sorted(g["PRODUCT"], key=lambda s: s.start))
         qty, vague = parse_qty(text[g["QTY"][0].start : g["QTY"][0].end]) if "QTY" in g else (None, False)
         qty_score = g["QTY"][0].score if "QTY" in g and qty is not None else 0.0
         tail = TRAILING_COUNT.match(product) if hint is not None and "QTY" not in g else None
@@ -264,4 +282,27 @@ def lines_from_spans(text: str, spans: Sequence[Span], hint: Callable[[str, floa
             product_score=min(s.score for s in g["PRODUCT"]),
             qty_score=qty_score,
         ))
+    return out
+
+
+def _fold_orphans(text: str, groups: list[dict[str, list[Span]]]) -> list[dict[str, list[Span]]]:
+    """A count with no product of its own belongs to the line before: it completes a product read without one
+    ("tyre 12x1L, 5 ctn"), or it is the count of one whose size was read as its quantity ("npk 50kg bag 7")."""
+    out: list[dict[str, list[Span]]] = []
+    for g in groups:
+        prev = out[-1] if out else None
+        if "PRODUCT" in g or prev is None:
+            out.append(g)
+            continue
+        if "QTY" not in prev:
+            for label, found in g.items():
+                prev.setdefault(label, found)
+            continue
+        unit = prev.get("UNIT")
+        size = unit is not None and measure(text[unit[0].start : unit[0].end].strip().lower().rstrip(".")) is not None
+        if "QTY" in g and size and unit is not None:
+            prev["PRODUCT"] = [*prev["PRODUCT"], *prev.pop("QTY"), *prev.pop("UNIT")]
+            prev.update(g)
+            continue
+        out.append(g)
     return out

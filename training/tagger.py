@@ -7,6 +7,7 @@ pairs: synthetic messages of many trades, weak labels from a distributor's histo
 from __future__ import annotations
 
 import json
+import logging
 import os
 import random
 import shutil
@@ -233,8 +234,12 @@ def export_onnx(model: Any, tokenizer: Any, out_dir: Path) -> None:
                           opset_version=17, dynamo=False)
     # signed per-channel weights on reduced range, MatMuls only: fp32's F1 to 0.1 point and ~3x faster than
     # unsigned weights (per-tensor lost 3 points; QUInt8 per-channel lost 0.6 and ran at fp32's speed)
-    quantize_dynamic(str(fp32), str(out_dir / "model.onnx"), weight_type=QuantType.QInt8, per_channel=True,
-                     reduce_range=True, op_types_to_quantize=["MatMul"])
+    logging.disable(logging.WARNING)  # onnxruntime's advice to pre-process, logged on the root logger every time
+    try:
+        quantize_dynamic(str(fp32), str(out_dir / "model.onnx"), weight_type=QuantType.QInt8, per_channel=True,
+                         reduce_range=True, op_types_to_quantize=["MatMul"])
+    finally:
+        logging.disable(logging.NOTSET)
     tokenizer.backend_tokenizer.save(str(out_dir / "tokenizer.json"))
     (out_dir / "labels.json").write_text(json.dumps({"labels": list(BIO)}, indent=1))
 

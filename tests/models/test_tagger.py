@@ -97,3 +97,39 @@ def test_a_missing_model_names_the_command_that_builds_it(tmp_path: Path) -> Non
         resolve_tagger(tmp_path, tmp_path / "cache", None, None)
     with pytest.raises(ArtifactMissing, match="no `ordex-tagger` champion"):
         resolve_tagger(None, tmp_path / "cache", None, None)
+
+
+def spans_of(text: str, spans: list[tuple[str, str]]) -> list[Span]:
+    at, out = 0, []
+    for label, piece in spans:
+        a = text.index(piece, at)
+        out.append(Span(label, a, a + len(piece), 0.9))
+        at = a + len(piece)
+    return out
+
+
+def test_a_count_without_a_product_belongs_to_the_line_before() -> None:
+    def read(text: str, spans: list[tuple[str, str]]) -> list[tuple[str, float | None, str | None]]:
+        return [(p.product, p.qty, p.unit) for p in lines_from_spans(text, tidy(text, spans_of(text, spans)))]
+
+    assert read("tyre 12x1L, 5 ctn", [("PRODUCT", "tyre 12x1L"), ("QTY", "5"), ("UNIT", "ctn")]) == [("tyre 12x1L", 5, "CTN")]
+    # the size read as the quantity, the count after it
+    assert read("npk 19:19:19 50kg bag 7", [("PRODUCT", "npk 19:19:19"), ("QTY", "50"), ("UNIT", "kg"), ("UNIT", "bag"),
+                                            ("QTY", "7")]) == [("npk 19:19:19 50 kg", 7, "BAG")]
+    # a comma ends a line: "zinc 21% 5, 6 ctn chlorpyrifos" is two
+    got = [(p.product, p.qty) for p in lines_from_spans("zinc 21% 5, 6 ctn chlor", tidy("zinc 21% 5, 6 ctn chlor", spans_of(
+        "zinc 21% 5, 6 ctn chlor", [("PRODUCT", "zinc 21% 5"), ("QTY", "6"), ("UNIT", "ctn"), ("PRODUCT", "chlor")])),
+        lambda w, v: False)]
+    assert got == [("zinc 21%", 5), ("chlor", 6)]
+
+
+def test_unmarked_prices_and_unknown_units() -> None:
+    def read(text: str, spans: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        return [(s.label, text[s.start : s.end]) for s in tidy(text, spans_of(text, spans))]
+
+    assert read("mancozeb 1 kilo pkt 250", [("PRODUCT", "mancozeb 1 kilo"), ("UNIT", "pkt"), ("PRICE", "250")])[-1] == \
+        ("QTY", "250")
+    assert read("mancozeb pkt 2 @ 250", [("PRODUCT", "mancozeb"), ("UNIT", "pkt"), ("QTY", "2"), ("PRICE", "250")])[-1] == \
+        ("PRICE", "250")
+    assert read("imida 2 bill bhejna", [("PRODUCT", "imida"), ("QTY", "2"), ("UNIT", "bill")]) == \
+        [("PRODUCT", "imida"), ("QTY", "2")]
