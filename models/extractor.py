@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from models.units import NUMBER_WORDS, VAGUE_WORDS, WEAK_NUMBER_WORDS, measure, unit_word
+from models.units import NUMBER_WORDS, VAGUE_WORDS, WEAK_NUMBER_WORDS, joined_number, measure, unit_word
 from ordex.schema import Block, Line
 
 FILLER = frozenset(
@@ -155,11 +155,9 @@ def _join_number_words(toks: list[Tok]) -> list[Tok]:
         prev = out[-1] if out else None
         if (prev is not None and t.kind == "num" and prev.kind == "num" and not prev.text[0].isdigit()
                 and not t.text[0].isdigit()):
-            if prev.value >= 20 and prev.value % 10 == 0 and t.value < 10:
-                out[-1] = Tok(f"{prev.text} {t.text}", "num", prev.start, t.end, prev.value + t.value)
-                continue
-            if t.value == 100 and prev.value < 100:
-                out[-1] = Tok(f"{prev.text} {t.text}", "num", prev.start, t.end, prev.value * 100)
+            joined = joined_number(prev.value, t.value)
+            if joined is not None:
+                out[-1] = Tok(f"{prev.text} {t.text}", "num", prev.start, t.end, joined)
                 continue
         out.append(t)
     return out

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from models.units import NUMBER_WORDS, UNIT_WORDS, VAGUE_WORDS, measure, unit_word
+from models.units import UNIT_WORDS, VAGUE_WORDS, measure, unit_word, words_number
 
 ENTITIES: tuple[str, ...] = ("PRODUCT", "QTY", "UNIT", "PRICE", "CUSTOMER", "PO", "DATE")
 BIO: tuple[str, ...] = ("O", *(f"{p}-{e}" for e in ENTITIES for p in ("B", "I")))
@@ -81,9 +81,16 @@ class TokenTagger:
         self._tokenizer = tok
 
     def spans(self, texts: Sequence[str]) -> list[list[Span]]:
-        """Labelled spans of each text (one text is one line of a message)."""
+        """Labelled spans of each text (one text is one line of a message; a long one is read in windows)."""
         if not texts:
             return []
+        pieces = [(i, at, piece) for i, t in enumerate(texts) for at, piece in windows(t)]
+        out: list[list[Span]] = [[] for _ in texts]
+        for (i, at, _piece), found in zip(pieces, self._spans([p for _, _, p in pieces]), strict=True):
+            out[i].extend(Span(s.label, s.start + at, s.end + at, s.score) for s in found)
+        return [tidy(t, found) for t, found in zip(texts, out, strict=True)]
+
+    def _spans(self, texts: Sequence[str]) -> list[list[Span]]:
         self.warm_up()
         assert self._tokenizer is not None and self._session is not None
         encs = self._tokenizer.encode_batch(list(texts))
@@ -98,8 +105,36 @@ class TokenTagger:
             feeds["token_type_ids"] = np.zeros_like(ids)
         logits = self._session.run(None, feeds)[0]
         probs = _softmax(logits)
-        return [tidy(texts[i], decode(self.labels, probs[i, : len(e.ids)], e.offsets, e.special_tokens_mask, texts[i]))
+        return [decode(self.labels, probs[i, : len(e.ids)], e.offsets, e.special_tokens_mask, texts[i])
                 for i, e in enumerate(encs)]
+
+
+WINDOW_WORDS = 40  # words per window: comfortably under MAX_TOKENS word pieces, noisy text included
+ITEM_BREAK = re.compile(r"(?<=[,;])\s+|\s+(?=(?:aur|and|&|\+)\s)", re.IGNORECASE)
+
+
+def windows(text: str, limit: int = WINDOW_WORDS) -> list[tuple[int, str]]:
+    """A line cut into pieces of at most ``limit`` words at its item breaks (commas, "aur", "+"), each with its
+    offset: the model reads MAX_TOKENS word pieces at a time and would lose the end of a long list."""
+    if len(text.split()) <= limit:
+        return [(0, text)]
+    cuts = [*(m.end() for m in ITEM_BREAK.finditer(text)), len(text)]
+    out: list[tuple[int, str]] = []
+    start = prev = 0
+    for c in cuts:
+        if len(text[start:c].split()) > limit and prev > start:
+            out.append((start, text[start:prev]))
+            start = prev
+        prev = c
+    out.append((start, text[start:]))
+    final: list[tuple[int, str]] = []
+    for at, piece in out:  # a piece with no break in it is cut between words
+        words = list(re.finditer(r"\S+", piece))
+        for k in range(0, len(words), limit):
+            a = words[k].start()
+            b = words[min(k + limit, len(words)) - 1].end()
+            final.append((at + a, piece[a:b]))
+    return final
 
 
 def tidy(text: str, spans: Sequence[Span]) -> list[Span]:
@@ -192,11 +227,16 @@ PRICE_MARK = re.compile(r"(?:@|rs\.?|₹|inr|rate|price|mrp|/-)\s*[:=]?\s*$", re
 
 
 def unmarked_prices(text: str, spans: Sequence[Span]) -> list[Span]:
-    """In a line with no quantity, a "price" no currency or rate word marks is the count ("1 kilo pkt 250")."""
-    if any(s.label == "QTY" for s in spans):
-        return list(spans)
+    """In a part of a line (between commas) with no quantity, a "price" no currency or rate word marks is the
+    count ("1 kilo pkt 250")."""
+    cuts = [0, *(m.end() for m in re.finditer(r"[,;](?!\d)", text)), len(text) + 1]
+
+    def part(s: Span) -> int:
+        return next(k for k in range(len(cuts) - 1) if cuts[k] <= s.start < cuts[k + 1])
+
+    counted = {part(s) for s in spans if s.label == "QTY"}
     return [Span("QTY", s.start, s.end, s.score * 0.8)
-            if s.label == "PRICE" and not PRICE_MARK.search(text[max(0, s.start - 8) : s.start])
+            if s.label == "PRICE" and part(s) not in counted and not PRICE_MARK.search(text[max(0, s.start - 8) : s.start])
             and not text[s.end : s.end + 2].strip().startswith("/-") else s for s in spans]
 
 
@@ -220,13 +260,7 @@ def parse_qty(text: str) -> tuple[float | None, bool]:
         return None, True
     if NUM.match(t):
         return float(t.replace(",", "") if re.match(r"^\d{1,3}(,\d{3})+", t) else t.replace(",", ".")), False
-    words = t.split()
-    if words and all(w in NUMBER_WORDS for w in words):
-        total = 1.0
-        for w in words:
-            total *= NUMBER_WORDS[w]
-        return total, False
-    return None, False
+    return words_number(t.split()), False
 
 
 def canonical_unit(text: str) -> str | None:

@@ -115,6 +115,29 @@ NUMBER_WORDS: dict[str, float] = {
     "bees": 20, "tees": 30, "chalis": 40, "pachas": 50, "pachaas": 50, "sau": 100,
     "do": 2, "half": 0.5, "dedh": 1.5, "dhai": 2.5, "aadha": 0.5, "adha": 0.5,
 }
+def joined_number(left: float, right: float) -> float | None:
+    """Two number words written apart as one number: "twenty five" is 25, "two hundred" 200; None otherwise."""
+    if left >= 20 and left % 10 == 0 and right < 10:
+        return left + right
+    if right == 100 and left < 100:
+        return left * 100
+    return None
+
+
+def words_number(words: list[str]) -> float | None:
+    """The number a run of number words writes ("twenty five", "paanch sau", "dedh"), or None."""
+    values = [NUMBER_WORDS.get(w) for w in words]
+    if not values or any(v is None for v in values):
+        return None
+    total = float(values[0])  # type: ignore[arg-type]
+    for v in values[1:]:
+        joined = joined_number(total, float(v))  # type: ignore[arg-type]
+        if joined is None:
+            return None
+        total = joined
+    return total
+
+
 # Number words that are also ordinary words: a number only right before a unit or pack word.
 WEAK_NUMBER_WORDS = frozenset({"a", "an", "do", "char", "che", "das", "teen", "sau", "half", "aadha", "adha"})
 

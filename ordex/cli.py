@@ -121,8 +121,9 @@ def _settings(db: str, data_dir: Path | None = None):  # type: ignore[no-untyped
     return s.model_copy(update=update)
 
 
-def predict(master_data: Path, cases_path: Path, out: Path, db: str = "") -> int:
-    """The contract's ``ordex predict``: every case in received_at order, against a fresh store."""
+def predict(master_data: Path, cases_path: Path, out: Path, db: str = "", extractor: str = "") -> int:
+    """The contract's ``ordex predict``: every case in received_at order, against a fresh store (``extractor``
+    overrides the setting, for comparisons)."""
     from ordex.messages import message_from_case
     from ordex.pipeline import Engine
 
@@ -130,7 +131,10 @@ def predict(master_data: Path, cases_path: Path, out: Path, db: str = "") -> int
     cases.sort(key=lambda c: _when(c.get("received_at")))
     with tempfile.TemporaryDirectory(prefix="ordex-predict-") as tmp:
         # a fresh store for the run; models and MLflow stay where the settings say
-        engine = Engine.open(_settings(db or f"sqlite:///{Path(tmp) / 'predict.db'}"), master_data)
+        settings = _settings(db or f"sqlite:///{Path(tmp) / 'predict.db'}")
+        if extractor:
+            settings = settings.model_copy(update={"extractor": extractor})
+        engine = Engine.open(settings, master_data)
         if any(c.get("attachments") or c.get("raw") for c in cases):
             engine.warm_up()  # model loading counts toward the run, not toward a case's latency
         base = cases_path.parent

@@ -73,7 +73,8 @@ def test_a_trailing_number_is_the_quantity_unless_the_catalog_names_it() -> None
 
 @pytest.mark.parametrize(("text", "qty", "vague"), [
     ("24", 24, False), ("1,200", 1200, False), ("2.5", 2.5, False), ("x 12", 12, False), ("do", 2, False),
-    ("twenty", 20, False), ("2-3", None, True), ("some", None, True), ("abc", None, False),
+    ("twenty", 20, False), ("twenty five", 25, False), ("paanch sau", 500, False), ("2-3", None, True),
+    ("some", None, True), ("abc", None, False),
 ])
 def test_parse_qty(text: str, qty: float | None, vague: bool) -> None:
     assert parse_qty(text) == (qty, vague)
@@ -133,3 +134,14 @@ def test_unmarked_prices_and_unknown_units() -> None:
         ("PRICE", "250")
     assert read("imida 2 bill bhejna", [("PRODUCT", "imida"), ("QTY", "2"), ("UNIT", "bill")]) == \
         [("PRODUCT", "imida"), ("QTY", "2")]
+
+
+def test_a_long_line_is_read_in_windows_cut_at_its_item_breaks() -> None:
+    from models.tagger import WINDOW_WORDS, windows
+
+    items = [f"item{k} soda 750 ml {k} ctn" for k in range(20)]
+    text = ", ".join(items)
+    got = windows(text)
+    assert len(got) > 1 and all(text[a : a + len(p)] == p and len(p.split()) <= WINDOW_WORDS for a, p in got)
+    assert all(p.rstrip(",").endswith("ctn") for _, p in got)  # cut between items, never inside one
+    assert windows("tetra 1L 24 ctn") == [(0, "tetra 1L 24 ctn")]
