@@ -17,7 +17,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from models.matcher import Parsed, SkuMatcher
-from ordex.aliases import AliasOptions, AliasRow, AlignedOrder, Aligner, aliases_from, align_history, fold
+from ordex.aliases import (
+    AliasOptions,
+    AliasRow,
+    AlignedOrder,
+    Aligner,
+    Reader,
+    aliases_from,
+    align_history,
+    fold,
+    read_mentions,
+)
 from ordex.masterdata import HistoryOrder, MasterData
 
 
@@ -86,16 +96,18 @@ class AliasBook:
         return None
 
 
-def coverage(md: MasterData, months_test: int = 1, options: AliasOptions | None = None) -> Coverage:
-    """Learn aliases from the history before the last ``months_test`` months and measure them on those months."""
+def coverage(md: MasterData, months_test: int = 1, options: AliasOptions | None = None,
+             read: Reader = read_mentions) -> Coverage:
+    """Learn aliases from the history before the last ``months_test`` months and measure them on those months,
+    reading past orders with ``read`` (as the pipeline reads messages)."""
     options = options or AliasOptions()
     train, test, cutoff = time_split(md.history, months_test)
-    learned_aligned = align_history(md, train, options)
+    learned_aligned = align_history(md, train, options, read=read)
     rows = aliases_from(learned_aligned, options)
     matcher = SkuMatcher(md.products, md.aliases)
     for cid, alias, sku, support in rows:
         matcher.add_alias(cid, alias, sku, support)
-    tested = [Aligner(md, matcher, options).align(o) for o in test]
+    tested = [Aligner(md, matcher, options, read).align(o) for o in test]
     return score_coverage(learned_aligned, tested, rows, matcher, cutoff)
 
 

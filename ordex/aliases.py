@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -28,6 +28,7 @@ from scipy.optimize import linear_sum_assignment
 from models.extractor import extract_block_lines
 from models.matcher import Parsed, SkuMatcher, normalize, size_agreement
 from models.ranker import Ranker
+from models.tagger import TokenTagger, lines_from_spans
 from models.units import measure, measure_readings, sold_by, to_uom, unit_word
 from ordex.intake.text import body_blocks
 from ordex.masterdata import HistoryLine, HistoryOrder, MasterData, Product
@@ -93,11 +94,34 @@ def fold(text: str) -> str:
     return " ".join(text.lower().split())
 
 
+Reader = Callable[[str, SkuMatcher], list[Mention]]
+
+
 def read_mentions(text: str, matcher: SkuMatcher) -> list[Mention]:
-    """The order lines of a past order's text, read by the rule extractor as the pipeline's tag stage does."""
+    """The order lines of a past order's text, read by the rule extractor (the pipeline's without a tagger)."""
     blocks = body_blocks(text)
     lines = extract_block_lines(blocks, range(len(blocks)), 0, matcher.number_hint, matcher.is_code)
     return [Mention(ln.product, ln.qty, ln.unit, ln.text) for ln in lines if ln.product.strip()]
+
+
+def tagged_reader(tagger: TokenTagger) -> Reader:
+    """Past orders read as the pipeline reads messages, with the token classifier: the aliases learned then
+    have the keys that live mentions will have."""
+
+    def read(text: str, matcher: SkuMatcher) -> list[Mention]:
+        blocks = body_blocks(text)
+        out: list[Mention] = []
+        for b, spans in zip(blocks, tagger.spans([b.text for b in blocks]), strict=True):
+            out.extend(Mention(p.product, p.qty, p.unit, p.text)
+                       for p in lines_from_spans(b.text, spans, matcher.number_hint) if p.product.strip())
+        return out
+
+    return read
+
+
+def history_reader(tagger: TokenTagger | None) -> Reader:
+    """How past orders are read: as the pipeline reads messages (the tagger when there is one, else the rules)."""
+    return tagged_reader(tagger) if tagger is not None else read_mentions
 
 
 def runtime_form(m: Mention, p: Product) -> Mention:
@@ -188,10 +212,12 @@ def _size_score(m: Parsed, p: Parsed) -> float:
 class Aligner:
     """Aligns past orders of one master data with a given matcher; product facts are parsed once."""
 
-    def __init__(self, md: MasterData, matcher: SkuMatcher, options: AliasOptions | None = None) -> None:
+    def __init__(self, md: MasterData, matcher: SkuMatcher, options: AliasOptions | None = None,
+                 read: Reader = read_mentions) -> None:
         self.md = md
         self.matcher = matcher
         self.options = options or AliasOptions()
+        self.read = read
         self._parsed: dict[str, Parsed] = {}
         self._names: dict[str, str] = {}
 
@@ -213,7 +239,7 @@ class Aligner:
 
     def align(self, order: HistoryOrder) -> AlignedOrder:
         """Pair the order's mentions with its shipped lines by an optimal assignment on the pair scores."""
-        mentions = read_mentions(order.text, self.matcher)
+        mentions = self.read(order.text, self.matcher)
         shipped = [(ln, self.md.product(ln.sku)) for ln in order.lines]
         score = np.zeros((len(mentions), len(shipped)))
         agree = np.zeros((len(mentions), len(shipped)), dtype=bool)
@@ -252,7 +278,8 @@ def align(order: HistoryOrder, matcher: SkuMatcher, md: MasterData) -> list[tupl
 
 
 def align_history(md: MasterData, history: Sequence[HistoryOrder] | None = None,
-                  options: AliasOptions | None = None, extra: Iterable[AliasRow] = ()) -> list[AlignedOrder]:
+                  options: AliasOptions | None = None, extra: Iterable[AliasRow] = (),
+                  read: Reader = read_mentions) -> list[AlignedOrder]:
     """Align past orders (all of ``md.history`` by default), in passes that learn from each other.
 
     ``extra`` aliases (customer, alias, sku, support) are known before the first pass.
@@ -267,7 +294,7 @@ def align_history(md: MasterData, history: Sequence[HistoryOrder] | None = None,
         sure = [a for a in aligned if a.lines and all(ln.score >= options.sure for ln in a.lines)]
         for cid, alias, sku, support in [*extra, *aliases_from(sure, options)]:
             matcher.add_alias(cid, alias, sku, support)
-        aligner = Aligner(md, matcher, options)
+        aligner = Aligner(md, matcher, options, read)
         if not n:
             aligned = [aligner.align(o) for o in orders]
             continue
@@ -333,7 +360,7 @@ def build_matcher(md: MasterData, learned: Iterable[tuple[str, str, str, int]], 
     return matcher
 
 
-def learn_history_aliases(md: MasterData, options: AliasOptions | None = None) -> list[AliasRow]:
+def learn_history_aliases(md: MasterData, options: AliasOptions | None = None, read: Reader = read_mentions) -> list[AliasRow]:
     """Aliases (customer, alias, sku, support) learned from ``history.jsonl``; global ones have customer ``*``."""
     options = options or AliasOptions()
-    return aliases_from(align_history(md, options=options), options)
+    return aliases_from(align_history(md, options=options, read=read), options)

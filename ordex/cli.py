@@ -156,14 +156,16 @@ def predict(master_data: Path, cases_path: Path, out: Path, db: str = "", extrac
 
 def load(master_data: Path, db: str = "") -> int:
     """Load or reload master data into the store named by ``--db`` or the settings (audited, with what changed)."""
+    from ordex.aliases import history_reader
     from ordex.masterdata import load_master_data
+    from ordex.pipeline import load_tagger
     from ordex.reload import reload_master_data
     from ordex.store import Store
 
     settings = _settings(db)
     md = load_master_data(master_data)
     store = Store(settings.store_url())
-    summary = reload_master_data(store, md, str(master_data.resolve()))
+    summary = reload_master_data(store, md, str(master_data.resolve()), read=history_reader(load_tagger(settings)))
     store.engine.dispose()
     ch = summary["changes"]
     err.print(f"loaded {len(md.customers)} customers, {len(md.products)} products, {len(md.prices)} prices "
@@ -280,16 +282,20 @@ def aliases_build(master_data: Path, months_test: int = 1, out: Path | None = No
     from rich.table import Table
 
     from evaluation.coverage import coverage
-    from ordex.aliases import learn_history_aliases
+    from ordex.aliases import history_reader, learn_history_aliases
     from ordex.masterdata import load_master_data
+    from ordex.pipeline import load_tagger
 
     md = load_master_data(master_data)
     if not md.history:
         err.print(f"{master_data}: no history.jsonl (or it is empty): nothing to learn aliases from")
         return 1
-    c = coverage(md, months_test)
+    tagger = load_tagger(_settings(""))
+    read = history_reader(tagger)
+    c = coverage(md, months_test, read=read)
+    reader = "the token classifier" if tagger is not None else "the rule extractor"
     table = Table(title=f"alias coverage: last {months_test} month(s) of history vs the months before "
-                        f"(cut-off {c.cutoff:%Y-%m-%d})" if c.cutoff else "alias coverage")
+                        f"(cut-off {c.cutoff:%Y-%m-%d}), read with {reader}" if c.cutoff else "alias coverage")
     table.add_column("figure")
     table.add_column("value", justify="right")
     rows = [
@@ -307,7 +313,7 @@ def aliases_build(master_data: Path, months_test: int = 1, out: Path | None = No
         table.add_row(name, value)
     Console().print(table)
     if out is not None:
-        learned = learn_history_aliases(md)
+        learned = learn_history_aliases(md, read=read)
         out.parent.mkdir(parents=True, exist_ok=True)
         with out.open("w", encoding="utf-8", newline="") as f:
             w = csv.writer(f)

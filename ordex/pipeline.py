@@ -18,7 +18,7 @@ from models.matcher import SkuMatcher
 from models.ranker import Ranker
 from models.tagger import TokenTagger
 from ordex import stages
-from ordex.aliases import build_matcher, learn_history_aliases
+from ordex.aliases import Reader, build_matcher, history_reader, learn_history_aliases, read_mentions
 from ordex.intake.types import OcrFn
 from ordex.masterdata import MasterData, load_master_data
 from ordex.prediction import order_records, prediction_of
@@ -57,9 +57,10 @@ class Engine:
     def open(cls, settings: Settings, master_data: Path | None = None, ocr: OcrFn | None = None) -> Engine:
         """Open the store (migrating it), load master data from a directory if given, and build the matcher."""
         store = Store(settings.store_url())
+        tagger = load_tagger(settings)
         if master_data is not None:
-            load_into(store, load_master_data(master_data), str(master_data))
-        return cls(store, settings, ocr, load_tagger(settings), load_ranker(settings))
+            load_into(store, load_master_data(master_data), str(master_data), history_reader(tagger))
+        return cls(store, settings, ocr, tagger, load_ranker(settings))
 
     def refresh(self) -> None:
         """Re-read the current master data and learned aliases from the store."""
@@ -223,10 +224,10 @@ def load_ranker(settings: Settings) -> Ranker | None:
     return Ranker.load(path, version=found[0] if found else "local")
 
 
-def load_into(store: Store, md: MasterData, source: str) -> int:
-    """Store a master-data snapshot and the aliases its history teaches; returns the load id."""
+def load_into(store: Store, md: MasterData, source: str, read: Reader = read_mentions) -> int:
+    """Store a master-data snapshot and the aliases its history teaches (read with ``read``); the load id."""
     load_id = store.load_master_data(md, source)
-    store.replace_history_aliases(learn_history_aliases(md))
+    store.replace_history_aliases(learn_history_aliases(md, read=read))
     return load_id
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ordex.aliases import learn_history_aliases
+from ordex.aliases import Reader, learn_history_aliases, read_mentions
 from ordex.keys import SYSTEM, Principal
 from ordex.masterdata import MasterData
 from ordex.store import Store
@@ -49,12 +49,13 @@ def master_data_changes(old: MasterData | None, new: MasterData) -> dict[str, An
     }
 
 
-def reload_master_data(store: Store, md: MasterData, source: str, actor: Principal = SYSTEM) -> dict[str, Any]:
-    """Make ``md`` the current master data; returns the load id and what changed."""
+def reload_master_data(store: Store, md: MasterData, source: str, actor: Principal = SYSTEM,
+                       read: Reader = read_mentions) -> dict[str, Any]:
+    """Make ``md`` the current master data (its history read with ``read``); returns the load id and what changed."""
     previous = store.master_data()
     changes = master_data_changes(previous[1] if previous else None, md)
     load_id = store.load_master_data(md, source, actor.name, role=actor.role, changes=changes)
     if md.history:
-        store.replace_history_aliases(learn_history_aliases(md))
+        store.replace_history_aliases(learn_history_aliases(md, read=read))
     return {"load_id": load_id, "source": source, "customers": len(md.customers), "products": len(md.products),
             "prices": len(md.prices), "aliases": len(md.aliases), "changes": changes}

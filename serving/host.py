@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ordex.aliases import history_reader
 from ordex.keys import Authenticator, Principal
 from ordex.masterdata import MasterData
 from ordex.media import GraphMediaClient
@@ -141,7 +142,7 @@ class EngineHost:
     def reload(self, md: MasterData, source: str, principal: Principal) -> dict[str, Any]:
         """Make ``md`` the current master data in the store and in this worker (the others notice on their own)."""
         with self.processor.lock:
-            summary = reload_master_data(self.store, md, source, principal)
+            summary = reload_master_data(self.store, md, source, principal, history_reader(self.engine.tagger))
             self.engine.sync()
             return summary
 

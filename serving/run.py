@@ -18,7 +18,9 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
+from ordex.aliases import history_reader
 from ordex.masterdata import load_master_data
+from ordex.pipeline import load_tagger
 from ordex.reload import reload_master_data
 from ordex.settings import Settings
 from ordex.store import Store
@@ -87,7 +89,7 @@ def prepare_store(settings: Settings, master_data: Path | None) -> None:
         raise ValueError(f"cannot open the store {safe_url(url)}: {type(e).__name__}: {e}") from e
     try:
         if md is not None and master_data is not None:
-            reload_master_data(store, md, str(master_data.resolve()))
+            reload_master_data(store, md, str(master_data.resolve()), read=history_reader(load_tagger(settings)))
         elif store.master_data() is None:
             raise ValueError("the store holds no master data: pass --master-data DIR")
     finally:

@@ -36,3 +36,17 @@ def test_without_a_tagger_model_the_default_reads_with_the_rules(tmp_path: Path)
     assert engine.settings.extractor == "auto" and engine.tagger is None
     pred = engine.submit(msg("LED bulb 12W 5 box", sender="+911110000002"))
     assert lines_of(pred) == [("E200", "LED-12W", 5, "BOX")]
+
+
+def test_history_is_read_as_the_pipeline_reads_messages(small_tagger: TrainResult) -> None:
+    from evaluation.coverage import coverage
+    from ordex.aliases import history_reader, learn_history_aliases, read_mentions
+    from training.synth.generator import generate_trade
+
+    md = generate_trade("hardware", 3).master_data()
+    read = history_reader(TokenTagger(small_tagger.model_dir, threads=1))
+    assert history_reader(None) is read_mentions and read is not read_mentions
+    learned = learn_history_aliases(md, read=read)
+    assert len(learned) > 20 and any(cid == "*" for cid, *_ in learned)
+    c = coverage(md, read=read)
+    assert c.test_lines > 0 and c.ours > 0.5 and c.matcher_top1 > 0.8
