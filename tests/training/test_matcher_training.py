@@ -39,3 +39,16 @@ def test_the_pipeline_uses_the_champion_ranker(trained: tuple[Settings, LoggedMo
     pred = engine.submit(msg("LED bulb 12W 5 box, copper wire 2.5 sqmm 3 roll", sender="+911110000002"))
     assert lines_of(pred) == [("E200", "LED-12W", 5, "BOX"), ("E200", "WIRE-2.5", 3, "ROLL")]
     assert pred["status"] == "auto"
+
+
+def test_the_served_prediction_is_the_calibrated_models(trained: tuple[Settings, LoggedModel]) -> None:
+    import numpy as np
+
+    from models.ranker import FEATURES
+    from ordex.pipeline import load_ranker
+
+    settings, _ = trained
+    ranker = load_ranker(settings.model_copy(update={"matcher": "ranker"}))
+    assert ranker is not None
+    rows = np.random.default_rng(0).random((40, len(FEATURES))).astype(np.float32)
+    assert np.allclose(ranker.predict(rows), ranker.model.predict_proba(rows)[:, 1])
