@@ -54,11 +54,11 @@ def main() -> int:
         import torch
         from transformers import AutoModelForTokenClassification, AutoTokenizer
 
-        from training.tagger import export_onnx
+        from training.tagger import export_onnx, split_digits
 
         torch.set_num_threads(1)
         model = AutoModelForTokenClassification.from_pretrained(hf).eval()
-        tok = AutoTokenizer.from_pretrained(hf)
+        tok = split_digits(AutoTokenizer.from_pretrained(hf))
         with tempfile.TemporaryDirectory() as tmp:
             export_onnx(model, tok, Path(tmp))
             fp32 = TokenTagger(Path(tmp), threads=1, model_file="model_fp32.onnx")
