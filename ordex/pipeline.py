@@ -211,6 +211,10 @@ def load_ranker(settings: Settings) -> Ranker | None:
     """The learned SKU ranker (the ``ordex-matcher`` champion), or None for the hand-set scores."""
     if settings.matcher == "rules":
         return None
+    if settings.ranker_path is not None:
+        if not settings.ranker_path.is_file():
+            raise ArtifactMissing(f"no ranker at {settings.ranker_path}: build one with `ordex train matcher`")
+        return Ranker.load(settings.ranker_path, version=settings.ranker_path.parent.name)
     from training.tracking import champion
 
     found = champion(settings, "ordex-matcher")
@@ -224,6 +228,29 @@ def load_ranker(settings: Settings) -> Ranker | None:
     return Ranker.load(path, version=found[0] if found else "local")
 
 
+def pin_models(settings: Settings) -> Settings:
+    """The settings with the champions' local files named: a server's workers then load them without MLflow
+    (its import alone costs each worker about 100 MB). A promotion later unpins them (``unpinned``)."""
+    update: dict[str, object] = {}
+    tagger = load_tagger(settings) if settings.tagger_path is None else None
+    if tagger is not None:
+        update["tagger_path"] = tagger.model_dir
+    if settings.ranker_path is None and settings.matcher != "rules":
+        from training.tracking import champion
+
+        found = champion(settings, "ordex-matcher")
+        path = resolve_matcher(settings.data_dir / "models" / "matcher", found[2] if found else None,
+                               found[0] if found else None)
+        if path is not None:
+            update["ranker_path"] = path
+    return settings.model_copy(update=update)
+
+
+def unpinned(settings: Settings) -> Settings:
+    """The settings with the model files forgotten: the MLflow champions are looked up again."""
+    return settings.model_copy(update={"tagger_path": None, "ranker_path": None})
+
+
 def load_into(store: Store, md: MasterData, source: str, read: Reader = read_mentions) -> int:
     """Store a master-data snapshot and the aliases its history teaches (read with ``read``); the load id."""
     load_id = store.load_master_data(md, source)
@@ -231,4 +258,4 @@ def load_into(store: Store, md: MasterData, source: str, read: Reader = read_men
     return load_id
 
 
-__all__ = ["Engine", "NotLoaded", "load_into", "signature"]
+__all__ = ["Engine", "NotLoaded", "load_into", "pin_models", "signature", "unpinned"]

@@ -32,6 +32,7 @@ class Settings(BaseSettings):
         default="auto", description="SKU matching: the learned ranker, hand-set scores, or the ranker when trained"
     )
     tagger_path: Path | None = Field(default=None, description="A tagger model folder; else the MLflow champion")
+    ranker_path: Path | None = Field(default=None, description="A ranker file (ranker.joblib); else the MLflow champion")
     retrain_examples: int = Field(default=300, description="Synthetic messages per trade when the tagger is retrained")
     retrain_epochs: int = Field(default=2, description="Epochs when the tagger is retrained")
     max_body_bytes: int = Field(default=25 * 1024 * 1024, description="Largest request body the API accepts")

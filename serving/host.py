@@ -17,7 +17,7 @@ from ordex.aliases import history_reader
 from ordex.keys import Authenticator, Principal
 from ordex.masterdata import MasterData
 from ordex.media import GraphMediaClient
-from ordex.pipeline import Engine, load_tagger
+from ordex.pipeline import Engine, load_ranker, load_tagger, unpinned
 from ordex.reload import reload_master_data
 from ordex.resolve import Resolution, resolve
 from ordex.schema import Case, Message
@@ -162,7 +162,8 @@ class EngineHost:
         return runs
 
     def _sync_models(self, force: bool = False) -> None:
-        """Reload the tagger when a retrained model was promoted (by this worker or another; checked every few s)."""
+        """Reload the tagger and the ranker when a retrained model was promoted (by this worker or another;
+        checked every few seconds): the new champions, whatever files the server started with."""
         now = time.monotonic()
         if not force and now < self._models_checked + MODELS_CHECK_S:
             return
@@ -172,10 +173,12 @@ class EngineHost:
             return
         with self.processor.lock:
             self.models_version = version
-            tagger = load_tagger(self.engine.settings)
+            settings = unpinned(self.engine.settings)
+            tagger = load_tagger(settings)
             if tagger is not None:
                 tagger.warm_up()
             self.engine.tagger = tagger
+            self.engine.ranker = load_ranker(settings)
             self.engine.refresh()
 
     def model_info(self) -> list[tuple[str, str, str]]:

@@ -20,7 +20,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from ordex.aliases import history_reader
 from ordex.masterdata import load_master_data
-from ordex.pipeline import load_tagger
+from ordex.pipeline import load_tagger, pin_models
 from ordex.reload import reload_master_data
 from ordex.settings import Settings
 from ordex.store import Store
@@ -113,7 +113,7 @@ def serve(master_data: Path | None, db: str, host: str, port: int) -> int:
     """Prepare the store, then exec the BentoML server; never returns (a failed exec raises OSError)."""
     settings = effective_settings(db)
     prepare_store(settings, master_data)
-    env = server_env(os.environ, settings)
+    env = server_env(os.environ, pin_models(settings))
     argv = server_argv(host, port)
     sys.stdout.flush()
     sys.stderr.flush()

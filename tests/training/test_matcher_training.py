@@ -52,3 +52,14 @@ def test_the_served_prediction_is_the_calibrated_models(trained: tuple[Settings,
     assert ranker is not None
     rows = np.random.default_rng(0).random((40, len(FEATURES))).astype(np.float32)
     assert np.allclose(ranker.predict(rows), ranker.model.predict_proba(rows)[:, 1])
+
+
+def test_a_server_pins_the_champions_files_and_a_promotion_unpins_them(trained: tuple[Settings, LoggedModel]) -> None:
+    from ordex.pipeline import load_ranker, pin_models, unpinned
+
+    settings, logged = trained
+    pinned = pin_models(settings.model_copy(update={"extractor": "rules"}))
+    assert pinned.ranker_path is not None and pinned.ranker_path.name == "ranker.joblib" and pinned.tagger_path is None
+    ranker = load_ranker(pinned)
+    assert ranker is not None and ranker.version == pinned.ranker_path.parent.name
+    assert unpinned(pinned).ranker_path is None
