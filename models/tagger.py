@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from models.units import UNIT_WORDS, VAGUE_WORDS, measure, unit_word, words_number
+from models.units import UNIT_WORDS, VAGUE_WORDS, WEAK_NUMBER_WORDS, measure, unit_word, words_number
 
 ENTITIES: tuple[str, ...] = ("PRODUCT", "QTY", "UNIT", "PRICE", "CUSTOMER", "PO", "DATE")
 BIO: tuple[str, ...] = ("O", *(f"{p}-{e}" for e in ENTITIES for p in ("B", "I")))
@@ -140,7 +140,7 @@ def windows(text: str, limit: int = WINDOW_WORDS) -> list[tuple[int, str]]:
 def tidy(text: str, spans: Sequence[Span]) -> list[Span]:
     """Decoded spans made whole: glued products joined, an unmarked price in a line without a count read as the
     count, unknown unit words and counted names read as products (or dropped)."""
-    return counted_names(known_units(text, unmarked_prices(text, merge_products(text, spans))))
+    return bare_products(text, counted_names(known_units(text, unmarked_prices(text, merge_products(text, spans)))))
 
 
 def _softmax(x: np.ndarray) -> np.ndarray:
@@ -275,6 +275,7 @@ def canonical_unit(text: str) -> str | None:
     return t.upper() or None
 
 
+WEAK_COUNT = re.compile(r"^\s*([^\W\d_]+)\s+(\d+)\s*$")
 TRAILING_COUNT = re.compile(r"^(?P<rest>.*?(?P<word>\S+))\s+(?P<n>\d{1,4})$")
 
 
@@ -305,6 +306,9 @@ def lines_from_spans(text: str, spans: Sequence[Span], hint: Callable[[str, floa
         start, end = min(s.start for s in parts), max(s.end for s in parts)
         product = " ".join(text[s.start : s.end] for s in sorted(g["PRODUCT"], key=lambda s: s.start))
         qty, vague = parse_qty(text[g["QTY"][0].start : g["QTY"][0].end]) if "QTY" in g else (None, False)
+        named = WEAK_COUNT.match(text[g["QTY"][0].start : g["QTY"][0].end]) if "QTY" in g else None
+        if named is not None and named[1].lower() in WEAK_NUMBER_WORDS:  # "fcm | half 10": "half" names it
+            product, qty = f"{product} {named[1]}", float(named[2])
         qty_score = g["QTY"][0].score if "QTY" in g and qty is not None else 0.0
         tail = TRAILING_COUNT.match(product) if hint is not None and "QTY" not in g else None
         if tail is not None and not hint(tail["word"], float(tail["n"])):  # type: ignore[misc]
@@ -338,5 +342,45 @@ def _fold_orphans(text: str, groups: list[dict[str, list[Span]]]) -> list[dict[s
             prev["PRODUCT"] = [*prev["PRODUCT"], *prev.pop("QTY"), *prev.pop("UNIT")]
             prev.update(g)
             continue
+        word = text[prev["QTY"][0].start : prev["QTY"][0].end].strip().lower()
+        if "QTY" in g and "UNIT" not in prev and word in WEAK_NUMBER_WORDS:  # "fcm half - 12": "half" names it
+            prev["PRODUCT"] = [*prev["PRODUCT"], *prev.pop("QTY")]
+            prev.update(g)
+            continue
         out.append(g)
     return out
+
+
+CONNECTOR = re.compile(r"\s*(?:,|;|\+|&|\band\b|\baur\b|\bplus\b|\bbhi\b|\balso\b|$)", re.IGNORECASE)
+
+
+def bare_products(text: str, spans: Sequence[Span]) -> list[Span]:
+    """Words no span claims right after a count with no product, up to "and", "aur" or a comma, are its product
+    ("5 carton dahi and 1 ctn butter"): the model left a word it did not know, the count says there is one."""
+    ordered = sorted(spans, key=lambda s: s.start)
+    out = list(ordered)
+    for k, s in enumerate(ordered):
+        if s.label not in ("QTY", "UNIT"):
+            continue
+        nxt = ordered[k + 1] if k + 1 < len(ordered) else None
+        if nxt is not None and nxt.label in ("UNIT", "PRODUCT", "PRICE"):
+            continue  # the count goes on, or its product follows
+        run = [t for t in ordered[: k + 1]]
+        while run and run[-1].label in ("QTY", "UNIT"):
+            run.pop()
+        if run and run[-1].label == "PRODUCT" and not re.search(r"[,;]", text[run[-1].end : s.start]):
+            continue  # the product came before its count
+        gap_end = nxt.start if nxt is not None else len(text)
+        gap = text[s.end : gap_end]
+        stop = CONNECTOR.search(gap)
+        words = gap[: stop.start() if stop else len(gap)]
+        found = re.search(r"[^\W\d_][\w'-]*(?:\s+[^\W\d_][\w'-]*)*", words)
+        if found is None or any(w.lower() in FILLER_WORDS for w in found.group().split()):
+            continue
+        a = s.end + found.start()
+        out.append(Span("PRODUCT", a, a + len(found.group()), 0.5))
+    return sorted(out, key=lambda s: s.start)
+
+
+FILLER_WORDS = frozenset("bhej do dena bhejna bhejo send pls please plz thanks thx sir ji urgent asap today kal aaj "
+                         "jaldi chahiye ok okay hai tak bill".split())

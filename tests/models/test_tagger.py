@@ -145,3 +145,18 @@ def test_a_long_line_is_read_in_windows_cut_at_its_item_breaks() -> None:
     assert len(got) > 1 and all(text[a : a + len(p)] == p and len(p.split()) <= WINDOW_WORDS for a, p in got)
     assert all(p.rstrip(",").endswith("ctn") for _, p in got)  # cut between items, never inside one
     assert windows("tetra 1L 24 ctn") == [(0, "tetra 1L 24 ctn")]
+
+
+def test_a_count_with_no_product_takes_the_words_after_it() -> None:
+    text = "Need 5 carton dahi and 1 ctn butter 100g"
+    spans = spans_of(text, [("QTY", "5"), ("UNIT", "carton"), ("QTY", "1"), ("UNIT", "ctn"), ("PRODUCT", "butter 100g")])
+    assert [(p.product, p.qty, p.unit) for p in lines_from_spans(text, tidy(text, spans))] == \
+        [("dahi", 5, "CTN"), ("butter 100g", 1, "CTN")]
+    text = "5 ctn bhej do"
+    assert lines_from_spans(text, tidy(text, spans_of(text, [("QTY", "5"), ("UNIT", "ctn")]))) == []
+
+
+def test_a_weak_number_word_before_a_count_names_the_product() -> None:
+    for text, spans in (("fcm half - 12", [("PRODUCT", "fcm"), ("QTY", "half"), ("QTY", "12")]),
+                        ("fcm half 10 bhej do", [("PRODUCT", "fcm"), ("QTY", "half 10")])):
+        assert [(p.product, p.qty) for p in lines_from_spans(text, tidy(text, spans_of(text, spans)))] == [("fcm half", 10 if "10" in text else 12)]
