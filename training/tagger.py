@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import random
+import re
 import shutil
 import time
 from collections import Counter
@@ -68,6 +69,7 @@ class TrainResult:
     metrics: dict[str, float]
     per_label: dict[str, dict[str, float]] = field(default_factory=dict)
     seconds: float = 0.0
+    quantisation: str = ""  # the scheme of the served model.onnx
 
 
 def bio_labels(offsets: Sequence[tuple[int, int]], special: Sequence[int], spans: Sequence[tuple[int, int, str]]) -> list[int]:
@@ -184,20 +186,26 @@ def train(train_set: Sequence[Example], eval_set: Sequence[Example], cfg: TrainC
     hf_dir = out_dir / "hf"
     model.save_pretrained(hf_dir)
     tokenizer.save_pretrained(hf_dir)
-    torch_pred = _torch_spans(model, tokenizer, [t for t, _ in eval_set], cfg.max_tokens)
+    texts = [t for t, _ in eval_set]
+    torch_pred = _torch_spans(model, tokenizer, texts, cfg.max_tokens)
     export_onnx(model, tokenizer, out_dir)
-    metrics: dict[str, float] = {}
+    fp32_pred = TokenTagger(out_dir, cfg.threads, model_file="model_fp32.onnx").spans(texts)
+    fp32_f1 = span_scores(eval_set, fp32_pred)["ALL"]["f1"]
+    for scheme in QUANTISATION:  # the most compact scheme that keeps fp32's F1 within 0.5 pt
+        quantise(out_dir, scheme)
+        int8_pred = TokenTagger(out_dir, cfg.threads).spans(texts)
+        if span_scores(eval_set, int8_pred)["ALL"]["f1"] >= fp32_f1 - INT8_TOLERANCE:
+            break
+    metrics: dict[str, float] = {"quantisation_rank": float(QUANTISATION.index(scheme))}
     per_label: dict[str, dict[str, float]] = {}
-    for name, pred in (("torch", torch_pred),
-                       ("fp32", TokenTagger(out_dir, cfg.threads, model_file="model_fp32.onnx").spans([t for t, _ in eval_set])),
-                       ("int8", TokenTagger(out_dir, cfg.threads).spans([t for t, _ in eval_set]))):
+    for name, pred in (("torch", torch_pred), ("fp32", fp32_pred), ("int8", int8_pred)):
         scores = span_scores(eval_set, pred)
         per_label[name] = {k: v["f1"] for k, v in scores.items()}
         metrics.update({f"{name}_f1_{k.lower()}": v["f1"] for k, v in scores.items()})
         metrics[f"{name}_line_exact"] = line_exact(eval_set, pred)
     metrics["train_examples"] = float(len(train_set))
     metrics["eval_examples"] = float(len(eval_set))
-    return TrainResult(out_dir, metrics, per_label, time.perf_counter() - t0)
+    return TrainResult(out_dir, metrics, per_label, time.perf_counter() - t0, scheme.name)
 
 
 def _torch_spans(model: Any, tokenizer: Any, texts: Sequence[str], max_tokens: int) -> list[list[Span]]:
@@ -220,9 +228,9 @@ def _torch_spans(model: Any, tokenizer: Any, texts: Sequence[str], max_tokens: i
 
 
 def export_onnx(model: Any, tokenizer: Any, out_dir: Path) -> None:
-    """fp32 ONNX with dynamic batch and length, then dynamic int8 quantisation; tokenizer and labels beside."""
+    """fp32 ONNX with dynamic batch and length, then the first int8 scheme as ``model.onnx``; tokenizer and
+    labels beside."""
     import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
 
     sample = tokenizer(["5 ctn sample item 1 L"], return_tensors="pt")
     fp32 = out_dir / "model_fp32.onnx"
@@ -232,17 +240,53 @@ def export_onnx(model: Any, tokenizer: Any, out_dir: Path) -> None:
         torch.onnx.export(model, (sample["input_ids"], sample["attention_mask"]), str(fp32),
                           input_names=["input_ids", "attention_mask"], output_names=["logits"], dynamic_axes=axes,
                           opset_version=17, dynamo=False)
-    # signed per-channel weights on reduced range, the MatMuls and the embedding table: fp32's F1 or better,
-    # ~3x faster than unsigned weights and 23 MB instead of 58 (per-tensor lost 3 points; QUInt8 per-channel
-    # lost 0.6 and ran at fp32's speed)
-    logging.disable(logging.WARNING)  # onnxruntime's advice to pre-process, logged on the root logger every time
-    try:
-        quantize_dynamic(str(fp32), str(out_dir / "model.onnx"), weight_type=QuantType.QInt8, per_channel=True,
-                         reduce_range=True, op_types_to_quantize=["MatMul", "Gather"])
-    finally:
-        logging.disable(logging.NOTSET)
+    quantise(out_dir, QUANTISATION[0])
     tokenizer.backend_tokenizer.save(str(out_dir / "tokenizer.json"))
     (out_dir / "labels.json").write_text(json.dumps({"labels": list(BIO)}, indent=1))
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """How the served ``model.onnx`` is made from ``model_fp32.onnx``: the ops whose weights go to int8."""
+
+    name: str
+    ops: tuple[str, ...]  # empty: the fp32 model itself
+    skip_last_layer: bool = False
+
+
+# Signed per-channel weights on reduced range: fp32's F1 on the full model, ~3x faster than unsigned weights,
+# 23 MB with the embedding table (per-tensor lost 3 points; QUInt8 per-channel lost 0.6 and ran at fp32 speed).
+# A model that would lose more than INT8_TOLERANCE with one scheme gets the next (small, undertrained models).
+QUANTISATION: tuple[Scheme, ...] = (
+    Scheme("int8 matmul+embeddings", ("MatMul", "Gather")),
+    Scheme("int8 matmul", ("MatMul",)),
+    Scheme("int8 matmul, last layer and head fp32", ("MatMul",), skip_last_layer=True),
+    Scheme("fp32", ()),
+)
+INT8_TOLERANCE = 0.005
+
+
+def quantise(out_dir: Path, scheme: Scheme) -> None:
+    """Write ``model.onnx`` (the served model) from ``model_fp32.onnx`` with one scheme."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    fp32, served = out_dir / "model_fp32.onnx", out_dir / "model.onnx"
+    if not scheme.ops:
+        shutil.copy2(fp32, served)
+        return
+    exclude: list[str] = []
+    if scheme.skip_last_layer:
+        import onnx
+
+        names = [n.name for n in onnx.load(str(fp32), load_external_data=False).graph.node if n.op_type == "MatMul"]
+        last = max((int(m.group(1)) for n in names if (m := re.search(r"layer\.(\d+)/", n))), default=-1)
+        exclude = [n for n in names if f"layer.{last}/" in n or "classifier" in n]
+    logging.disable(logging.WARNING)  # onnxruntime's advice to pre-process, logged on the root logger every time
+    try:
+        quantize_dynamic(str(fp32), str(served), weight_type=QuantType.QInt8, per_channel=True, reduce_range=True,
+                         op_types_to_quantize=list(scheme.ops), nodes_to_exclude=exclude)
+    finally:
+        logging.disable(logging.NOTSET)
 
 
 def span_scores(gold: Sequence[Example], pred: Sequence[Sequence[Span]]) -> dict[str, dict[str, float]]:
@@ -294,7 +338,8 @@ def line_exact(gold: Sequence[Example], pred: Sequence[Sequence[Span]]) -> float
 
 def save_card(result: TrainResult, cfg: TrainConfig, extra: dict[str, Any]) -> None:
     """A small JSON card beside the model: config, data sizes, metrics."""
-    card = {"config": asdict(cfg), "metrics": result.metrics, "per_label": result.per_label, **extra}
+    card = {"config": asdict(cfg), "quantisation": result.quantisation, "metrics": result.metrics,
+            "per_label": result.per_label, **extra}
     (result.model_dir / "card.json").write_text(json.dumps(card, indent=1, default=str))
 
 

