@@ -33,7 +33,8 @@ def bench(master_data: Path, cases_path: Path, repeat: int) -> dict[str, dict[st
     with tempfile.TemporaryDirectory(prefix="ordex-bench-") as tmp:
         for r in range(repeat):
             t0 = time.perf_counter()
-            engine = Engine.open(Settings(data_dir=Path(tmp) / f"run{r}"), master_data)
+            # a fresh store each round; the models are the ones the service would load (the MLflow champions)
+            engine = Engine.open(Settings(database_url=f"sqlite:///{Path(tmp) / f'run{r}.db'}"), master_data)
             engine.warm_up()
             load_s = time.perf_counter() - t0
             for case in cases:
