@@ -6,7 +6,7 @@ Quantities are converted to a SKU's unit of sale here, so every caller agrees on
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -238,6 +238,7 @@ class MeasureReading(NamedTuple):
     qty: float
     unit: str
     dimension: str
+    base: float  # the measure in its dimension's base unit (g, ml, mm …), to compare with a SKU's own size
 
 
 def number_value(text: str) -> float | None:
@@ -258,11 +259,14 @@ def measure_readings(text: str) -> list[MeasureReading]:
         value = number_value(m.group(1)) if m else None
         rest = (text[: m.start()] + " " + text[m.end():]).strip() if m else ""
         if unit is not None and value is not None and rest:
-            out.append(MeasureReading(rest, value, unit[0], unit[1]))
+            out.append(MeasureReading(rest, value, unit[0], unit[1], value * unit[2]))
     return out
 
 
-def sold_by(reading: MeasureReading, uom: str, conversions: Mapping[str, Any]) -> bool:
-    """True when a SKU is sold by the reading's measure: its uom is of that dimension, or converts from its unit."""
+def sold_by(reading: MeasureReading, uom: str, conversions: Mapping[str, Any], own_sizes: Iterable[Size] = ()) -> bool:
+    """True when a SKU is sold by the reading's measure (its uom is of that dimension, or converts from its
+    unit) and the measure is not the SKU's own size: "tile glue 20kg" names the 20 kg bag, it orders none."""
+    if any(s.dim == reading.dimension and abs(s.value - reading.base) < 1e-6 for s in own_sizes):
+        return False
     dim = uom_dimension(uom)
     return (dim is not None and dim[0] == reading.dimension) or reading.unit in {u.upper() for u in conversions}

@@ -31,7 +31,7 @@ from models.ranker import Ranker
 from models.tagger import TokenTagger, lines_from_spans
 from models.units import measure, measure_readings, sold_by, to_uom, unit_word
 from ordex.intake.text import body_blocks
-from ordex.masterdata import HistoryLine, HistoryOrder, MasterData, Product
+from ordex.masterdata import HistoryLine, HistoryOrder, MasterData, Product, own_sizes
 
 AliasRow = tuple[str, str, str, int]
 TRAILING_QTY = re.compile(r"\s*[-:x=]?\s*(\d+(?:[.,]\d+)?)\s*([a-zA-Z]+)\.?$")
@@ -131,7 +131,7 @@ def runtime_form(m: Mention, p: Product) -> Mention:
     if m.qty is not None:
         return m
     for r in measure_readings(m.text):
-        if sold_by(r, p.uom, p.conversions):
+        if sold_by(r, p.uom, p.conversions, own_sizes(p)):
             return Mention(r.rest, r.qty, r.unit, m.line)
     return m
 

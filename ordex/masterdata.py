@@ -16,6 +16,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
+from models.units import Size, sizes_in
+
 V = TypeVar("V")
 T = TypeVar("T", bound=BaseModel)
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
@@ -201,6 +203,11 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "prices.csv": ("customer_id", "sku", "unit_price"),
     "aliases.csv": ("customer_id", "alias", "sku"),
 }
+
+
+def own_sizes(p: Product) -> list[Size]:
+    """The sizes a product's description and pack size state ("20 kg", "1 L"), in base units."""
+    return sizes_in(f"{p.description} {p.pack_size}")
 
 
 def load_master_data(directory: Path | str) -> MasterData:

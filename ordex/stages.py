@@ -24,7 +24,7 @@ from ordex.intake.readers import read_attachment
 from ordex.intake.text import body_blocks
 from ordex.intake.types import OcrFn
 from ordex.intake.whatsapp import message_from_webhook, unfetched_media
-from ordex.masterdata import Customer, MasterData
+from ordex.masterdata import Customer, MasterData, own_sizes
 from ordex.schema import Block, Case, Finding, Line, Section, Status
 from rules.validate import OrderView, PastOrder, unreadable, validate_order
 
@@ -364,7 +364,7 @@ def _measure_as_quantity(ln: Line, matcher: SkuMatcher, md: MasterData, who: lis
     for r in measure_readings(ln.product):
         cands = matcher.match(r.rest, who)
         product = md.product(cands[0].sku) if cands and cands[0].probability >= th.sku else None
-        if product is not None and sold_by(r, product.uom, product.conversions):
+        if product is not None and sold_by(r, product.uom, product.conversions, own_sizes(product)):
             return ln.model_copy(update={"product": r.rest, "qty": r.qty, "unit": r.unit, "qty_confidence": 0.9})
     return ln
 

@@ -39,3 +39,15 @@ def test_a_failed_conversion_says_why() -> None:
 def test_sizes_normalise_to_base_units() -> None:
     assert sizes_in("Milk 1 L") == sizes_in("milk 1000ml") == sizes_in("1 litre")
     assert [s.dim for s in sizes_in("2.5 kg bag, 6 mm rod")] == ["mass", "length"]
+
+
+def test_a_measure_is_the_quantity_of_a_sku_sold_by_it_unless_it_is_the_skus_own_size() -> None:
+    from models.units import measure_readings, sizes_in, sold_by
+
+    (end, ) = measure_readings("putty 40kg 400 kg")
+    assert (end.rest, end.qty, end.unit) == ("putty 40kg", 400, "KG")
+    assert sold_by(end, "BAG", {"KG": 40}, sizes_in("Wall Putty 40 kg"))
+    (start, ) = [r for r in measure_readings("500 kilo tmt 16mm") if r.rest == "tmt 16mm"]
+    assert sold_by(start, "KG", {})
+    (glue, ) = measure_readings("tile glue 20kg")
+    assert not sold_by(glue, "BAG", {"KG": 20}, sizes_in("Tile Glue grey 20 kg"))  # names the bag, orders none
