@@ -17,14 +17,14 @@ from rapidfuzz import fuzz, process
 from models.extractor import NumberHint, extract_block_lines
 from models.matcher import SkuMatcher, normalize
 from models.tagger import Span, TokenTagger, lines_from_spans
-from models.units import measure_readings, sold_by, to_uom
+from models.units import measure, measure_readings, sold_by, to_uom
 from ordex.intake.email import parse_email
 from ordex.intake.errors import Unreadable
 from ordex.intake.readers import read_attachment
 from ordex.intake.text import body_blocks
 from ordex.intake.types import OcrFn
 from ordex.intake.whatsapp import message_from_webhook, unfetched_media
-from ordex.masterdata import Customer, MasterData, own_sizes
+from ordex.masterdata import Customer, MasterData, Product, own_sizes
 from ordex.schema import Block, Case, Finding, Line, Section, Status
 from rules.validate import OrderView, PastOrder, unreadable, validate_order
 
@@ -344,6 +344,8 @@ def match(case: Case, matcher: SkuMatcher, md: MasterData, th: Thresholds) -> Ca
             continue
         sku = best.sku if best and best.probability >= th.sku else None
         product = md.product(sku)
+        if product is not None and _own_size_as_count(ln, product):
+            ln = ln.model_copy(update={"qty": None, "unit": None, "qty_confidence": 0.0})
         sku_qty, uom = None, ln.unit
         if product is not None:
             uom = product.uom
@@ -367,6 +369,15 @@ def _measure_as_quantity(ln: Line, matcher: SkuMatcher, md: MasterData, who: lis
         if product is not None and sold_by(r, product.uom, product.conversions, own_sizes(product)):
             return ln.model_copy(update={"product": r.rest, "qty": r.qty, "unit": r.unit, "qty_confidence": 0.9})
     return ln
+
+
+def _own_size_as_count(ln: Line, product: Product) -> bool:
+    """ "50KGS cement ppc" of a 50 kg bag: the count read is the SKU's own size, and no count is given."""
+    m = measure((ln.unit or "").lower()) if ln.qty is not None else None
+    if m is None or ln.qty is None:
+        return False
+    base = ln.qty * m[2]
+    return any(s.dim == m[1] and abs(s.value - base) < 1e-6 for s in own_sizes(product))
 
 
 QUESTION = re.compile(r"\?\s*$|^\s*(?:is|are|do|does|did|can|could|will|would|kya|kab|when|what|how|why|where|"

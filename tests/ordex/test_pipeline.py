@@ -170,3 +170,8 @@ def test_a_learned_alias_is_the_customers_own(engine: Engine) -> None:
     assert again["status"] == "auto" and lines_of(again) == [("E200", "LED-12W", 5, "BOX")]
     other = engine.submit(msg("roshni wala 5 box", sender="+911110000005", at="2026-11-03T11:00:00+05:30"))
     assert "SKU_UNMATCHED" in codes(other)
+
+
+def test_a_size_read_as_the_count_is_no_count(engine: Engine) -> None:
+    pred = engine.submit(msg("90 m copper wire 2.5 sqmm", sender="+911110000001"))  # the 90 m roll, how many?
+    assert lines_of(pred) == [("E100", "WIRE-2.5", None, "ROLL")] and "QTY_UNCLEAR" in codes(pred)
