@@ -399,7 +399,7 @@ def _is_order_line(ln: Line, best: float, resemblance: float, th: Thresholds) ->
     if has_qty and (explicit or resemblance >= th.line_resemblance or best >= th.sku):
         return True
     words = len(ln.product.split())
-    return not has_qty and words <= 7 and resemblance >= 0.75 and best >= 0.8 and ln.block is not None
+    return not has_qty and words <= 7 and resemblance >= 0.6 and best >= th.sku and ln.block is not None
 
 
 # -- validate --------------------------------------------------------------------------------------------------
