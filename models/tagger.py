@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from models.extractor import FILLER
 from models.units import UNIT_WORDS, VAGUE_WORDS, WEAK_NUMBER_WORDS, measure, unit_word, words_number
 
 ENTITIES: tuple[str, ...] = ("PRODUCT", "QTY", "UNIT", "PRICE", "CUSTOMER", "PO", "DATE")
@@ -200,6 +201,9 @@ def merge_products(text: str, spans: Sequence[Span]) -> list[Span]:
     return out
 
 
+KNOWN_UNITS = frozenset(UNIT_WORDS.values())
+
+
 def known_units(text: str, spans: Sequence[Span]) -> list[Span]:
     """A word read as a unit that no unit list knows is a product's: the first word of the product right after it
     ("5 bhoomika drip"), or a product itself when the line has fewer products than quantities ("20 paneer")."""
@@ -208,7 +212,7 @@ def known_units(text: str, spans: Sequence[Span]) -> list[Span]:
     out: list[Span] = []
     for k, s in enumerate(spans):
         word = text[s.start : s.end].strip().lower().rstrip(".")
-        known = unit_word(word) or measure(word) or canonical_unit(word) in UNIT_WORDS.values()
+        known = measure(word) is not None or canonical_unit(word) in KNOWN_UNITS
         nxt = spans[k + 1] if k + 1 < len(spans) else None
         if s.label == "UNIT" and not known and nxt is not None and nxt.label == "PRODUCT" and \
                 not text[s.end : nxt.start].strip():  # "5 bhoomika drip 12mm": the brand begins the product
@@ -365,7 +369,7 @@ def bare_products(text: str, spans: Sequence[Span]) -> list[Span]:
         nxt = ordered[k + 1] if k + 1 < len(ordered) else None
         if nxt is not None and nxt.label in ("UNIT", "PRODUCT", "PRICE"):
             continue  # the count goes on, or its product follows
-        run = [t for t in ordered[: k + 1]]
+        run = list(ordered[: k + 1])
         while run and run[-1].label in ("QTY", "UNIT"):
             run.pop()
         if run and run[-1].label == "PRODUCT" and not re.search(r"[,;]", text[run[-1].end : s.start]):
@@ -382,5 +386,4 @@ def bare_products(text: str, spans: Sequence[Span]) -> list[Span]:
     return sorted(out, key=lambda s: s.start)
 
 
-FILLER_WORDS = frozenset("bhej do dena bhejna bhejo send pls please plz thanks thx sir ji urgent asap today kal aaj "
-                         "jaldi chahiye ok okay hai tak bill".split())
+FILLER_WORDS = FILLER | {"bill"}  # the rule extractor's chatter words, and "bill" ("2 … bill bhi bhej dena")

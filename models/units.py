@@ -263,10 +263,15 @@ def measure_readings(text: str) -> list[MeasureReading]:
     return out
 
 
+def is_own_size(dimension: str, base: float, own_sizes: Iterable[Size]) -> bool:
+    """True when a measure (in its dimension's base unit) is one of a SKU's own sizes."""
+    return any(s.dim == dimension and abs(s.value - base) < 1e-6 for s in own_sizes)
+
+
 def sold_by(reading: MeasureReading, uom: str, conversions: Mapping[str, Any], own_sizes: Iterable[Size] = ()) -> bool:
     """True when a SKU is sold by the reading's measure (its uom is of that dimension, or converts from its
     unit) and the measure is not the SKU's own size: "tile glue 20kg" names the 20 kg bag, it orders none."""
-    if any(s.dim == reading.dimension and abs(s.value - reading.base) < 1e-6 for s in own_sizes):
+    if is_own_size(reading.dimension, reading.base, own_sizes):
         return False
     dim = uom_dimension(uom)
     return (dim is not None and dim[0] == reading.dimension) or reading.unit in {u.upper() for u in conversions}

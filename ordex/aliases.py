@@ -29,13 +29,12 @@ from models.extractor import extract_block_lines
 from models.matcher import Parsed, SkuMatcher, normalize, size_agreement
 from models.ranker import Ranker
 from models.tagger import TokenTagger, lines_from_spans
-from models.units import measure, measure_readings, sold_by, to_uom, unit_word
+from models.units import LEADING_MEASURE, measure, measure_readings, sold_by, to_uom, unit_word
 from ordex.intake.text import body_blocks
 from ordex.masterdata import HistoryLine, HistoryOrder, MasterData, Product, own_sizes
 
 AliasRow = tuple[str, str, str, int]
 TRAILING_QTY = re.compile(r"\s*[-:x=]?\s*(\d+(?:[.,]\d+)?)\s*([a-zA-Z]+)\.?$")
-LEADING_QTY = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*([a-zA-Z]+)\.?\s+")
 QTY_ANYWHERE = re.compile(r"(?<![\d.,/])(\d+(?:[.,]\d+)?)\s*([a-zA-Z]+)\b")
 UNIT_THEN_QTY = re.compile(r"\b([a-zA-Z]+)\.?\s*[:=-]?\s*(\d+(?:[.,]\d+)?)(?![\d.,/]|\s*[a-zA-Z])")
 BARE_NUMBER = re.compile(r"(?<![\d.,/:-])\d+(?:\.\d+)?(?![\d/:-])")
@@ -151,7 +150,7 @@ def quantity_readings(m: Mention) -> list[Reading]:
     or start of the product words ("dap 50kg 500 kg", "150 kg zsh 10kg", "tyre 3 nos"), which the extractor
     leaves there; any other number with a unit in the line (less trusted); a bare number in the line (least)."""
     out = [] if m.qty is None else [Reading(m.qty, m.unit, m.text, 1.0)]
-    for rx in (TRAILING_QTY, LEADING_QTY):
+    for rx in (TRAILING_QTY, LEADING_MEASURE):
         hit = rx.search(m.text)
         unit = _unit(hit.group(2)) if hit else None
         rest = (m.text[: hit.start()] + " " + m.text[hit.end():]).strip() if hit else ""

@@ -215,17 +215,23 @@ def load_ranker(settings: Settings) -> Ranker | None:
         if not settings.ranker_path.is_file():
             raise ArtifactMissing(f"no ranker at {settings.ranker_path}: build one with `ordex train matcher`")
         return Ranker.load(settings.ranker_path, version=settings.ranker_path.parent.name)
+    found = _champion_ranker(settings)
+    if found is None:
+        if settings.matcher == "ranker":
+            raise ArtifactMissing("no `ordex-matcher` champion in MLflow: build it with `ordex train matcher`")
+        log.warning("no SKU ranker found: matching with hand-set scores (build one: ordex train matcher)")
+        return None
+    return Ranker.load(found[0], version=found[1])
+
+
+def _champion_ranker(settings: Settings) -> tuple[Path, str] | None:
+    """The ``ordex-matcher`` champion's local file (fetched once into the data folder) and version, or None."""
     from training.tracking import champion
 
     found = champion(settings, "ordex-matcher")
     path = resolve_matcher(settings.data_dir / "models" / "matcher", found[2] if found else None,
                            found[0] if found else None)
-    if path is None:
-        if settings.matcher == "ranker":
-            raise ArtifactMissing("no `ordex-matcher` champion in MLflow: build it with `ordex train matcher`")
-        log.warning("no SKU ranker found: matching with hand-set scores (build one: ordex train matcher)")
-        return None
-    return Ranker.load(path, version=found[0] if found else "local")
+    return (path, found[0] if found else "local") if path is not None else None
 
 
 def pin_models(settings: Settings) -> Settings:
@@ -235,14 +241,9 @@ def pin_models(settings: Settings) -> Settings:
     tagger = load_tagger(settings) if settings.tagger_path is None else None
     if tagger is not None:
         update["tagger_path"] = tagger.model_dir
-    if settings.ranker_path is None and settings.matcher != "rules":
-        from training.tracking import champion
-
-        found = champion(settings, "ordex-matcher")
-        path = resolve_matcher(settings.data_dir / "models" / "matcher", found[2] if found else None,
-                               found[0] if found else None)
-        if path is not None:
-            update["ranker_path"] = path
+    ranker = _champion_ranker(settings) if settings.ranker_path is None and settings.matcher != "rules" else None
+    if ranker is not None:
+        update["ranker_path"] = ranker[0]
     return settings.model_copy(update=update)
 
 

@@ -17,7 +17,7 @@ from rapidfuzz import fuzz, process
 from models.extractor import NumberHint, extract_block_lines
 from models.matcher import SkuMatcher, normalize
 from models.tagger import Span, TokenTagger, lines_from_spans
-from models.units import measure, measure_readings, sold_by, to_uom
+from models.units import is_own_size, measure, measure_readings, sold_by, to_uom
 from ordex.intake.email import parse_email
 from ordex.intake.errors import Unreadable
 from ordex.intake.readers import read_attachment
@@ -133,7 +133,7 @@ class Heading:
 
 def _headings(blocks: Sequence[Block], md: MasterData, is_product: Callable[[str], bool]) -> list[Heading]:
     """Blocks that name the customer of the lines below them: known customers, or unknown names laid out alike."""
-    names, by_id = _customer_names(md), _customers_by_id(md)
+    names = _customer_names(md)
     out: list[Heading] = []
     shaped: list[Heading] = []
     for i, b in enumerate(blocks):
@@ -141,7 +141,7 @@ def _headings(blocks: Sequence[Block], md: MasterData, is_product: Callable[[str
             continue
         if any(ln.qty is not None for ln in extract_block_lines(blocks, [i], 0)):
             label, sep, _rest = b.text.partition(":")
-            hit = _customer_named(label, names, by_id) if sep and not re.search(r"\d", label) else None
+            hit = _customer_named(label, names, md) if sep and not re.search(r"\d", label) else None
             if hit is not None:
                 out.append(Heading(i, label.strip(), hit, inline=True))
             continue
@@ -153,7 +153,7 @@ def _headings(blocks: Sequence[Block], md: MasterData, is_product: Callable[[str
         norm = normalize(candidate)
         if not norm or len(norm.split()) > 8:
             continue
-        customer = _customer_named(candidate, names, by_id)
+        customer = _customer_named(candidate, names, md)
         if customer is not None:
             out.append(Heading(i, candidate, customer))
         elif (cue or _heading_shape(text)) and set(normalize(candidate).split()) & OURSELVES:
@@ -184,18 +184,13 @@ def _customer_names(md: MasterData) -> dict[str, str]:
     return md.memo("customer_names", lambda: {c.customer_id: normalize(c.name) for c in md.customers})
 
 
-def _customers_by_id(md: MasterData) -> dict[str, Customer]:
-    """Customers by id, built once per master data."""
-    return md.memo("customers_by_id", lambda: {c.customer_id: c for c in md.customers})
-
-
-def _customer_named(text: str, names: dict[str, str], by_id: dict[str, Customer]) -> Customer | None:
+def _customer_named(text: str, names: dict[str, str], md: MasterData) -> Customer | None:
     """The customer a short text names, sharing more than generic words with its name."""
     norm = normalize(text)
     if not norm or len(norm.split()) > 8:
         return None
     hit = process.extractOne(norm, names, scorer=fuzz.token_set_ratio, score_cutoff=90)
-    return by_id[hit[2]] if hit and _distinctive(norm, hit[0]) else None
+    return md.customer(hit[2]) if hit and _distinctive(norm, hit[0]) else None
 
 
 def _distinctive(mention: str, name: str) -> bool:
@@ -253,9 +248,8 @@ def _named_in_text(section: Section, blocks: Sequence[Block], md: MasterData) ->
     """With no known sender (a field agent, a new number), a customer the section's text names clearly."""
     if section.customer_id:
         return section
-    names = md.memo("active_customer_names", lambda: {cid: name for cid, name in _customer_names(md).items()
-                                                      if _customers_by_id(md)[cid].active})
-    by_id = _customers_by_id(md)
+    names = md.memo("active_customer_names",
+                    lambda: {c.customer_id: _customer_names(md)[c.customer_id] for c in md.customers if c.active})
     for i in section.blocks:
         norm = normalize(blocks[i].text)
         for cid, name in names.items():
@@ -265,7 +259,7 @@ def _named_in_text(section: Section, blocks: Sequence[Block], md: MasterData) ->
         for phrase in re.split(r"[(),;:\n]| - ", blocks[i].text):
             words = phrase.split()
             for k in range(len(words)):
-                hit = _customer_named(" ".join(words[k:]), names, by_id) if len(words) - k >= 2 else None
+                hit = _customer_named(" ".join(words[k:]), names, md) if len(words) - k >= 2 else None
                 if hit is not None and hit.active:
                     return section.model_copy(update={"customer_id": hit.customer_id, "named": " ".join(words[k:]),
                                                       "customer_source": "named"})
@@ -374,10 +368,7 @@ def _measure_as_quantity(ln: Line, matcher: SkuMatcher, md: MasterData, who: lis
 def _own_size_as_count(ln: Line, product: Product) -> bool:
     """ "50KGS cement ppc" of a 50 kg bag: the count read is the SKU's own size, and no count is given."""
     m = measure((ln.unit or "").lower()) if ln.qty is not None else None
-    if m is None or ln.qty is None:
-        return False
-    base = ln.qty * m[2]
-    return any(s.dim == m[1] and abs(s.value - base) < 1e-6 for s in own_sizes(product))
+    return m is not None and ln.qty is not None and is_own_size(m[1], ln.qty * m[2], own_sizes(product))
 
 
 QUESTION = re.compile(r"\?\s*$|^\s*(?:is|are|do|does|did|can|could|will|would|kya|kab|when|what|how|why|where|"

@@ -111,9 +111,9 @@ def server_argv(host: str, port: int) -> list[str]:
 
 def serve(master_data: Path | None, db: str, host: str, port: int) -> int:
     """Prepare the store, then exec the BentoML server; never returns (a failed exec raises OSError)."""
-    settings = effective_settings(db)
+    settings = pin_models(effective_settings(db))  # the champions looked up once, here, for the load and the workers
     prepare_store(settings, master_data)
-    env = server_env(os.environ, pin_models(settings))
+    env = server_env(os.environ, settings)
     argv = server_argv(host, port)
     sys.stdout.flush()
     sys.stderr.flush()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -77,3 +78,14 @@ def codes(pred: dict) -> set[str]:  # type: ignore[type-arg]
 
 
 NOW = datetime(2026, 11, 2, 4, 30, tzinfo=UTC)
+
+
+def run_together(work: Callable[[int], None], n: int) -> None:
+    """``work(0)`` … ``work(n - 1)`` at the same time, each on its own thread; returns when all are done."""
+    import threading
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()

@@ -228,8 +228,8 @@ def _torch_spans(model: Any, tokenizer: Any, texts: Sequence[str], max_tokens: i
 
 
 def export_onnx(model: Any, tokenizer: Any, out_dir: Path) -> None:
-    """fp32 ONNX with dynamic batch and length, then the first int8 scheme as ``model.onnx``; tokenizer and
-    labels beside."""
+    """fp32 ONNX (``model_fp32.onnx``) with dynamic batch and length, tokenizer and labels beside; ``quantise``
+    makes the served ``model.onnx`` from it."""
     import torch
 
     sample = tokenizer(["5 ctn sample item 1 L"], return_tensors="pt")
@@ -240,7 +240,6 @@ def export_onnx(model: Any, tokenizer: Any, out_dir: Path) -> None:
         torch.onnx.export(model, (sample["input_ids"], sample["attention_mask"]), str(fp32),
                           input_names=["input_ids", "attention_mask"], output_names=["logits"], dynamic_axes=axes,
                           opset_version=17, dynamo=False)
-    quantise(out_dir, QUANTISATION[0])
     tokenizer.backend_tokenizer.save(str(out_dir / "tokenizer.json"))
     (out_dir / "labels.json").write_text(json.dumps({"labels": list(BIO)}, indent=1))
 

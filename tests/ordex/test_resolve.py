@@ -10,7 +10,7 @@ import threading
 from typing import Any
 
 import pytest
-from support import codes, lines_of, msg
+from support import codes, lines_of, msg, run_together
 
 from ordex.cli import main
 from ordex.keys import Principal
@@ -180,11 +180,7 @@ def test_two_people_at_once_release_one_order(backend_engine: Engine) -> None:
         except ResolveError as e:
             results.append(e.code)
 
-    threads = [threading.Thread(target=person, args=(k,)) for k in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_together(person, 4)
     for s in stores:
         s.engine.dispose()
     assert len(results) == 4 and all(isinstance(r, dict) for r in results), results

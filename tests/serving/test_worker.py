@@ -6,7 +6,6 @@ gets one result, a crash is held for a person.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -14,7 +13,7 @@ from typing import Any
 
 import pytest
 from builders import blank_png
-from support import lines_of, msg
+from support import lines_of, msg, run_together
 from support_serving import TOKEN, MediaServer, no_ocr, text_webhook, webhook
 
 from ordex.media import GraphMediaClient, MediaError
@@ -47,11 +46,7 @@ def test_claims_are_exclusive_across_workers(backend_engine: Engine) -> None:
         while (row := stores[k].queue.claim_next(lease)) is not None:
             claimed[k].append(row)
 
-    threads = [threading.Thread(target=work, args=(k,)) for k in range(len(stores))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_together(work, len(stores))
     for s in stores:
         s.engine.dispose()
     everything = [r for c in claimed for r in c]
