@@ -19,7 +19,7 @@ from rapidfuzz import process, utils
 from rich.console import Console
 from rich.table import Table
 
-from ordex.masterdata import Product
+from ordex.catalog import Product
 from ordex.schema import Candidate
 
 MatchFn = Callable[[str, str | None], Sequence[Candidate]]

@@ -39,8 +39,8 @@ def bench(master_data: Path, cases_path: Path, repeat: int) -> dict[str, dict[st
             load_s = time.perf_counter() - t0
             for case in cases:
                 pred = engine.submit(message_from_case(case, cases_path.parent))
-                per_channel[case.get("channel", "?")].append(pred["latency_ms"])
-                per_channel["all"].append(pred["latency_ms"])
+                per_channel[case.get("channel", "?")].append(pred.latency_ms)
+                per_channel["all"].append(pred.latency_ms)
             engine.store.engine.dispose()
     out = {ch: {"n": len(v), "p50": _pct(v, 0.5), "p95": _pct(v, 0.95)} for ch, v in sorted(per_channel.items())}
     out["load"] = {"n": repeat, "p50": load_s * 1000, "p95": load_s * 1000}

@@ -26,7 +26,7 @@ from rich.table import Table
 
 from models.matcher import SkuMatcher
 from models.ranker import Ranker
-from ordex.masterdata import Alias, Product
+from ordex.catalog import Alias, Product
 
 SYLLABLES = ("ka", "ve", "ri", "lu", "mo", "ta", "ra", "vi", "no", "sa", "pe", "do", "ni", "zo", "ba", "ke", "mi", "tu")
 # family words, short forms people type, the sizes it comes in (value, unit), the uom, pieces per uom

@@ -28,7 +28,7 @@ from ordex.aliases import (
     fold,
     read_mentions,
 )
-from ordex.masterdata import HistoryOrder, MasterData
+from ordex.catalog import HistoryOrder, MasterData
 
 
 @dataclass(frozen=True)

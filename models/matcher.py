@@ -19,7 +19,7 @@ from rapidfuzz import fuzz, process
 
 from models.ranker import RANK_CANDIDATES, Ranker
 from models.units import measure, unit_word
-from ordex.masterdata import Alias, Product
+from ordex.catalog import Alias, Product
 from ordex.schema import Candidate
 
 STOP = frozenset("the of a an and with for in pack pkt packet new fresh please pls".split())

@@ -14,24 +14,13 @@ from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Any
 
-import rapidocr
 from PIL import Image, ImageDraw, ImageFont
 from rapidocr import OCRVersion, RapidOCR
 
+from models.artifacts import OcrModels, find_ocr_models
 from ordex.schema import OcrLine
 
-OCR_VERSIONS = ("PP-OCRv6", "PP-OCRv5")  # preferred first
 MIN_SCORE = 0.5
-
-
-@dataclass(frozen=True)
-class OcrModels:
-    """Paths of the three ONNX models the engine runs, and the PP-OCR version of det/rec."""
-
-    det: Path
-    cls: Path
-    rec: Path
-    version: str
 
 
 @dataclass
@@ -58,7 +47,7 @@ class OcrEngine:
             raise ValueError(f"threads must be at least 1, got {threads}")
         self.threads = threads
         self.min_score = min_score
-        self.models = find_models(model_dir or bundled_model_dir())
+        self.models = find_ocr_models(model_dir)
         self.name = f"rapidocr:{self.models.det.stem}+{self.models.rec.stem}"
         self.version = rapidocr_version()
         self._engine: Any = None
@@ -80,28 +69,9 @@ class OcrEngine:
         return [line_of(group) for group in group_lines(boxes)]
 
 
-def bundled_model_dir() -> Path:
-    """The ``models`` folder inside the installed rapidocr package."""
-    return Path(rapidocr.__file__).resolve().parent / "models"
-
-
 def rapidocr_version() -> str:
     """The installed rapidocr package version, recorded in the trace."""
     return package_version("rapidocr")
-
-
-def find_models(model_dir: Path) -> OcrModels:
-    """The newest PP-OCR det and rec models (and the classifier) in ``model_dir``; fail naming what is missing."""
-    cls = sorted(model_dir.glob("*cls*.onnx"))
-    for version in OCR_VERSIONS:
-        det = sorted(model_dir.glob(f"{version}_det_*.onnx"))
-        rec = sorted(model_dir.glob(f"{version}_rec_*.onnx"))
-        if det and rec and cls:
-            return OcrModels(det=det[0], cls=cls[0], rec=rec[0], version=version)
-    raise FileNotFoundError(
-        f"no PP-OCR det/rec/cls ONNX models ({' or '.join(OCR_VERSIONS)}) in {model_dir}; "
-        "reinstall the rapidocr wheel (pip install --force-reinstall rapidocr), which ships them"
-    )
 
 
 def build_rapidocr(models: OcrModels, threads: int, min_score: float) -> Any:

@@ -1,6 +1,10 @@
-"""Units, pack words, sizes and number words: the vocabulary shared by the extractor and the matcher.
+"""Units, pack words, sizes and number words: the one vocabulary of quantities every reader uses.
 
-Quantities are converted to a SKU's unit of sale here, so every caller agrees on what "48 pcs" means.
+The rule extractor, the tagger's line reader, the match stage and the alias alignment all read a count, a unit
+word, a measure or a number word through this module, each reading with how sure it is; quantities are
+converted to a SKU's unit of sale here, so every caller agrees on what "48 pcs" means. (The training data
+generator keeps its own word lists on purpose, ``training/synth``: a model tested on the very words its parser
+was written from would look better than it is.) ``VOCABULARY_VERSION`` names this vocabulary in every trace.
 """
 
 from __future__ import annotations
@@ -9,6 +13,8 @@ import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any, NamedTuple
+
+from ordex.catalog import Product
 
 # Pack and count words as people write them -> a canonical unit.
 UNIT_WORDS: dict[str, str] = {}
@@ -145,6 +151,70 @@ VAGUE_WORDS = frozenset({"some", "few", "several", "kuch", "thoda", "thode", "th
                          "enough", "jitna", "zyada", "extra"})
 
 
+class QtyReading(NamedTuple):
+    """A quantity as written: its value (None when none can be read), whether it is vague ("2-3", "some"), and
+    how sure the reading is (digits 1.0, number words 0.9, words that are also ordinary words 0.6)."""
+
+    value: float | None
+    vague: bool = False
+    certainty: float = 0.0
+
+
+class UnitReading(NamedTuple):
+    """A unit word as written: its canonical unit (CTN, PCS, KG …; the upper-cased word when unknown), whether
+    it is a pack word, a measure or unknown, and how sure the reading is (known 1.0, unknown 0.0)."""
+
+    canonical: str | None
+    kind: str  # "pack", "measure" or "unknown"
+    certainty: float
+
+
+PLAIN_NUMBER = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^\d+(?:[.,]\d+)?$")
+RANGE = re.compile(r"\d\s*(?:-|–|to|or|se)\s*\d")
+
+
+def parse_number(text: str) -> float | None:
+    """A number written in digits: "1,200" (thousands), "2,5" or "2.5" (decimals); None otherwise."""
+    t = text.strip()
+    if not PLAIN_NUMBER.match(t):
+        return None
+    return float(t.replace(",", "") if re.match(r"^\d{1,3}(,\d{3})+", t) else t.replace(",", "."))
+
+
+def read_qty(text: str) -> QtyReading:
+    """A quantity span's value: digits, or number words ("paanch", "twenty five"); a range or a vague word
+    ("2-3", "some") is vague and has no value."""
+    t = text.strip().lower().lstrip("x×*").strip()
+    if RANGE.search(t) or any(w in VAGUE_WORDS for w in t.split()):
+        return QtyReading(None, True, 0.0)
+    digits = parse_number(t)
+    if digits is not None:
+        return QtyReading(digits, False, 1.0)
+    words = t.split()
+    value = words_number(words)
+    if value is None:
+        return QtyReading(None, False, 0.0)
+    return QtyReading(value, False, 0.6 if all(w in WEAK_NUMBER_WORDS for w in words) else 0.9)
+
+
+def read_unit(text: str) -> UnitReading:
+    """A unit span's canonical unit: a pack or count word, else a measure, else the word itself, unknown."""
+    t = text.strip().lower().rstrip(".")
+    pack = unit_word(t)
+    if pack:
+        return UnitReading(pack, "pack", 1.0)
+    m = measure(t)
+    if m:
+        return UnitReading(m[0], "measure", 1.0)
+    return UnitReading(t.upper() or None, "unknown", 0.0)
+
+
+def unit_of(word: str) -> str | None:
+    """The canonical unit a word names, a measure (KG, L …) or a pack word (CTN, PCS …), or None."""
+    m = measure(word)
+    return m[0] if m else unit_word(word)
+
+
 class Size(NamedTuple):
     """A size written with a measure unit, in the dimension's base unit (g, ml, mm, …)."""
 
@@ -242,11 +312,24 @@ class MeasureReading(NamedTuple):
 
 
 def number_value(text: str) -> float | None:
-    """A number written in digits or as a number word."""
+    """A number written in digits or as one number word."""
     t = text.lower().replace(",", ".")
     if re.fullmatch(r"\d+(?:\.\d+)?", t):
         return float(t)
     return float(NUMBER_WORDS[t]) if t in NUMBER_WORDS else None
+
+
+def _vocabulary_version() -> str:
+    """A short hash of every word list here: changes whenever a unit, measure or number word does."""
+    import hashlib
+    import json
+
+    words = {"units": UNIT_WORDS, "measures": MEASURES, "numbers": NUMBER_WORDS, "weak": sorted(WEAK_NUMBER_WORDS),
+             "vague": sorted(VAGUE_WORDS)}
+    return hashlib.sha256(json.dumps(words, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:12]
+
+
+VOCABULARY_VERSION = _vocabulary_version()
 
 
 def measure_readings(text: str) -> list[MeasureReading]:
@@ -275,3 +358,8 @@ def sold_by(reading: MeasureReading, uom: str, conversions: Mapping[str, Any], o
         return False
     dim = uom_dimension(uom)
     return (dim is not None and dim[0] == reading.dimension) or reading.unit in {u.upper() for u in conversions}
+
+
+def own_sizes(p: Product) -> list[Size]:
+    """The sizes a product's description and pack size state ("20 kg", "1 L"), in base units."""
+    return sizes_in(f"{p.description} {p.pack_size}")

@@ -28,13 +28,23 @@ from scipy.optimize import linear_sum_assignment
 from models.extractor import extract_block_lines
 from models.matcher import Parsed, SkuMatcher, normalize, size_agreement
 from models.ranker import Ranker
-from models.tagger import TokenTagger, lines_from_spans
-from models.units import LEADING_MEASURE, measure, measure_readings, sold_by, to_uom, unit_word
+from models.span_rules import ALL_RULES, read_lines
+from models.tagger import TokenTagger
+from models.units import (
+    LEADING_MEASURE,
+    TRAILING_MEASURE,
+    measure,
+    measure_readings,
+    own_sizes,
+    parse_number,
+    sold_by,
+    to_uom,
+    unit_of,
+)
+from ordex.catalog import HistoryLine, HistoryOrder, MasterData, Product
 from ordex.intake.text import body_blocks
-from ordex.masterdata import HistoryLine, HistoryOrder, MasterData, Product, own_sizes
 
 AliasRow = tuple[str, str, str, int]
-TRAILING_QTY = re.compile(r"\s*[-:x=]?\s*(\d+(?:[.,]\d+)?)\s*([a-zA-Z]+)\.?$")
 QTY_ANYWHERE = re.compile(r"(?<![\d.,/])(\d+(?:[.,]\d+)?)\s*([a-zA-Z]+)\b")
 UNIT_THEN_QTY = re.compile(r"\b([a-zA-Z]+)\.?\s*[:=-]?\s*(\d+(?:[.,]\d+)?)(?![\d.,/]|\s*[a-zA-Z])")
 BARE_NUMBER = re.compile(r"(?<![\d.,/:-])\d+(?:\.\d+)?(?![\d/:-])")
@@ -103,28 +113,28 @@ def read_mentions(text: str, matcher: SkuMatcher) -> list[Mention]:
     return [Mention(ln.product, ln.qty, ln.unit, ln.text) for ln in lines if ln.product.strip()]
 
 
-def tagged_reader(tagger: TokenTagger) -> Reader:
-    """Past orders read as the pipeline reads messages, with the token classifier: the aliases learned then
-    have the keys that live mentions will have."""
+def tagged_reader(tagger: TokenTagger, rules: Iterable[str] = ALL_RULES) -> Reader:
+    """Past orders read as the pipeline reads messages, with the token classifier and the same span rules: the
+    aliases learned then have the keys that live mentions will have."""
 
     def read(text: str, matcher: SkuMatcher) -> list[Mention]:
         blocks = body_blocks(text)
         out: list[Mention] = []
         for b, spans in zip(blocks, tagger.spans([b.text for b in blocks]), strict=True):
             out.extend(Mention(p.product, p.qty, p.unit, p.text)
-                       for p in lines_from_spans(b.text, spans, matcher.number_hint) if p.product.strip())
+                       for p in read_lines(b.text, spans, matcher.number_hint, rules) if p.product.strip())
         return out
 
     return read
 
 
-def history_reader(tagger: TokenTagger | None) -> Reader:
+def history_reader(tagger: TokenTagger | None, rules: Iterable[str] = ALL_RULES) -> Reader:
     """How past orders are read: as the pipeline reads messages (the tagger when there is one, else the rules)."""
-    return tagged_reader(tagger) if tagger is not None else read_mentions
+    return tagged_reader(tagger, rules) if tagger is not None else read_mentions
 
 
 def runtime_form(m: Mention, p: Product) -> Mention:
-    """The mention as the match stage reads it for this SKU (``stages._measure_as_quantity``): "putty 40kg 400 kg"
+    """The mention as the match stage reads it for this SKU (``ordex.stages.match``): "putty 40kg 400 kg"
     or "500 kilo putty 40kg" with no count, of a SKU sold by the kg or converting from it, is "putty 40kg" with
     quantity 400 (500) KG."""
     if m.qty is not None:
@@ -150,33 +160,29 @@ def quantity_readings(m: Mention) -> list[Reading]:
     or start of the product words ("dap 50kg 500 kg", "150 kg zsh 10kg", "tyre 3 nos"), which the extractor
     leaves there; any other number with a unit in the line (less trusted); a bare number in the line (least)."""
     out = [] if m.qty is None else [Reading(m.qty, m.unit, m.text, 1.0)]
-    for rx in (TRAILING_QTY, LEADING_MEASURE):
+    for rx in (TRAILING_MEASURE, LEADING_MEASURE):
         hit = rx.search(m.text)
-        unit = _unit(hit.group(2)) if hit else None
+        unit = unit_of(hit.group(2)) if hit else None
+        value = parse_number(hit.group(1)) if hit else None
         rest = (m.text[: hit.start()] + " " + m.text[hit.end():]).strip() if hit else ""
-        if hit is not None and unit is not None and rest:
-            out.append(Reading(_num(hit.group(1)), unit, rest, 1.0))
+        if hit is not None and unit is not None and value is not None and rest:
+            out.append(Reading(value, unit, rest, 1.0))
     with_unit: set[int] = set()
     for hit in QTY_ANYWHERE.finditer(m.line):
-        unit = _unit(hit.group(2))
+        unit = unit_of(hit.group(2))
         if unit is not None:
             out.append(Reading(_num(hit.group(1)), unit, m.text, 0.75))
             with_unit.add(hit.start(1))
     for hit in UNIT_THEN_QTY.finditer(m.line):  # "kg 50", "ctns 2": the unit written before its number
-        unit = _unit(hit.group(1))
+        unit = unit_of(hit.group(1))
         if unit is not None:
             out.append(Reading(_num(hit.group(2)), unit, m.text, 0.75))
     out.extend(Reading(_num(n.group()), None, m.text, 0.5) for n in BARE_NUMBER.finditer(m.line) if n.start() not in with_unit)
     return out
 
 
-def _unit(word: str) -> str | None:
-    hit = measure(word)
-    return hit[0] if hit else unit_word(word)
-
-
 def _num(text: str) -> float:
-    return float(text.replace(",", "."))
+    return parse_number(text) or 0.0
 
 
 def _qty_agrees(m: Mention, shipped: HistoryLine, p: Product) -> float:

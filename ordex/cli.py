@@ -6,14 +6,13 @@ import argparse
 import json
 import logging
 import sys
-import tempfile
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from models.artifacts import ArtifactMissing
 from ordex.masterdata import MasterDataError
 
 err = Console(stderr=True)
@@ -103,6 +102,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MasterDataError as e:
         err.print(f"[red]master data error:[/red] {e}")
         return 2
+    except ArtifactMissing as e:
+        err.print(f"[red]model missing:[/red] {e}")
+        return 2
     except (OSError, ValueError) as e:
         err.print(f"[red]error:[/red] {e}")
         return 2
@@ -121,36 +123,15 @@ def _settings(db: str, data_dir: Path | None = None):  # type: ignore[no-untyped
     return s.model_copy(update=update)
 
 
-def predict(master_data: Path, cases_path: Path, out: Path, db: str = "", extractor: str = "") -> int:
-    """The contract's ``ordex predict``: every case in received_at order, against a fresh store (``extractor``
-    overrides the setting, for comparisons)."""
-    from ordex.messages import message_from_case
-    from ordex.pipeline import Engine
+def predict(master_data: Path, cases_path: Path, out: Path, db: str = "") -> int:
+    """The contract's ``ordex predict``: every case in received_at order, against a fresh store."""
+    from ordex.batch import predict_cases, write_predictions
 
-    cases = [json.loads(line) for line in cases_path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    cases.sort(key=lambda c: _when(c.get("received_at")))
-    with tempfile.TemporaryDirectory(prefix="ordex-predict-") as tmp:
-        # a fresh store for the run; models and MLflow stay where the settings say
-        settings = _settings(db or f"sqlite:///{Path(tmp) / 'predict.db'}")
-        if extractor:
-            settings = settings.model_copy(update={"extractor": extractor})
-        engine = Engine.open(settings, master_data)
-        if any(c.get("attachments") or c.get("raw") for c in cases):
-            engine.warm_up()  # model loading counts toward the run, not toward a case's latency
-        base = cases_path.parent
-        results = []
-        columns = (TextColumn("predict"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-        with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as progress:
-            for case in progress.track(cases):
-                message = message_from_case(case, base)
-                results.append(engine.submit(message))
-        engine.store.engine.dispose()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("w", encoding="utf-8") as f:
-        for r in results:
-            r = {k: v for k, v in r.items() if k not in ("message_id", "order_ids", "exception_ids")}
-            f.write(json.dumps(r, ensure_ascii=False) + "\n")
-    err.print(f"{len(results)} predictions written to {out}")
+    columns = (TextColumn("predict"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as progress:
+        predictions = predict_cases(_settings(db), master_data, cases_path, progress.track)
+    n = write_predictions(predictions, out)
+    err.print(f"{n} predictions written to {out}")
     return 0
 
 
@@ -248,11 +229,9 @@ def train(args: argparse.Namespace) -> int:
     if args.model == "matcher":
         return train_matcher_command(settings, args)
     if args.if_missing:
-        from training.tracking import champion
-
-        found = champion(settings, "ordex-tagger")
+        found = _built(settings, "ordex-tagger")
         if found is not None:
-            err.print(f"ordex-tagger champion v{found[0]} is there: nothing to build")
+            err.print(f"ordex-tagger champion v{found} is there: nothing to build")
             return 0
     md = load_master_data(args.master_data) if args.master_data else None
     corrections = None
@@ -326,10 +305,9 @@ def aliases_build(master_data: Path, months_test: int = 1, out: Path | None = No
 def train_matcher_command(settings, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
     """``ordex train matcher``: the ranker from invented trades, the store's corrections and history."""
     from ordex.store import Store
-    from training.tracking import champion
     from training.train_matcher import train_matcher
 
-    if args.if_missing and champion(settings, "ordex-matcher") is not None:
+    if args.if_missing and _built(settings, "ordex-matcher") is not None:
         err.print("ordex-matcher champion is there: nothing to build")
         return 0
     store = Store(settings.store_url()) if args.corrections or args.db else None
@@ -343,11 +321,17 @@ def train_matcher_command(settings, args: argparse.Namespace) -> int:  # type: i
     return 0
 
 
-def _when(value: str | None) -> datetime:
-    if not value:
-        return datetime.max.replace(tzinfo=UTC)
-    t = datetime.fromisoformat(value)
-    return t if t.tzinfo else t.replace(tzinfo=UTC)
+def _built(settings, name: str) -> str | None:  # type: ignore[no-untyped-def]
+    """The champion's version when it is there and its files check out; None when it must be (re)built."""
+    from models.artifacts import ArtifactMissing, find_ranker, find_tagger
+
+    src = settings.model_source()
+    try:
+        found = find_tagger(src) if name == "ordex-tagger" else find_ranker(src)
+    except ArtifactMissing as e:
+        err.print(f"{name}: {e}")
+        return None
+    return found.version if found is not None else None
 
 
 if __name__ == "__main__":

@@ -1,21 +1,119 @@
-"""The contract's prediction (section 3) and the order records the store keeps, both read off a finished Case."""
+"""The contract's prediction (section 3) as types: what the decide stage's case becomes for the store, resolving,
+``ordex predict`` and the HTTP answer (``serving/schemas`` extends it). Built here, read back here; nowhere else.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from ordex.masterdata import MasterData
-from ordex.schema import Case, Line
-from ordex.store import OrderRecord
-from rules.validate import order_value, signature
+from pydantic import BaseModel, ConfigDict, Field, model_serializer
+
+from ordex.schema import Candidate, Case, Finding, Line, StageTrace
 
 
-def _line(ln: Line) -> dict[str, Any]:
-    qty: float | int | None = ln.sku_qty if ln.sku else ln.qty
-    if isinstance(qty, float) and qty == int(qty):
-        qty = int(qty)
-    return {"sku": ln.sku, "qty": qty, "uom": ln.uom, "text": ln.text, "confidence": round(ln.confidence, 4),
-            "candidates": [c.model_dump() for c in ln.candidates[:3]]}
+class PredictedLine(BaseModel):
+    """One order line as predicted: the SKU, the quantity in its uom (null when unclear), the span read."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    sku: str | None
+    qty: int | float | None = Field(description="Quantity in the SKU's uom (as written when no SKU); null when unclear")
+    uom: str | None
+    text: str = Field(description="The span of the message the line was read from")
+    confidence: float
+    candidates: list[Candidate] = Field(default_factory=list, description="The matcher's top SKUs, best first")
+
+    @classmethod
+    def of(cls, ln: Line) -> PredictedLine:
+        """The prediction's line for a pipeline line (whole quantities as integers, three candidates)."""
+        return cls(sku=ln.sku, qty=_whole(ln.sku_qty if ln.sku else ln.qty), uom=ln.uom, text=ln.text,
+                   confidence=round(ln.confidence, 4), candidates=list(ln.candidates[:3]))
+
+
+class StoredLine(PredictedLine):
+    """An order line as the store keeps it: the prediction's line and the product mention it was read from,
+    which resolving teaches as the customer's alias."""
+
+    product: str = Field(default="", description="The product words of the mention, without quantity and unit")
+
+    @classmethod
+    def of(cls, ln: Line) -> StoredLine:
+        return cls(**PredictedLine.of(ln).model_dump(), product=ln.product)
+
+    def to_line(self, section: int) -> Line:
+        """The stored line back as a pipeline line, to run the rules again (its quantity already in the uom)."""
+        qty = float(self.qty) if self.qty is not None else None
+        return Line(section=section, text=self.text, product=self.product or self.text, qty=qty, unit=self.uom,
+                    sku=self.sku, sku_qty=qty if self.sku else None, uom=self.uom, confidence=self.confidence,
+                    sku_confidence=self.confidence)
+
+
+class PredictedOrder(BaseModel):
+    """One order of the message (an e-mail may hold one per sub-dealer); ``named``: the name the text gave."""
+
+    customer_id: str | None
+    lines: list[PredictedLine]
+    named: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_empty_name(self, handler: Any) -> dict[str, Any]:
+        out: dict[str, Any] = handler(self)
+        if not out.get("named"):
+            out.pop("named", None)
+        return out
+
+
+class PredictedException(BaseModel):
+    """One exception code raised on the message, with the queue that works it."""
+
+    code: str
+    queue: str
+    detail: str
+
+    @classmethod
+    def of(cls, f: Finding) -> PredictedException:
+        return cls(code=str(f.code), queue=f.queue, detail=f.detail)
+
+
+class Prediction(BaseModel):
+    """The contract's prediction for one message, and the trace of the stages that made it."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str = Field(description="The message id (message_id or id of the body, the e-mail's Message-ID, ...)")
+    status: Literal["auto", "exception", "no_order"]
+    orders: list[PredictedOrder] = Field(default_factory=list)
+    exceptions: list[PredictedException] = Field(default_factory=list)
+    transcript: str | None = None
+    latency_ms: float = 0.0
+    trace: list[StageTrace] = Field(default_factory=list, description="Each stage's model, version and milliseconds")
+
+    @classmethod
+    def of(cls, case: Case, latency_ms: float) -> Prediction:
+        """The prediction of a decided case."""
+        orders = [PredictedOrder(customer_id=case.sections[k].customer_id, lines=[PredictedLine.of(ln) for ln in lines],
+                                 named=case.sections[k].named or None)
+                  for k, lines in orders_of(case)]
+        return cls(id=case.message.id, status=str(case.status), orders=orders,  # type: ignore[arg-type]
+                   exceptions=[PredictedException.of(f) for f in case.findings], transcript=case.transcript() or None,
+                   latency_ms=round(latency_ms, 2), trace=list(case.trace))
+
+    @classmethod
+    def failed(cls, message_id: str, finding: Finding) -> Prediction:
+        """The prediction of a message whose processing crashed: held with the one finding, nothing lost."""
+        return cls(id=message_id, status="exception", exceptions=[PredictedException.of(finding)])
+
+
+class Answer(Prediction):
+    """The prediction plus where the store keeps what it made."""
+
+    message_id: int = Field(description="The stored message's row id")
+    order_ids: list[int] = Field(default_factory=list)
+    exception_ids: list[int] = Field(default_factory=list)
+
+    def prediction(self) -> Prediction:
+        """The contract's prediction alone (what ``ordex predict`` writes)."""
+        return Prediction.model_validate(self.model_dump(exclude={"message_id", "order_ids", "exception_ids"}))
 
 
 def orders_of(case: Case) -> list[tuple[int, list[Line]]]:
@@ -28,35 +126,5 @@ def orders_of(case: Case) -> list[tuple[int, list[Line]]]:
     return out
 
 
-def prediction_of(case: Case, latency_ms: float, md: MasterData) -> dict[str, Any]:
-    """One prediction line of the contract for a processed case."""
-    orders = []
-    for k, lines in orders_of(case):
-        s = case.sections[k]
-        order: dict[str, Any] = {"customer_id": s.customer_id, "lines": [_line(ln) for ln in lines]}
-        if s.named:
-            order["named"] = s.named
-        orders.append(order)
-    return {
-        "id": case.message.id,
-        "status": str(case.status),
-        "orders": orders,
-        "exceptions": [{"code": str(f.code), "queue": f.queue, "detail": f.detail} for f in case.findings],
-        "transcript": case.transcript() or None,
-        "latency_ms": round(latency_ms, 2),
-    }
-
-
-def order_records(case: Case, md: MasterData) -> list[OrderRecord]:
-    """The orders to store, released only when the whole message went through untouched."""
-    released = str(case.status) == "auto"
-    out = []
-    for k, lines in orders_of(case):
-        s = case.sections[k]
-        out.append(OrderRecord(
-            section=k, customer_id=s.customer_id, released=released,
-            value=order_value(lines, s.customer_id, md), signature=[list(x) for x in signature(lines)],
-            lines=[_line(ln) for ln in lines],
-            findings=[f.model_dump(mode="json") for f in case.findings if f.section == k],
-        ))
-    return out
+def _whole(qty: float | None) -> int | float | None:
+    return int(qty) if isinstance(qty, float) and qty == int(qty) else qty

@@ -14,8 +14,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from ordex.aliases import Reader, learn_history_aliases, read_mentions
+from ordex.catalog import MasterData
 from ordex.keys import SYSTEM, Principal
-from ordex.masterdata import MasterData
 from ordex.store import Store
 
 SHOWN = 20  # ids listed per kind of change in the audit event; the counts are complete

@@ -19,13 +19,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from models.extractor import extract_block_lines
 from models.matcher import normalize
 from models.units import to_uom
+from ordex.catalog import MasterData
 from ordex.intake.text import body_blocks
 from ordex.keys import SYSTEM, Principal
-from ordex.masterdata import MasterData
 from ordex.schema import Code, Finding, Line
 from ordex.store import Store
+from ordex.store.queries import column_text
 from ordex.store.resolution import ResolutionTxn
-from ordex.store.store import column_text
 from ordex.store.tables import ExceptionRow, OrderRow
 from rules.validate import OrderView, PastOrder, load_config, order_value, signature, validate_order
 
@@ -57,12 +57,15 @@ class Resolution(BaseModel):
                                         description="Replaces all the order's lines")
 
 
-class ResolveError(Exception):
-    """A resolution refused: HTTP status, stable code and a sentence."""
+RefusalKind = Literal["forbidden", "not_found", "conflict", "invalid"]
 
-    def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
+
+class ResolveError(Exception):
+    """A resolution refused: what kind of refusal (the API maps it to its status), a stable code and a sentence."""
+
+    def __init__(self, kind: RefusalKind, code: str, message: str, **extra: Any) -> None:
         super().__init__(message)
-        self.status, self.code, self.message, self.extra = status, code, message, extra
+        self.kind, self.code, self.message, self.extra = kind, code, message, extra
 
 
 APPROVED = ("approved", "fixed")  # states in which a person accepted a finding: it is not raised again
@@ -74,16 +77,16 @@ def resolve(store: Store, md: MasterData, exception_id: int, request: Resolution
     wanted = request.model_dump(mode="json", exclude_none=True)
     with store.resolutions.open(exception_id) as txn:
         if txn is None:
-            raise ResolveError(404, "not_found", f"there is no exception {exception_id}")
+            raise ResolveError("not_found", "not_found", f"there is no exception {exception_id}")
         exc = txn.exception
         if queues is not None and exc.queue not in queues:
-            raise ResolveError(403, "forbidden", f"exception {exception_id} is in the {exc.queue} queue, "
+            raise ResolveError("forbidden", "forbidden", f"exception {exception_id} is in the {exc.queue} queue, "
                                                  f"which the {actor.role} role does not work")
         if exc.state != "open":
             kept = exc.resolution or {}
             if kept.get("request") == wanted and "answer" in kept:
                 return {**kept["answer"], "replayed": True}
-            raise ResolveError(409, "already_resolved",
+            raise ResolveError("conflict", "already_resolved",
                                f"exception {exception_id} is already {exc.state} (by {exc.resolved_by or 'system'})",
                                state=exc.state)
         if txn.order is None:
@@ -99,7 +102,7 @@ def _resolve_message(txn: ResolutionTxn, request: Resolution, actor: Principal) 
     """Approve or reject an exception raised on the message as a whole (an unreadable attachment)."""
     exc = txn.exception
     if request.lines is not None or request.customer_id is not None:
-        raise ResolveError(422, "no_order", f"exception {exc.id} ({exc.code}) is on the message, not on an order: "
+        raise ResolveError("invalid", "no_order", f"exception {exc.id} ({exc.code}) is on the message, not on an order: "
                                             "approve or reject it, and fix lines on the order's own exceptions")
     if request.action == "reject":
         txn.close(exc, "rejected", actor.name)
@@ -157,7 +160,7 @@ def _fix_order(txn: ResolutionTxn, order: OrderRow, request: Resolution, actor: 
     customer_id = order.customer_id
     if request.customer_id is not None:
         if md.customer(request.customer_id) is None:
-            raise ResolveError(422, "unknown_customer", f"customer {request.customer_id!r} is not in the master data")
+            raise ResolveError("invalid", "unknown_customer", f"customer {request.customer_id!r} is not in the master data")
         customer_id = request.customer_id
     old = list(order.lines)
     lines = ([_line_of(fix, i, old, order.section, md) for i, fix in enumerate(request.lines)]
@@ -217,11 +220,11 @@ def _line_of(fix: LineFix, i: int, old: list[dict[str, Any]], section: int, md: 
     """A corrected line as the pipeline's Line, its quantity converted to the SKU's uom."""
     p = md.product(fix.sku)
     if p is None:
-        raise ResolveError(422, "unknown_sku", f"line {i + 1}: SKU {fix.sku!r} is not in the catalog")
+        raise ResolveError("invalid", "unknown_sku", f"line {i + 1}: SKU {fix.sku!r} is not in the catalog")
     unit = (fix.uom or p.uom).strip().upper()
     converted = to_uom(fix.qty, None if unit == p.uom else unit, p.uom, p.conversions)
     if converted.qty is None:
-        raise ResolveError(422, "qty_not_convertible",
+        raise ResolveError("invalid", "qty_not_convertible",
                            f"line {i + 1}: {converted.reason or f'{fix.qty:g} {unit} does not convert to {p.uom}'}")
     was = _original(fix, i, old)
     text = fix.text or (was or {}).get("text") or f"{fix.qty:g} {unit} {p.sku}"

@@ -8,6 +8,9 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from models.artifacts import ModelSource, pin
+from models.span_rules import ALL_RULES
+
 
 class Settings(BaseSettings):
     """Everything a deployment may change without touching code."""
@@ -33,6 +36,12 @@ class Settings(BaseSettings):
     )
     tagger_path: Path | None = Field(default=None, description="A tagger model folder; else the MLflow champion")
     ranker_path: Path | None = Field(default=None, description="A ranker file (ranker.joblib); else the MLflow champion")
+    pinned_tagger: Path | None = Field(default=None, description="Set by `ordex serve`: the tagger champion's folder, "
+                                       "resolved once for the workers (forgotten after a promotion)")
+    pinned_ranker: Path | None = Field(default=None, description="Set by `ordex serve`: the ranker champion's file")
+    span_rules: tuple[str, ...] = Field(
+        default=ALL_RULES, description="The hand rules applied to the tagger's spans, by name (models.span_rules); "
+                                       "ORDEX_SPAN_RULES='[]' reads with the model alone")
     retrain_examples: int = Field(default=300, description="Synthetic messages per trade when the tagger is retrained")
     retrain_epochs: int = Field(default=2, description="Epochs when the tagger is retrained")
     max_body_bytes: int = Field(default=25 * 1024 * 1024, description="Largest request body the API accepts")
@@ -42,6 +51,21 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'ordex.db').resolve()}"
+
+    def model_source(self) -> ModelSource:
+        """Where the models are looked for (``models.artifacts``)."""
+        return ModelSource(tracking_uri=self.tracking_uri(), cache_dir=self.data_dir / "models",
+                           tagger_path=self.tagger_path, ranker_path=self.ranker_path,
+                           pinned_tagger=self.pinned_tagger, pinned_ranker=self.pinned_ranker)
+
+    def pinned(self) -> Settings:
+        """The settings with the champions' files resolved once, for a server's workers."""
+        src = pin(self.model_source(), tagger=self.extractor != "rules", ranker=self.matcher != "rules")
+        return self.model_copy(update={"pinned_tagger": src.pinned_tagger, "pinned_ranker": src.pinned_ranker})
+
+    def unpinned(self) -> Settings:
+        """The settings with the pinned champions forgotten (the user's own paths kept): looked up again."""
+        return self.model_copy(update={"pinned_tagger": None, "pinned_ranker": None})
 
     def tracking_uri(self) -> str:
         """MLflow's tracking URI: the explicit one, else a SQLite store under data_dir."""

@@ -24,12 +24,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from ordex.intake.whatsapp import parse_webhook
 from ordex.media import GraphMediaClient, MediaError
 from ordex.messages import ApiMessage
-from ordex.pipeline import Engine, NotLoaded
+from ordex.pipeline import Engine
+from ordex.prediction import Answer
 from ordex.schema import Attachment, Case, Message
-from ordex.store import Accepted
 from ordex.store.queue import StoredAttachment, StoredMessage
 from ordex.store.store import AlreadyProcessed, Lease
-from rules.validate import unreadable
 
 log = logging.getLogger("ordex.worker")
 
@@ -93,30 +92,30 @@ class Processor:
         self.leases = Leases()
 
     # -- the synchronous path ------------------------------------------------------------------------------
-    def submit(self, message: Message, raw_kind: str, actor: str = "system", role: str = "") -> dict[str, Any]:
+    def submit(self, message: Message, raw_kind: str, actor: str = "system", role: str = "") -> Answer:
         """Accept a message (committed, leased to us), process it and answer; a known id gets the first answer."""
         accepted = self.store.accept(message, message.raw or b"", raw_kind, actor, role=role, lease=self.lease)
         if not accepted.existing:
             return self._run_held(accepted.id, message)
         stored = self.store.prediction(accepted.id)
         if stored is not None:
-            return stored
+            return Answer.model_validate(stored)
         if self.store.queue.claim(accepted.id, self.lease):
             return self._run_held(accepted.id, message)
         return self.wait_for(accepted.id)
 
-    def wait_for(self, row: int) -> dict[str, Any]:
+    def wait_for(self, row: int) -> Answer:
         """The result of a message another worker is processing, once it is there."""
         deadline = time.monotonic() + self.options.wait_seconds
         while True:
             stored = self.store.prediction(row)
             if stored is not None:
-                return stored
+                return Answer.model_validate(stored)
             if time.monotonic() >= deadline:
                 raise StillProcessing(f"message {row} is still being processed; retry shortly")
             time.sleep(0.05)
 
-    def _run_held(self, row: int, message: Message) -> dict[str, Any]:
+    def _run_held(self, row: int, message: Message) -> Answer:
         """Process a message this worker holds, keeping its lease alive meanwhile."""
         self.leases.add(row)
         try:
@@ -125,39 +124,28 @@ class Processor:
             self.leases.discard(row)
 
     # -- the pipeline, for both paths ------------------------------------------------------------------------
-    def run(self, row: int, message: Message) -> dict[str, Any]:
-        """The one pipeline on a claimed message; a crash holds it as UNREADABLE, a late second result yields."""
+    def run(self, row: int, message: Message) -> Answer:
+        """The one pipeline on a claimed message (``Engine.process_held``: a crash holds it as UNREADABLE); a
+        late second result yields to the first."""
         with self.lock:
             self.engine.sync()
             try:
-                return self.engine.process(message, Accepted(row, False, "processing"), observe=self.observe)
+                return self.engine.process_held(row, message, observe=self.observe)
             except AlreadyProcessed:
                 return self._stored(row)
-            except NotLoaded:
-                raise
-            except Exception as e:  # noqa: BLE001 - the raw message is stored; a crash becomes a held case
-                log.exception("processing message %s (%s) failed", row, message.id)
-                return self.fail(row, message.id, f"processing failed: {type(e).__name__}: {e}")
 
-    def fail(self, row: int, external_id: str, reason: str) -> dict[str, Any]:
+    def fail(self, row: int, external_id: str, reason: str) -> Answer:
         """Hold a message that cannot be processed as UNREADABLE in the intake queue (its raw bytes stay)."""
-        finding = unreadable(reason)
-        answer = {"id": external_id, "status": "exception", "orders": [],
-                  "exceptions": [{"code": str(finding.code), "queue": finding.queue, "detail": finding.detail}],
-                  "transcript": None, "latency_ms": 0.0}
-        try:
-            return self.store.save_failure(row, answer, reason)
-        except AlreadyProcessed:
-            return self._stored(row)
+        return self.engine.fail(row, external_id, reason)
 
-    def _stored(self, row: int) -> dict[str, Any]:
+    def _stored(self, row: int) -> Answer:
         """The answer the store holds for a message that has its result."""
         stored = self.store.prediction(row)
         assert stored is not None, f"message {row} has a result but no stored answer"
-        return stored
+        return Answer.model_validate(stored)
 
     # -- the background path ---------------------------------------------------------------------------------
-    def run_stored(self, row: int) -> dict[str, Any] | None:
+    def run_stored(self, row: int) -> Answer | None:
         """Process a message this worker claimed, rebuilt from what was stored; None when it is put off."""
         stored = self.store.queue.stored(row)
         if stored is None:

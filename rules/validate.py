@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from ordex.masterdata import Customer, MasterData
+from ordex.catalog import Customer, MasterData
 from ordex.schema import Code, Finding, Line
 
 

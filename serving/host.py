@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from ordex.aliases import history_reader
+from ordex.catalog import MasterData
 from ordex.keys import Authenticator, Principal
-from ordex.masterdata import MasterData
 from ordex.media import GraphMediaClient
-from ordex.pipeline import Engine, load_ranker, load_tagger, unpinned
+from ordex.pipeline import Engine, load_ranker, load_tagger
+from ordex.prediction import Answer
 from ordex.reload import reload_master_data
 from ordex.resolve import Resolution, resolve
 from ordex.schema import Case, Message
@@ -112,7 +113,7 @@ class EngineHost:
         self.store.engine.dispose()
 
     # -- messages -----------------------------------------------------------------------------------------------
-    def submit(self, message: Message, raw_kind: str, principal: Principal) -> dict[str, Any]:
+    def submit(self, message: Message, raw_kind: str, principal: Principal) -> Answer:
         """Accept a message and process it now (blocking; call it from a worker thread)."""
         self._sync_models()
         return self.processor.submit(message, raw_kind, principal.name, principal.role)
@@ -173,7 +174,7 @@ class EngineHost:
             return
         with self.processor.lock:
             self.models_version = version
-            settings = unpinned(self.engine.settings)
+            settings = self.engine.settings.unpinned()
             tagger = load_tagger(settings)
             if tagger is not None:
                 tagger.warm_up()

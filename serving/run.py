@@ -20,7 +20,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from ordex.aliases import history_reader
 from ordex.masterdata import load_master_data
-from ordex.pipeline import load_tagger, pin_models
+from ordex.pipeline import load_tagger
 from ordex.reload import reload_master_data
 from ordex.settings import Settings
 from ordex.store import Store
@@ -111,7 +111,7 @@ def server_argv(host: str, port: int) -> list[str]:
 
 def serve(master_data: Path | None, db: str, host: str, port: int) -> int:
     """Prepare the store, then exec the BentoML server; never returns (a failed exec raises OSError)."""
-    settings = pin_models(effective_settings(db))  # the champions looked up once, here, for the load and the workers
+    settings = effective_settings(db).pinned()  # the champions looked up once, here, for the load and the workers
     prepare_store(settings, master_data)
     env = server_env(os.environ, settings)
     argv = server_argv(host, port)

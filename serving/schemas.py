@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ordex import prediction
+
 
 class ApiError(Exception):
     """A request the API refuses: the HTTP status, a stable machine code and a sentence for people."""
@@ -35,49 +37,8 @@ class ErrorBody(BaseModel):
     errors: list[dict[str, Any]] | None = Field(default=None, description="Field errors of an invalid body")
 
 
-class LineOut(BaseModel):
-    """One order line as predicted."""
-
-    model_config = ConfigDict(extra="allow")
-
-    sku: str | None
-    qty: float | None = Field(description="Quantity in the SKU's uom; null when unclear")
-    uom: str | None
-    text: str = Field(description="The span of the message the line was read from")
-    confidence: float
-
-
-class OrderOut(BaseModel):
-    """One order of the message (an e-mail may hold one per sub-dealer)."""
-
-    model_config = ConfigDict(extra="allow")
-
-    customer_id: str | None
-    lines: list[LineOut]
-
-
-class ExceptionOut(BaseModel):
-    """One exception code raised on the message, with the queue that works it."""
-
-    code: str
-    queue: str
-    detail: str
-
-
-class Answer(BaseModel):
-    """The contract's prediction for the message, plus where the store keeps what it made."""
-
-    model_config = ConfigDict(extra="allow")
-
-    id: str = Field(description="The message id (message_id or id of the body, the e-mail's Message-ID, ...)")
-    status: Literal["auto", "exception", "no_order"]
-    orders: list[OrderOut]
-    exceptions: list[ExceptionOut]
-    transcript: str | None
-    latency_ms: float
-    message_id: int = Field(description="The stored message's row id")
-    order_ids: list[int]
-    exception_ids: list[int]
+class Answer(prediction.Answer):
+    """The contract's prediction for the message, plus where the store keeps what it made (``ordex.prediction``)."""
 
 
 class WebhookStored(BaseModel):
@@ -132,7 +93,7 @@ class MessageOut(BaseModel):
     channel: str
     state: Literal["received", "processing", "done", "failed"]
     status: str | None
-    prediction: dict[str, Any] | None
+    prediction: Answer | None
     order_ids: list[int]
     exceptions: list[ExceptionBrief]
     attachments: list[dict[str, Any]]

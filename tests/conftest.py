@@ -63,3 +63,28 @@ def backend_engine(request: pytest.FixtureRequest, tmp_path: Path, trade_dir: Pa
         e = Engine.open(settings.model_copy(update={"database_url": url}), trade_dir, ocr=ocr)
         yield e
         e.store.engine.dispose()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--regen-golden", action="store_true", default=False,
+                     help="write the golden files' expected outputs from what the code answers now (then review the diff)")
+
+
+@pytest.fixture(scope="session")
+def regen_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--regen-golden"))
+
+
+@pytest.fixture(scope="session")
+def champions() -> Settings:
+    """Settings naming the models ``make models`` built (the MLflow champions the service loads), checked against
+    their checksums; a test that reads with the default extractor fails here, naming the command, without them."""
+    from models.artifacts import ArtifactMissing, find_ranker, find_tagger
+
+    src = Settings(data_dir=Path(__file__).resolve().parents[1] / "var").model_source()
+    try:
+        tagger = find_tagger(src)
+    except ArtifactMissing as e:
+        pytest.fail(f"the default extractor needs the trained tagger: run `make models` ({e})")
+    ranker = find_ranker(src)
+    return Settings(pinned_tagger=tagger.path, pinned_ranker=ranker.path if ranker else None)

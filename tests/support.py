@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from ordex.schema import Attachment, Message
 
@@ -68,13 +69,19 @@ def msg(text: str = "", sender: str = "+911110000001", channel: str = "whatsapp"
                    subject=subject, text=text, attachments=attachments, raw=text.encode(), raw_kind="json")
 
 
-def lines_of(pred: dict) -> list[tuple[str | None, str | None, float | None, str | None]]:  # type: ignore[type-arg]
+def as_json(pred: Any) -> dict[str, Any]:
+    """A prediction as JSON: the engine's typed answer or the HTTP API's body alike."""
+    return pred if isinstance(pred, dict) else pred.model_dump(mode="json")
+
+
+def lines_of(pred: Any) -> list[tuple[str | None, str | None, float | None, str | None]]:
     """(customer, sku, qty, uom) of every predicted line, for compact assertions."""
-    return [(o["customer_id"], ln["sku"], ln["qty"], ln["uom"]) for o in pred["orders"] for ln in o["lines"]]
+    return [(o["customer_id"], ln["sku"], ln["qty"], ln["uom"]) for o in as_json(pred)["orders"] for ln in o["lines"]]
 
 
-def codes(pred: dict) -> set[str]:  # type: ignore[type-arg]
-    return {e["code"] for e in pred["exceptions"]}
+def codes(pred: Any) -> set[str]:
+    """The exception codes of a prediction."""
+    return {e["code"] for e in as_json(pred)["exceptions"]}
 
 
 NOW = datetime(2026, 11, 2, 4, 30, tzinfo=UTC)

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from models.extractor import label_spans
-from ordex.masterdata import MasterData
+from ordex.catalog import MasterData
 from training.tagger import Example
 
 HOLDOUT_TRADE = "stationery"  # never used to train the generic model: the acceptance set's trade

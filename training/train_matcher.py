@@ -16,7 +16,7 @@ import numpy as np
 from models.matcher import Parsed, SkuMatcher
 from models.ranker import FEATURES, Ranker
 from ordex.aliases import build_matcher, learn_history_aliases
-from ordex.masterdata import MasterData
+from ordex.catalog import MasterData
 from ordex.settings import Settings
 from ordex.store import Store
 from training.tracking import LoggedModel, log_and_register

@@ -11,11 +11,12 @@ import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
-from ordex.masterdata import MasterData
+from models.artifacts import ArtifactMissing, find_tagger
+from ordex.catalog import MasterData
 from ordex.settings import Settings
 from training.tagger import Example, TrainConfig, TrainResult, save_card, train
 from training.tagger_data import HOLDOUT_TRADE, dedupe, distributor_lines, generic_dataset
-from training.tracking import LoggedModel, champion, log_and_register
+from training.tracking import LoggedModel, log_and_register
 
 GATE = "int8_f1_all"
 
@@ -29,11 +30,10 @@ def train_tagger(settings: Settings, *, per_trade: int = 300, epochs: int = 2, s
     sources = dict(data.sources)
     init_from = ""
     if master_data is not None or corrections:
-        found = champion(settings, "ordex-tagger")
-        if found is not None:
-            from models.artifacts import resolve_tagger
-
-            init_from = str(resolve_tagger(None, settings.data_dir / "models" / "tagger", found[2], found[0]))
+        try:
+            init_from = str(find_tagger(settings.model_source()).path)
+        except ArtifactMissing:
+            init_from = ""  # no champion yet: from the base MiniLM
     if master_data is not None:
         own = distributor_lines(master_data, max(100, per_trade), seed)
         sources["distributor_lines"] = len(own)

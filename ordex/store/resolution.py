@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from ordex.store.queries import column_text, correction_in, learn_in, recent_orders_in, released_value_in
 from ordex.store.tables import AuditRow, ExceptionRow, MasterDataRow, MessageRow, OrderRow, utcnow
 
 if TYPE_CHECKING:
@@ -57,14 +58,10 @@ class ResolutionTxn:
 
     def released_value(self, customer_id: str, load_id: int | None) -> Decimal:
         """Value of the customer's released orders since a load, read under the resolution's locks."""
-        from ordex.store.store import released_value_in
-
         return released_value_in(self.s, customer_id, load_id)
 
     def recent_orders(self, customer_id: str, before: datetime, hours: float) -> list[tuple[str, datetime, list[Any]]]:
         """The customer's orders in the duplicate window, read under the resolution's locks."""
-        from ordex.store.store import recent_orders_in
-
         return recent_orders_in(self.s, customer_id, before, hours)
 
     # -- writes ----------------------------------------------------------------------------------------------
@@ -83,8 +80,6 @@ class ResolutionTxn:
 
     def raise_exception(self, order: OrderRow, code: str, queue: str, detail: str, line: int | None) -> int:
         """A new open exception on the order (a rule the corrected order now breaks)."""
-        from ordex.store.store import column_text
-
         row = ExceptionRow(message_id=order.message_id, order_id=order.id, code=code, queue=queue,
                            detail=column_text(detail), line=line)
         self.s.add(row)
@@ -111,16 +106,12 @@ class ResolutionTxn:
 
     def learn(self, rows: Sequence[tuple[str, str, str, int]]) -> None:
         """Teach the customers' aliases now (every worker's matcher refreshes before its next message)."""
-        from ordex.store.store import Store
-
-        Store.learn(self.s, rows, source="correction")
+        learn_in(self.s, rows, source="correction")
 
     def correction(self, *, customer_id: str | None, text: str, product: str, sku: str | None, qty: float | None,
                    uom: str | None, actor: str) -> int:
         """Keep a corrected line as training data."""
-        from ordex.store.store import Store
-
-        return Store.correction(self.s, self.message.id, customer_id=customer_id, text=text, product=product,
+        return correction_in(self.s, self.message.id, customer_id=customer_id, text=text, product=product,
                                 sku=sku, qty=qty, uom=uom, actor=actor,
                                 order_id=self.order.id if self.order is not None else None)
 

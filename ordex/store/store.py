@@ -10,19 +10,37 @@ import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, delete, event, func, select
+from sqlalchemy import Engine, create_engine, delete, event, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ordex.masterdata import MasterData
+from ordex.catalog import MasterData
 from ordex.schema import Message
+from ordex.store.keys import ApiKeys
+from ordex.store.queries import (
+    DATA_VERSION,
+    bump_in,
+    column_text,
+    correction_in,
+    learn_in,
+    recent_orders_in,
+    released_value_in,
+)
+from ordex.store.queries import (
+    as_utc as _utc,
+)
+from ordex.store.queries import (
+    aware_utc as _aware,
+)
+from ordex.store.queue import WorkQueue
+from ordex.store.resolution import Resolutions
 from ordex.store.tables import (
     AttachmentRow,
     AuditRow,
@@ -35,9 +53,9 @@ from ordex.store.tables import (
     VersionRow,
     utcnow,
 )
+from ordex.store.views import Views
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
-DATA_VERSION = "data"  # master data and learned aliases: every Engine refreshes its matcher when it moves
 MODELS_VERSION = "models"  # a retrained model was promoted: workers reload it
 
 
@@ -131,11 +149,6 @@ class Store:
         migrate(self.engine)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
         self._writer = sessionmaker(self.engine.execution_options(ordex_write=True), expire_on_commit=False)
-        from ordex.store.keys import ApiKeys
-        from ordex.store.queue import WorkQueue
-        from ordex.store.resolution import Resolutions
-        from ordex.store.views import Views
-
         self.queue = WorkQueue(self)
         self.keys = ApiKeys(self)
         self.views = Views(self)
@@ -175,14 +188,7 @@ class Store:
         with self.engine.connect() as c:
             return c.scalar(select(VersionRow.value).where(VersionRow.name == name)) or 0
 
-    @staticmethod
-    def bump(s: Session, name: str = DATA_VERSION) -> None:
-        """Move a version counter inside the caller's transaction."""
-        row = s.get(VersionRow, name, with_for_update=True)
-        if row is None:
-            s.add(VersionRow(name=name, value=1))
-        else:
-            row.value += 1
+    bump = staticmethod(bump_in)
 
     def bump_version(self, name: str) -> None:
         """Move a version counter in a transaction of its own."""
@@ -270,7 +276,7 @@ class Store:
             for o in orders:
                 row = OrderRow(message_id=message_row, section=o.section, customer_id=o.customer_id,
                                state="released" if o.released else "held", value=o.value, signature=o.signature,
-                               lines=_with_products(o.lines, case_json, o.section), received_at=_utc(received_at),
+                               lines=o.lines, received_at=_utc(received_at),
                                released_at=now if o.released else None, load_id=load_id)
                 s.add(row)
                 s.flush()
@@ -375,19 +381,7 @@ class Store:
         with self.write() as s:
             self.learn(s, rows, source)
 
-    @classmethod
-    def learn(cls, s: Session, rows: Sequence[tuple[str, str, str, int]], source: str) -> None:
-        """Upsert learned aliases inside the caller's transaction and move the data version."""
-        for cid, alias, sku, support in rows:
-            hit = s.scalar(select(LearnedAliasRow).where(LearnedAliasRow.customer_id == cid,
-                                                         LearnedAliasRow.alias == alias, LearnedAliasRow.sku == sku))
-            if hit is not None:
-                hit.support += support
-            else:
-                s.add(LearnedAliasRow(customer_id=cid, alias=alias, sku=sku, support=support, source=source))
-                s.flush()  # a second row with the same key in this batch must find this one
-        if rows:
-            cls.bump(s, DATA_VERSION)
+    learn = staticmethod(learn_in)
 
     def learned_aliases(self) -> list[tuple[str, str, str, int]]:
         """Every learned alias as (customer, alias, sku, support)."""
@@ -402,17 +396,7 @@ class Store:
             return self.correction(s, message_row, customer_id=customer_id, text=text, product=product, sku=sku,
                                    qty=qty, uom=uom, actor=actor, order_id=order_id)
 
-    @staticmethod
-    def correction(s: Session, message_row: int, *, customer_id: str | None, text: str, product: str,
-                   sku: str | None, qty: Decimal | float | None, uom: str | None, actor: str,
-                   order_id: int | None = None) -> int:
-        """Record a corrected line inside the caller's transaction."""
-        row = CorrectionRow(message_id=message_row, order_id=order_id, customer_id=customer_id, text=column_text(text),
-                            product=column_text(product), sku=sku, qty=None if qty is None else Decimal(str(qty)), uom=uom,
-                            actor=actor)
-        s.add(row)
-        s.flush()
-        return row.id
+    correction = staticmethod(correction_in)
 
     def corrections(self) -> list[tuple[dict[str, Any], list[str]]]:
         """Every correction with the text lines of its message (the blocks the pipeline read), oldest first."""
@@ -433,26 +417,6 @@ class Store:
                      "event": r.event, "detail": r.detail} for r in s.scalars(q)]
 
 
-def released_value_in(s: Session, customer_id: str, load_id: int | None) -> Decimal:
-    """Value of the customer's orders released since a master-data load, read in the caller's transaction."""
-    q = select(func.coalesce(func.sum(OrderRow.value), 0)).where(
-        OrderRow.customer_id == customer_id, OrderRow.state == "released", OrderRow.load_id == load_id
-    )
-    return Decimal(str(s.scalar(q) or 0))
-
-
-def recent_orders_in(s: Session, customer_id: str, before: datetime, hours: float) -> list[tuple[str, datetime, list[Any]]]:
-    """(message id, received_at, signature) of the customer's orders in the window before a time."""
-    before = _utc(before)
-    q = (
-        select(MessageRow.external_id, OrderRow.received_at, OrderRow.signature)
-        .join(MessageRow, MessageRow.id == OrderRow.message_id)
-        .where(OrderRow.customer_id == customer_id, OrderRow.received_at >= before - timedelta(hours=hours),
-               OrderRow.received_at <= before)
-    )
-    return [(m, _aware(r), sig) for m, r, sig in s.execute(q)]
-
-
 def _order_positions(case_json: dict[str, Any]) -> dict[int, int]:
     """Case line index -> the line's position within its order (sections keep their lines' order)."""
     seen: dict[int, int] = {}
@@ -462,14 +426,6 @@ def _order_positions(case_json: dict[str, Any]) -> dict[int, int]:
         out[i] = seen.get(k, 0)
         seen[k] = out[i] + 1
     return out
-
-
-def _with_products(lines: list[dict[str, Any]], case_json: dict[str, Any], section: int) -> list[dict[str, Any]]:
-    """Order lines with the product mention each was read from, which resolving teaches as an alias."""
-    products = [ln.get("product", "") for ln in case_json.get("lines") or [] if ln.get("section", 0) == section]
-    if len(products) != len(lines):
-        return lines
-    return [{**ln, "product": ln.get("product") or p} for ln, p in zip(lines, products, strict=True)]
 
 
 def group_findings(findings: Sequence[dict[str, Any]], positions: dict[int, int]) -> list[dict[str, Any]]:
@@ -486,16 +442,3 @@ def group_findings(findings: Sequence[dict[str, Any]], positions: dict[int, int]
     return list(by_code.values())
 
 
-def column_text(value: str) -> str:
-    """Text for a column: PostgreSQL cannot store NUL characters (the raw bytes keep them)."""
-    return value.replace("\x00", "")
-
-
-def _utc(t: datetime) -> datetime:
-    """Times are stored in UTC (SQLite keeps no zone)."""
-    return (t if t.tzinfo is not None else t.replace(tzinfo=UTC)).astimezone(UTC)
-
-
-def _aware(t: datetime) -> datetime:
-    """SQLite drops the zone of a stored time: read it back as UTC."""
-    return t if t.tzinfo is not None else t.replace(tzinfo=UTC)

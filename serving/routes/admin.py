@@ -17,9 +17,9 @@ from starlette.concurrency import run_in_threadpool
 
 from ordex.keys import ROLES, Principal, create_key
 from ordex.masterdata import MasterDataError, load_master_data
-from serving.api import NO_NUL, QueryRowId, RowId, parse_json, read_body, read_json_model, require_media_type
 from serving.auth import require
 from serving.host import EngineHost, current_host
+from serving.http import NO_NUL, QueryRowId, RowId, parse_json, read_body, read_json_model, require_media_type
 from serving.schemas import ApiError, AuditTrail, KeyCreated, MasterDataLoaded, RetrainAnswer, error_responses
 
 Host = Annotated[EngineHost, Depends(current_host)]

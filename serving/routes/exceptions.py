@@ -15,13 +15,14 @@ from starlette.concurrency import run_in_threadpool
 
 from ordex.keys import QUEUES, Principal
 from ordex.resolve import Resolution, ResolveError, needs
-from serving.api import RowId, read_json_model
 from serving.auth import Caller, forbidden
 from serving.host import EngineHost, current_host
+from serving.http import RowId, read_json_model
 from serving.schemas import ApiError, ExceptionView, ResolveAnswer, error_responses, inline_schema
 
 Host = Annotated[EngineHost, Depends(current_host)]
 States = Literal["open", "approved", "fixed", "rejected", "closed", "all"]
+REFUSAL_STATUS = {"forbidden": 403, "not_found": 404, "conflict": 409, "invalid": 422}  # ResolveError.kind
 
 
 def worked_queues(principal: Principal) -> tuple[str, ...]:
@@ -83,7 +84,7 @@ async def resolve_exception(exception_id: RowId, request: Request, host: Host, p
     try:
         answer = await run_in_threadpool(host.resolve, exception_id, body, principal)
     except ResolveError as e:
-        raise ApiError(e.status, e.code, e.message, **e.extra) from e
+        raise ApiError(REFUSAL_STATUS[e.kind], e.code, e.message, **e.extra) from e
     return JSONResponse(jsonable_encoder(answer))
 
 

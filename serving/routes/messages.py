@@ -20,9 +20,9 @@ from ordex.pipeline import NotLoaded
 from ordex.schema import Message
 from ordex.store import IdempotencyConflict
 from ordex.worker import StillProcessing
-from serving.api import JSON_TYPES, NO_NUL, RowId, parse_model, read_body, require_media_type
 from serving.auth import require
 from serving.host import EngineHost, current_host
+from serving.http import JSON_TYPES, NO_NUL, RowId, parse_model, read_body, require_media_type
 from serving.schemas import Answer, ApiError, MessageOut, StoredOrder, error_responses, inline_schema
 
 EMAIL_TYPES = frozenset({"message/rfc822", "text/plain", "application/octet-stream"})

@@ -23,8 +23,8 @@ from ordex.intake.errors import Unreadable
 from ordex.intake.whatsapp import WhatsAppEvent, parse_webhook
 from ordex.schema import Message
 from ordex.store import IdempotencyConflict
-from serving.api import parse_json, read_body
 from serving.host import EngineHost, current_host
+from serving.http import parse_json, read_body
 from serving.routes.messages import usable_id
 from serving.schemas import ApiError, WebhookAnswer, error_responses
 

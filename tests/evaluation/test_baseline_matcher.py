@@ -10,7 +10,7 @@ from evaluation.baseline_matcher import (
     extract_one_baseline,
     score_matcher,
 )
-from ordex.masterdata import Product
+from ordex.catalog import Product
 from ordex.schema import Candidate
 
 

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 from evaluation.coverage import AliasBook, coverage, months_before, time_split
-from ordex.masterdata import Customer, HistoryLine, HistoryOrder, MasterData, Product
+from ordex.catalog import Customer, HistoryLine, HistoryOrder, MasterData, Product
 
 IST = timezone(timedelta(hours=5, minutes=30))
 PRODUCTS = (

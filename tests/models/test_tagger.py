@@ -7,8 +7,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models.artifacts import ArtifactMissing, resolve_tagger
-from models.tagger import BIO, Span, canonical_unit, decode, lines_from_spans, parse_qty, tidy
+from models.artifacts import ArtifactMissing, ModelSource, find_tagger
+from models.span_rules import ALL_RULES, apply_span_rules, check_rules, read_lines
+from models.tagger import BIO, Span, decode, lines_from_spans
+from models.units import read_qty, read_unit
+
+
+def tidy(text: str, spans: list[Span]) -> list[Span]:
+    """Every span rule, as the served pipeline applies them."""
+    return apply_span_rules(text, spans, ALL_RULES)
 
 
 def test_bio_decoding_joins_word_pieces_and_inside_tokens() -> None:
@@ -76,13 +83,33 @@ def test_a_trailing_number_is_the_quantity_unless_the_catalog_names_it() -> None
     ("twenty", 20, False), ("twenty five", 25, False), ("paanch sau", 500, False), ("2-3", None, True),
     ("some", None, True), ("abc", None, False),
 ])
-def test_parse_qty(text: str, qty: float | None, vague: bool) -> None:
-    assert parse_qty(text) == (qty, vague)
+def test_quantities_are_read_with_the_shared_vocabulary(text: str, qty: float | None, vague: bool) -> None:
+    got = read_qty(text)
+    assert (got.value, got.vague) == (qty, vague)
 
 
-def test_canonical_units() -> None:
-    assert [canonical_unit(u) for u in ("ctn", "Peti", "pcs.", "kg", "Rolle", "zork")] == ["CTN", "CTN", "PCS", "KG",
-                                                                                         "ROLL", "ZORK"]
+def test_a_quantity_reading_says_how_sure_it_is() -> None:
+    assert read_qty("24").certainty == 1.0
+    assert read_qty("paanch").certainty == 0.9
+    assert read_qty("do").certainty < read_qty("paanch").certainty
+    assert read_qty("2-3").certainty == 0.0
+
+
+def test_units_are_read_with_the_shared_vocabulary() -> None:
+    assert [read_unit(u).canonical for u in ("ctn", "Peti", "pcs.", "kg", "Rolle", "zork")] == ["CTN", "CTN", "PCS", "KG",
+                                                                                              "ROLL", "ZORK"]
+    assert [read_unit(u).kind for u in ("ctn", "kg", "zork")] == ["pack", "measure", "unknown"]
+    assert read_unit("zork").certainty == 0.0
+
+
+def test_each_hand_rule_is_switchable_by_name_and_an_unknown_name_is_refused() -> None:
+    text = "5 carton dahi and 1 ctn butter"
+    spans = spans_of(text, [("QTY", "5"), ("UNIT", "carton"), ("QTY", "1"), ("UNIT", "ctn"), ("PRODUCT", "butter")])
+    with_rule = [(p.product, p.qty) for p in read_lines(text, spans, None, ALL_RULES)]
+    without = [(p.product, p.qty) for p in read_lines(text, spans, None, [r for r in ALL_RULES if r != "bare_products"])]
+    assert ("dahi", 5) in with_rule and ("dahi", 5) not in without
+    with pytest.raises(ValueError, match="unknown span rule"):
+        check_rules(["bare_products", "guess_harder"])
 
 
 def test_spans_group_into_lines_where_a_new_product_or_quantity_starts() -> None:
@@ -94,10 +121,11 @@ def test_spans_group_into_lines_where_a_new_product_or_quantity_starts() -> None
 
 
 def test_a_missing_model_names_the_command_that_builds_it(tmp_path: Path) -> None:
+    src = ModelSource(tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}", cache_dir=tmp_path / "cache")
     with pytest.raises(ArtifactMissing, match="ordex train tagger"):
-        resolve_tagger(tmp_path, tmp_path / "cache", None, None)
+        find_tagger(src.model_copy(update={"tagger_path": tmp_path}))
     with pytest.raises(ArtifactMissing, match="no `ordex-tagger` champion"):
-        resolve_tagger(None, tmp_path / "cache", None, None)
+        find_tagger(src)
 
 
 def spans_of(text: str, spans: list[tuple[str, str]]) -> list[Span]:

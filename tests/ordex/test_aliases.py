@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from ordex.aliases import AliasOptions, Mention, global_aliases, learn_history_aliases, quantity_readings
+from ordex.catalog import Customer, HistoryLine, HistoryOrder, MasterData, Product
 from ordex.cli import main
-from ordex.masterdata import Customer, HistoryLine, HistoryOrder, MasterData, Product
 
 IST = timezone(timedelta(hours=5, minutes=30))
 PRODUCTS = (

@@ -55,7 +55,7 @@ def attached(filename: str, content_type: str, data: bytes) -> tuple[Attachment,
 def stored_raw(engine: Engine, pred: dict[str, Any]) -> tuple[bytes, list[bytes]]:
     """The raw bytes and the attachment bytes the store committed for a prediction's message."""
     with engine.store.session() as s:
-        row = s.get(MessageRow, pred["message_id"])
+        row = s.get(MessageRow, pred.message_id)
         assert row is not None
         files = s.scalars(select(AttachmentRow.data).where(AttachmentRow.message_id == row.id)
                           .order_by(AttachmentRow.position))
@@ -64,14 +64,14 @@ def stored_raw(engine: Engine, pred: dict[str, Any]) -> tuple[bytes, list[bytes]
 
 def assert_held_unreadable(engine: Engine, pred: dict[str, Any], *why: str) -> str:
     """The message is held with UNREADABLE only, its detail says why, and the message was stored first."""
-    assert pred["status"] == "exception", pred
-    assert codes(pred) == {"UNREADABLE"}, pred["exceptions"]
-    detail = pred["exceptions"][0]["detail"]
-    assert pred["exceptions"][0]["queue"] == "intake"
+    assert pred.status == "exception", pred
+    assert codes(pred) == {"UNREADABLE"}, pred.exceptions
+    detail = pred.exceptions[0].detail
+    assert pred.exceptions[0].queue == "intake"
     assert "processing failed" not in detail  # a reader's finding, not a crash caught by the engine
     for word in why:
         assert word.lower() in detail.lower(), (word, detail)
-    assert engine.store.audit_events(pred["message_id"])[0]["event"] == "received"
+    assert engine.store.audit_events(pred.message_id)[0]["event"] == "received"
     return detail
 
 
@@ -105,8 +105,8 @@ def test_emailed_pdf_purchase_order_gives_its_lines_and_goes_through(engine: Eng
     pred = engine.submit(raw_message(mail, "eml"))
     assert lines_of(pred) == [("E100", "LED-9W", 12, "BOX"), ("E100", "MCB-32A", 10, "PCS"),
                               ("E100", "WIRE-2.5", 4, "ROLL"), ("E100", "LED-12W", 3, "BOX")]  # 30 pcs = 3 boxes of 10
-    assert pred["status"] == "auto" and pred["exceptions"] == []
-    assert "LED Bulb 9W" in pred["orders"][0]["lines"][0]["text"]
+    assert pred.status == "auto" and pred.exceptions == []
+    assert "LED Bulb 9W" in pred.orders[0].lines[0].text
     assert stored_raw(engine, pred)[0] == mail
 
 
@@ -114,7 +114,7 @@ def test_a_colleague_at_the_customers_own_mail_domain_is_that_customer(engine: E
     mail = eml(from_="Ravi <ravi@voltelec.example>", body="Pls send\nLED 12W 3 box\nMCB 16A 5 pcs\n\nRegards\nRavi")
     pred = engine.submit(raw_message(mail, "eml"))
     assert lines_of(pred) == [("E100", "LED-12W", 3, "BOX"), ("E100", "MCB-16A", 5, "PCS")]
-    assert pred["status"] == "auto"
+    assert pred.status == "auto"
 
 
 # -- a regional distributor orders for its sub-dealers -----------------------------------------------------------
@@ -146,11 +146,11 @@ def test_sub_dealer_mail_gives_one_order_per_sub_dealer(engine: Engine, layout: 
     body = "Dear sir,\nPlease book the following orders for this week:\n\n" + SUB_DEALER_LAYOUTS[layout] + QUOTED_AND_SIGNED
     mail = eml(from_="Northern Power <purchase@northernpower.example>", subject="Sub-dealer orders", body=body)
     pred = engine.submit(raw_message(mail, "eml"))
-    assert [o["customer_id"] for o in pred["orders"]] == ["E100", "E500", None]
+    assert [o.customer_id for o in pred.orders] == ["E100", "E500", None]
     assert lines_of(pred) == [("E100", "LED-9W", 3, "BOX"), ("E100", "MCB-32A", 2, "PCS"),
                               ("E500", "WIRE-1.5", 2, "ROLL"), (None, "LED-12W", 1, "BOX")]
-    assert codes(pred) == {"CUSTOMER_UNKNOWN"} and pred["status"] == "exception"
-    assert "Sai Electric Point" in pred["exceptions"][0]["detail"]
+    assert codes(pred) == {"CUSTOMER_UNKNOWN"} and pred.status == "exception"
+    assert "Sai Electric Point" in pred.exceptions[0].detail
 
 
 # -- scans and photos, through OCR ---------------------------------------------------------------------------------
@@ -160,8 +160,8 @@ def test_scanned_pdf_is_read_through_ocr(ocr_engine: Engine) -> None:
     pred = ocr_engine.submit(msg("", sender="+911110000005", channel="pdf",
                                  attachments=attached("scan-0711.pdf", "application/pdf", scanned_pdf(lines))))
     assert lines_of(pred) == [("E500", "WIRE-1.5", 4, "ROLL"), ("E500", "LED-12W", 2, "BOX"), ("E500", "MCB-16A", 10, "PCS")]
-    assert pred["status"] == "auto"
-    assert pred["transcript"] and fuzz.ratio(folded(pred["transcript"]), folded("\n".join(lines))) >= 90
+    assert pred.status == "auto"
+    assert pred.transcript and fuzz.ratio(folded(pred.transcript), folded("\n".join(lines))) >= 90
 
 
 @pytest.mark.slow
@@ -170,8 +170,8 @@ def test_rotated_phone_photo_of_a_list_is_read_through_ocr(ocr_engine: Engine) -
     photo = photo_jpeg(lines, tilt=3, exif_orientation=6)
     pred = ocr_engine.submit(msg("", sender="+911110000002", attachments=attached("IMG_2041.jpg", "image/jpeg", photo)))
     assert lines_of(pred) == [("E200", "LED-9W", 6, "BOX"), ("E200", "WIRE-2.5", 3, "ROLL"), ("E200", "TAPE-PVC", 2, "PKT")]
-    assert pred["status"] == "auto"
-    assert pred["transcript"] and fuzz.ratio(folded(pred["transcript"]), folded("\n".join(lines))) >= 90
+    assert pred.status == "auto"
+    assert pred.transcript and fuzz.ratio(folded(pred.transcript), folded("\n".join(lines))) >= 90
 
 
 # -- spreadsheets ----------------------------------------------------------------------------------------------------
@@ -189,7 +189,7 @@ def test_xlsx_order_posted_as_an_attachment(engine: Engine, rows: list[list[obje
     pred = engine.submit(msg("Order sheet attached", sender="+911110000002", channel="spreadsheet",
                              attachments=attached("order.xlsx", XLSX_TYPE, xlsx_bytes(rows))))
     assert lines_of(pred) == [("E200", "LED-12W", 3, "BOX"), ("E200", "MCB-16A", 6, "PCS"), ("E200", "TAPE-PVC", 2, "PKT")]
-    assert pred["status"] == "auto"
+    assert pred.status == "auto"
 
 
 def test_xlsx_attached_to_a_raw_mail(engine: Engine) -> None:
@@ -198,7 +198,7 @@ def test_xlsx_attached_to_a_raw_mail(engine: Engine) -> None:
                html="<p>Dear sir, order sheet attached.</p>", attachments=[("order.xlsx", XLSX_TYPE, sheet)])
     pred = engine.submit(raw_message(mail, "eml"))
     assert lines_of(pred) == [("E100", "WIRE-2.5", 5, "ROLL"), ("E100", "LED-9W", 4, "BOX")]
-    assert pred["status"] == "auto"
+    assert pred.status == "auto"
 
 
 @pytest.mark.parametrize(
@@ -215,7 +215,7 @@ def test_semicolon_csv_with_local_headers(engine: Engine, header: list[str], enc
     pred = engine.submit(msg("", sender="+911110000005", channel="spreadsheet",
                              attachments=attached("bestellung.csv", "text/csv", csv_bytes(rows, ";", encoding))))
     assert lines_of(pred) == [("E500", "WIRE-2.5", 2, "ROLL"), ("E500", "LED-9W", 5, "BOX"), ("E500", "MCB-16A", 10, "PCS")]
-    assert pred["status"] == "auto"
+    assert pred.status == "auto"
 
 
 def test_german_csv_with_german_unit_words(engine: Engine) -> None:
@@ -224,7 +224,7 @@ def test_german_csv_with_german_unit_words(engine: Engine) -> None:
     pred = engine.submit(msg("", sender="+911110000002", channel="spreadsheet",
                              attachments=attached("bestellung.csv", "text/csv", csv_bytes(rows, ";", "cp1252"))))
     assert lines_of(pred) == [("E200", "WIRE-2.5", 2, "ROLL"), ("E200", "LED-12W", 3, "BOX"), ("E200", "MCB-16A", 10, "PCS")]
-    assert pred["status"] == "auto"
+    assert pred.status == "auto"
 
 
 # -- WhatsApp webhooks -------------------------------------------------------------------------------------------------
@@ -232,7 +232,7 @@ def test_whatsapp_text_webhook_names_the_customer_by_wa_id(engine: Engine) -> No
     body = whatsapp_text_webhook("911110000022", "good morning sir\nLED 12W 4 box\nMCB 32A 2 pcs", "wamid.T1", "1793776680")
     pred = engine.submit(raw_message(body, "whatsapp"))
     assert lines_of(pred) == [("E200", "LED-12W", 4, "BOX"), ("E200", "MCB-32A", 2, "PCS")]  # E200's second phone
-    assert pred["status"] == "auto"
+    assert pred.status == "auto"
     assert stored_raw(engine, pred)[0] == body
 
 
@@ -244,15 +244,15 @@ def test_whatsapp_from_an_unknown_number_is_customer_unknown(engine: Engine) -> 
 
 def test_status_only_webhook_is_no_order(engine: Engine) -> None:
     pred = engine.submit(raw_message(whatsapp_status_webhook(), "whatsapp"))
-    assert pred["status"] == "no_order"
-    assert pred["orders"] == [] and pred["exceptions"] == []
+    assert pred.status == "no_order"
+    assert pred.orders == [] and pred.exceptions == []
 
 
 def test_media_message_keeps_its_caption_and_holds_the_unfetched_photo(engine: Engine) -> None:
     body = whatsapp_media_webhook("911110000001", "image", "7781", "image/jpeg", caption="LED 9W 5 box", wamid="wamid.T3")
     pred = engine.submit(raw_message(body, "whatsapp"))
     assert lines_of(pred) == [("E100", "LED-9W", 5, "BOX")]
-    assert codes(pred) == {"UNREADABLE"} and "7781" in pred["exceptions"][0]["detail"]
+    assert codes(pred) == {"UNREADABLE"} and "7781" in pred.exceptions[0].detail
 
 
 # -- bad input: held as UNREADABLE, stored, nothing crashes ----------------------------------------------------------------
@@ -278,7 +278,7 @@ BAD_ATTACHMENTS: dict[str, tuple[str, str, bytes, tuple[str, ...]]] = {
 def test_unreadable_attachment_is_held_with_the_file_and_the_reason(engine: Engine, case: str) -> None:
     filename, content_type, data, why = BAD_ATTACHMENTS[case]
     pred = engine.submit(msg("", sender="buy@voltelec.example", channel="email", attachments=attached(filename, content_type, data)))
-    assert pred["orders"] == []
+    assert pred.orders == []
     assert_held_unreadable(engine, pred, *why)
     assert stored_raw(engine, pred)[1] == [data]
 
@@ -300,7 +300,7 @@ def test_utf16_text_attachment_is_read(engine: Engine) -> None:
 @pytest.mark.slow
 def test_blank_image_has_nothing_legible(ocr_engine: Engine) -> None:
     pred = ocr_engine.submit(msg("", sender="+911110000002", attachments=attached("IMG_2043.png", "image/png", blank_png())))
-    assert pred["orders"] == []
+    assert pred.orders == []
     assert_held_unreadable(ocr_engine, pred, "IMG_2043.png", "no legible text")
 
 
@@ -326,6 +326,6 @@ BAD_RAW: dict[str, tuple[bytes, Literal["eml", "whatsapp"], tuple[str, ...]]] = 
 def test_unreadable_raw_message_is_held_and_stored(engine: Engine, case: str) -> None:
     data, kind, why = BAD_RAW[case]
     pred = engine.submit(raw_message(data, kind))
-    assert pred["orders"] == []
+    assert pred.orders == []
     assert_held_unreadable(engine, pred, *why)
     assert stored_raw(engine, pred)[0] == data

@@ -24,7 +24,7 @@ CREDIT = Principal("meera", "credit")
 
 
 def post(engine: Engine, text: str, sender: str = "+911110000001", **kw: Any) -> dict[str, Any]:
-    return engine.submit(msg(text, sender=sender, **kw))
+    return engine.submit(msg(text, sender=sender, **kw)).model_dump(mode="json")
 
 
 def exception_of(engine: Engine, pred: dict[str, Any], code: str) -> int:
@@ -146,10 +146,10 @@ def test_resolving_again_replays_and_a_different_decision_is_refused(backend_eng
     assert act(backend_engine, exc) == {**answer, "replayed": True}
     with pytest.raises(ResolveError) as refused:
         act(backend_engine, exc, "reject")
-    assert (refused.value.status, refused.value.code) == (409, "already_resolved")
+    assert (refused.value.kind, refused.value.code) == ("conflict", "already_resolved")
     with pytest.raises(ResolveError) as missing:
         act(backend_engine, 10**8)
-    assert missing.value.status == 404
+    assert missing.value.kind == "not_found"
 
 
 def test_bad_corrections_change_nothing(backend_engine: Engine) -> None:

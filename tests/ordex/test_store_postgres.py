@@ -45,8 +45,8 @@ def pg_engine(tmp_path: Path, trade_dir: Path) -> Iterator[Engine]:
 
 def test_orders_credit_and_duplicates_on_postgresql(pg_engine: Engine) -> None:
     first = pg_engine.submit(msg("copper wire 2.5 sqmm 20 roll", sender="+911110000005", at="2026-11-02T09:00:00+05:30"))
-    assert first["status"] == "auto"
+    assert first.status == "auto"
     assert lines_of(first) == [("E500", "WIRE-2.5", 20, "ROLL")]
     again = pg_engine.submit(msg("copper wire 2.5 sqmm 20 roll", sender="+911110000005", at="2026-11-02T18:00:00+05:30"))
     assert codes(again) == {"DUPLICATE_ORDER", "CREDIT_LIMIT"}
-    assert pg_engine.store.audit_events(first["message_id"])[0]["event"] == "received"
+    assert pg_engine.store.audit_events(first.message_id)[0]["event"] == "received"

@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from ordex.masterdata import MasterData, load_master_data
+from ordex.catalog import MasterData
+from ordex.masterdata import load_master_data
 from ordex.schema import Code, Line
 from rules.validate import OrderView, PastOrder, load_config, signature, validate_order
 

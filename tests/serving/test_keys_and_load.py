@@ -64,7 +64,7 @@ def test_ordex_load_reloads_atomically_and_running_engines_notice(tmp_path: Path
     engine = Engine.open(Settings(data_dir=tmp_path / "var", database_url=url, extractor="rules", matcher="rules"),
                          trade_dir)
     held = engine.submit(msg("modular switch 6a 1 box"))
-    assert held["status"] == "exception"
+    assert held.status == "exception"
     engine.store.add_learned_aliases([("E100", "sparky", "MCB-32A", 1)], source="correction")
     newer = write_trade(tmp_path / "md2")
     (newer / "prices.csv").write_text(PRICES + "*,SW-6A,310\n")
@@ -75,10 +75,10 @@ def test_ordex_load_reloads_atomically_and_running_engines_notice(tmp_path: Path
     assert event["detail"]["changes"]["customers"] == {"added": 0, "removed": 0, "changed": 0, "added_keys": [],
                                                        "removed_keys": [], "changed_keys": []}
     assert engine.sync() and engine.load_id == event["detail"]["load_id"]
-    assert engine.submit(msg("modular switch 6a 1 box", sender="+911110000005"))["status"] == "auto"
+    assert engine.submit(msg("modular switch 6a 1 box", sender="+911110000005")).status == "auto"
     assert ("E100", "sparky", "MCB-32A", 1) in engine.store.learned_aliases()
     assert any(a[3] and a[0] == "E500" for a in engine.store.learned_aliases())  # history aliases kept too
-    view = engine.store.views.exception(held["exception_ids"][0])
+    view = engine.store.views.exception(held.exception_ids[0])
     assert view is not None and view["state"] == "open"
     assert not engine.sync()  # nothing moved since
     engine.store.engine.dispose()

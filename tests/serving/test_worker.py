@@ -91,10 +91,10 @@ def test_a_crash_in_the_pipeline_is_held_as_unreadable_and_kept(backend_engine: 
     photo = Attachment(filename="list.png", content_type="image/png", data=blank_png())
     m = msg("see photo", id="crash-1", attachments=(photo,))
     answer = processor.submit(m, "json")
-    assert answer["status"] == "exception" and answer["exceptions"][0]["code"] == "UNREADABLE"
-    assert "processing failed" in answer["exceptions"][0]["detail"]
+    assert answer.status == "exception" and answer.exceptions[0].code == "UNREADABLE"
+    assert "processing failed" in answer.exceptions[0].detail
     assert processor.submit(m, "json") == answer  # the retry gets the stored answer
-    view = backend_engine.store.views.message(answer["message_id"])
+    view = backend_engine.store.views.message(answer.message_id)
     assert view is not None and view["state"] == "failed" and view["exceptions"][0]["queue"] == "intake"
     assert view["attachments"][0]["bytes"] == len(photo.data)  # the raw bytes stay
 
@@ -106,7 +106,7 @@ def test_a_message_interrupted_too_often_is_held_for_a_person(backend_engine: En
         assert backend_engine.store.queue.claim(row, Lease(owner, 0.01))
         time.sleep(0.05)
     answer = processor.run_stored(row)
-    assert answer is not None and "interrupted 2 times" in answer["exceptions"][0]["detail"]
+    assert answer is not None and "interrupted 2 times" in answer.exceptions[0].detail
 
 
 def test_the_background_worker_drains_the_queue_and_picks_up_a_dead_workers_messages(backend_engine: Engine) -> None:

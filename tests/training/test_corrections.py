@@ -10,7 +10,7 @@ from training.corrections import correction_lines
 
 def test_a_corrected_line_is_aligned_by_its_text_span(engine: Engine) -> None:
     pred = engine.submit(msg("hello sir\nroshni wala 5 box aur mcb 16a 10 pcs"))
-    engine.store.add_correction(pred["message_id"], customer_id="E100", text="roshni wala 5 box", product="roshni wala",
+    engine.store.add_correction(pred.message_id, customer_id="E100", text="roshni wala 5 box", product="roshni wala",
                                 sku="LED-12W", qty=5, uom="BOX", actor="ops:test")
     ((line, spans),) = correction_lines(engine.store)
     assert line == "roshni wala 5 box aur mcb 16a 10 pcs"
@@ -21,7 +21,7 @@ def test_a_corrected_line_is_aligned_by_its_text_span(engine: Engine) -> None:
 
 def test_a_correction_without_a_span_finds_its_line(engine: Engine) -> None:
     pred = engine.submit(msg("send zapper lamp and 3 ctn kala tape"))
-    engine.store.add_correction(pred["message_id"], customer_id="E100", text="", product="zapper lamp",
+    engine.store.add_correction(pred.message_id, customer_id="E100", text="", product="zapper lamp",
                                 sku="LED-9W", qty=2, uom="BOX", actor="ops:test")
     ((line, spans),) = correction_lines(engine.store)
     assert line == "send zapper lamp and 3 ctn kala tape"

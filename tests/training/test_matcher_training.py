@@ -38,7 +38,7 @@ def test_the_pipeline_uses_the_champion_ranker(trained: tuple[Settings, LoggedMo
     assert isinstance(engine.matcher.ranker, Ranker)
     pred = engine.submit(msg("LED bulb 12W 5 box, copper wire 2.5 sqmm 3 roll", sender="+911110000002"))
     assert lines_of(pred) == [("E200", "LED-12W", 5, "BOX"), ("E200", "WIRE-2.5", 3, "ROLL")]
-    assert pred["status"] == "auto"
+    assert pred.status == "auto"
 
 
 def test_the_served_prediction_is_the_calibrated_models(trained: tuple[Settings, LoggedModel]) -> None:
@@ -55,11 +55,35 @@ def test_the_served_prediction_is_the_calibrated_models(trained: tuple[Settings,
 
 
 def test_a_server_pins_the_champions_files_and_a_promotion_unpins_them(trained: tuple[Settings, LoggedModel]) -> None:
-    from ordex.pipeline import load_ranker, pin_models, unpinned
+    from ordex.pipeline import load_ranker
 
     settings, logged = trained
-    pinned = pin_models(settings.model_copy(update={"extractor": "rules"}))
-    assert pinned.ranker_path is not None and pinned.ranker_path.name == "ranker.joblib" and pinned.tagger_path is None
+    pinned = settings.model_copy(update={"extractor": "rules"}).pinned()
+    assert pinned.pinned_ranker is not None and pinned.pinned_ranker.name == "ranker.joblib"
+    assert pinned.pinned_tagger is None and pinned.ranker_path is None
     ranker = load_ranker(pinned)
-    assert ranker is not None and ranker.version == pinned.ranker_path.parent.name
-    assert unpinned(pinned).ranker_path is None
+    assert ranker is not None and ranker.version == logged.version
+    assert pinned.unpinned().pinned_ranker is None
+
+
+def test_a_promotion_unpins_the_champions_but_keeps_the_users_own_paths(trained: tuple[Settings, LoggedModel],
+                                                                       tmp_path: Path) -> None:
+    settings, _ = trained
+    own = settings.model_copy(update={"extractor": "rules"}).pinned().model_copy(update={"ranker_path": tmp_path / "r.joblib"})
+    assert own.unpinned().ranker_path == tmp_path / "r.joblib" and own.unpinned().pinned_ranker is None
+
+
+def test_a_model_file_changed_after_it_was_built_is_refused_naming_the_file_and_the_command(
+        trained: tuple[Settings, LoggedModel], tmp_path: Path) -> None:
+    import shutil
+
+    from models.artifacts import ArtifactMissing, find_ranker
+
+    settings, _ = trained
+    found = find_ranker(settings.model_source())
+    assert found is not None and set(found.sha256) == {"ranker.joblib"}
+    copy = tmp_path / "v9"
+    shutil.copytree(found.path.parent, copy)
+    (copy / "ranker.joblib").write_bytes((copy / "ranker.joblib").read_bytes() + b"tampered")
+    with pytest.raises(ArtifactMissing, match=r"ranker\.joblib does not match its sha256.*ordex train matcher"):
+        find_ranker(settings.model_source().model_copy(update={"ranker_path": copy / "ranker.joblib"}))

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from ordex.masterdata import MasterData, load_master_data
+from ordex.catalog import MasterData
+from ordex.masterdata import load_master_data
 from training.synth import TRADES, generate_messages, generate_trade
 from training.synth.__main__ import main, resolve_trades
 from training.synth.generator import LABELS, exceptions_for

@@ -25,7 +25,7 @@ def test_orders_read_by_the_tagger(tmp_path: Path, small_tagger: TrainResult, ex
     from ordex.store.tables import MessageRow
 
     with engine.store.session() as s:
-        row = s.get(MessageRow, pred["message_id"])
+        row = s.get(MessageRow, pred.message_id)
         assert row is not None and row.case_json is not None
         models = {t["stage"]: t["model"] for t in row.case_json["trace"]}
     assert models["tag"] == "minilm-tagger-int8"

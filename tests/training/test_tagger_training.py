@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from models.artifacts import champion, find_tagger
 from models.tagger import TokenTagger
 from ordex.settings import Settings
 from training.tagger import QUANTISATION, TrainResult, bio_labels
-from training.tracking import champion, log_and_register
+from training.tracking import log_and_register
 
 pytestmark = pytest.mark.slow
 
@@ -57,5 +58,6 @@ def test_a_run_is_logged_and_promoted_only_if_not_worse(tmp_path: Path, small_ta
     same = log_and_register(settings, "ordex-tagger", {"seed": 3}, {"int8_f1_all": 0.9}, small_tagger.model_dir,
                             "int8_f1_all")
     assert same.promoted
-    found = champion(settings, "ordex-tagger")
-    assert found is not None and found[0] == "3" and found[1]["int8_f1_all"] == 0.9
+    found = champion(settings.tracking_uri(), "ordex-tagger")
+    assert found is not None and found.version == "3" and found.metrics["int8_f1_all"] == 0.9
+    assert find_tagger(settings.model_source()).sha256.keys() == {"model.onnx", "tokenizer.json", "labels.json"}

@@ -16,7 +16,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from ordex.masterdata import Alias, Customer, HistoryLine, HistoryOrder, MasterData, Price, Product
+from ordex.catalog import Alias, Customer, HistoryLine, HistoryOrder, MasterData, Price, Product
 from training.synth.trades import (
     CITIES,
     DEVOTIONAL,
@@ -35,6 +35,9 @@ IST = timezone(timedelta(hours=5, minutes=30))
 LABELS = ("PRODUCT", "QTY", "UNIT", "PRICE", "CUSTOMER", "PO", "DATE")
 
 # -- vocabulary -----------------------------------------------------------------------------------------
+# The generator keeps its own word lists on purpose, apart from the readers' one vocabulary (models/units.py):
+# a model or parser judged on the very words it was written from would look better than it is. A word added to
+# the readers' vocabulary is not added here, and the other way round, without a measured reason.
 
 # How people write each unit of sale (the uom itself).
 UOM_WORDS: dict[str, tuple[str, ...]] = {

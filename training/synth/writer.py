@@ -20,7 +20,7 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
-from ordex.masterdata import MasterData
+from ordex.catalog import MasterData
 from training.synth.generator import Example, TradeData, generate_cases, generate_trade
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -11,7 +11,8 @@ import pytest
 from PIL import Image
 from rapidfuzz import fuzz
 
-from models.ocr import OcrEngine, TextBox, find_models, group_lines, line_of, text_boxes
+from models.artifacts import find_ocr_models
+from models.ocr import OcrEngine, TextBox, group_lines, line_of, text_boxes
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 
@@ -50,7 +51,7 @@ def test_bundled_models_are_found_and_named() -> None:
     assert engine.models.version in ("PP-OCRv6", "PP-OCRv5")
     assert engine.name.startswith("rapidocr:") and engine.version
     with pytest.raises(FileNotFoundError, match="reinstall"):
-        find_models(Path("/nonexistent"))
+        find_ocr_models(Path("/nonexistent"))
     with pytest.raises(ValueError):
         OcrEngine(threads=0)
 

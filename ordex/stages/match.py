@@ -1,0 +1,118 @@
+"""match: each line mapped to a SKU of its customer, its quantity converted to the SKU's unit of sale.
+
+Chatter that is no order line (a question, a complaint, words that look like no product) is dropped here.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+from pydantic import Field
+
+from models.matcher import SkuMatcher
+from models.units import is_own_size, measure, measure_readings, own_sizes, sold_by, to_uom
+from ordex.catalog import MasterData, Product
+from ordex.schema import Case, Line
+from ordex.stages.base import Component, Options
+from ordex.stages.split import customer_of_sender
+
+
+class MatchOptions(Options):
+    """Confidence thresholds of matching: below them a line is held for a person (or is no order line)."""
+
+    sku: float = Field(default=0.6, description="Below this SKU probability a line raises SKU_UNMATCHED")
+    line_resemblance: float = Field(default=0.5, description="Share of a mention's words that must look like catalog words")
+
+
+class MatchStage(Component):
+    """The SKU matcher (alias library, learned ranker) over every line of the case, in one call."""
+
+    name: ClassVar[str] = "match"
+
+    def __init__(self, matcher: SkuMatcher, md: MasterData, options: MatchOptions | None = None) -> None:
+        self.options = options or MatchOptions()
+        self.matcher = matcher
+        self.md = md
+
+    @property
+    def model(self) -> str:
+        return self.matcher.name
+
+    @property
+    def version(self) -> str:
+        ranker = self.matcher.ranker
+        return f"ranker v{ranker.version}" if ranker is not None else "hand-set scores"
+
+    def __call__(self, case: Case) -> Case:
+        return match(case, self.matcher, self.md, self.options)
+
+
+def match(case: Case, matcher: SkuMatcher, md: MasterData, th: MatchOptions) -> Case:
+    """Map each line to a SKU of the section's customer and convert its quantity; drop chatter that is no line."""
+    sender = customer_of_sender(case.message.sender, md)
+    out: list[Line] = []
+    whos = [[c for c in (case.sections[ln.section].customer_id, sender.customer_id if sender else None) if c]
+            for ln in case.lines]
+    lines = [_measure_as_quantity(ln, matcher, md, who, th) for ln, who in zip(case.lines, whos, strict=True)]
+    found = matcher.match_many([(ln.product, who) for ln, who in zip(lines, whos, strict=True)])
+    for ln, cands in zip(lines, found, strict=True):
+        best = cands[0] if cands else None
+        explicit = bool(case.blocks[ln.block].fields) if ln.block is not None else False
+        if not explicit and not _is_order_line(ln, best.probability if best else 0.0, matcher.resemblance(ln.product), th):
+            continue
+        sku = best.sku if best and best.probability >= th.sku else None
+        product = md.product(sku)
+        if product is not None and _own_size_as_count(ln, product):
+            ln = ln.model_copy(update={"qty": None, "unit": None, "qty_confidence": 0.0})
+        sku_qty, uom = None, ln.unit
+        if product is not None:
+            uom = product.uom
+            qty, unit = ln.qty, ln.unit
+            if qty is not None:
+                sku_qty = to_uom(qty, unit, product.uom, product.conversions).qty
+        conf = min(best.probability if best else 0.0, ln.qty_confidence if sku_qty is not None else 0.0)
+        out.append(ln.model_copy(update={"candidates": tuple(cands), "sku": sku, "sku_confidence": best.probability if best else 0.0,
+                                         "sku_qty": sku_qty, "uom": uom, "confidence": round(conf, 4)}))
+    return case.model_copy(update={"lines": tuple(out)})
+
+
+def _measure_as_quantity(ln: Line, matcher: SkuMatcher, md: MasterData, who: list[str], th: MatchOptions) -> Line:
+    """ "nails 2 inch 25 kg", "500 kilo tmt 16mm": with no count given, a measure at the end or start of the words
+    is the quantity of a SKU sold by it."""
+    if ln.qty is not None or ln.qty_vague:
+        return ln
+    for r in measure_readings(ln.product):
+        cands = matcher.match(r.rest, who)
+        product = md.product(cands[0].sku) if cands and cands[0].probability >= th.sku else None
+        if product is not None and sold_by(r, product.uom, product.conversions, own_sizes(product)):
+            return ln.model_copy(update={"product": r.rest, "qty": r.qty, "unit": r.unit, "qty_confidence": 0.9})
+    return ln
+
+
+def _own_size_as_count(ln: Line, product: Product) -> bool:
+    """ "50KGS cement ppc" of a 50 kg bag: the count read is the SKU's own size, and no count is given."""
+    m = measure((ln.unit or "").lower()) if ln.qty is not None else None
+    return m is not None and ln.qty is not None and is_own_size(m[1], ln.qty * m[2], own_sizes(product))
+
+
+QUESTION = re.compile(r"\?\s*$|^\s*(?:is|are|do|does|did|can|could|will|would|kya|kab|when|what|how|why|where|"
+                      r"which|rate|price)\b", re.IGNORECASE)
+COMPLAINT = re.compile(r"\b(?:damaged?|short(?:age)?|missing|broken|defective|leak(?:ing|ed)?|expired|wrong|"
+                       r"return(?:ed)?|replace(?:ment)?|adjust|credit note|kam aaya|toota|tuta|kharab|received)\b",
+                       re.IGNORECASE)
+
+
+def _is_order_line(ln: Line, best: float, resemblance: float, th: MatchOptions) -> bool:
+    """A line is an order line when it carries a quantity and looks like a product, or names a product clearly.
+
+    Questions ("is X available?") and complaints ("2 sets damaged") name products and numbers but order nothing.
+    """
+    if (QUESTION.search(ln.text) and not ln.qty_vague) or COMPLAINT.search(ln.text):
+        return False
+    has_qty = ln.qty is not None or ln.qty_vague
+    explicit = ln.unit is not None or ln.qty_confidence >= 0.9
+    if has_qty and (explicit or resemblance >= th.line_resemblance or best >= th.sku):
+        return True
+    words = len(ln.product.split())
+    return not has_qty and words <= 7 and resemblance >= 0.6 and best >= th.sku and ln.block is not None

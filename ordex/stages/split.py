@@ -1,0 +1,232 @@
+"""split: one section per order, the sender's plus one per sub-dealer or outlet the text names.
+
+Customer headings are found by their layout and the customer names of the master data ("2) Volt Electricals",
+"For Sharma Stores:"); a sender's phone or e-mail names its own customer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from pydantic import Field
+from rapidfuzz import fuzz, process
+
+from models.extractor import extract_block_lines
+from models.matcher import normalize
+from ordex.catalog import Customer, MasterData
+from ordex.schema import Block, Case, Section
+from ordex.stages.base import Component, Options
+
+
+class SplitOptions(Options):
+    """How a message is cut into orders."""
+
+    name_score: int = Field(default=90, ge=0, le=100, description="Least fuzzy score (token set ratio) for a heading "
+                                                                  "to name a customer of the master data")
+
+
+class SplitStage(Component):
+    """One section per order; ``is_product`` tells a product-group label ("Bulbs:") from a shop's name."""
+
+    name: ClassVar[str] = "split"
+
+    def __init__(self, md: MasterData, is_product: Callable[[str], bool] = lambda _t: False,
+                 options: SplitOptions | None = None) -> None:
+        self.options = options or SplitOptions()
+        self.md = md
+        self.is_product = is_product
+
+    def __call__(self, case: Case) -> Case:
+        return split(case, self.md, self.is_product, self.options.name_score)
+
+
+PUBLIC_MAIL = frozenset({"gmail.com", "yahoo.com", "yahoo.co.in", "outlook.com", "hotmail.com", "rediffmail.com",
+                         "icloud.com", "live.com", "aol.com", "proton.me", "protonmail.com", "zoho.com", "mail.com"})
+
+
+def customer_of_sender(sender: str, md: MasterData) -> Customer | None:
+    """The customer whose phone or e-mail the sender is (active or not: the rules judge activity).
+
+    Exact address first; then the national number (last ten digits) or the company's own mail domain,
+    when exactly one customer has it.
+    """
+    s = sender.strip().lower()
+    if not s:
+        return None
+    if "@" in s:
+        exact = md.customer_by_address(s)
+        if exact is not None:
+            return exact
+        domain = s.rsplit("@", 1)[1]
+        if domain in PUBLIC_MAIL:
+            return None
+        same = {c.customer_id: c for c in md.customers for e in c.emails if e.rsplit("@", 1)[-1] == domain}
+        return next(iter(same.values())) if len(same) == 1 else None
+    digits = re.sub(r"\D", "", s)
+    if len(digits) < 7:
+        return None
+    exact = md.customer_by_address("+" + digits)
+    if exact is not None:
+        return exact
+    tail = digits[-10:]
+    same = {c.customer_id: c for c in md.customers for p in c.phones if p.endswith(tail)}
+    return next(iter(same.values())) if len(same) == 1 else None
+
+
+NAME_CUE = re.compile(
+    r"^\s*(?:\(?\d{1,2}[.)]\s*)?(?:for|outlet|party|shop|dealer|sub[- ]?dealer|retailer|customer|m/s\.?|store|buyer)"
+    r"\b\s*[:\-]?\s*(?P<name>[^:]+?)\s*[:\-]?\s*$",
+    re.IGNORECASE,
+)
+OURSELVES = frozenset({"us", "me", "our", "ours", "ourselves", "self", "own", "hamare", "humare", "hamara", "apne",
+                       "apna", "mera", "mere", "hum", "godown", "counter"})
+NUMBERED = re.compile(r"^\s*(?:\(?\d{1,2}[.)]|[a-h][.)]|#\d+)\s*(?P<name>[^\d]+)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A block that names the customer of the order lines below it."""
+
+    block: int
+    name: str
+    customer: Customer | None
+    inline: bool = False  # "Volt Electricals: bulb 9w 5 box" names the customer and holds lines
+    own: bool = False  # "For us:", "our own stock:" — the sender's own order among its sub-dealers'
+
+
+def _headings(blocks: Sequence[Block], md: MasterData, is_product: Callable[[str], bool], cutoff: int) -> list[Heading]:
+    """Blocks that name the customer of the lines below them: known customers, or unknown names laid out alike."""
+    names = _customer_names(md)
+    out: list[Heading] = []
+    shaped: list[Heading] = []
+    for i, b in enumerate(blocks):
+        if b.fields or b.source == "subject":
+            continue
+        if any(ln.qty is not None for ln in extract_block_lines(blocks, [i], 0)):
+            label, sep, _rest = b.text.partition(":")
+            hit = _customer_named(label, names, md, cutoff) if sep and not re.search(r"\d", label) else None
+            if hit is not None:
+                out.append(Heading(i, label.strip(), hit, inline=True))
+            continue
+        text = b.text.strip()
+        if len(text) > 80:
+            continue
+        cue = NAME_CUE.match(text)
+        candidate = (cue.group("name") if cue else text).strip(" :-")
+        norm = normalize(candidate)
+        if not norm or len(norm.split()) > 8:
+            continue
+        customer = _customer_named(candidate, names, md, cutoff)
+        if customer is not None:
+            out.append(Heading(i, candidate, customer))
+        elif (cue or _heading_shape(text)) and set(normalize(candidate).split()) & OURSELVES:
+            out.append(Heading(i, candidate, None, own=True))
+        elif cue and not is_product(candidate):
+            out.append(Heading(i, candidate, None))
+        elif _heading_shape(text) and not is_product(candidate):
+            shaped.append(Heading(i, candidate, None))
+    # an unknown name laid out like the known sub-dealers' headings ("3) Name", "Name:") is one too
+    shapes = {"colon" if h.inline else _heading_shape(blocks[h.block].text) for h in out}
+    unknown = [h for h in shaped if _heading_shape(blocks[h.block].text) in shapes]
+    return sorted(out + unknown, key=lambda h: h.block)
+
+
+def _heading_shape(text: str) -> str:
+    """How a line is laid out as a heading: numbered ("2) …"), or a label ending in a colon; "" otherwise."""
+    numbered = NUMBERED.match(text)
+    if numbered and not re.search(r"\d", numbered.group("name")):
+        return "numbered"
+    t = text.strip()
+    if t.endswith(":") and not re.search(r"\d", t) and 0 < len(t[:-1].split()) <= 6:
+        return "colon"
+    return ""
+
+
+def _customer_names(md: MasterData) -> dict[str, str]:
+    """Every customer's name as the matcher normalises it, built once per master data."""
+    return md.memo("customer_names", lambda: {c.customer_id: normalize(c.name) for c in md.customers})
+
+
+def _customer_named(text: str, names: dict[str, str], md: MasterData, cutoff: int = 90) -> Customer | None:
+    """The customer a short text names, sharing more than generic words with its name."""
+    norm = normalize(text)
+    if not norm or len(norm.split()) > 8:
+        return None
+    hit = process.extractOne(norm, names, scorer=fuzz.token_set_ratio, score_cutoff=cutoff)
+    return md.customer(hit[2]) if hit and _distinctive(norm, hit[0]) else None
+
+
+def _distinctive(mention: str, name: str) -> bool:
+    """A name match must share more than generic words ("stores", "traders")."""
+    generic = {"store", "stores", "traders", "trading", "enterprises", "agencies", "general", "shop", "mart", "and", "co",
+               "company", "distributors", "kirana", "dairy", "the", "sons", "pvt", "ltd", "limited", "new", "order"}
+    shared = set(mention.split()) & set(name.split())
+    return bool(shared - generic) or mention == name
+
+
+def _has_lines(blocks: Sequence[Block], ids: Sequence[int]) -> bool:
+    return any(ln.qty is not None or ln.qty_vague for ln in extract_block_lines(blocks, ids, 0))
+
+
+def _section(blocks: tuple[int, ...], customer: Customer | None, named: str, source: str) -> Section:
+    """A section for a customer; an inactive customer is no customer (CUSTOMER_UNKNOWN), and the name says why."""
+    if customer is None:
+        return Section(blocks=blocks, named=named, customer_source="none")
+    if not customer.active:
+        return Section(blocks=blocks, named=f"{named or customer.name} ({customer.customer_id}, inactive)",
+                       customer_source="none")
+    return Section(blocks=blocks, named=named, customer_id=customer.customer_id,
+                   customer_source="sender" if source == "sender" else "named")
+
+
+def _named_in_text(section: Section, blocks: Sequence[Block], md: MasterData, cutoff: int) -> Section:
+    """With no known sender (a field agent, a new number), a customer the section's text names clearly."""
+    if section.customer_id:
+        return section
+    names = md.memo("active_customer_names",
+                    lambda: {c.customer_id: _customer_names(md)[c.customer_id] for c in md.customers if c.active})
+    for i in section.blocks:
+        norm = normalize(blocks[i].text)
+        for cid, name in names.items():
+            if len(name) >= 6 and re.search(rf"\b{re.escape(name)}\b", norm):
+                return section.model_copy(update={"customer_id": cid, "named": name, "customer_source": "named"})
+    for i in section.blocks:  # "visited New Summit Book (Guwahati)": a shortened name, before any bracket or comma
+        for phrase in re.split(r"[(),;:\n]| - ", blocks[i].text):
+            words = phrase.split()
+            for k in range(len(words)):
+                hit = _customer_named(" ".join(words[k:]), names, md, cutoff) if len(words) - k >= 2 else None
+                if hit is not None and hit.active:
+                    return section.model_copy(update={"customer_id": hit.customer_id, "named": " ".join(words[k:]),
+                                                      "customer_source": "named"})
+    return section
+
+
+def split(case: Case, md: MasterData, is_product: Callable[[str], bool] = lambda _t: False, cutoff: int = 90) -> Case:
+    """One section per order: the sender's, plus one per sub-dealer or outlet the text names.
+
+    ``is_product`` tells a product-group label ("Bulbs:") from a shop's name.
+    """
+    m = case.message
+    sender = customer_of_sender(m.sender, md)
+    if m.channel == "agent":
+        sender = None
+    headings = _headings(case.blocks, md, is_product, cutoff)
+    starts = [h.block for h in headings]
+    sections: list[Section] = []
+    first = list(range(0, starts[0] if starts else len(case.blocks)))
+    heading_blocks = set(starts)
+    if not headings or _has_lines(case.blocks, first):
+        sections.append(_section(tuple(first), sender, "", "sender"))
+    for k, h in enumerate(headings):
+        end = starts[k + 1] if k + 1 < len(starts) else len(case.blocks)
+        ids = tuple(i for i in range(h.block + (0 if h.inline else 1), end) if i == h.block or i not in heading_blocks)
+        if h.own or (sender is not None and h.customer is not None and h.customer.customer_id == sender.customer_id):
+            sections.append(_section(ids, sender, "", "sender"))
+        else:
+            sections.append(_section(ids, h.customer, h.name, "named"))
+    if m.channel == "agent" or sender is None:
+        sections = [_named_in_text(s, case.blocks, md, cutoff) for s in sections]
+    return case.model_copy(update={"sections": tuple(sections)})

@@ -1,0 +1,111 @@
+"""tag: order lines from each section's blocks, read by the token classifier (or the rule extractor).
+
+The classifier's raw spans go through the named span and line rules of ``models.span_rules`` (each switchable
+here, each measured); spreadsheet rows whose columns a reader recognised are taken as they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import ClassVar, Literal
+
+from pydantic import Field, field_validator
+
+from models.extractor import NumberHint, extract_block_lines
+from models.matcher import normalize
+from models.span_rules import ALL_RULES, check_rules, read_lines
+from models.tagger import Span, TokenTagger
+from models.units import VOCABULARY_VERSION
+from ordex.schema import Case, Line
+from ordex.stages.base import Component, Options
+
+DISAGREE = 0.45  # below the default quantity threshold: the two extractors disagree, a person decides
+TRUSTED = 0.95  # a count written with its unit ("24 ctn") or marker ("qty: 5") needs no second opinion
+
+
+class TagOptions(Options):
+    """Which extractor reads order lines, and which hand rules tidy the classifier's spans."""
+
+    extractor: Literal["tagger", "hybrid", "rules"] = Field(
+        default="tagger", description="tagger: the token classifier reads free text; hybrid: the rule extractor "
+                                      "reads and the classifier gives a second opinion on its counts; rules: the "
+                                      "rule extractor alone")
+    rules: tuple[str, ...] = Field(default=ALL_RULES, description="The span and line rules applied after decoding "
+                                                                  "(models.span_rules), by name")
+
+    @field_validator("rules")
+    @classmethod
+    def _known(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        return check_rules(v)
+
+
+class TagStage(Component):
+    """Order lines from every section; the classifier reads only the blocks the rules do not read as table rows."""
+
+    name: ClassVar[str] = "tag"
+
+    def __init__(self, tagger: TokenTagger | None, hint: NumberHint | None = None,
+                 code: Callable[[str], bool] | None = None, options: TagOptions | None = None) -> None:
+        self.options = options or TagOptions()
+        if tagger is None and self.options.extractor != "rules":
+            self.options = self.options.model_copy(update={"extractor": "rules"})
+        self.tagger = tagger
+        self.hint = hint
+        self.code = code
+
+    @property
+    def model(self) -> str:
+        return self.tagger.name if self.tagger is not None and self.options.extractor != "rules" else "rule-extractor"
+
+    @property
+    def version(self) -> str:
+        model = f"v{self.tagger.version}" if self.tagger is not None and self.options.extractor != "rules" else "rules"
+        return f"{model} vocabulary {VOCABULARY_VERSION} span rules {','.join(self.options.rules) or 'none'}"
+
+    def warm_up(self) -> None:
+        if self.tagger is not None:
+            self.tagger.warm_up()
+
+    def __call__(self, case: Case) -> Case:
+        if self.options.extractor == "rules" or self.tagger is None:
+            return case.model_copy(update={"lines": tuple(self._rule_lines(case))})
+        free = [(k, b) for k, s in enumerate(case.sections) for b in s.blocks if not case.blocks[b].fields.get("product")]
+        tagged = dict(zip(free, self.tagger.spans([case.blocks[b].text for _, b in free]), strict=True))
+        if self.options.extractor == "hybrid":
+            return case.model_copy(update={"lines": tuple(self._second_opinion(case, self._rule_lines(case), tagged))})
+        out: list[Line] = []
+        for k, s in enumerate(case.sections):
+            for b in s.blocks:
+                block = case.blocks[b]
+                if (k, b) not in tagged:  # a table row whose columns a reader recognised
+                    out.extend(extract_block_lines(case.blocks, [b], k, self.hint, self.code))
+                    continue
+                for p in read_lines(block.text, tagged[(k, b)], self.hint, self.options.rules):
+                    out.append(Line(
+                        section=k, text=p.text, product=p.product, qty=p.qty, unit=p.unit, qty_vague=p.vague,
+                        price=p.price, confidence=round(block.confidence * p.product_score, 4),
+                        qty_confidence=round(min(block.confidence, p.qty_score), 4), block=b,
+                    ))
+        return case.model_copy(update={"lines": tuple(out)})
+
+    def _rule_lines(self, case: Case) -> list[Line]:
+        lines: list[Line] = []
+        for k, s in enumerate(case.sections):
+            lines.extend(extract_block_lines(case.blocks, s.blocks, k, self.hint, self.code))
+        return lines
+
+    def _second_opinion(self, case: Case, lines: Sequence[Line], tagged: dict[tuple[int, int], list[Span]]) -> list[Line]:
+        """Lower the quantity confidence of rule lines the tagger reads with another quantity (or not at all)."""
+        out = []
+        for ln in lines:
+            spans = tagged.get((ln.section, ln.block)) if ln.block is not None else None
+            if spans is None or ln.qty is None or ln.qty_confidence >= TRUSTED or ln.block is None:
+                out.append(ln)
+                continue
+            words = set(normalize(ln.product).split())
+            agree = any(
+                p.qty == ln.qty and len(words & set(normalize(p.product).split())) >= max(1, len(words) // 2)
+                for p in read_lines(case.blocks[ln.block].text, spans, None, self.options.rules)
+            )
+            out.append(ln if agree else ln.model_copy(update={"qty_confidence": min(ln.qty_confidence, DISAGREE)}))
+        return out
