@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,9 +20,10 @@ import numpy as np
 from models.artifacts import TAGGER_FILES
 from models.units import WEAK_NUMBER_WORDS, measure, read_qty, read_unit
 
-ENTITIES: tuple[str, ...] = ("PRODUCT", "QTY", "UNIT", "PRICE", "PO", "DATE")
+ENTITIES: tuple[str, ...] = ("PRODUCT", "QTY", "UNIT", "PRICE", "CUSTOMER", "PO", "DATE")
 BIO: tuple[str, ...] = ("O", *(f"{p}-{e}" for e in ENTITIES for p in ("B", "I")))
 MAX_TOKENS = 96
+RECENT_TEXTS = 512  # texts whose spans a tagger remembers (a message's lines, read by split and by tag)
 LINE_RULES = ("fold_orphans", "weak_count", "trailing_count")  # named in models.span_rules
 FILES = TAGGER_FILES
 
@@ -65,6 +68,8 @@ class TokenTagger:
         self.name = "minilm-tagger-int8"
         self._session: Any = None
         self._tokenizer: Any = None
+        self._recent: OrderedDict[str, tuple[Span, ...]] = OrderedDict()
+        self._lock = threading.Lock()
 
     def warm_up(self) -> None:
         """Load the tokenizer and the onnxruntime session now."""
@@ -84,14 +89,22 @@ class TokenTagger:
 
     def spans(self, texts: Sequence[str]) -> list[list[Span]]:
         """The model's labelled spans of each text, as decoded (one text is one line of a message; a long one is
-        read in windows); ``models.span_rules`` makes lines of them."""
-        if not texts:
-            return []
-        pieces = [(i, at, piece) for i, t in enumerate(texts) for at, piece in windows(t)]
-        out: list[list[Span]] = [[] for _ in texts]
-        for (i, at, _piece), found in zip(pieces, self._spans([p for _, _, p in pieces]), strict=True):
-            out[i].extend(Span(s.label, s.start + at, s.end + at, s.score) for s in found)
-        return out
+        read in windows); ``models.span_rules`` makes lines of them. The last few hundred texts are remembered:
+        the split and tag stages read the same lines of a message."""
+        with self._lock:
+            known = {t: self._recent[t] for t in texts if t in self._recent}
+        todo = list(dict.fromkeys(t for t in texts if t not in known))
+        if todo:
+            pieces = [(i, at, piece) for i, t in enumerate(todo) for at, piece in windows(t)]
+            found: list[list[Span]] = [[] for _ in todo]
+            for (i, at, _piece), got in zip(pieces, self._spans([p for _, _, p in pieces]), strict=True):
+                found[i].extend(Span(s.label, s.start + at, s.end + at, s.score) for s in got)
+            with self._lock:
+                for t, spans in zip(todo, found, strict=True):
+                    known[t] = self._recent[t] = tuple(spans)
+                while len(self._recent) > RECENT_TEXTS:
+                    self._recent.popitem(last=False)
+        return [list(known[t]) for t in texts]
 
     def _spans(self, texts: Sequence[str]) -> list[list[Span]]:
         self.warm_up()

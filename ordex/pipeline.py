@@ -31,6 +31,7 @@ from ordex.stages import (
     MatchStage,
     ReadOptions,
     ReadStage,
+    SplitOptions,
     SplitStage,
     Stage,
     TagOptions,
@@ -86,7 +87,8 @@ class Engine:
         return (
             IntakeStage(),
             self.reader,
-            SplitStage(self.md, lambda t: self.matcher.resemblance(t) >= match.line_resemblance),
+            SplitStage(self.md, lambda t: self.matcher.resemblance(t) >= match.line_resemblance,
+                       SplitOptions(customer_spans=s.customer_spans), self.tagger if extractor == "tagger" else None),
             TagStage(self.tagger, self.matcher.number_hint, self.matcher.is_code,
                      TagOptions(extractor=extractor, rules=s.span_rules)),  # type: ignore[arg-type]
             MatchStage(self.matcher, self.md, match),

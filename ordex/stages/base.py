@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import ClassVar, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict
@@ -33,6 +34,17 @@ class Stage(Protocol):
     def __call__(self, case: Case) -> Case: ...
 
 
+@cache
+def package_version(name: str) -> str:
+    """An installed package's version, looked up once (the trace asks for it on every case)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "dev"
+
+
 class Component:
     """Defaults for a stage with nothing to load and no model of its own (its version is ordex's)."""
 
@@ -44,12 +56,7 @@ class Component:
 
     @property
     def version(self) -> str:
-        from importlib.metadata import PackageNotFoundError, version
-
-        try:
-            return version("ordex")
-        except PackageNotFoundError:
-            return "dev"
+        return package_version("ordex")
 
     def warm_up(self) -> None:
         """Nothing to load."""

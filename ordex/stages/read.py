@@ -13,7 +13,7 @@ from ordex.intake.readers import read_attachment
 from ordex.intake.text import body_blocks
 from ordex.intake.types import OcrFn
 from ordex.schema import Block, Case
-from ordex.stages.base import Component, Options
+from ordex.stages.base import Component, Options, package_version
 from rules.validate import unreadable
 
 
@@ -43,9 +43,7 @@ class ReadStage(Component):
 
     @property
     def version(self) -> str:
-        from importlib.metadata import version
-
-        return str(getattr(self._ocr, "version", "") or version("rapidocr"))
+        return str(getattr(self._ocr, "version", "") or package_version("rapidocr"))
 
     @property
     def ready(self) -> bool:

@@ -7,7 +7,7 @@ Customer headings are found by their layout and the customer names of the master
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -16,6 +16,7 @@ from rapidfuzz import fuzz, process
 
 from models.extractor import extract_block_lines
 from models.matcher import normalize
+from models.tagger import TokenTagger
 from ordex.catalog import Customer, MasterData
 from ordex.schema import Block, Case, Section
 from ordex.stages.base import Component, Options
@@ -26,6 +27,9 @@ class SplitOptions(Options):
 
     name_score: int = Field(default=90, ge=0, le=100, description="Least fuzzy score (token set ratio) for a heading "
                                                                   "to name a customer of the master data")
+    customer_spans: bool = Field(default=True, description="Read the tagger's CUSTOMER spans as heading evidence: a "
+                                                           "line it reads as a name and nothing else names the customer "
+                                                           "of the lines below it")
 
 
 class SplitStage(Component):
@@ -34,13 +38,35 @@ class SplitStage(Component):
     name: ClassVar[str] = "split"
 
     def __init__(self, md: MasterData, is_product: Callable[[str], bool] = lambda _t: False,
-                 options: SplitOptions | None = None) -> None:
+                 options: SplitOptions | None = None, tagger: TokenTagger | None = None) -> None:
         self.options = options or SplitOptions()
         self.md = md
         self.is_product = is_product
+        self.tagger = tagger if self.options.customer_spans else None
+
+    @property
+    def model(self) -> str:
+        return self.tagger.name if self.tagger is not None else ""
+
+    @property
+    def version(self) -> str:
+        return f"v{self.tagger.version} customer spans" if self.tagger is not None else super().version
 
     def __call__(self, case: Case) -> Case:
-        return split(case, self.md, self.is_product, self.options.name_score)
+        return split(case, self.md, self.is_product, self.options.name_score, self._named(case))
+
+    def _named(self, case: Case) -> dict[int, str]:
+        """Block -> the name the tagger reads in it, for the blocks it reads as a name and nothing else."""
+        if self.tagger is None:
+            return {}
+        free = [i for i, b in enumerate(case.blocks) if not b.fields and b.source != "subject" and len(b.text) <= 80]
+        out: dict[int, str] = {}
+        for i, spans in zip(free, self.tagger.spans([case.blocks[i].text for i in free]), strict=True):
+            labels = {s.label for s in spans}
+            if "CUSTOMER" in labels and not labels & {"PRODUCT", "QTY"}:
+                text = case.blocks[i].text
+                out[i] = " ".join(text[s.start : s.end] for s in spans if s.label == "CUSTOMER").strip(" :-")
+        return out
 
 
 PUBLIC_MAIL = frozenset({"gmail.com", "yahoo.com", "yahoo.co.in", "outlook.com", "hotmail.com", "rediffmail.com",
@@ -97,8 +123,10 @@ class Heading:
     own: bool = False  # "For us:", "our own stock:" — the sender's own order among its sub-dealers'
 
 
-def _headings(blocks: Sequence[Block], md: MasterData, is_product: Callable[[str], bool], cutoff: int) -> list[Heading]:
-    """Blocks that name the customer of the lines below them: known customers, or unknown names laid out alike."""
+def _headings(blocks: Sequence[Block], md: MasterData, is_product: Callable[[str], bool], cutoff: int,
+              tagged: Mapping[int, str]) -> list[Heading]:
+    """Blocks that name the customer of the lines below them: known customers, or unknown names laid out alike;
+    ``tagged``: the names the tagger reads in blocks it reads as a name and nothing else."""
     names = _customer_names(md)
     out: list[Heading] = []
     shaped: list[Heading] = []
@@ -120,12 +148,15 @@ def _headings(blocks: Sequence[Block], md: MasterData, is_product: Callable[[str
         if not norm or len(norm.split()) > 8:
             continue
         customer = _customer_named(candidate, names, md, cutoff)
+        if customer is None and tagged.get(i):  # "order of Sharma Stores pls": the name the tagger read
+            customer = _customer_named(tagged[i], names, md, cutoff)
+            candidate = tagged[i] if customer is not None else candidate
         if customer is not None:
             out.append(Heading(i, candidate, customer))
         elif (cue or _heading_shape(text)) and set(normalize(candidate).split()) & OURSELVES:
             out.append(Heading(i, candidate, None, own=True))
-        elif cue and not is_product(candidate):
-            out.append(Heading(i, candidate, None))
+        elif (cue or i in tagged) and not is_product(candidate):
+            out.append(Heading(i, tagged.get(i) or candidate if not cue else candidate, None))
         elif _heading_shape(text) and not is_product(candidate):
             shaped.append(Heading(i, candidate, None))
     # an unknown name laid out like the known sub-dealers' headings ("3) Name", "Name:") is one too
@@ -204,7 +235,8 @@ def _named_in_text(section: Section, blocks: Sequence[Block], md: MasterData, cu
     return section
 
 
-def split(case: Case, md: MasterData, is_product: Callable[[str], bool] = lambda _t: False, cutoff: int = 90) -> Case:
+def split(case: Case, md: MasterData, is_product: Callable[[str], bool] = lambda _t: False, cutoff: int = 90,
+          tagged: Mapping[int, str] | None = None) -> Case:
     """One section per order: the sender's, plus one per sub-dealer or outlet the text names.
 
     ``is_product`` tells a product-group label ("Bulbs:") from a shop's name.
@@ -213,7 +245,7 @@ def split(case: Case, md: MasterData, is_product: Callable[[str], bool] = lambda
     sender = customer_of_sender(m.sender, md)
     if m.channel == "agent":
         sender = None
-    headings = _headings(case.blocks, md, is_product, cutoff)
+    headings = _headings(case.blocks, md, is_product, cutoff, tagged or {})
     starts = [h.block for h in headings]
     sections: list[Section] = []
     first = list(range(0, starts[0] if starts else len(case.blocks)))

@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 from typing import ClassVar
 
@@ -58,6 +59,7 @@ class ValidateStage(Component):
         return validate(case, self.md, self.ledger(case), self.options.qty)
 
 
+@cache
 def rules_version() -> str:
     """A short hash of ``rules.yaml`` and the rules' code: which rules decided a case."""
     h = hashlib.sha256()
