@@ -10,7 +10,7 @@ import json
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,13 +18,12 @@ from typing import Any
 import numpy as np
 
 from models.artifacts import TAGGER_FILES
-from models.units import WEAK_NUMBER_WORDS, measure, read_qty, read_unit
+from models.units import read_qty, read_unit
 
 ENTITIES: tuple[str, ...] = ("PRODUCT", "QTY", "UNIT", "PRICE", "CUSTOMER", "PO", "DATE")
 BIO: tuple[str, ...] = ("O", *(f"{p}-{e}" for e in ENTITIES for p in ("B", "I")))
 MAX_TOKENS = 96
 RECENT_TEXTS = 512  # texts whose spans a tagger remembers (a message's lines, read by split and by tag)
-LINE_RULES = ("fold_orphans", "weak_count", "trailing_count")  # named in models.span_rules
 FILES = TAGGER_FILES
 
 
@@ -191,18 +190,10 @@ def decode(labels: Sequence[str], probs: np.ndarray, offsets: Sequence[tuple[int
     return out
 
 
-WEAK_COUNT = re.compile(r"^\s*([^\W\d_]+)\s+(\d+)\s*$")
-TRAILING_COUNT = re.compile(r"^(?P<rest>.*?(?P<word>\S+))\s+(?P<n>\d{1,4})$")
-
-
-def lines_from_spans(text: str, spans: Sequence[Span], hint: Callable[[str, float], bool] | None = None,
-                     rules: Collection[str] = LINE_RULES) -> list[LineParts]:
-    """Group one line's spans into order lines: a new line starts where a second product or quantity begins.
-
-    The line rules (``models.span_rules.LINE_RULES``) are switched by name in ``rules``: ``fold_orphans``,
-    ``weak_count`` and ``trailing_count`` — with the catalog's ``hint`` (is "word n" a product name?), a product
-    read with a bare number at its end and no quantity ("fcm half 10") gives the number as the quantity, less
-    trusted, unless the catalog names it."""
+def lines_from_spans(text: str, spans: Sequence[Span]) -> list[LineParts]:
+    """Group one line's spans into order lines: a new line starts where a second product or quantity begins, or
+    after a comma that follows a product. A group with no product is no line (its count is not guessed onto
+    another)."""
     groups: list[dict[str, list[Span]]] = []
     cur: dict[str, list[Span]] = {}
     last_end = 0
@@ -218,20 +209,14 @@ def lines_from_spans(text: str, spans: Sequence[Span], hint: Callable[[str, floa
     if cur:
         groups.append(cur)
     out = []
-    for g in (_fold_orphans(text, groups, "weak_count" in rules) if "fold_orphans" in rules else groups):
+    for g in groups:
         if "PRODUCT" not in g:
             continue
         parts = [s for ss in g.values() for s in ss]
         start, end = min(s.start for s in parts), max(s.end for s in parts)
         product = " ".join(text[s.start : s.end] for s in sorted(g["PRODUCT"], key=lambda s: s.start))
         qty, vague = _qty(text[g["QTY"][0].start : g["QTY"][0].end]) if "QTY" in g else (None, False)
-        named = WEAK_COUNT.match(text[g["QTY"][0].start : g["QTY"][0].end]) if "QTY" in g and "weak_count" in rules else None
-        if named is not None and named[1].lower() in WEAK_NUMBER_WORDS:  # "fcm | half 10": "half" names it
-            product, qty = f"{product} {named[1]}", float(named[2])
         qty_score = g["QTY"][0].score if "QTY" in g and qty is not None else 0.0
-        tail = TRAILING_COUNT.match(product) if hint is not None and "QTY" not in g and "trailing_count" in rules else None
-        if tail is not None and not hint(tail["word"], float(tail["n"])):  # type: ignore[misc]
-            product, qty, qty_score = tail["rest"], float(tail["n"]), 0.85 * min(s.score for s in g["PRODUCT"])
         unit = read_unit(text[g["UNIT"][0].start : g["UNIT"][0].end]).canonical if "UNIT" in g else None
         price, _ = _qty(text[g["PRICE"][0].start : g["PRICE"][0].end]) if "PRICE" in g else (None, False)
         out.append(LineParts(
@@ -245,33 +230,3 @@ def lines_from_spans(text: str, spans: Sequence[Span], hint: Callable[[str, floa
 def _qty(text: str) -> tuple[float | None, bool]:
     r = read_qty(text)
     return r.value, r.vague
-
-
-def _fold_orphans(text: str, groups: list[dict[str, list[Span]]], weak_count: bool = True) -> list[dict[str, list[Span]]]:
-    """A count with no product of its own belongs to the line before: it completes a product read without one
-    ("tyre 12x1L, 5 ctn"), or it is the count of one whose size was read as its quantity ("npk 50kg bag 7")."""
-    out: list[dict[str, list[Span]]] = []
-    for g in groups:
-        prev = out[-1] if out else None
-        if "PRODUCT" in g or prev is None:
-            out.append(g)
-            continue
-        if "QTY" not in prev:
-            for label, found in g.items():
-                prev.setdefault(label, found)
-            continue
-        unit = prev.get("UNIT")
-        size = unit is not None and measure(text[unit[0].start : unit[0].end].strip().lower().rstrip(".")) is not None
-        if "QTY" in g and size and unit is not None:
-            prev["PRODUCT"] = [*prev["PRODUCT"], *prev.pop("QTY"), *prev.pop("UNIT")]
-            prev.update(g)
-            continue
-        word = text[prev["QTY"][0].start : prev["QTY"][0].end].strip().lower()
-        if weak_count and "QTY" in g and "UNIT" not in prev and word in WEAK_NUMBER_WORDS:  # "fcm half - 12": "half" names it
-            prev["PRODUCT"] = [*prev["PRODUCT"], *prev.pop("QTY")]
-            prev.update(g)
-            continue
-        out.append(g)
-    return out
-
-

@@ -122,7 +122,7 @@ def tagged_reader(tagger: TokenTagger, rules: Iterable[str] = ALL_RULES) -> Read
         out: list[Mention] = []
         for b, spans in zip(blocks, tagger.spans([b.text for b in blocks]), strict=True):
             out.extend(Mention(p.product, p.qty, p.unit, p.text)
-                       for p in read_lines(b.text, spans, matcher.number_hint, rules) if p.product.strip())
+                       for p in read_lines(b.text, spans, rules) if p.product.strip())
         return out
 
     return read

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from models.artifacts import write_checksums
 from models.span_rules import ALL_RULES, apply_span_rules, read_lines
 from models.tagger import (
     BIO,
@@ -210,6 +211,7 @@ def train(train_set: Sequence[Example], eval_set: Sequence[Example], cfg: TrainC
     (out_dir / "ablation.md").write_text(ablation_markdown(table, "held-out trade, int8 model"), encoding="utf-8")
     metrics["train_examples"] = float(len(train_set))
     metrics["eval_examples"] = float(len(eval_set))
+    write_checksums(out_dir)  # checked whenever the model is loaded (models.artifacts)
     return TrainResult(out_dir, metrics, per_label, time.perf_counter() - t0, scheme.name)
 
 
@@ -387,7 +389,7 @@ def line_exact(gold: Sequence[Example], raw: Sequence[Sequence[Span]], rules: Se
     hit = total = 0
     for (text, spans), got in zip(gold, raw, strict=True):
         g = Counter((p.product.lower(), p.qty, p.unit) for p in lines_from_spans(text, [Span(lab, a, b, 1.0) for a, b, lab in spans]))
-        q = Counter((p.product.lower(), p.qty, p.unit) for p in read_lines(text, got, None, rules))
+        q = Counter((p.product.lower(), p.qty, p.unit) for p in read_lines(text, got, rules))
         total += sum(g.values())
         hit += sum((g & q).values())
     return hit / total if total else 1.0

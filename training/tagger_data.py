@@ -13,6 +13,7 @@ from ordex.catalog import MasterData
 from training.tagger import Example
 
 HOLDOUT_TRADE = "stationery"  # never used to train the generic model: the acceptance set's trade
+UNKNOWN_RATE = 0.12  # product names replaced by an unknown word (or given a trailing "half"), see unknown_names
 
 
 @dataclass(frozen=True)
@@ -105,13 +106,32 @@ def swap_words(rng: random.Random, rates: dict[str, float]) -> Callable[[str, st
     return rewrite
 
 
+HALF_WORDS = ("half", "half", "quarter", "double")  # a word that reads as a number or a size inside a name
+
+
+def unknown_names(rng: random.Random, rate: float) -> Callable[[str, str], str]:
+    """A whole product name replaced by one invented word, or a name ending in "half" ("cola half 10"): the tagger
+    learns that the words after "5 carton" or before a count are the product whether it knows them or not (what
+    the ``bare_products`` and ``weak_count`` rules otherwise patch after decoding)."""
+
+    def rewrite(label: str, piece: str) -> str:
+        if label != "PRODUCT" or rng.random() >= rate:
+            return piece
+        if rng.random() < 0.7:
+            return invented_word(rng).lower()
+        return f"{piece} {rng.choice(HALF_WORDS)}"
+
+    return rewrite
+
+
 def synthetic_lines(trade_names: Sequence[str], per_trade: int, seed: int, ocr_rate: float = 0.15,
-                    size_rate: float = 0.0, swap_rate: float = 0.0) -> list[Example]:
+                    size_rate: float = 0.0, swap_rate: float = 0.0, unknown_rate: float = 0.0) -> list[Example]:
     """Lines of generated messages for each trade (a fresh invented distributor per trade and seed)."""
     from training.synth.generator import generate_messages, generate_trade
 
     rng = random.Random(f"sizes:{seed}")
     sizes, swaps = add_size(rng, size_rate), swap_words(rng, {"PRODUCT": swap_rate, "CUSTOMER": 2 * swap_rate})
+    unknown = unknown_names(random.Random(f"unknown:{seed}"), unknown_rate)
     out: list[Example] = []
     for name in trade_names:
         td = generate_trade(name, seed)
@@ -121,6 +141,8 @@ def synthetic_lines(trade_names: Sequence[str], per_trade: int, seed: int, ocr_r
                 text, spans = rewrite_spans(text, spans, sizes)
             if swap_rate:
                 text, spans = rewrite_spans(text, spans, swaps)
+            if unknown_rate:
+                text, spans = rewrite_spans(text, spans, unknown)
             out.extend(message_lines(text, spans))
     return out
 
@@ -166,7 +188,7 @@ def generic_dataset(per_trade: int, seed: int, holdout_trade: str = HOLDOUT_TRAD
     from training.synth.generator import all_trades
 
     trades = [t for t in all_trades() if t != holdout_trade]
-    train = dedupe(synthetic_lines(trades, per_trade, seed, size_rate=0.25, swap_rate=0.25))
+    train = dedupe(synthetic_lines(trades, per_trade, seed, size_rate=0.25, swap_rate=0.25, unknown_rate=UNKNOWN_RATE))
     random.Random(seed).shuffle(train)
     heldout = dedupe(synthetic_lines([holdout_trade], heldout_messages, seed + 1000, ocr_rate=0.1))
     return DataSet(train, heldout, {"trades": len(trades), "train_lines": len(train), "heldout_lines": len(heldout)})

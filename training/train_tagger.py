@@ -18,7 +18,7 @@ from training.tagger import Example, TrainConfig, TrainResult, save_card, train
 from training.tagger_data import HOLDOUT_TRADE, dedupe, distributor_lines, generic_dataset
 from training.tracking import LoggedModel, log_and_register
 
-GATE = "int8_f1_all"
+GATE = "int8_line_exact"  # order lines read exactly (product, quantity, unit) as served, with the span rules
 
 
 def train_tagger(settings: Settings, *, per_trade: int = 300, epochs: int = 2, seed: int = 13,

@@ -80,7 +80,7 @@ class TagStage(Component):
                 if (k, b) not in tagged:  # a table row whose columns a reader recognised
                     out.extend(extract_block_lines(case.blocks, [b], k, self.hint, self.code))
                     continue
-                for p in read_lines(block.text, tagged[(k, b)], self.hint, self.options.rules):
+                for p in read_lines(block.text, tagged[(k, b)], self.options.rules):
                     out.append(Line(
                         section=k, text=p.text, product=p.product, qty=p.qty, unit=p.unit, qty_vague=p.vague,
                         price=p.price, confidence=round(block.confidence * p.product_score, 4),
@@ -105,7 +105,7 @@ class TagStage(Component):
             words = set(normalize(ln.product).split())
             agree = any(
                 p.qty == ln.qty and len(words & set(normalize(p.product).split())) >= max(1, len(words) // 2)
-                for p in read_lines(case.blocks[ln.block].text, spans, None, self.options.rules)
+                for p in read_lines(case.blocks[ln.block].text, spans, self.options.rules)
             )
             out.append(ln if agree else ln.model_copy(update={"qty_confidence": min(ln.qty_confidence, DISAGREE)}))
         return out

@@ -50,7 +50,7 @@ def test_digits_glued_to_letters_are_two_words() -> None:
     assert [(s.label, text[s.start : s.end]) for s in got] == [("QTY", "1"), ("UNIT", "box"), ("PRODUCT", "pen")]
 
 
-def test_unknown_unit_words_and_counted_names_are_products() -> None:
+def test_unknown_unit_words_are_products_and_names_stay_names() -> None:
     def read(text: str, spans: list[tuple[str, str]]) -> list[tuple[str, str]]:
         at, out = 0, []
         for label, piece in spans:
@@ -64,18 +64,8 @@ def test_unknown_unit_words_and_counted_names_are_products() -> None:
     assert read("5 bhoomika drip 12mm", [("QTY", "5"), ("UNIT", "bhoomika"), ("PRODUCT", "drip 12mm")]) == \
         [("QTY", "5"), ("PRODUCT", "bhoomika drip 12mm")]
     assert read("5 ctn soap", [("QTY", "5"), ("UNIT", "ctn"), ("PRODUCT", "soap")])[1] == ("UNIT", "ctn")
-    assert read("haara kalamkar 2", [("CUSTOMER", "haara kalamkar"), ("QTY", "2")])[0] == ("PRODUCT", "haara kalamkar")
     assert read("Om Sai Stores: soap 2", [("CUSTOMER", "Om Sai Stores"), ("PRODUCT", "soap"), ("QTY", "2")])[0] == \
         ("CUSTOMER", "Om Sai Stores")
-
-
-def test_a_trailing_number_is_the_quantity_unless_the_catalog_names_it() -> None:
-    text = "fcm half 10"
-    spans = [Span("PRODUCT", 0, 11, 0.9)]
-    assert [(p.product, p.qty) for p in lines_from_spans(text, spans)] == [("fcm half 10", None)]
-    assert [(p.product, p.qty) for p in lines_from_spans(text, spans, lambda w, v: False)] == [("fcm half", 10)]
-    assert [(p.product, p.qty) for p in lines_from_spans(text, spans, lambda w, v: (w, v) == ("half", 10))] == \
-        [("fcm half 10", None)]
 
 
 @pytest.mark.parametrize(("text", "qty", "vague"), [
@@ -103,13 +93,13 @@ def test_units_are_read_with_the_shared_vocabulary() -> None:
 
 
 def test_each_hand_rule_is_switchable_by_name_and_an_unknown_name_is_refused() -> None:
-    text = "5 carton dahi and 1 ctn butter"
-    spans = spans_of(text, [("QTY", "5"), ("UNIT", "carton"), ("QTY", "1"), ("UNIT", "ctn"), ("PRODUCT", "butter")])
-    with_rule = [(p.product, p.qty) for p in read_lines(text, spans, None, ALL_RULES)]
-    without = [(p.product, p.qty) for p in read_lines(text, spans, None, [r for r in ALL_RULES if r != "bare_products"])]
-    assert ("dahi", 5) in with_rule and ("dahi", 5) not in without
+    text = "5 bhoomika drip 12mm"
+    spans = spans_of(text, [("QTY", "5"), ("UNIT", "bhoomika"), ("PRODUCT", "drip 12mm")])
+    with_rule = [(p.product, p.qty, p.unit) for p in read_lines(text, spans, ALL_RULES)]
+    without = [(p.product, p.qty, p.unit) for p in read_lines(text, spans, [r for r in ALL_RULES if r != "known_units"])]
+    assert with_rule == [("bhoomika drip 12mm", 5, None)] and without == [("drip 12mm", 5, "BHOOMIKA")]
     with pytest.raises(ValueError, match="unknown span rule"):
-        check_rules(["bare_products", "guess_harder"])
+        check_rules(["known_units", "bare_products"])  # deleted after the ablation
 
 
 def test_spans_group_into_lines_where_a_new_product_or_quantity_starts() -> None:
@@ -137,29 +127,27 @@ def spans_of(text: str, spans: list[tuple[str, str]]) -> list[Span]:
     return out
 
 
-def test_a_count_without_a_product_belongs_to_the_line_before() -> None:
+def test_a_count_without_a_product_of_its_own_is_not_guessed_onto_the_line_before() -> None:
+    """The ``fold_orphans`` rule that did so was deleted: no measured gain on any set (README's ablation). The line
+    keeps its product without a count, which the rules hold as QTY_UNCLEAR for a person."""
     def read(text: str, spans: list[tuple[str, str]]) -> list[tuple[str, float | None, str | None]]:
         return [(p.product, p.qty, p.unit) for p in lines_from_spans(text, tidy(text, spans_of(text, spans)))]
 
-    assert read("tyre 12x1L, 5 ctn", [("PRODUCT", "tyre 12x1L"), ("QTY", "5"), ("UNIT", "ctn")]) == [("tyre 12x1L", 5, "CTN")]
-    # the size read as the quantity, the count after it
-    assert read("npk 19:19:19 50kg bag 7", [("PRODUCT", "npk 19:19:19"), ("QTY", "50"), ("UNIT", "kg"), ("UNIT", "bag"),
-                                            ("QTY", "7")]) == [("npk 19:19:19 50 kg", 7, "BAG")]
-    # a comma ends a line: "zinc 21% 5, 6 ctn chlorpyrifos" is two
+    assert read("tyre 12x1L, 5 ctn", [("PRODUCT", "tyre 12x1L"), ("QTY", "5"), ("UNIT", "ctn")]) == [("tyre 12x1L", None, None)]
+
+
+def test_a_comma_ends_a_line() -> None:
+    """ "zinc 21% 5, 6 ctn chlor" is two lines; the number the model left in the first product is not guessed to
+    be its count (the trailing_count rule was deleted after the ablation): that line is held for a person."""
     got = [(p.product, p.qty) for p in lines_from_spans("zinc 21% 5, 6 ctn chlor", tidy("zinc 21% 5, 6 ctn chlor", spans_of(
-        "zinc 21% 5, 6 ctn chlor", [("PRODUCT", "zinc 21% 5"), ("QTY", "6"), ("UNIT", "ctn"), ("PRODUCT", "chlor")])),
-        lambda w, v: False)]
-    assert got == [("zinc 21%", 5), ("chlor", 6)]
+        "zinc 21% 5, 6 ctn chlor", [("PRODUCT", "zinc 21% 5"), ("QTY", "6"), ("UNIT", "ctn"), ("PRODUCT", "chlor")])))]
+    assert got == [("zinc 21% 5", None), ("chlor", 6)]
 
 
-def test_unmarked_prices_and_unknown_units() -> None:
+def test_a_unit_word_nobody_sells_by_is_dropped() -> None:
     def read(text: str, spans: list[tuple[str, str]]) -> list[tuple[str, str]]:
         return [(s.label, text[s.start : s.end]) for s in tidy(text, spans_of(text, spans))]
 
-    assert read("mancozeb 1 kilo pkt 250", [("PRODUCT", "mancozeb 1 kilo"), ("UNIT", "pkt"), ("PRICE", "250")])[-1] == \
-        ("QTY", "250")
-    assert read("mancozeb pkt 2 @ 250", [("PRODUCT", "mancozeb"), ("UNIT", "pkt"), ("QTY", "2"), ("PRICE", "250")])[-1] == \
-        ("PRICE", "250")
     assert read("imida 2 bill bhejna", [("PRODUCT", "imida"), ("QTY", "2"), ("UNIT", "bill")]) == \
         [("PRODUCT", "imida"), ("QTY", "2")]
 
@@ -175,16 +163,8 @@ def test_a_long_line_is_read_in_windows_cut_at_its_item_breaks() -> None:
     assert windows("tetra 1L 24 ctn") == [(0, "tetra 1L 24 ctn")]
 
 
-def test_a_count_with_no_product_takes_the_words_after_it() -> None:
-    text = "Need 5 carton dahi and 1 ctn butter 100g"
-    spans = spans_of(text, [("QTY", "5"), ("UNIT", "carton"), ("QTY", "1"), ("UNIT", "ctn"), ("PRODUCT", "butter 100g")])
-    assert [(p.product, p.qty, p.unit) for p in lines_from_spans(text, tidy(text, spans))] == \
-        [("dahi", 5, "CTN"), ("butter 100g", 1, "CTN")]
+def test_a_count_with_no_product_is_no_line() -> None:
+    """No rule invents a product for a count (bare_products was deleted after the ablation: the model reads the
+    words after "5 carton" itself, see the golden case words_after_a_count_are_its_product_5_carton_curd)."""
     text = "5 ctn bhej do"
     assert lines_from_spans(text, tidy(text, spans_of(text, [("QTY", "5"), ("UNIT", "ctn")]))) == []
-
-
-def test_a_weak_number_word_before_a_count_names_the_product() -> None:
-    for text, spans in (("fcm half - 12", [("PRODUCT", "fcm"), ("QTY", "half"), ("QTY", "12")]),
-                        ("fcm half 10 bhej do", [("PRODUCT", "fcm"), ("QTY", "half 10")])):
-        assert [(p.product, p.qty) for p in lines_from_spans(text, tidy(text, spans_of(text, spans)))] == [("fcm half", 10 if "10" in text else 12)]

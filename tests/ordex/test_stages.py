@@ -30,5 +30,5 @@ def test_the_extractor_is_a_typed_option_and_rules_are_named() -> None:
     with pytest.raises(pydantic.ValidationError):
         TagOptions(extractor="guess")  # type: ignore[arg-type]
     with pytest.raises(pydantic.ValidationError, match="unknown span rule"):
-        TagOptions(rules=("bare_products", "guess_harder"))
-    assert TagOptions(rules=("weak_count", "merge_products")).rules == ("merge_products", "weak_count")  # run order
+        TagOptions(rules=("known_units", "guess_harder"))
+    assert TagOptions(rules=("known_units", "merge_products")).rules == ("merge_products", "known_units")  # run order
