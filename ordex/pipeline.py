@@ -66,7 +66,7 @@ class Engine:
         self.md = MasterData()
         self.matcher = SkuMatcher(())
         self.reader = ReadStage(ReadOptions(ocr_threads=settings.ocr_threads), ocr)
-        self.stages: tuple[Stage, ...] = self._stages()
+        self.stages: tuple[Stage, ...] = ()  # built by refresh, for the master data and models it finds
         self.synced_version = store.version()
         self.refresh()
 

@@ -42,8 +42,10 @@ class Settings(BaseSettings):
     span_rules: tuple[str, ...] = Field(
         default=ALL_RULES, description="The hand rules applied to the tagger's spans, by name (models.span_rules); "
                                        "ORDEX_SPAN_RULES='[]' reads with the model alone")
-    customer_spans: bool = Field(default=True, description="The split stage reads the tagger's CUSTOMER spans as "
-                                                           "heading evidence (with the tagger as extractor)")
+    customer_spans: bool = Field(default=False, description="The split stage reads the tagger's CUSTOMER spans as "
+                                                            "heading evidence (with the tagger as extractor): off by "
+                                                            "default, its gain is within noise and it costs e-mails "
+                                                            "a second tagger call (README)")
     retrain_examples: int = Field(default=300, description="Synthetic messages per trade when the tagger is retrained")
     retrain_epochs: int = Field(default=2, description="Epochs when the tagger is retrained")
     max_body_bytes: int = Field(default=25 * 1024 * 1024, description="Largest request body the API accepts")

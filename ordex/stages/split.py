@@ -27,7 +27,7 @@ class SplitOptions(Options):
 
     name_score: int = Field(default=90, ge=0, le=100, description="Least fuzzy score (token set ratio) for a heading "
                                                                   "to name a customer of the master data")
-    customer_spans: bool = Field(default=True, description="Read the tagger's CUSTOMER spans as heading evidence: a "
+    customer_spans: bool = Field(default=False, description="Read the tagger's CUSTOMER spans as heading evidence: a "
                                                            "line it reads as a name and nothing else names the customer "
                                                            "of the lines below it")
 
@@ -59,9 +59,13 @@ class SplitStage(Component):
         """Block -> the name the tagger reads in it, for the blocks it reads as a name and nothing else."""
         if self.tagger is None:
             return {}
-        free = [i for i, b in enumerate(case.blocks) if not b.fields and b.source != "subject" and len(b.text) <= 80]
+        # every block the tag stage will read, in one batch (it then finds them remembered); names from short ones
+        read = [i for i, b in enumerate(case.blocks) if not b.fields.get("product")]
         out: dict[int, str] = {}
-        for i, spans in zip(free, self.tagger.spans([case.blocks[i].text for i in free]), strict=True):
+        for i, spans in zip(read, self.tagger.spans([case.blocks[i].text for i in read]), strict=True):
+            b = case.blocks[i]
+            if b.fields or b.source == "subject" or len(b.text) > 80:
+                continue
             labels = {s.label for s in spans}
             if "CUSTOMER" in labels and not labels & {"PRODUCT", "QTY"}:
                 text = case.blocks[i].text

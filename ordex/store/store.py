@@ -326,14 +326,6 @@ class Store:
                            detail={"error": error, "exceptions": ids}))
             return dict(msg.prediction)
 
-    def mark_failed(self, message_row: int, error: str) -> None:
-        """Record that processing a stored message failed (it stays stored, for a person or a retry)."""
-        with self.write() as s:
-            msg = s.get(MessageRow, message_row)
-            if msg is not None and msg.state != "done":
-                msg.state, msg.error = "failed", error
-                s.add(AuditRow(channel=msg.channel, message_id=message_row, event="failed", detail={"error": error}))
-
     # -- ledger for the rules -----------------------------------------------------------------------
     def released_value(self, customer_id: str, load_id: int | None) -> Decimal:
         """Value of the customer's orders released since the current master data was loaded."""
