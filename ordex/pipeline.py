@@ -174,7 +174,8 @@ class Engine:
         )
         if observe is not None:
             observe(case)
-        return Answer.model_validate({**pred.model_dump(), "message_id": accepted.id, **ids})
+        return Answer.model_construct(**dict(pred), message_id=accepted.id, order_ids=ids["order_ids"],
+                                      exception_ids=ids["exception_ids"])  # its parts were validated as built
 
     def run(self, case: Case) -> Case:
         """The whole pipeline on one case, each stage timed into the trace with its model and version."""
