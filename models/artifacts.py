@@ -167,6 +167,17 @@ def find_ranker(src: ModelSource) -> FoundModel | None:
     return FoundModel(RANKER, found.version, folder / RANKER_FILE, verify(folder, (RANKER_FILE,), RANKER))
 
 
+def verified_champion(src: ModelSource, name: str) -> FoundModel | None:
+    """The champion's files when there is a champion and they match their checksums (the user's and pinned
+    paths ignored); None when it must be (re)built (the reason logged)."""
+    src = src.model_copy(update={"tagger_path": None, "ranker_path": None, "pinned_tagger": None, "pinned_ranker": None})
+    try:
+        return find_tagger(src) if name == TAGGER else find_ranker(src)
+    except ArtifactMissing as e:
+        log.warning("%s: %s", name, e)
+        return None
+
+
 def _version_of(folder: Path) -> str:
     """A cached champion's version from its folder name (``v5`` -> ``5``); ``local`` for any other folder."""
     name = folder.name

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from models.tagger import LineParts, Span, lines_from_spans
-from models.units import UNIT_WORDS, measure, read_unit
+from models.units import read_unit
 
 GLUE = {"PRODUCT": re.compile(r"^\s*(?:[x×*/-]|\s)\s*$", re.IGNORECASE),
         "CUSTOMER": re.compile(r"^\s*(?:[&/.-]|\s)\s*$")}
@@ -37,9 +37,6 @@ def merge_products(text: str, spans: Sequence[Span]) -> list[Span]:
     return out
 
 
-KNOWN_UNITS = frozenset(UNIT_WORDS.values())
-
-
 def known_units(text: str, spans: Sequence[Span]) -> list[Span]:
     """A word read as a unit that no unit list knows is a product's: the first word of the product right after it
     ("5 bhoomika drip"), or a product itself when the line has fewer products than quantities ("20 paneer")."""
@@ -48,7 +45,7 @@ def known_units(text: str, spans: Sequence[Span]) -> list[Span]:
     out: list[Span] = []
     for k, s in enumerate(spans):
         word = text[s.start : s.end].strip().lower().rstrip(".")
-        known = measure(word) is not None or read_unit(word).canonical in KNOWN_UNITS
+        known = read_unit(word).kind != "unknown"
         nxt = spans[k + 1] if k + 1 < len(spans) else None
         if s.label == "UNIT" and not known and nxt is not None and nxt.label == "PRODUCT" and \
                 not text[s.end : nxt.start].strip():  # "5 bhoomika drip 12mm": the brand begins the product
@@ -69,10 +66,6 @@ class SpanRule:
 
     name: str
     apply: Callable[[str, Sequence[Span]], list[Span]]
-
-    @property
-    def doc(self) -> str:
-        return (self.apply.__doc__ or "").strip().split("\n")[0]
 
 
 # Deleted after the ablation (no gain beyond noise on any set once the training data held their patterns, or a

@@ -24,7 +24,6 @@ ENTITIES: tuple[str, ...] = ("PRODUCT", "QTY", "UNIT", "PRICE", "CUSTOMER", "PO"
 BIO: tuple[str, ...] = ("O", *(f"{p}-{e}" for e in ENTITIES for p in ("B", "I")))
 MAX_TOKENS = 96
 RECENT_TEXTS = 512  # texts whose spans a tagger remembers (a message's lines, read by split and by tag)
-FILES = TAGGER_FILES
 
 
 @dataclass(frozen=True)
@@ -55,7 +54,7 @@ class TokenTagger:
     """The int8 ONNX token classifier with its tokenizer; thread count set so workers x threads <= cores."""
 
     def __init__(self, model_dir: Path, threads: int = 1, model_file: str = "model.onnx") -> None:
-        missing = [f for f in (model_file, *FILES[1:]) if not (model_dir / f).exists()]
+        missing = [f for f in (model_file, *TAGGER_FILES[1:]) if not (model_dir / f).exists()]
         if missing:
             raise FileNotFoundError(f"tagger model folder {model_dir} lacks {', '.join(missing)}")
         self.model_dir = model_dir

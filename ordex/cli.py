@@ -323,14 +323,9 @@ def train_matcher_command(settings, args: argparse.Namespace) -> int:  # type: i
 
 def _built(settings, name: str) -> str | None:  # type: ignore[no-untyped-def]
     """The champion's version when it is there and its files check out; None when it must be (re)built."""
-    from models.artifacts import ArtifactMissing, find_ranker, find_tagger
+    from models.artifacts import verified_champion
 
-    src = settings.model_source()
-    try:
-        found = find_tagger(src) if name == "ordex-tagger" else find_ranker(src)
-    except ArtifactMissing as e:
-        err.print(f"{name}: {e}")
-        return None
+    found = verified_champion(settings.model_source(), name)
     return found.version if found is not None else None
 
 

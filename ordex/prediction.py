@@ -113,7 +113,7 @@ class Answer(Prediction):
 
     def prediction(self) -> Prediction:
         """The contract's prediction alone (what ``ordex predict`` writes)."""
-        return Prediction.model_validate(self.model_dump(exclude={"message_id", "order_ids", "exception_ids"}))
+        return Prediction.model_construct(**{k: getattr(self, k) for k in Prediction.model_fields})
 
 
 def orders_of(case: Case) -> list[tuple[int, list[Line]]]:

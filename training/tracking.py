@@ -11,15 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from models.artifacts import (
-    TAGGER,
-    ArtifactMissing,
-    champion,
-    find_ranker,
-    find_tagger,
-    mlflow_at,
-    write_checksums,
-)
+from models.artifacts import champion, mlflow_at, verified_champion, write_checksums
 from ordex.settings import Settings
 
 log = logging.getLogger("ordex.tracking")
@@ -49,24 +41,13 @@ def _experiment(mlflow: Any, settings: Settings, name: str) -> str:
     return str(mlflow.create_experiment(name, artifact_location=where.as_uri()))
 
 
-def _verifiable(settings: Settings, model: str) -> bool:
-    """True when the champion's files are there and match the checksums recorded when it was built."""
-    src = settings.model_source().model_copy(update={"tagger_path": None, "ranker_path": None,
-                                                     "pinned_tagger": None, "pinned_ranker": None})
-    try:
-        find_tagger(src) if model == TAGGER else find_ranker(src)
-    except ArtifactMissing:
-        return False
-    return True
-
-
 def log_and_register(settings: Settings, model: str, params: Mapping[str, Any], metrics: Mapping[str, float],
                      artifacts: Path, gate: str, tags: Mapping[str, str] | None = None) -> LoggedModel:
     """Log a run with its artifacts, register a new version, and move ``champion`` only if not worse on ``gate``."""
     mlflow = _mlflow(settings)
     exp = _experiment(mlflow, settings, model)
     previous = champion(settings.tracking_uri(), model)
-    if previous is not None and not _verifiable(settings, model):
+    if previous is not None and verified_champion(settings.model_source(), model) is None:
         log.warning("%s v%s: its files fail their checksums (or have none): the new model replaces it", model,
                     previous.version)
         previous = None
