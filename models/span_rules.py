@@ -39,7 +39,8 @@ def merge_products(text: str, spans: Sequence[Span]) -> list[Span]:
 
 def known_units(text: str, spans: Sequence[Span]) -> list[Span]:
     """A word read as a unit that no unit list knows is a product's: the first word of the product right after it
-    ("5 bhoomika drip"), or a product itself when the line has fewer products than quantities ("20 paneer")."""
+    ("5 bhoomika drip"), or a product itself when the line has fewer products than quantities ("20 paneer").
+    Otherwise it stays a unit, unknown ("kajal stick 2 potla"): ``models.accounting`` holds its count."""
     qty = sum(s.label == "QTY" for s in spans)
     products = sum(s.label == "PRODUCT" for s in spans)
     out: list[Span] = []
@@ -53,9 +54,7 @@ def known_units(text: str, spans: Sequence[Span]) -> list[Span]:
         elif s.label == "UNIT" and not known and products < qty:
             out.append(Span("PRODUCT", s.start, s.end, s.score * 0.8))
             products += 1
-        elif s.label == "UNIT" and not known:
-            continue  # "2 bill bhi bhej dena": no unit anybody sells by
-        else:
+        else:  # a known unit, or an unknown one kept: the count beside it is held unless learning places the word
             out.append(s)
     return merge_products(text, out) if out != list(spans) else out
 

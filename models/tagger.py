@@ -48,6 +48,8 @@ class LineParts:
     price: float | None
     product_score: float
     qty_score: float
+    qty_at: tuple[int, int] | None = None  # where the count and the unit word are in the text
+    unit_at: tuple[int, int] | None = None
 
 
 class TokenTagger:
@@ -222,6 +224,8 @@ def lines_from_spans(text: str, spans: Sequence[Span]) -> list[LineParts]:
             text=text[start:end], product=product, qty=qty, unit=unit, vague=vague, price=price,
             product_score=min(s.score for s in g["PRODUCT"]),
             qty_score=qty_score,
+            qty_at=(g["QTY"][0].start, g["QTY"][0].end) if "QTY" in g else None,
+            unit_at=(g["UNIT"][0].start, g["UNIT"][0].end) if "UNIT" in g else None,
         ))
     return out
 

@@ -1,6 +1,7 @@
 """Units, pack words, sizes and number words: the one vocabulary of quantities every reader uses.
 
-The rule extractor, the tagger's line reader, the match stage and the alias alignment all read a count, a unit
+The words themselves are data (``datasets/lexicon``: units, numbers, fillers, vague words, with a data card);
+the rule extractor, the tagger's line reader, the match stage and the alias alignment all read a count, a unit
 word, a measure or a number word through this module, each reading with how sure it is; quantities are
 converted to a SKU's unit of sale here, so every caller agrees on what "48 pcs" means. (The training data
 generator keeps its own word lists on purpose, ``training/synth``: a model tested on the very words its parser
@@ -9,64 +10,36 @@ was written from would look better than it is.) ``VOCABULARY_VERSION`` names thi
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from ordex.catalog import Product
 
-# Pack and count words as people write them -> a canonical unit.
-UNIT_WORDS: dict[str, str] = {}
-for canon, words in {
-    "CTN": "ctn ctns ctn. carton cartons cartoon cartoons crtn crtns cartn peti petti peti's petis pety",
-    "CASE": "case cases cs",
-    "BOX": "box boxes bx bxs",
-    "DABBA": "dabba dabbe dibba dibbe dabbi",
-    "CRT": "crt crts crate crates kret",
-    "PCS": "pc pcs pc. pcs. piece pieces pce nos no. nos. number numbers unit units ea each qty-pcs",
-    "JAR": "jar jars",
-    "BTL": "btl btls bottle bottles botal",
-    "POUCH": "pouch pouches",
-    "PKT": "pkt pkts packet packets pack packs pk",
-    "TIN": "tin tins can cans",
-    "TUBE": "tube tubes",
-    "SACHET": "sachet sachets pouchet",
-    "VIAL": "vial vials ampoule ampoules amp",
-    "CUP": "cup cups",
-    "DOZ": "dozen dozens doz dzn",
-    "BAG": "bag bags bori boriya sack sacks katta katte kattas",
-    "ROLL": "roll rolls",
-    "SET": "set sets",
-    "PAIR": "pair pairs jodi jodis",
-    "BUNDLE": "bundle bundles bdl",
-    "DRUM": "drum drums",
-    "REAM": "ream reams",
-    "STRIP": "strip strips",
-    "COIL": "coil coils",
-    "SHEET": "sheet sheets",
-    "LENGTH": "length lengths",
-}.items():
-    for w in words.split():
-        UNIT_WORDS[w] = canon
-# The same pack words in the languages spreadsheet headers come in (German, Spanish, French, Portuguese, Hindi).
-for canon, words in {
-    "CTN": "karton kartons kiste kisten carton cartón cartones caisse पेटी पेटियां कार्टन",
-    "BOX": "schachtel schachteln caja cajas boîte boite boîtes caixa caixas डिब्बा डिब्बे",
-    "CRT": "kasten kästen cajón jaula cageot engradado क्रेट",
-    "PCS": "stück stk st. stueck unidad unidades ud uds pieza piezas pièce pièces pce unité unités unidade unidades "
-           "peça peças पीस नग",
-    "ROLL": "rolle rollen rollo rollos rouleau rouleaux rolo rolos रोल",
-    "PKT": "packung packungen paket pakete paquete paquetes paquet paquets pacote pacotes पैकेट",
-    "BAG": "sack säcke beutel bolsa bolsas saco sacos sac sacs बोरी",
-    "BTL": "flasche flaschen botella botellas bouteille bouteilles garrafa garrafas बोतल",
-    "TIN": "dose dosen lata latas",
-    "DOZ": "dutzend docena docenas douzaine douzaines dúzia दर्जन",
-    "SET": "satz juego jeu conjunto",
-    "PAIR": "paar par paire",
-}.items():
-    for w in words.split():
-        UNIT_WORDS.setdefault(w, canon)
+LEXICON_DIR = Path(__file__).resolve().parents[1] / "datasets" / "lexicon"
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with (LEXICON_DIR / name).open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _unit_words() -> dict[str, str]:
+    """Pack and count words as people write them -> a canonical unit (``datasets/lexicon/units.csv``)."""
+    out: dict[str, str] = {}
+    for r in _rows("units.csv"):
+        word = r["word"].strip().lower()
+        if out.get(word, r["unit"]) != r["unit"]:
+            raise ValueError(f"lexicon units.csv: {word!r} means both {out[word]} and {r['unit']}")
+        out[word] = r["unit"]
+    return out
+
+
+UNIT_WORDS: dict[str, str] = _unit_words()
+FILLER_WORDS: frozenset[str] = frozenset(r["word"].strip().lower() for r in _rows("fillers.csv"))
 
 CASE_CLASS = frozenset({"CTN", "CASE", "BOX", "CRT", "DABBA"})  # "dabba": a box, or the tin itself
 PIECE_CLASS = frozenset({"PCS", "PC", "EA", "NOS", "JAR", "BTL", "POUCH", "PKT", "TIN", "TUBE", "CUP", "EACH", "UNIT",
@@ -110,17 +83,12 @@ MEASURE_UOMS = {"KG": ("mass", 1000.0), "G": ("mass", 1.0), "L": ("volume", 1000
                 "M": ("length", 1000.0), "MTR": ("length", 1000.0), "CM": ("length", 10.0), "MM": ("length", 1.0),
                 "FT": ("length", 304.8)}
 
-NUMBER_WORDS: dict[str, float] = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
-    "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
-    "sixty": 60, "hundred": 100, "a": 1, "an": 1,
-    # Hindi / Hinglish
-    "ek": 1, "teen": 3, "char": 4, "chaar": 4, "panch": 5, "paanch": 5, "chhe": 6, "chhah": 6, "che": 6,
-    "saat": 7, "aath": 8, "nau": 9, "das": 10, "gyarah": 11, "barah": 12, "baarah": 12, "pandrah": 15,
-    "bees": 20, "tees": 30, "chalis": 40, "pachas": 50, "pachaas": 50, "sau": 100,
-    "do": 2, "half": 0.5, "dedh": 1.5, "dhai": 2.5, "aadha": 0.5, "adha": 0.5,
-}
+NUMBER_WORDS: dict[str, float] = {r["word"].strip().lower(): float(r["value"]) for r in _rows("numbers.csv")}
+# Number words that are also ordinary words: a number only right before a unit or pack word.
+WEAK_NUMBER_WORDS = frozenset(r["word"].strip().lower() for r in _rows("numbers.csv") if r["weak"] == "true")
+VAGUE_WORDS = frozenset(r["word"].strip().lower() for r in _rows("vague.csv"))
+
+
 def joined_number(left: float, right: float) -> float | None:
     """Two number words written apart as one number: "twenty five" is 25, "two hundred" 200; None otherwise."""
     if left >= 20 and left % 10 == 0 and right < 10:
@@ -142,13 +110,6 @@ def words_number(words: list[str]) -> float | None:
             return None
         total = joined
     return total
-
-
-# Number words that are also ordinary words: a number only right before a unit or pack word.
-WEAK_NUMBER_WORDS = frozenset({"a", "an", "do", "char", "che", "das", "teen", "sau", "half", "aadha", "adha"})
-
-VAGUE_WORDS = frozenset({"some", "few", "several", "kuch", "thoda", "thode", "thodi", "bahut", "many", "couple",
-                         "enough", "jitna", "zyada", "extra"})
 
 
 class QtyReading(NamedTuple):
@@ -320,13 +281,14 @@ def number_value(text: str) -> float | None:
 
 
 def _vocabulary_version() -> str:
-    """A short hash of every word list here: changes whenever a unit, measure or number word does."""
+    """A short hash of the lexicon's files and the measure list: changes whenever any word does."""
     import hashlib
     import json
 
-    words = {"units": UNIT_WORDS, "measures": MEASURES, "numbers": NUMBER_WORDS, "weak": sorted(WEAK_NUMBER_WORDS),
-             "vague": sorted(VAGUE_WORDS)}
-    return hashlib.sha256(json.dumps(words, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:12]
+    h = hashlib.sha256(json.dumps(MEASURES, sort_keys=True).encode())
+    for f in sorted(LEXICON_DIR.glob("*.csv")):
+        h.update(f.name.encode() + f.read_bytes())
+    return h.hexdigest()[:12]
 
 
 VOCABULARY_VERSION = _vocabulary_version()

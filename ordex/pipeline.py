@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from models import artifacts
+from models.accounting import Knowledge
 from models.matcher import SkuMatcher
 from models.ranker import Ranker
 from models.tagger import TokenTagger
@@ -41,6 +42,7 @@ from ordex.stages import (
 )
 from ordex.store import Store
 from ordex.store.store import Accepted, AlreadyProcessed, OrderRecord
+from ordex.unit_words import knowledge, learn_from_history
 from rules.validate import PastOrder, load_config, order_value, signature, unreadable
 
 log = logging.getLogger("ordex.pipeline")
@@ -65,6 +67,7 @@ class Engine:
         self.load_id: int | None = None
         self.md = MasterData()
         self.matcher = SkuMatcher(())
+        self.knowledge = Knowledge()
         self.reader = ReadStage(ReadOptions(ocr_threads=settings.ocr_threads), ocr)
         self.stages: tuple[Stage, ...] = ()  # built by refresh, for the master data and models it finds
         self.synced_version = store.version()
@@ -90,7 +93,7 @@ class Engine:
             SplitStage(self.md, lambda t: self.matcher.resemblance(t) >= match.line_resemblance,
                        SplitOptions(customer_spans=s.customer_spans), self.tagger if extractor == "tagger" else None),
             TagStage(self.tagger, self.matcher.number_hint, self.matcher.is_code,
-                     TagOptions(extractor=extractor, rules=s.span_rules)),  # type: ignore[arg-type]
+                     TagOptions(extractor=extractor, rules=s.span_rules), self.knowledge),  # type: ignore[arg-type]
             MatchStage(self.matcher, self.md, match),
             ValidateStage(self.md, self._ledger, ValidateOptions(qty=s.qty_threshold)),
             DecideStage(),
@@ -101,7 +104,9 @@ class Engine:
         current = self.store.master_data()
         if current is not None:
             self.load_id, self.md = current
-            self.matcher = build_matcher(self.md, self.store.learned_aliases(), self.ranker)
+            learned = self.store.learned_aliases()
+            self.matcher = build_matcher(self.md, learned, self.ranker)
+            self.knowledge = knowledge(self.md, learned, self.store.learned_units())
         self.stages = self._stages()
 
     def sync(self) -> bool:
@@ -234,7 +239,9 @@ def load_ranker(settings: Settings) -> Ranker | None:
 def load_into(store: Store, md: MasterData, source: str, read: Reader = read_mentions) -> int:
     """Store a master-data snapshot and the aliases its history teaches (read with ``read``); the load id."""
     load_id = store.load_master_data(md, source)
-    store.replace_history_aliases(learn_history_aliases(md, read=read))
+    aliases = learn_history_aliases(md, read=read)
+    store.replace_history_aliases(aliases)
+    store.replace_history_units(learn_from_history(md, aliases))
     return load_id
 
 

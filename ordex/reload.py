@@ -17,6 +17,7 @@ from ordex.aliases import Reader, learn_history_aliases, read_mentions
 from ordex.catalog import MasterData
 from ordex.keys import SYSTEM, Principal
 from ordex.store import Store
+from ordex.unit_words import learn_from_history
 
 SHOWN = 20  # ids listed per kind of change in the audit event; the counts are complete
 
@@ -56,6 +57,8 @@ def reload_master_data(store: Store, md: MasterData, source: str, actor: Princip
     changes = master_data_changes(previous[1] if previous else None, md)
     load_id = store.load_master_data(md, source, actor.name, role=actor.role, changes=changes)
     if md.history:
-        store.replace_history_aliases(learn_history_aliases(md, read=read))
+        aliases = learn_history_aliases(md, read=read)
+        store.replace_history_aliases(aliases)
+        store.replace_history_units(learn_from_history(md, aliases))
     return {"load_id": load_id, "source": source, "customers": len(md.customers), "products": len(md.products),
             "prices": len(md.prices), "aliases": len(md.aliases), "changes": changes}

@@ -27,6 +27,7 @@ from ordex.store import Store
 from ordex.store.queries import column_text
 from ordex.store.resolution import ResolutionTxn
 from ordex.store.tables import ExceptionRow, OrderRow
+from ordex.unit_words import taught_by
 from rules.validate import OrderView, PastOrder, load_config, order_value, signature, validate_order
 
 NO_NUL = r"^[^\x00]*$"  # text a store can keep (PostgreSQL's cannot hold NUL)
@@ -184,7 +185,7 @@ def _fix_order(txn: ResolutionTxn, order: OrderRow, request: Resolution, actor: 
                    "exceptions": raised, "after_exception": exc.id})
     txn.replace_order(order, customer_id, [_dump(ln) for ln in lines], order_value(lines, customer_id, md),
                       [list(x) for x in signature(lines)])
-    learned = _learn(txn, order, customer_id, request, old, lines, actor) if request.lines is not None else []
+    learned = _learn(txn, order, customer_id, request, old, lines, actor, md) if request.lines is not None else []
     return raised, learned
 
 
@@ -270,8 +271,9 @@ def _dump(ln: Line) -> dict[str, Any]:
 
 
 def _learn(txn: ResolutionTxn, order: OrderRow, customer_id: str | None, request: Resolution,
-           old: list[dict[str, Any]], lines: list[Line], actor: Principal) -> list[dict[str, str]]:
-    """Teach each corrected line's mention as the customer's alias, and keep it as a correction."""
+           old: list[dict[str, Any]], lines: list[Line], actor: Principal, md: MasterData) -> list[dict[str, str]]:
+    """Teach each corrected line's mention as the customer's alias and the unit word beside its count (when the
+    quantity set makes it plain), and keep it as a correction."""
     assert request.lines is not None
     aliases: list[tuple[str, str, str, int]] = []
     for i, (fix, ln) in enumerate(zip(request.lines, lines, strict=True)):
@@ -286,7 +288,12 @@ def _learn(txn: ResolutionTxn, order: OrderRow, customer_id: str | None, request
             aliases.append((customer_id, alias, ln.sku, 1))
     unique = list(dict.fromkeys(aliases))
     txn.learn(unique)
-    return [{"customer_id": c, "alias": a, "sku": s} for c, a, s, _ in unique]
+    changed = [(ln.text, ln.sku, ln.sku_qty) for i, (fix, ln) in enumerate(zip(request.lines, lines, strict=True))
+               if (was := _original(fix, i, old)) is None or was.get("qty") != _dump(ln)["qty"] or was.get("sku") != ln.sku]
+    units = taught_by(customer_id, changed, md)
+    txn.learn_units(units)
+    return [{"customer_id": c, "alias": a, "sku": s} for c, a, s, _ in unique] + \
+        [{"customer_id": c, "unit_word": w, "unit": u} for c, w, u, _ in units]
 
 
 # -- release -------------------------------------------------------------------------------------------------

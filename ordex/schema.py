@@ -135,6 +135,7 @@ class Line(Frozen):
     qty: float | None = Field(default=None, description="Quantity as written")
     unit: str | None = Field(default=None, description="Canonical unit or pack word as written (CTN, PCS, DOZ, …)")
     qty_vague: bool = False
+    qty_note: str = Field(default="", description="Why the count is uncertain: the word beside it nothing places")
     price: float | None = None
     confidence: float = 1.0
     qty_confidence: float = 1.0

@@ -5,7 +5,7 @@ Each rule is one contract code; queues and thresholds come from ``rules.yaml``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -24,6 +24,7 @@ class RulesConfig:
 
     queues: dict[str, str]
     duplicate_window_hours: float = 24.0
+    history_factor: float = 10.0
 
     def queue(self, code: Code) -> str:
         return self.queues[code.value]
@@ -33,7 +34,8 @@ class RulesConfig:
 def load_config(path: Path | None = None) -> RulesConfig:
     """Read ``rules.yaml`` (the packaged one by default)."""
     data = yaml.safe_load((path or Path(__file__).with_name("rules.yaml")).read_text(encoding="utf-8"))
-    return RulesConfig(queues=dict(data["queues"]), duplicate_window_hours=float(data["duplicate_window_hours"]))
+    return RulesConfig(queues=dict(data["queues"]), duplicate_window_hours=float(data["duplicate_window_hours"]),
+                       history_factor=float(data.get("history_factor", 10)))
 
 
 Signature = tuple[tuple[str, float], ...]
@@ -62,6 +64,7 @@ class OrderView:
     waived: frozenset[Code] = field(default_factory=frozenset)
     named: str = ""
     qty_threshold: float = 0.5  # below this quantity confidence a line is QTY_UNCLEAR (from settings)
+    usual: Mapping[str, float] = field(default_factory=dict)  # SKU -> the most this customer (or anyone) ordered
 
 
 Rule = Callable[[OrderView, MasterData, RulesConfig], list[Finding]]
@@ -107,9 +110,16 @@ def qty_unclear(o: OrderView, md: MasterData, cfg: RulesConfig) -> list[Finding]
     for i, ln in o.lines:
         if ln.qty is None or ln.qty_vague:
             out.append(_finding(cfg, Code.QTY_UNCLEAR, o, f"{ln.text!r}: no quantity that can be read", i))
+        elif ln.qty_note:
+            out.append(_finding(cfg, Code.QTY_UNCLEAR, o, f"{ln.text!r}: {ln.qty_note}", i))
         elif ln.qty_confidence < o.qty_threshold:
             out.append(_finding(cfg, Code.QTY_UNCLEAR, o, f"{ln.text!r}: quantity {ln.qty:g} read with low confidence "
                                                            f"({ln.qty_confidence:.2f})", i))
+        elif ln.sku is not None and ln.sku_qty is not None and o.usual.get(ln.sku) and \
+                ln.sku_qty > cfg.history_factor * o.usual[ln.sku]:
+            out.append(_finding(cfg, Code.QTY_UNCLEAR, o, f"{ln.text!r}: {ln.sku_qty:g} {ln.uom or ''} is over "
+                                                           f"{cfg.history_factor:g}x the most ever ordered of {ln.sku} "
+                                                           f"({o.usual[ln.sku]:g})", i))
         elif ln.sku is not None and ln.sku_qty is None:
             p = md.product(ln.sku)
             uom = p.uom if p else "?"
@@ -192,6 +202,18 @@ RULES: tuple[tuple[Code, Rule], ...] = (
     (Code.DUPLICATE_ORDER, duplicate_order),
     (Code.CREDIT_LIMIT, credit_limit),
 )
+
+
+def largest_orders(md: MasterData) -> tuple[dict[tuple[str, str], float], dict[str, float]]:
+    """The most each customer ordered of each SKU in the history, and the most anyone did (in the SKU's uom)."""
+    own: dict[tuple[str, str], float] = {}
+    anyone: dict[str, float] = {}
+    for h in md.history:
+        for ln in h.lines:
+            q = float(ln.qty)
+            own[(h.customer_id, ln.sku)] = max(own.get((h.customer_id, ln.sku), 0.0), q)
+            anyone[ln.sku] = max(anyone.get(ln.sku, 0.0), q)
+    return own, anyone
 
 
 def validate_order(o: OrderView, md: MasterData, cfg: RulesConfig | None = None) -> list[Finding]:

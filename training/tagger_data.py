@@ -14,6 +14,7 @@ from training.tagger import Example
 
 HOLDOUT_TRADE = "stationery"  # never used to train the generic model: the acceptance set's trade
 UNKNOWN_RATE = 0.12  # product names replaced by an unknown word (or given a trailing "half"), see unknown_names
+LEXICON_RATE = 0.35  # unit words redrawn from the lexicon or invented, number words from the lexicon, see lexicon_counts
 
 
 @dataclass(frozen=True)
@@ -124,14 +125,39 @@ def unknown_names(rng: random.Random, rate: float) -> Callable[[str, str], str]:
     return rewrite
 
 
+def lexicon_counts(rng: random.Random, rate: float) -> Callable[[str, str], str]:
+    """Unit words redrawn from the whole lexicon (every language, every abbreviation, as typed: "CS", "nag",
+    "darjan") or invented (a word the tagger cannot know), and digits written as number words of any language:
+    the tagger learns that the word after a count is its unit by its place, so an unknown one is read as a unit
+    (and held by the match stage) instead of being dropped or read into the product."""
+    from models.units import NUMBER_WORDS, UNIT_WORDS
+
+    units = sorted(w for w in UNIT_WORDS if w.isalpha())
+    numbers = sorted(w for w, v in NUMBER_WORDS.items() if v >= 1 and len(w) > 2)
+
+    def rewrite(label: str, piece: str) -> str:
+        if rng.random() >= rate:
+            return piece
+        if label == "UNIT":
+            word = invented_word(rng).lower() if rng.random() < 0.25 else rng.choice(units)
+            return word.upper() if rng.random() < 0.2 else word
+        if label == "QTY" and piece.isdigit() and rng.random() < 0.4:
+            return rng.choice(numbers)
+        return piece
+
+    return rewrite
+
+
 def synthetic_lines(trade_names: Sequence[str], per_trade: int, seed: int, ocr_rate: float = 0.15,
-                    size_rate: float = 0.0, swap_rate: float = 0.0, unknown_rate: float = 0.0) -> list[Example]:
+                    size_rate: float = 0.0, swap_rate: float = 0.0, unknown_rate: float = 0.0,
+                    lexicon_rate: float = 0.0) -> list[Example]:
     """Lines of generated messages for each trade (a fresh invented distributor per trade and seed)."""
     from training.synth.generator import generate_messages, generate_trade
 
     rng = random.Random(f"sizes:{seed}")
     sizes, swaps = add_size(rng, size_rate), swap_words(rng, {"PRODUCT": swap_rate, "CUSTOMER": 2 * swap_rate})
     unknown = unknown_names(random.Random(f"unknown:{seed}"), unknown_rate)
+    counts = lexicon_counts(random.Random(f"lexicon:{seed}"), lexicon_rate)
     out: list[Example] = []
     for name in trade_names:
         td = generate_trade(name, seed)
@@ -143,6 +169,8 @@ def synthetic_lines(trade_names: Sequence[str], per_trade: int, seed: int, ocr_r
                 text, spans = rewrite_spans(text, spans, swaps)
             if unknown_rate:
                 text, spans = rewrite_spans(text, spans, unknown)
+            if lexicon_rate:
+                text, spans = rewrite_spans(text, spans, counts)
             out.extend(message_lines(text, spans))
     return out
 
@@ -188,7 +216,8 @@ def generic_dataset(per_trade: int, seed: int, holdout_trade: str = HOLDOUT_TRAD
     from training.synth.generator import all_trades
 
     trades = [t for t in all_trades() if t != holdout_trade]
-    train = dedupe(synthetic_lines(trades, per_trade, seed, size_rate=0.25, swap_rate=0.25, unknown_rate=UNKNOWN_RATE))
+    train = dedupe(synthetic_lines(trades, per_trade, seed, size_rate=0.25, swap_rate=0.25, unknown_rate=UNKNOWN_RATE,
+                                   lexicon_rate=LEXICON_RATE))
     random.Random(seed).shuffle(train)
     heldout = dedupe(synthetic_lines([holdout_trade], heldout_messages, seed + 1000, ocr_rate=0.1))
     return DataSet(train, heldout, {"trades": len(trades), "train_lines": len(train), "heldout_lines": len(heldout)})

@@ -11,10 +11,11 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator
 
+from models.accounting import Knowledge, place_count_word, unread_words
 from models.extractor import NumberHint, extract_block_lines
 from models.matcher import normalize
 from models.span_rules import ALL_RULES, check_rules, read_lines
-from models.tagger import Span, TokenTagger
+from models.tagger import LineParts, Span, TokenTagger
 from models.units import VOCABULARY_VERSION
 from ordex.schema import Case, Line
 from ordex.stages.base import Component, Options
@@ -45,8 +46,10 @@ class TagStage(Component):
     name: ClassVar[str] = "tag"
 
     def __init__(self, tagger: TokenTagger | None, hint: NumberHint | None = None,
-                 code: Callable[[str], bool] | None = None, options: TagOptions | None = None) -> None:
+                 code: Callable[[str], bool] | None = None, options: TagOptions | None = None,
+                 knowledge: Knowledge | None = None) -> None:
         self.options = options or TagOptions()
+        self.knowledge = knowledge or Knowledge()
         if tagger is None and self.options.extractor != "rules":
             self.options = self.options.model_copy(update={"extractor": "rules"})
         self.tagger = tagger
@@ -80,13 +83,33 @@ class TagStage(Component):
                 if (k, b) not in tagged:  # a table row whose columns a reader recognised
                     out.extend(extract_block_lines(case.blocks, [b], k, self.hint, self.code))
                     continue
-                for p in read_lines(block.text, tagged[(k, b)], self.options.rules):
-                    out.append(Line(
-                        section=k, text=p.text, product=p.product, qty=p.qty, unit=p.unit, qty_vague=p.vague,
-                        price=p.price, confidence=round(block.confidence * p.product_score, 4),
-                        qty_confidence=round(min(block.confidence, p.qty_score), 4), block=b,
-                    ))
+                spans = tagged[(k, b)]
+                parts = read_lines(block.text, spans, self.options.rules)
+                for p in parts:
+                    out.append(self._accounted(block.text, p, spans, s.customer_id, k, b, block.confidence))
+                out.extend(self._unread(block.text, spans, parts, k, b))
         return case.model_copy(update={"lines": tuple(out)})
+
+    def _accounted(self, text: str, p: LineParts, spans: Sequence[Span], customer_id: str | None, k: int, b: int,
+                   confidence: float) -> Line:
+        """A line with the word beside its count accounted for: read as its unit, or named as the reason its count
+        is uncertain (``models.accounting``)."""
+        placed = place_count_word(text, p, spans, self.knowledge, customer_id)
+        unit, product = placed.unit or p.unit, placed.product or p.product
+        note = f"the word {placed.unplaced!r} next to the count {p.qty:g} is not a unit ordex knows" \
+            if placed.unplaced and p.qty is not None else ""
+        return Line(section=k, text=p.text, product=product, qty=p.qty, unit=unit, qty_vague=p.vague, qty_note=note,
+                    price=p.price, confidence=round(confidence * p.product_score, 4),
+                    qty_confidence=round(min(confidence, p.qty_score), 4), block=b)
+
+    def _unread(self, text: str, spans: Sequence[Span], parts: Sequence[LineParts], k: int, b: int) -> list[Line]:
+        """Catalog words no line took (a line the classifier read as a name or missed): one line with no count,
+        so the match stage holds it or finds it is no product, rather than the message going out without it."""
+        words = unread_words(text, spans, self.knowledge)
+        if len(words) < 2 or any(w.lower() in p.product.lower().split() for p in parts for w in words):
+            return []
+        return [Line(section=k, text=text.strip(), product=" ".join(words), qty=None, qty_confidence=0.0,
+                     confidence=0.5, block=b)]
 
     def _rule_lines(self, case: Case) -> list[Line]:
         lines: list[Line] = []

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections import ChainMap
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -16,7 +17,7 @@ import rules.validate as rules_module
 from ordex.catalog import MasterData
 from ordex.schema import Case
 from ordex.stages.base import Component, Options
-from rules.validate import OrderView, PastOrder, validate_order
+from rules.validate import OrderView, PastOrder, largest_orders, validate_order
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,10 @@ class ValidateStage(Component):
         self.md = md
         self.ledger = ledger
         self._version = rules_version()
+        own, self._anyone = largest_orders(md)
+        self._own: dict[str, dict[str, float]] = {}
+        for (cid, sku), q in own.items():
+            self._own.setdefault(cid, {})[sku] = q
 
     @property
     def model(self) -> str:
@@ -56,7 +61,11 @@ class ValidateStage(Component):
         return self._version
 
     def __call__(self, case: Case) -> Case:
-        return validate(case, self.md, self.ledger(case), self.options.qty)
+        return validate(case, self.md, self.ledger(case), self.options.qty, self._usual)
+
+    def _usual(self, customer_id: str | None) -> Mapping[str, float]:
+        """SKU -> the most this customer ordered of it, or the most anyone did when it never did."""
+        return ChainMap(self._own.get(customer_id or "", {}), self._anyone)
 
 
 @cache
@@ -68,7 +77,8 @@ def rules_version() -> str:
     return h.hexdigest()[:12]
 
 
-def validate(case: Case, md: MasterData, ledger: Callable[[str], Ledger], qty_threshold: float = 0.5) -> Case:
+def validate(case: Case, md: MasterData, ledger: Callable[[str], Ledger], qty_threshold: float = 0.5,
+             usual: Callable[[str | None], Mapping[str, float]] | None = None) -> Case:
     """Run every rule on every order that has lines; findings are added to the intake's."""
     findings = list(case.findings)
     for k, s in enumerate(case.sections):
@@ -79,6 +89,6 @@ def validate(case: Case, md: MasterData, ledger: Callable[[str], Ledger], qty_th
         led = ledger(customer.customer_id) if customer else Ledger(Decimal(0), ())
         view = OrderView(section=k, message_id=case.message.id, received_at=case.message.received_at, customer=customer,
                          lines=lines, released_value=led.released_value, recent=led.recent, named=s.named,
-                         qty_threshold=qty_threshold)
+                         qty_threshold=qty_threshold, usual=usual(s.customer_id) if usual else {})
         findings.extend(validate_order(view, md))
     return case.model_copy(update={"findings": tuple(findings)})

@@ -11,7 +11,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ordex.store.tables import CorrectionRow, LearnedAliasRow, MessageRow, OrderRow, VersionRow
+from ordex.store.tables import (
+    CorrectionRow,
+    LearnedAliasRow,
+    LearnedUnitRow,
+    MessageRow,
+    OrderRow,
+    VersionRow,
+)
 
 DATA_VERSION = "data"  # master data and learned aliases: every Engine refreshes its matcher when it moves
 
@@ -23,6 +30,21 @@ def bump_in(s: Session, name: str = DATA_VERSION) -> None:
         s.add(VersionRow(name=name, value=1))
     else:
         row.value += 1
+
+
+def learn_units_in(s: Session, rows: Sequence[tuple[str, str, str, int]], source: str) -> None:
+    """Upsert learned unit words inside the caller's transaction; a word a person taught wins over history's."""
+    for cid, word, unit, support in rows:
+        hit = s.scalar(select(LearnedUnitRow).where(LearnedUnitRow.customer_id == cid, LearnedUnitRow.word == word))
+        if hit is None:
+            s.add(LearnedUnitRow(customer_id=cid, word=word, unit=unit, support=support, source=source))
+            s.flush()
+        elif hit.unit == unit:
+            hit.support += support
+        elif source != "history":  # a person's correction replaces what history suggested
+            hit.unit, hit.support, hit.source = unit, support, source
+    if rows:
+        bump_in(s, DATA_VERSION)
 
 
 def learn_in(s: Session, rows: Sequence[tuple[str, str, str, int]], source: str) -> None:

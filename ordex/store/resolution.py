@@ -19,7 +19,14 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from ordex.store.queries import column_text, correction_in, learn_in, recent_orders_in, released_value_in
+from ordex.store.queries import (
+    column_text,
+    correction_in,
+    learn_in,
+    learn_units_in,
+    recent_orders_in,
+    released_value_in,
+)
 from ordex.store.tables import AuditRow, ExceptionRow, MasterDataRow, MessageRow, OrderRow, utcnow
 
 if TYPE_CHECKING:
@@ -107,6 +114,10 @@ class ResolutionTxn:
     def learn(self, rows: Sequence[tuple[str, str, str, int]]) -> None:
         """Teach the customers' aliases now (every worker's matcher refreshes before its next message)."""
         learn_in(self.s, rows, source="correction")
+
+    def learn_units(self, rows: Sequence[tuple[str, str, str, int]]) -> None:
+        """Teach unit words now (customer or "*", word, unit, support), as a person's correction."""
+        learn_units_in(self.s, rows, source="correction")
 
     def correction(self, *, customer_id: str | None, text: str, product: str, sku: str | None, qty: float | None,
                    uom: str | None, actor: str) -> int:

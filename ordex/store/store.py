@@ -30,6 +30,7 @@ from ordex.store.queries import (
     column_text,
     correction_in,
     learn_in,
+    learn_units_in,
     recent_orders_in,
     released_value_in,
 )
@@ -47,6 +48,7 @@ from ordex.store.tables import (
     CorrectionRow,
     ExceptionRow,
     LearnedAliasRow,
+    LearnedUnitRow,
     MasterDataRow,
     MessageRow,
     OrderRow,
@@ -374,6 +376,24 @@ class Store:
             self.learn(s, rows, source)
 
     learn = staticmethod(learn_in)
+
+    def replace_history_units(self, rows: Sequence[tuple[str, str, str, int]]) -> None:
+        """Unit words learned from a load's history replace the previous load's (people's corrections stay)."""
+        with self.write() as s:
+            s.execute(delete(LearnedUnitRow).where(LearnedUnitRow.source == "history"))
+            learn_units_in(s, rows, "history")
+            self.bump(s, DATA_VERSION)
+
+    def add_learned_units(self, rows: Sequence[tuple[str, str, str, int]], source: str) -> None:
+        """Upsert unit words (customer or "*", word, unit, support); every worker's reader picks them up."""
+        with self.write() as s:
+            learn_units_in(s, rows, source)
+
+    def learned_units(self) -> dict[tuple[str, str], str]:
+        """Every learned unit word as {(customer or "*", word): unit}."""
+        with self.session() as s:
+            q = select(LearnedUnitRow.customer_id, LearnedUnitRow.word, LearnedUnitRow.unit)
+            return {(c, w): u for c, w, u in s.execute(q)}
 
     def learned_aliases(self) -> list[tuple[str, str, str, int]]:
         """Every learned alias as (customer, alias, sku, support)."""

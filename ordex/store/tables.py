@@ -109,6 +109,21 @@ class MasterDataRow(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
+class LearnedUnitRow(Base):
+    """A unit word learned from history or from a person's correction: "thappi" means a carton here."""
+
+    __tablename__ = "learned_units"
+    __table_args__ = (Index("ix_learned_unit", "customer_id", "word", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(100))  # "*": every customer of the distributor
+    word: Mapped[str] = mapped_column(String(100))
+    unit: Mapped[str] = mapped_column(String(32))
+    support: Mapped[int] = mapped_column(default=1)
+    source: Mapped[str] = mapped_column(String(32), default="history")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class LearnedAliasRow(Base):
     """An alias learned from history or from a person's correction."""
 

@@ -1,0 +1,144 @@
+"""Every word of an order line accounted for: the word next to a count is a unit, a number, a size, filler, a
+product word or learned; a word nothing can place makes the count uncertain instead of being dropped.
+
+The token classifier reads a line into product, count, unit and price; a word it could not place (a regional
+piece word, a distributor's own pack word) used to fall out between them and the count was taken in the SKU's
+own unit. ``place_count_word`` looks at that word with what the system knows (the lexicon, the catalog's own
+words, what was learned from history and from people's corrections) and either reads it as a unit or names it,
+so the line is held with a question. ``unread_words`` finds product words no line took at all.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from models.tagger import LineParts, Span
+from models.units import FILLER_WORDS, NUMBER_WORDS, UNIT_WORDS, VAGUE_WORDS, measure, read_qty
+
+WORD = re.compile(r"[^\s,;:=*+()\[\]|]+")
+PUNCT = ".-–'\"!?"
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """What the system knows of words: the catalog's own (descriptions, pack sizes, aliases), names of
+    customers, and unit words learned per distributor (``*``) or per customer."""
+
+    catalog: frozenset[str] = frozenset()
+    names: frozenset[str] = frozenset()
+    learned: Mapping[tuple[str, str], str] = field(default_factory=dict)
+
+    def learned_unit(self, word: str, customer_id: str | None) -> str | None:
+        """A unit learned for this word: the customer's own first, then the distributor's."""
+        w = word.lower()
+        return self.learned.get((customer_id or "", w)) or self.learned.get(("*", w))
+
+    def lexicon_unit(self, word: str) -> str | None:
+        return UNIT_WORDS.get(word.lower().rstrip("."))
+
+    def placed(self, word: str) -> bool:
+        """True when a word needs no unit reading: a number, a size, filler, a product or customer word."""
+        w = word.lower().strip(".'\"")
+        return (not w or any(ch.isdigit() for ch in w) or w in NUMBER_WORDS or w in FILLER_WORDS
+                or w in VAGUE_WORDS or measure(w) is not None or w in self.catalog or w in self.names
+                or not any(ch.isalpha() for ch in w))
+
+
+@dataclass(frozen=True)
+class Placement:
+    """What the word next to a line's count turned out to be: a unit (and the product without it), or a word
+    nothing places (the count is then unclear); neither when the word needs no reading."""
+
+    unit: str | None = None
+    product: str | None = None
+    unplaced: str | None = None
+    source: str = ""  # "lexicon" or "learned"
+
+
+def knowledge_of(product_texts: Sequence[str], alias_texts: Sequence[str], customer_names: Sequence[str],
+                 learned: Mapping[tuple[str, str], str] | None = None) -> Knowledge:
+    """The words a distributor's catalog, aliases and customer names use, and the unit words it taught. A word
+    right after a count in an alias ("kajal stick 10 thappi", learned from a past order) is not taken as a
+    product word: it is the very kind of word this module must place."""
+    def words(texts: Sequence[str], after_count: bool = True) -> frozenset[str]:
+        out: set[str] = set()
+        for t in texts:
+            prev = ""
+            for _a, _b, w in words_of(t):
+                if any(c.isalpha() for c in w) and (after_count or read_qty(prev).value is None):
+                    out.add(w.lower())
+                prev = w
+        return frozenset(out)
+
+    return Knowledge(catalog=words(product_texts) | words(alias_texts, after_count=False),
+                     names=words(customer_names) - words(product_texts), learned=dict(learned or {}))
+
+
+def words_of(text: str) -> list[tuple[int, int, str]]:
+    """The words of a text with their character offsets."""
+    out = []
+    for m in WORD.finditer(text):
+        w = m.group().strip(PUNCT)
+        if w:
+            a = m.start() + m.group().index(w)
+            out.append((a, a + len(w), w))
+    return out
+
+
+def next_word(text: str, at: int) -> tuple[int, int, str] | None:
+    """The first word starting at or after ``at`` on the same line (punctuation and glue skipped)."""
+    for a, b, w in words_of(text[at:]):
+        return at + a, at + b, w
+    return None
+
+
+def place_count_word(text: str, part: LineParts, spans: Sequence[Span], know: Knowledge,
+                     customer_id: str | None = None) -> Placement:
+    """Read the word right after a line's count: a unit the lexicon or learning knows is its unit; a word nobody
+    places is named, so the count is not taken in the SKU's own unit by guess."""
+    if part.qty is None or part.qty_at is None:
+        return Placement()
+    if part.unit_at is not None:  # the tagger read a unit word: known, learned, or unplaced
+        word = text[part.unit_at[0]:part.unit_at[1]].strip()
+        if know.lexicon_unit(word) or measure(word.lower()):
+            return Placement()
+        learned = know.learned_unit(word, customer_id)
+        if learned:
+            return Placement(unit=learned, source="learned")
+        return Placement() if know.placed(word) else Placement(unplaced=word)
+    hit = next_word(text, part.qty_at[1])
+    if hit is None:
+        return Placement()
+    a, b, word = hit
+    inside = next((s for s in spans if s.start <= a < s.end), None)
+    if inside is not None and (inside.label in ("PRICE", "UNIT", "CUSTOMER")
+                               or inside.label == "QTY" and read_qty(word).value is not None):
+        return Placement()  # a second count that is no number ("paanch thappi" read as two counts) is placed below
+    lexicon, learned = know.lexicon_unit(word), know.learned_unit(word, customer_id)
+    unit = learned or (lexicon if word.lower() not in know.catalog else None)
+    if unit is not None:
+        product = part.product
+        if inside is not None and inside.label == "PRODUCT" and text[inside.start:b].strip() == word:
+            rest = text[b:inside.end].strip()
+            product = part.product.replace(text[inside.start:inside.end], rest, 1).strip() if rest else part.product
+        return Placement(unit=unit, product=product, source="learned" if learned else "lexicon")
+    if know.placed(word):
+        return Placement()
+    if inside is not None and inside.label == "PRODUCT" and part.product.strip().lower() == word.lower():
+        return Placement()  # "5 xyzzy": the whole product is the word; the matcher holds an unknown product
+    return Placement(unplaced=word)
+
+
+def unread_words(text: str, spans: Sequence[Span], know: Knowledge) -> list[str]:
+    """Catalog words of a text that no product, count or unit span took ("char cs kajal stick" read as a name):
+    an order line the reader dropped."""
+    taken = [s for s in spans if s.label in ("PRODUCT", "QTY", "UNIT", "PRICE")]
+    out = []
+    for a, _b, w in words_of(text):
+        lw = w.lower()
+        if any(s.start <= a < s.end for s in taken) or lw not in know.catalog or lw in know.names:
+            continue
+        out.append(w)
+    return out

@@ -1,0 +1,60 @@
+"""A distributor's own unit words, learned at go-live from ``history.jsonl`` and from each resolved exception
+(``models.word_learning``), with what the readers already know of words (``models.accounting.Knowledge``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from models.accounting import Knowledge, knowledge_of
+from models.units import PIECE_CLASS
+from models.word_learning import LearnedRow, Said, Shipped, SplitReport, learn_words, time_split, votes
+from ordex.catalog import MasterData, Product
+
+
+def knowledge(md: MasterData, learned_aliases: Iterable[tuple[str, str, str, int]] = (),
+              learned_units: dict[tuple[str, str], str] | None = None) -> Knowledge:
+    """The catalog's words (descriptions, pack sizes, aliases given and learned), customer names, unit words."""
+    return knowledge_of([f"{p.description} {p.pack_size}" for p in md.products],
+                        [a.alias for a in md.aliases] + [alias for _c, alias, _s, _n in learned_aliases],
+                        [c.name for c in md.customers], learned_units)
+
+
+def pieces(p: Product | None) -> float:
+    """How many pieces one unit of the SKU holds (0 when no piece conversion is given)."""
+    if p is None:
+        return 0.0
+    return next((float(n) for u, n in p.conversions.items() if u.upper() in PIECE_CLASS), 0.0)
+
+
+def said_in_history(md: MasterData) -> list[Said]:
+    """Every past order as a text and what was shipped for it, oldest first."""
+    out = []
+    for h in sorted(md.history, key=lambda h: h.received_at):
+        lines = tuple(Shipped(float(ln.qty), (ln.uom or (md.product(ln.sku).uom if md.product(ln.sku) else "")).upper(),
+                              pieces(md.product(ln.sku))) for ln in h.lines)
+        out.append(Said(h.customer_id, h.text, lines))
+    return out
+
+
+def learn_from_history(md: MasterData, learned_aliases: Iterable[tuple[str, str, str, int]] = ()) -> list[LearnedRow]:
+    """The unit words the distributor's past orders teach."""
+    return learn_words(said_in_history(md), knowledge(md, learned_aliases))
+
+
+def history_split(md: MasterData, learned_aliases: Iterable[tuple[str, str, str, int]] = ()) -> SplitReport:
+    """Learned on the first 70% of the history (by time), checked on the rest."""
+    return time_split(said_in_history(md), knowledge(md, learned_aliases))
+
+
+def taught_by(customer_id: str | None, lines: Sequence[tuple[str, str | None, float | None]], md: MasterData,
+              known: dict[tuple[str, str], str] | None = None) -> list[LearnedRow]:
+    """Unit words a person's correction teaches: each corrected line's text against the quantity they set
+    (``(text, sku, qty in the SKU's uom)``); one correction is enough, as it is for an alias."""
+    said = []
+    for text, sku, qty in lines:
+        p = md.product(sku)
+        if p is None or qty is None or not text:
+            continue
+        said.append(Said(customer_id or "*", text, (Shipped(float(qty), p.uom.upper(), pieces(p)),)))
+    rows = votes(said, knowledge(md, learned_units=known))
+    return [(cid, word, unit, 1) for cid, word, unit in dict.fromkeys(rows)]
