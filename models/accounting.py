@@ -28,6 +28,7 @@ class Knowledge:
 
     catalog: frozenset[str] = frozenset()
     names: frozenset[str] = frozenset()
+    described: frozenset[str] = frozenset()  # the words of product descriptions and pack sizes alone
     learned: Mapping[tuple[str, str], str] = field(default_factory=dict)
 
     def learned_unit(self, word: str, customer_id: str | None) -> str | None:
@@ -73,7 +74,8 @@ def knowledge_of(product_texts: Sequence[str], alias_texts: Sequence[str], custo
         return frozenset(out)
 
     return Knowledge(catalog=words(product_texts) | words(alias_texts, after_count=False),
-                     names=words(customer_names) - words(product_texts), learned=dict(learned or {}))
+                     names=words(customer_names) - words(product_texts), described=words(product_texts),
+                     learned=dict(learned or {}))
 
 
 def words_of(text: str) -> list[tuple[int, int, str]]:
@@ -117,7 +119,7 @@ def place_count_word(text: str, part: LineParts, spans: Sequence[Span], know: Kn
                                or inside.label == "QTY" and read_qty(word).value is not None):
         return Placement()  # a second count that is no number ("paanch thappi" read as two counts) is placed below
     lexicon, learned = know.lexicon_unit(word), know.learned_unit(word, customer_id)
-    unit = learned or (lexicon if word.lower() not in know.catalog else None)
+    unit = learned or (lexicon if word.lower() not in know.described else None)  # "box" in "cake box" is a product's
     if unit is not None:
         product = part.product
         if inside is not None and inside.label == "PRODUCT" and text[inside.start:b].strip() == word:
@@ -126,8 +128,9 @@ def place_count_word(text: str, part: LineParts, spans: Sequence[Span], know: Kn
         return Placement(unit=unit, product=product, source="learned" if learned else "lexicon")
     if know.placed(word):
         return Placement()
-    if inside is not None and inside.label == "PRODUCT" and part.product.strip().lower() == word.lower():
-        return Placement()  # "5 xyzzy": the whole product is the word; the matcher holds an unknown product
+    if inside is not None and inside.label == "PRODUCT" and not any(
+            w.lower() in know.catalog for _a, _b, w in words_of(part.product)):
+        return Placement()  # "5 baby wipes": no word of the catalog at all; the matcher holds an unknown product
     return Placement(unplaced=word)
 
 
@@ -142,3 +145,37 @@ def unread_words(text: str, spans: Sequence[Span], know: Knowledge) -> list[str]
             continue
         out.append(w)
     return out
+
+
+def dropped_line(text: str, know: Knowledge) -> str | None:
+    """The words of a text that reads like an order line no reader took: a count (a number word, or digits short
+    enough to be one: "PO 4471" is a reference; list markers aside) and at least one word that is no filler, unit, number or customer name; None otherwise."""
+    words = [w for _a, _b, w in words_of(re.sub(r"^\s*\d{1,2}[.)]\s+", "", text))]
+    counts = [w for i, w in enumerate(words) if read_qty(w).value is not None and len(w) <= 3 and (
+        read_qty(w).certainty >= 0.9 or i + 1 < len(words) and know.lexicon_unit(words[i + 1]))]  # "do CS kajal"
+    rest = [w for w in words if w not in counts and w.isalpha() and w.lower() not in FILLER_WORDS
+            and w.lower() not in know.names and not know.lexicon_unit(w) and w.lower() not in NUMBER_WORDS]
+    return " ".join(rest) if counts and rest else None
+
+
+def rule_line_parts(text: str, product: str, qty: float | None, unit: str | None) -> tuple[LineParts, list[Span]]:
+    """A line the rule extractor read, as parts and spans (its count, unit and product words located in its
+    text), so the same accounting applies whichever reader read it."""
+    spans: list[Span] = []
+    words = words_of(text)
+    qty_at = unit_at = None
+    for a, b, w in words:
+        if qty_at is None and qty is not None and read_qty(w).value == qty:
+            qty_at = (a, b)
+            spans.append(Span("QTY", a, b, 1.0))
+    product_words = {w.lower() for _a, _b, w in words_of(product)}
+    for a, b, w in words:
+        if qty_at is not None and a >= qty_at[1] and unit is not None and unit_at is None and \
+                (UNIT_WORDS.get(w.lower()) == unit or (measure(w.lower()) or ("",))[0] == unit):
+            unit_at = (a, b)
+            spans.append(Span("UNIT", a, b, 1.0))
+        elif w.lower() in product_words and (qty_at is None or (a, b) != qty_at):
+            spans.append(Span("PRODUCT", a, b, 1.0))
+    parts = LineParts(text=text, product=product, qty=qty, unit=unit, vague=False, price=None, product_score=1.0,
+                      qty_score=1.0, qty_at=qty_at, unit_at=unit_at)
+    return parts, sorted(spans, key=lambda s: s.start)

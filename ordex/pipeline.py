@@ -241,7 +241,7 @@ def load_into(store: Store, md: MasterData, source: str, read: Reader = read_men
     load_id = store.load_master_data(md, source)
     aliases = learn_history_aliases(md, read=read)
     store.replace_history_aliases(aliases)
-    store.replace_history_units(learn_from_history(md, aliases))
+    store.replace_history_units(learn_from_history(md))
     return load_id
 
 

@@ -59,6 +59,6 @@ def reload_master_data(store: Store, md: MasterData, source: str, actor: Princip
     if md.history:
         aliases = learn_history_aliases(md, read=read)
         store.replace_history_aliases(aliases)
-        store.replace_history_units(learn_from_history(md, aliases))
+        store.replace_history_units(learn_from_history(md))
     return {"load_id": load_id, "source": source, "customers": len(md.customers), "products": len(md.products),
             "prices": len(md.prices), "aliases": len(md.aliases), "changes": changes}

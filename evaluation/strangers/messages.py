@@ -170,17 +170,17 @@ def make_messages(w: World, n: int, rng: random.Random) -> list[Message]:
                                customer=d, lines=lines))
         elif channel == "pdf":
             rows, lines = table_rows(d, w, rng, rng.randint(2, 5))
-            head = [f"PURCHASE ORDER {rng.randint(100, 999)}", d.name, "Sr  Item  Qty  Unit"]
-            body = [f"{i + 1}  {r[0]}  {r[1]}  {r[2]}".rstrip() for i, r in enumerate(rows)]
-            out.append(Message(mid, "pdf", d.email, when, "PO attached", files=[("pdf", "application/pdf", head + body)],
+            heading = [f"PURCHASE ORDER {rng.randint(100, 999)}", d.name, "Sr  Item  Qty  Unit"]
+            printed = [f"{i + 1}  {r[0]}  {r[1]}  {r[2]}".rstrip() for i, r in enumerate(rows)]
+            out.append(Message(mid, "pdf", d.email, when, "PO attached", files=[("pdf", "application/pdf", heading + printed)],
                                customer=d, lines=lines))
         else:  # image: a photo of a handwritten-style list
             lines = order_lines(d, w, rng, rng.randint(1, 4), hard and rng.random() < 0.5, words_ok=False)
             page = [ln.text for ln in lines]
             out.append(Message(mid, "image", d.phone, when, "", files=[("png", "image/png", page)], customer=d,
                                lines=lines, transcript="\n".join(page)))
-        if out[-1].lines and rng.random() < 0.06 and out[-1].customer is not None and out[-1].channel in ("whatsapp", "sms"):
-            first = out[-1]
+        first = out[-1]
+        if first.lines and rng.random() < 0.06 and first.customer is not None and first.channel in ("whatsapp", "sms"):
             again = [rewrite(ln, first.customer, w, rng) for ln in first.lines]
             out.append(Message(f"{mid}-r", first.channel, first.sender, first.received_at + timedelta(hours=rng.randint(1, 6)),
                                chat_text(first.customer, again, rng, True), customer=first.customer, lines=again,

@@ -65,7 +65,8 @@ class World:
     def price(self, customer_id: str | None, code: str) -> Decimal | None:
         own = [p for c, s, p in self.prices if c == customer_id and s == code]
         every = [p for c, s, p in self.prices if c == "*" and s == code]
-        return (own or every or [None])[0]
+        found = own or every
+        return found[0] if found else None
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ def photo_png(lines: list[str], rng: random.Random) -> bytes:
         draw.text((40 + rng.randint(-10, 25), 40 + int(size * 1.9) * i + rng.randint(-4, 4)), ln, fill=ink, font=face)
     img = img.rotate(rng.uniform(-3, 3), expand=True, fillcolor=(225, 222, 215)).filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 1.0)))
     px = img.load()
+    assert px is not None
     for _ in range(img.width * img.height // 60):  # grain
         x, y = rng.randrange(img.width), rng.randrange(img.height)
         v = rng.randint(150, 255)
@@ -89,7 +90,7 @@ def case_of(m: Message, w: World, earlier: list[Message], out: Path, rng: random
     attachments = []
     for k, (kind, ctype, payload) in enumerate(m.files):
         name = f"files/{m.id}-{k}.{kind}"
-        data = {"png": lambda p: photo_png(p, rng), "pdf": text_pdf, "csv": csv_text}[kind](payload)
+        data = photo_png(payload, rng) if kind == "png" else text_pdf(payload) if kind == "pdf" else csv_text(payload)
         (out / name).write_bytes(data)
         attachments.append({"path": name, "content_type": ctype})
     return {"id": m.id, "channel": m.channel, "sender": m.sender, "received_at": m.received_at.isoformat(),

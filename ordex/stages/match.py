@@ -59,8 +59,12 @@ def match(case: Case, matcher: SkuMatcher, md: MasterData, th: MatchOptions) -> 
     for ln, cands in zip(lines, found, strict=True):
         best = cands[0] if cands else None
         explicit = bool(case.blocks[ln.block].fields) if ln.block is not None else False
+        explicit = explicit or bool(ln.qty_note)  # a count beside an unplaced word, or a line no reader took
         if not explicit and not _is_order_line(ln, best.probability if best else 0.0, matcher.resemblance(ln.product), th):
-            continue
+            if not _misread(ln, matcher.resemblance(ln.text), th):
+                continue
+            ln = ln.model_copy(update={"product": ln.text, "qty_confidence": 0.0, "qty_note": "a line ordex could not read"})
+            cands, best = [], None
         sku = best.sku if best and best.probability >= th.sku else None
         product = md.product(sku)
         if product is not None and _own_size_as_count(ln, product):
@@ -69,7 +73,7 @@ def match(case: Case, matcher: SkuMatcher, md: MasterData, th: MatchOptions) -> 
         if product is not None:
             uom = product.uom
             qty, unit = ln.qty, ln.unit
-            if qty is not None:
+            if qty is not None and not ln.qty_note:  # a count beside a word nothing places is not converted
                 sku_qty = to_uom(qty, unit, product.uom, product.conversions).qty
         conf = min(best.probability if best else 0.0, ln.qty_confidence if sku_qty is not None else 0.0)
         out.append(ln.model_copy(update={"candidates": tuple(cands), "sku": sku, "sku_confidence": best.probability if best else 0.0,
@@ -101,6 +105,14 @@ QUESTION = re.compile(r"\?\s*$|^\s*(?:is|are|do|does|did|can|could|will|would|ky
 COMPLAINT = re.compile(r"\b(?:damaged?|short(?:age)?|missing|broken|defective|leak(?:ing|ed)?|expired|wrong|"
                        r"return(?:ed)?|replace(?:ment)?|adjust|credit note|kam aaya|toota|tuta|kharab|received)\b",
                        re.IGNORECASE)
+
+
+def _misread(ln: Line, resemblance: float, th: MatchOptions) -> bool:
+    """A line with a count whose whole text looks like catalog words, though its product as read does not ("do CS
+    kajal stick" read with "CS" as the product): a line misread, held rather than dropped."""
+    if (QUESTION.search(ln.text) and not ln.qty_vague) or COMPLAINT.search(ln.text):
+        return False
+    return (ln.qty is not None and ln.qty < 1000 or ln.qty_vague) and resemblance >= th.line_resemblance  # not "PO 4471"
 
 
 def _is_order_line(ln: Line, best: float, resemblance: float, th: MatchOptions) -> bool:

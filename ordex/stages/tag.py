@@ -11,7 +11,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator
 
-from models.accounting import Knowledge, place_count_word, unread_words
+from models.accounting import Knowledge, dropped_line, place_count_word, rule_line_parts, unread_words
 from models.extractor import NumberHint, extract_block_lines
 from models.matcher import normalize
 from models.span_rules import ALL_RULES, check_rules, read_lines
@@ -88,7 +88,7 @@ class TagStage(Component):
                 for p in parts:
                     out.append(self._accounted(block.text, p, spans, s.customer_id, k, b, block.confidence))
                 out.extend(self._unread(block.text, spans, parts, k, b))
-        return case.model_copy(update={"lines": tuple(out)})
+        return case.model_copy(update={"lines": tuple(out + self._dropped(case, tagged, out))})
 
     def _accounted(self, text: str, p: LineParts, spans: Sequence[Span], customer_id: str | None, k: int, b: int,
                    confidence: float) -> Line:
@@ -111,11 +111,43 @@ class TagStage(Component):
         return [Line(section=k, text=text.strip(), product=" ".join(words), qty=None, qty_confidence=0.0,
                      confidence=0.5, block=b)]
 
+    def _dropped(self, case: Case, tagged: dict[tuple[int, int], list[Span]], lines: Sequence[Line]) -> list[Line]:
+        """A block of an order that has a count and words yet gave no line ("5 baby wipes" between read lines) is
+        a line the reader could not read: kept with no SKU-safe count, so the order is held, never sent without it."""
+        out = []
+        for k, s in enumerate(case.sections):
+            mine = {ln.block for ln in lines if ln.section == k}
+            if not mine:
+                continue
+            for b in s.blocks:
+                if b in mine or (k, b) not in tagged:
+                    continue
+                words = dropped_line(case.blocks[b].text, self.knowledge)
+                if words is not None:
+                    out.append(Line(section=k, text=case.blocks[b].text.strip(), product=words, qty=None,
+                                    qty_confidence=0.0, confidence=0.0, block=b,
+                                    qty_note="a line ordex could not read"))
+        return out
+
     def _rule_lines(self, case: Case) -> list[Line]:
         lines: list[Line] = []
         for k, s in enumerate(case.sections):
-            lines.extend(extract_block_lines(case.blocks, s.blocks, k, self.hint, self.code))
+            lines.extend(self._rule_accounted(ln, s.customer_id)
+                         for ln in extract_block_lines(case.blocks, s.blocks, k, self.hint, self.code))
         return lines
+
+    def _rule_accounted(self, ln: Line, customer_id: str | None) -> Line:
+        """The rule extractor's line with the word beside its count accounted for, as the classifier's are."""
+        if ln.qty is None or (ln.block is not None and ln.block < 0):
+            return ln
+        parts, spans = rule_line_parts(ln.text, ln.product, ln.qty, ln.unit)
+        placed = place_count_word(ln.text, parts, spans, self.knowledge, customer_id)
+        if placed.unit:
+            return ln.model_copy(update={"unit": placed.unit})
+        if placed.unplaced:
+            return ln.model_copy(update={"qty_note": f"the word {placed.unplaced!r} next to the count {ln.qty:g} is "
+                                                     f"not a unit ordex knows"})
+        return ln
 
     def _second_opinion(self, case: Case, lines: Sequence[Line], tagged: dict[tuple[int, int], list[Span]]) -> list[Line]:
         """Lower the quantity confidence of rule lines the tagger reads with another quantity (or not at all)."""

@@ -67,9 +67,6 @@ def test_golden(case_file: Path, golden_engine: tuple[str, Engine], regen_golden
     assert got == expected
 
 
-@pytest.mark.xfail(strict=True, reason="known gap (issue 10): the tagger labels a product named alone on a line as no "
-                                       "span, so the line is dropped and the order released without it; the rule "
-                                       "extractor holds it (golden case named_product_without_count_is_held)")
 def test_the_tagger_never_drops_a_product_named_without_a_count(golden_engine: tuple[str, Engine]) -> None:
     extractor, engine = golden_engine
     if extractor != "tagger":

@@ -1,0 +1,86 @@
+"""Words beside a count: an unknown one holds the count (never the SKU's own unit by guess), one learned from
+the distributor's history is read on the next message, and a person's correction teaches one (issue 10)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from support import codes, lines_of, msg, write_trade
+
+from models.accounting import Knowledge, place_count_word, rule_line_parts
+from models.word_learning import Said, Shipped, learn_words, time_split
+from ordex.keys import Principal
+from ordex.pipeline import Engine
+from ordex.resolve import LineFix, Resolution, resolve
+from ordex.settings import Settings
+
+OPS = Principal("asha", "ops")
+
+
+def engine_for(tmp_path: Path, history: list[dict[str, object]] | None = None) -> Engine:
+    md = write_trade(tmp_path / "md")
+    if history is not None:
+        (md / "history.jsonl").write_text("".join(json.dumps(h) + "\n" for h in history), encoding="utf-8")
+    return Engine.open(Settings(data_dir=tmp_path / "var", database_url="", extractor="rules", matcher="rules"), md)
+
+
+def past(text: str, sku: str, qty: int, uom: str, day: int, customer: str = "E100") -> dict[str, object]:
+    return {"customer_id": customer, "received_at": f"2026-08-{day:02d}T10:00:00+05:30", "channel": "whatsapp",
+            "text": text, "lines": [{"sku": sku, "qty": qty, "uom": uom}]}
+
+
+def test_an_unknown_word_beside_a_count_is_held_never_released_as_the_skus_unit(tmp_path: Path) -> None:
+    e = engine_for(tmp_path)
+    answer = e.submit(msg("led bulb 9w 30 jhola", sender="+911110000001"))
+    assert answer.status == "exception"
+    unclear = [x for x in answer.exceptions if x.code == "QTY_UNCLEAR"]
+    assert unclear and "jhola" in unclear[0].detail
+    assert all(q is None for _c, _s, q, _u in lines_of(answer))  # no count in the box's unit was guessed
+
+
+def test_a_known_piece_word_converts_and_a_filler_word_changes_nothing(tmp_path: Path) -> None:
+    e = engine_for(tmp_path)
+    pieces = e.submit(msg("led bulb 9w 30 nag", sender="+911110000001"))  # Marathi: pieces, from the lexicon
+    assert lines_of(pieces) == [("E100", "LED-9W", 3, "BOX")]
+    filler = e.submit(msg("mcb double pole 32a 4 pcs jaldi", sender="+911110000001"))
+    assert "QTY_UNCLEAR" not in codes(filler)
+
+
+def test_a_unit_word_learned_from_history_is_read_on_the_next_message(tmp_path: Path) -> None:
+    history = [past("led bulb 9w 40 gaddi", "LED-9W", 4, "BOX", 1), past("switch 6a 60 gaddi", "SW-6A", 3, "BOX", 3),
+               past("led 12w 20 gaddi", "LED-12W", 2, "BOX", 5, customer="E200")]
+    e = engine_for(tmp_path, history)
+    assert e.store.learned_units() == {("*", "gaddi"): "PCS"}
+    answer = e.submit(msg("led bulb 9w 50 gaddi", sender="+911110000001"))
+    assert lines_of(answer) == [("E100", "LED-9W", 5, "BOX")]
+    assert "QTY_UNCLEAR" not in codes(answer)
+
+
+def test_a_resolved_exception_teaches_the_unit_word(tmp_path: Path) -> None:
+    e = engine_for(tmp_path)
+    held = e.submit(msg("led bulb 9w 20 thela", sender="+911110000001"))
+    exc = next(x for x in e.store.views.message(held.message_id)["exceptions"] if x["code"] == "QTY_UNCLEAR")
+    e.sync()
+    answer = resolve(e.store, e.md, exc["exception_id"], Resolution(action="approve", lines=[
+        LineFix(sku="LED-9W", qty=2, text="led bulb 9w 20 thela")]), OPS)
+    assert {"customer_id": "E100", "unit_word": "thela", "unit": "PCS"} in answer["learned"]
+    again = e.submit(msg("led bulb 9w 30 thela", sender="+911110000001"))
+    assert lines_of(again) == [("E100", "LED-9W", 3, "BOX")] and "QTY_UNCLEAR" not in codes(again)
+
+
+def test_learning_needs_agreement_and_reports_its_precision_on_later_orders() -> None:
+    know = Knowledge(catalog=frozenset({"bulb", "switch"}))
+    box = (Shipped(4, "BOX", 10),)
+    said = [Said("A", "bulb 4 lot", box), Said("B", "bulb 4 lot", box), Said("A", "bulb 40 lot", box),
+            Said("A", "switch 4 lot", box)]
+    assert learn_words(said[:2], know) == [("*", "lot", "CTN", 2)]
+    assert learn_words(said[:3], know) == []  # two meanings in three uses: below the agreement asked
+    report = time_split([*said[:2], said[3]], know, share=0.67)
+    assert (report.learned, report.checked, report.correct) == (1, 1, 1)
+
+
+def test_a_rule_extractor_line_is_accounted_for_like_the_classifiers() -> None:
+    parts, spans = rule_line_parts("bulb 9w 30 jhola", "bulb 9w jhola", 30, None)
+    placed = place_count_word("bulb 9w 30 jhola", parts, spans, Knowledge(catalog=frozenset({"bulb"})))
+    assert placed.unplaced == "jhola"
