@@ -149,13 +149,16 @@ def unread_words(text: str, spans: Sequence[Span], know: Knowledge) -> list[str]
 
 def dropped_line(text: str, know: Knowledge) -> str | None:
     """The words of a text that reads like an order line no reader took: a count (a number word, or digits short
-    enough to be one: "PO 4471" is a reference; list markers aside) and at least one word that is no filler, unit, number or customer name; None otherwise."""
+    enough to be one: "PO 4471" is a reference; list markers aside) and words that are no filler, unit, number
+    or customer name, one of them the catalog's; None otherwise."""
     words = [w for _a, _b, w in words_of(re.sub(r"^\s*\d{1,2}[.)]\s+", "", text))]
     counts = [w for i, w in enumerate(words) if read_qty(w).value is not None and len(w) <= 3 and (
         read_qty(w).certainty >= 0.9 or i + 1 < len(words) and know.lexicon_unit(words[i + 1]))]  # "do CS kajal"
     rest = [w for w in words if w not in counts and w.isalpha() and w.lower() not in FILLER_WORDS
             and w.lower() not in know.names and not know.lexicon_unit(w) and w.lower() not in NUMBER_WORDS]
-    return " ".join(rest) if counts and rest else None
+    if not counts or not any(w.lower() in know.catalog for w in rest):  # "Deliver to: Plot 14, Sector 5": no product
+        return None
+    return " ".join(rest)
 
 
 def rule_line_parts(text: str, product: str, qty: float | None, unit: str | None) -> tuple[LineParts, list[Span]]:
