@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from models.tagger import LineParts, Span
-from models.units import FILLER_WORDS, NUMBER_WORDS, UNIT_WORDS, VAGUE_WORDS, measure, read_qty
+from models.units import FILLER_WORDS, NUMBER_WORDS, VAGUE_WORDS, measure, read_qty, unit_of, unit_word
 
 WORD = re.compile(r"[^\s,;:=*+()\[\]|]+")
 PUNCT = ".-–'\"!?"
@@ -36,8 +36,10 @@ class Knowledge:
         w = word.lower()
         return self.learned.get((customer_id or "", w)) or self.learned.get(("*", w))
 
-    def lexicon_unit(self, word: str) -> str | None:
-        return UNIT_WORDS.get(word.lower().rstrip("."))
+    @staticmethod
+    def lexicon_unit(word: str) -> str | None:
+        """The pack or count unit the lexicon gives a word ("CS" -> CASE), or None."""
+        return unit_word(word.rstrip("."))
 
     def placed(self, word: str) -> bool:
         """True when a word needs no unit reading: a number, a size, filler, a product or customer word."""
@@ -55,7 +57,6 @@ class Placement:
     unit: str | None = None
     product: str | None = None
     unplaced: str | None = None
-    source: str = ""  # "lexicon" or "learned"
 
 
 def knowledge_of(product_texts: Sequence[str], alias_texts: Sequence[str], customer_names: Sequence[str],
@@ -108,7 +109,7 @@ def place_count_word(text: str, part: LineParts, spans: Sequence[Span], know: Kn
             return Placement()
         learned = know.learned_unit(word, customer_id)
         if learned:
-            return Placement(unit=learned, source="learned")
+            return Placement(unit=learned)
         return Placement() if know.placed(word) else Placement(unplaced=word)
     hit = next_word(text, part.qty_at[1])
     if hit is None:
@@ -125,13 +126,18 @@ def place_count_word(text: str, part: LineParts, spans: Sequence[Span], know: Kn
         if inside is not None and inside.label == "PRODUCT" and text[inside.start:b].strip() == word:
             rest = text[b:inside.end].strip()
             product = part.product.replace(text[inside.start:inside.end], rest, 1).strip() if rest else part.product
-        return Placement(unit=unit, product=product, source="learned" if learned else "lexicon")
+        return Placement(unit=unit, product=product)
     if know.placed(word):
         return Placement()
     if inside is not None and inside.label == "PRODUCT" and not any(
             w.lower() in know.catalog for _a, _b, w in words_of(part.product)):
         return Placement()  # "5 baby wipes": no word of the catalog at all; the matcher holds an unknown product
     return Placement(unplaced=word)
+
+
+def unplaced_note(word: str, qty: float) -> str:
+    """Why a count is held: the word beside it that nothing places (the QTY_UNCLEAR detail)."""
+    return f"the word {word!r} next to the count {qty:g} is not a unit ordex knows"
 
 
 def unread_words(text: str, spans: Sequence[Span], know: Knowledge) -> list[str]:
@@ -174,7 +180,7 @@ def rule_line_parts(text: str, product: str, qty: float | None, unit: str | None
     product_words = {w.lower() for _a, _b, w in words_of(product)}
     for a, b, w in words:
         if qty_at is not None and a >= qty_at[1] and unit is not None and unit_at is None and \
-                (UNIT_WORDS.get(w.lower()) == unit or (measure(w.lower()) or ("",))[0] == unit):
+                unit_of(w) == unit:
             unit_at = (a, b)
             spans.append(Span("UNIT", a, b, 1.0))
         elif w.lower() in product_words and (qty_at is None or (a, b) != qty_at):

@@ -218,6 +218,11 @@ class Converted(NamedTuple):
     reason: str = ""
 
 
+def piece_unit(conversions: Mapping[str, Any]) -> tuple[str, float] | None:
+    """The piece-class unit a SKU's conversions name and how many of it one uom holds ("PCS:12" -> PCS, 12)."""
+    return next(((u.upper(), float(n)) for u, n in conversions.items() if u.upper() in PIECE_CLASS), None)
+
+
 def to_uom(qty: float, unit: str | None, uom: str, conversions: dict[str, Decimal]) -> Converted:
     """Convert a quantity written in ``unit`` to the SKU's ``uom`` (the contract's conversions rule).
 
@@ -237,9 +242,9 @@ def to_uom(qty: float, unit: str | None, uom: str, conversions: dict[str, Decima
     if unit in PIECE_CLASS:
         if uom in PIECE_CLASS:
             return _whole(qty, uom, unit, qty)
-        piece = next((u for u in conv if u in PIECE_CLASS), None)
+        piece = piece_unit(conv)
         if piece:
-            return _whole(qty / conv[piece], uom, unit, qty)
+            return _whole(qty / piece[1], uom, unit, qty)
     m, d = measure(unit), uom_dimension(uom)
     if m and d and m[1] == d[0]:
         return Converted(round(qty * m[2] / d[1], 6))

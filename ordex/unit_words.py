@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from models.accounting import Knowledge, knowledge_of
-from models.units import PIECE_CLASS
+from models.units import piece_unit
 from models.word_learning import LearnedRow, Said, Shipped, SplitReport, learn_words, time_split, votes
 from ordex.catalog import MasterData, Product
 
@@ -21,9 +21,8 @@ def knowledge(md: MasterData, learned_aliases: Iterable[tuple[str, str, str, int
 
 def pieces(p: Product | None) -> float:
     """How many pieces one unit of the SKU holds (0 when no piece conversion is given)."""
-    if p is None:
-        return 0.0
-    return next((float(n) for u, n in p.conversions.items() if u.upper() in PIECE_CLASS), 0.0)
+    piece = piece_unit(p.conversions) if p is not None else None
+    return piece[1] if piece else 0.0
 
 
 def _uom(p: Product | None) -> str:
@@ -51,8 +50,8 @@ def history_split(md: MasterData) -> SplitReport:
     return time_split(said_in_history(md), knowledge(md))
 
 
-def taught_by(customer_id: str | None, lines: Sequence[tuple[str, str | None, float | None]], md: MasterData,
-              known: dict[tuple[str, str], str] | None = None) -> list[LearnedRow]:
+def taught_by(customer_id: str | None, lines: Sequence[tuple[str, str | None, float | None]],
+              md: MasterData) -> list[LearnedRow]:
     """Unit words a person's correction teaches: each corrected line's text against the quantity they set
     (``(text, sku, qty in the SKU's uom)``); one correction is enough, as it is for an alias."""
     said = []
@@ -61,5 +60,5 @@ def taught_by(customer_id: str | None, lines: Sequence[tuple[str, str | None, fl
         if p is None or qty is None or not text:
             continue
         said.append(Said(customer_id or "*", text, (Shipped(float(qty), p.uom.upper(), pieces(p)),)))
-    rows = votes(said, knowledge(md, learned_units=known))
+    rows = votes(said, knowledge(md))
     return [(cid, word, unit, 1) for cid, word, unit in dict.fromkeys(rows)]

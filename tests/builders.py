@@ -20,6 +20,8 @@ from typing import Any
 import openpyxl
 from PIL import Image, ImageDraw, ImageFont
 
+from evaluation.pdf import assemble_pdf, pdf_escape
+
 FONT_PATHS = (
     Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
     Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
@@ -80,11 +82,6 @@ class Rc4Security:
         )
 
 
-def pdf_escape(text: str) -> bytes:
-    """A PDF literal string's content, Latin-1 encoded, with backslashes and parentheses escaped."""
-    return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)").encode("latin-1")
-
-
 def text_pdf(pages: Sequence[Sequence[TextItem]], *, password: str | None = None) -> bytes:
     """A PDF with a real text layer: each page an A4 sheet of Helvetica 10 pt text at the given points."""
     file_id = hashlib.md5(repr(pages).encode()).digest()
@@ -115,21 +112,6 @@ def text_pdf(pages: Sequence[Sequence[TextItem]], *, password: str | None = None
     return assemble_pdf(
         objects, extra + b" /ID [<" + file_id.hex().encode() + b"> <" + file_id.hex().encode() + b">]"
     )
-
-
-def assemble_pdf(objects: Sequence[bytes], trailer_extra: bytes = b"") -> bytes:
-    """Objects numbered from 1, a cross-reference table and a trailer: a well-formed PDF file."""
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R" % (len(objects) + 1) + trailer_extra + b" >>\n"
-    out += b"startxref\n%d\n%%%%EOF\n" % xref
-    return bytes(out)
 
 
 def table_pdf(

@@ -9,6 +9,7 @@ import random
 from pathlib import Path
 from typing import Any
 
+from evaluation.pdf import text_pdf
 from evaluation.strangers.messages import Message, exceptions, make_history, make_messages
 from evaluation.strangers.world import World, make_world
 
@@ -39,27 +40,6 @@ def photo_png(lines: list[str], rng: random.Random) -> bytes:
     buf = io.BytesIO()
     img.save(buf, format="PNG")
     return buf.getvalue()
-
-
-def text_pdf(lines: list[str]) -> bytes:
-    """A one-page PDF with a real text layer (Helvetica), one row a line."""
-    def esc(t: str) -> bytes:
-        return t.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)").encode("latin-1", "replace")
-
-    content = b"".join(b"BT /F1 11 Tf 50 %d Td (" % (780 - 18 * i) + esc(t) + b") Tj ET\n" for i, t in enumerate(lines))
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
-               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents 5 0 R >>",
-               b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream"]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for n, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
 
 
 def csv_text(rows: list[list[str]]) -> bytes:

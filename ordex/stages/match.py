@@ -107,10 +107,15 @@ COMPLAINT = re.compile(r"\b(?:damaged?|short(?:age)?|missing|broken|defective|le
                        re.IGNORECASE)
 
 
+def _chatter(ln: Line) -> bool:
+    """A question ("is X available?") or a complaint ("2 sets damaged"): products and numbers, no order."""
+    return bool((QUESTION.search(ln.text) and not ln.qty_vague) or COMPLAINT.search(ln.text))
+
+
 def _misread(ln: Line, resemblance: float, th: MatchOptions) -> bool:
     """A line with a count whose whole text looks like catalog words, though its product as read does not ("do CS
     kajal stick" read with "CS" as the product): a line misread, held rather than dropped."""
-    if (QUESTION.search(ln.text) and not ln.qty_vague) or COMPLAINT.search(ln.text):
+    if _chatter(ln):
         return False
     return (ln.qty is not None and ln.qty < 1000 or ln.qty_vague) and resemblance >= th.line_resemblance  # not "PO 4471"
 
@@ -120,7 +125,7 @@ def _is_order_line(ln: Line, best: float, resemblance: float, th: MatchOptions) 
 
     Questions ("is X available?") and complaints ("2 sets damaged") name products and numbers but order nothing.
     """
-    if (QUESTION.search(ln.text) and not ln.qty_vague) or COMPLAINT.search(ln.text):
+    if _chatter(ln):
         return False
     has_qty = ln.qty is not None or ln.qty_vague
     explicit = ln.unit is not None or ln.qty_confidence >= 0.9

@@ -11,7 +11,14 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator
 
-from models.accounting import Knowledge, dropped_line, place_count_word, rule_line_parts, unread_words
+from models.accounting import (
+    Knowledge,
+    dropped_line,
+    place_count_word,
+    rule_line_parts,
+    unplaced_note,
+    unread_words,
+)
 from models.extractor import NumberHint, extract_block_lines
 from models.matcher import normalize
 from models.span_rules import ALL_RULES, check_rules, read_lines
@@ -96,8 +103,7 @@ class TagStage(Component):
         is uncertain (``models.accounting``)."""
         placed = place_count_word(text, p, spans, self.knowledge, customer_id)
         unit, product = placed.unit or p.unit, placed.product or p.product
-        note = f"the word {placed.unplaced!r} next to the count {p.qty:g} is not a unit ordex knows" \
-            if placed.unplaced and p.qty is not None else ""
+        note = unplaced_note(placed.unplaced, p.qty) if placed.unplaced and p.qty is not None else ""
         return Line(section=k, text=p.text, product=product, qty=p.qty, unit=unit, qty_vague=p.vague, qty_note=note,
                     price=p.price, confidence=round(confidence * p.product_score, 4),
                     qty_confidence=round(min(confidence, p.qty_score), 4), block=b)
@@ -145,8 +151,7 @@ class TagStage(Component):
         if placed.unit:
             return ln.model_copy(update={"unit": placed.unit})
         if placed.unplaced:
-            return ln.model_copy(update={"qty_note": f"the word {placed.unplaced!r} next to the count {ln.qty:g} is "
-                                                     f"not a unit ordex knows"})
+            return ln.model_copy(update={"qty_note": unplaced_note(placed.unplaced, ln.qty)})
         return ln
 
     def _second_opinion(self, case: Case, lines: Sequence[Line], tagged: dict[tuple[int, int], list[Span]]) -> list[Line]:
