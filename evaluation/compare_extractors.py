@@ -1,8 +1,10 @@
 """The whole pipeline read by the token classifier and by the rule extractor (the baseline), side by side on one
 labelled set, scored as the contract scores; with ``--ablation`` also the tagger with no hand rule, then each span
-and line rule added in turn (``models.span_rules``). The figures go to the tagger champion's MLflow run.
+and line rule added in turn (``models.span_rules``); with ``--checks`` the same for the line checks
+(``models.accounting.LINE_CHECKS``). The figures go to the tagger champion's MLflow run.
 
-usage: python -m evaluation.compare_extractors --master-data DIR [--cases FILE] [--name NAME] [--ablation] [--no-log]
+usage: python -m evaluation.compare_extractors --master-data DIR [--cases FILE] [--name NAME] [--ablation] [--checks]
+       [--no-log]
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from evaluation.score import load_jsonl, score
+from models.accounting import ALL_CHECKS
 from models.span_rules import ALL_RULES
 from ordex.batch import predict_cases, write_predictions
 from ordex.settings import Settings
@@ -43,6 +46,15 @@ def ablation(master_data: Path, cases: Path) -> dict[str, dict[str, float]]:
     for k in range(len(ALL_RULES) + 1):
         label = f"+{ALL_RULES[k - 1]}" if k else "raw"
         out[label] = run_set(master_data, cases, Settings(extractor="tagger", span_rules=ALL_RULES[:k]))
+    return out
+
+
+def checks_ablation(master_data: Path, cases: Path) -> dict[str, dict[str, float]]:
+    """The tagger's pipeline with no line check (``models.accounting.LINE_CHECKS``), then each added in turn."""
+    out: dict[str, dict[str, float]] = {}
+    for k in range(len(ALL_CHECKS) + 1):
+        label = f"+{ALL_CHECKS[k - 1]}" if k else "none"
+        out[label] = run_set(master_data, cases, Settings(extractor="tagger", line_checks=ALL_CHECKS[:k]))
     return out
 
 
@@ -77,6 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--cases", type=Path, default=None, help="labelled cases (default: MASTER_DATA/cases.jsonl)")
     ap.add_argument("--name", default="", help="the set's name in the metric names (default: the folder's)")
     ap.add_argument("--ablation", action="store_true", help="also the tagger with no hand rule, then each rule added")
+    ap.add_argument("--checks", action="store_true", help="also the tagger with no line check, then each check added")
     ap.add_argument("--no-log", action="store_true", help="print only, log nothing to MLflow")
     args = ap.parse_args(argv)
     cases = args.cases or args.master_data / "cases.jsonl"
@@ -86,6 +99,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         steps = ablation(args.master_data, cases)
         Console().print(table(f"ablation: the tagger's hand rules on {args.master_data}", steps))
         figures.update({f"ablation_{k}": v for k, v in steps.items()})
+    if args.checks:
+        steps = checks_ablation(args.master_data, cases)
+        Console().print(table(f"ablation: the line checks on {args.master_data}", steps))
+        figures.update({f"checks_{k}": v for k, v in steps.items()})
     if not args.no_log:
         run_id = log_to_champion(args.name or args.master_data.resolve().name, figures)
         Console(stderr=True).print(f"logged to the tagger champion's run {run_id}" if run_id else "no tagger champion: nothing logged")

@@ -17,6 +17,29 @@ from dataclasses import dataclass, field
 from models.tagger import LineParts, Span
 from models.units import FILLER_WORDS, NUMBER_WORDS, VAGUE_WORDS, measure, read_qty, unit_of, unit_word
 
+# The named checks that keep a word or a line from being dropped, each switchable (``ORDEX_LINE_CHECKS``) and
+# measured by ``python -m evaluation.compare_extractors --checks`` (README). They run in the tag, match and
+# validate stages; the names live here so settings, stages and the evaluation agree on them.
+LINE_CHECKS: dict[str, str] = {
+    "count_word": "the word after a count is read as a unit (lexicon, learned) or holds the count (tag stage)",
+    "unread_words": "two or more catalog words no span took make a line with no count (tag stage)",
+    "dropped_lines": "a block with a count and a catalog word that gave no line, in an order that has lines, is "
+                     "held as a line ordex could not read (tag stage)",
+    "misread_lines": "a line with a count whose product looks like no product but whose text looks like the "
+                     "catalog is held, not dropped as chatter (match stage)",
+    "history_evidence": "a quantity over history_factor times the most ever ordered is QTY_UNCLEAR (validate stage)",
+}
+ALL_CHECKS: tuple[str, ...] = tuple(LINE_CHECKS)
+
+
+def check_names(names: Sequence[str]) -> tuple[str, ...]:
+    """The names in the order of ``LINE_CHECKS``, or ValueError naming an unknown one."""
+    unknown = sorted(set(names) - set(LINE_CHECKS))
+    if unknown:
+        raise ValueError(f"unknown line check(s) {', '.join(unknown)}; known: {', '.join(LINE_CHECKS)}")
+    return tuple(n for n in LINE_CHECKS if n in set(names))
+
+
 WORD = re.compile(r"[^\s,;:=*+()\[\]|]+")
 PUNCT = ".-–'\"!?"
 

@@ -40,6 +40,7 @@ from ordex.stages import (
     ValidateOptions,
     ValidateStage,
 )
+from ordex.stages.tag import TAG_CHECKS
 from ordex.store import Store
 from ordex.store.store import Accepted, AlreadyProcessed, OrderRecord
 from ordex.unit_words import knowledge, learn_from_history
@@ -85,7 +86,7 @@ class Engine:
     def _stages(self) -> tuple[Stage, ...]:
         """intake -> read -> split -> tag -> match -> validate -> decide, for the current master data and models."""
         s = self.settings
-        match = MatchOptions(sku=s.sku_threshold)
+        match = MatchOptions(sku=s.sku_threshold, hold_misread="misread_lines" in s.line_checks)
         extractor = "rules" if self.tagger is None else ("tagger" if s.extractor == "auto" else s.extractor)
         return (
             IntakeStage(),
@@ -93,9 +94,11 @@ class Engine:
             SplitStage(self.md, lambda t: self.matcher.resemblance(t) >= match.line_resemblance,
                        SplitOptions(customer_spans=s.customer_spans), self.tagger if extractor == "tagger" else None),
             TagStage(self.tagger, self.matcher.number_hint, self.matcher.is_code,
-                     TagOptions(extractor=extractor, rules=s.span_rules), self.knowledge),  # type: ignore[arg-type]
+                     TagOptions(extractor=extractor, rules=s.span_rules,  # type: ignore[arg-type]
+                                checks=tuple(c for c in s.line_checks if c in TAG_CHECKS)), self.knowledge),
             MatchStage(self.matcher, self.md, match),
-            ValidateStage(self.md, self._ledger, ValidateOptions(qty=s.qty_threshold)),
+            ValidateStage(self.md, self._ledger, ValidateOptions(qty=s.qty_threshold,
+                                                                 history="history_evidence" in s.line_checks)),
             DecideStage(),
         )
 

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from models.accounting import ALL_CHECKS
 from models.artifacts import ModelSource, pin
 from models.span_rules import ALL_RULES
 
@@ -42,6 +43,9 @@ class Settings(BaseSettings):
     span_rules: tuple[str, ...] = Field(
         default=ALL_RULES, description="The hand rules applied to the tagger's spans, by name (models.span_rules); "
                                        "ORDEX_SPAN_RULES='[]' reads with the model alone")
+    line_checks: tuple[str, ...] = Field(
+        default=ALL_CHECKS, description="The checks that keep a word or a line from being dropped, by name "
+                                        "(models.accounting.LINE_CHECKS); ORDEX_LINE_CHECKS='[]' runs none")
     customer_spans: bool = Field(default=False, description="The split stage reads the tagger's CUSTOMER spans as "
                                                             "heading evidence (with the tagger as extractor): off by "
                                                             "default, its gain is within noise and it costs e-mails "

@@ -23,6 +23,9 @@ class MatchOptions(Options):
 
     sku: float = Field(default=0.6, description="Below this SKU probability a line raises SKU_UNMATCHED")
     line_resemblance: float = Field(default=0.5, description="Share of a mention's words that must look like catalog words")
+    hold_misread: bool = Field(default=True, description="The misread_lines check (models.accounting.LINE_CHECKS): "
+                                                         "a line with a count whose text looks like the catalog is "
+                                                         "held rather than dropped as chatter")
 
 
 class MatchStage(Component):
@@ -61,7 +64,7 @@ def match(case: Case, matcher: SkuMatcher, md: MasterData, th: MatchOptions) -> 
         explicit = bool(case.blocks[ln.block].fields) if ln.block is not None else False
         explicit = explicit or bool(ln.qty_note)  # a count beside an unplaced word, or a line no reader took
         if not explicit and not _is_order_line(ln, best.probability if best else 0.0, matcher.resemblance(ln.product), th):
-            if not _misread(ln, matcher.resemblance(ln.text), th):
+            if not th.hold_misread or not _misread(ln, matcher.resemblance(ln.text), th):
                 continue
             ln = ln.model_copy(update={"product": ln.text, "qty_confidence": 0.0, "qty_note": "a line ordex could not read"})
             cands, best = [], None

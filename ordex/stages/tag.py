@@ -13,6 +13,8 @@ from pydantic import Field, field_validator
 
 from models.accounting import (
     Knowledge,
+    Placement,
+    check_names,
     dropped_line,
     place_count_word,
     rule_line_parts,
@@ -27,6 +29,7 @@ from models.units import VOCABULARY_VERSION
 from ordex.schema import Case, Line
 from ordex.stages.base import Component, Options
 
+TAG_CHECKS = ("count_word", "unread_words", "dropped_lines")  # the line checks this stage runs
 DISAGREE = 0.45  # below the default quantity threshold: the two extractors disagree, a person decides
 TRUSTED = 0.95  # a count written with its unit ("24 ctn") or marker ("qty: 5") needs no second opinion
 
@@ -41,10 +44,19 @@ class TagOptions(Options):
     rules: tuple[str, ...] = Field(default=ALL_RULES, description="The span and line rules applied after decoding "
                                                                   "(models.span_rules), by name")
 
+    checks: tuple[str, ...] = Field(default=TAG_CHECKS, description="The line checks of models.accounting this "
+                                                                    "stage runs (count_word, unread_words, "
+                                                                    "dropped_lines), by name")
+
     @field_validator("rules")
     @classmethod
     def _known(cls, v: tuple[str, ...]) -> tuple[str, ...]:
         return check_rules(v)
+
+    @field_validator("checks")
+    @classmethod
+    def _known_checks(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        return check_names(v)
 
 
 class TagStage(Component):
@@ -70,7 +82,8 @@ class TagStage(Component):
     @property
     def version(self) -> str:
         model = f"v{self.tagger.version}" if self.tagger is not None and self.options.extractor != "rules" else "rules"
-        return f"{model} vocabulary {VOCABULARY_VERSION} span rules {','.join(self.options.rules) or 'none'}"
+        return (f"{model} vocabulary {VOCABULARY_VERSION} span rules {','.join(self.options.rules) or 'none'} "
+                f"checks {','.join(self.options.checks) or 'none'}")
 
     def warm_up(self) -> None:
         if self.tagger is not None:
@@ -94,14 +107,18 @@ class TagStage(Component):
                 parts = read_lines(block.text, spans, self.options.rules)
                 for p in parts:
                     out.append(self._accounted(block.text, p, spans, s.customer_id, k, b, block.confidence))
-                out.extend(self._unread(block.text, spans, parts, k, b))
-        return case.model_copy(update={"lines": tuple(out + self._dropped(case, tagged, out))})
+                if "unread_words" in self.options.checks:
+                    out.extend(self._unread(block.text, spans, parts, k, b))
+        if "dropped_lines" in self.options.checks:
+            out.extend(self._dropped(case, tagged, out))
+        return case.model_copy(update={"lines": tuple(out)})
 
     def _accounted(self, text: str, p: LineParts, spans: Sequence[Span], customer_id: str | None, k: int, b: int,
                    confidence: float) -> Line:
         """A line with the word beside its count accounted for: read as its unit, or named as the reason its count
         is uncertain (``models.accounting``)."""
-        placed = place_count_word(text, p, spans, self.knowledge, customer_id)
+        placed = place_count_word(text, p, spans, self.knowledge, customer_id) if "count_word" in self.options.checks \
+            else Placement()
         unit, product = placed.unit or p.unit, placed.product or p.product
         note = unplaced_note(placed.unplaced, p.qty) if placed.unplaced and p.qty is not None else ""
         return Line(section=k, text=p.text, product=product, qty=p.qty, unit=unit, qty_vague=p.vague, qty_note=note,
@@ -144,7 +161,7 @@ class TagStage(Component):
 
     def _rule_accounted(self, ln: Line, customer_id: str | None) -> Line:
         """The rule extractor's line with the word beside its count accounted for, as the classifier's are."""
-        if ln.qty is None or (ln.block is not None and ln.block < 0):
+        if ln.qty is None or (ln.block is not None and ln.block < 0) or "count_word" not in self.options.checks:
             return ln
         parts, spans = rule_line_parts(ln.text, ln.product, ln.qty, ln.unit)
         placed = place_count_word(ln.text, parts, spans, self.knowledge, customer_id)

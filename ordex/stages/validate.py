@@ -35,6 +35,8 @@ class ValidateOptions(Options):
     """Thresholds the rules take from the settings."""
 
     qty: float = Field(default=0.5, description="Below this quantity confidence a line raises QTY_UNCLEAR")
+    history: bool = Field(default=True, description="The history_evidence check (models.accounting.LINE_CHECKS): "
+                                                    "a quantity far over what was ever ordered is QTY_UNCLEAR")
 
 
 class ValidateStage(Component):
@@ -61,7 +63,7 @@ class ValidateStage(Component):
         return self._version
 
     def __call__(self, case: Case) -> Case:
-        return validate(case, self.md, self.ledger(case), self.options.qty, self._usual)
+        return validate(case, self.md, self.ledger(case), self.options.qty, self._usual if self.options.history else None)
 
     def _usual(self, customer_id: str | None) -> Mapping[str, float]:
         """SKU -> the most this customer ordered of it, or the most anyone did when it never did."""

@@ -84,3 +84,28 @@ def test_a_rule_extractor_line_is_accounted_for_like_the_classifiers() -> None:
     parts, spans = rule_line_parts("bulb 9w 30 jhola", "bulb 9w jhola", 30, None)
     placed = place_count_word("bulb 9w 30 jhola", parts, spans, Knowledge(catalog=frozenset({"bulb"})))
     assert placed.unplaced == "jhola"
+
+
+def test_the_line_checks_are_named_and_each_can_be_switched_off(tmp_path: Path) -> None:
+    import pydantic
+    import pytest
+
+    from ordex.stages import TagOptions
+
+    with pytest.raises(pydantic.ValidationError, match="unknown line check"):
+        TagOptions(checks=("count_word", "guess_harder"))
+    md = write_trade(tmp_path / "md")
+    off = Engine.open(Settings(data_dir=tmp_path / "off", database_url="", extractor="rules", matcher="rules",
+                               line_checks=()), md)
+    answer = off.submit(msg("led bulb 9w 30 jhola", sender="+911110000001"))
+    assert "jhola" not in " ".join(x.detail for x in answer.exceptions)  # the count_word check is what holds it
+    assert "checks none" in next(s.version for s in off.stages if s.name == "tag")
+
+
+def test_a_quantity_far_over_what_was_ever_ordered_is_held_with_the_usual_one(tmp_path: Path) -> None:
+    e = engine_for(tmp_path)  # the trade's history: 5 boxes of LED-9W, the most anyone ordered
+    held = e.submit(msg("led bulb 9w 60 box", sender="+911110000001"))
+    unclear = [x.detail for x in held.exceptions if x.code == "QTY_UNCLEAR"]
+    assert unclear and "(5)" in unclear[0]
+    usual = e.submit(msg("led bulb 9w 40 box", sender="+911110000001"))  # 8x: within the factor of 10
+    assert "QTY_UNCLEAR" not in codes(usual)
