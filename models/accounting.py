@@ -18,15 +18,12 @@ from models.tagger import LineParts, Span
 from models.units import FILLER_WORDS, NUMBER_WORDS, VAGUE_WORDS, measure, read_qty, unit_of, unit_word
 
 # The named checks that keep a word or a line from being dropped, each switchable (``ORDEX_LINE_CHECKS``) and
-# measured by ``python -m evaluation.compare_extractors --checks`` (README). They run in the tag, match and
-# validate stages; the names live here so settings, stages and the evaluation agree on them.
+# measured by ``python -m evaluation.compare_extractors --checks`` (README); checks with no gain on any set were
+# deleted (dropped_lines, misread_lines). They run in the tag and validate stages; the names live here so
+# settings, stages and the evaluation agree on them.
 LINE_CHECKS: dict[str, str] = {
     "count_word": "the word after a count is read as a unit (lexicon, learned) or holds the count (tag stage)",
     "unread_words": "two or more catalog words no span took make a line with no count (tag stage)",
-    "dropped_lines": "a block with a count and a catalog word that gave no line, in an order that has lines, is "
-                     "held as a line ordex could not read (tag stage)",
-    "misread_lines": "a line with a count whose product looks like no product but whose text looks like the "
-                     "catalog is held, not dropped as chatter (match stage)",
     "history_evidence": "a quantity over history_factor times the most ever ordered is QTY_UNCLEAR (validate stage)",
 }
 ALL_CHECKS: tuple[str, ...] = tuple(LINE_CHECKS)
@@ -174,20 +171,6 @@ def unread_words(text: str, spans: Sequence[Span], know: Knowledge) -> list[str]
             continue
         out.append(w)
     return out
-
-
-def dropped_line(text: str, know: Knowledge) -> str | None:
-    """The words of a text that reads like an order line no reader took: a count (a number word, or digits short
-    enough to be one: "PO 4471" is a reference; list markers aside) and words that are no filler, unit, number
-    or customer name, one of them the catalog's; None otherwise."""
-    words = [w for _a, _b, w in words_of(re.sub(r"^\s*\d{1,2}[.)]\s+", "", text))]
-    counts = [w for i, w in enumerate(words) if read_qty(w).value is not None and len(w) <= 3 and (
-        read_qty(w).certainty >= 0.9 or i + 1 < len(words) and know.lexicon_unit(words[i + 1]))]  # "do CS kajal"
-    rest = [w for w in words if w not in counts and w.isalpha() and w.lower() not in FILLER_WORDS
-            and w.lower() not in know.names and not know.lexicon_unit(w) and w.lower() not in NUMBER_WORDS]
-    if not counts or not any(w.lower() in know.catalog for w in rest):  # "Deliver to: Plot 14, Sector 5": no product
-        return None
-    return " ".join(rest)
 
 
 def rule_line_parts(text: str, product: str, qty: float | None, unit: str | None) -> tuple[LineParts, list[Span]]:

@@ -86,7 +86,7 @@ class Engine:
     def _stages(self) -> tuple[Stage, ...]:
         """intake -> read -> split -> tag -> match -> validate -> decide, for the current master data and models."""
         s = self.settings
-        match = MatchOptions(sku=s.sku_threshold, hold_misread="misread_lines" in s.line_checks)
+        match = MatchOptions(sku=s.sku_threshold)
         extractor = "rules" if self.tagger is None else ("tagger" if s.extractor == "auto" else s.extractor)
         return (
             IntakeStage(),

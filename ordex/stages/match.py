@@ -23,9 +23,6 @@ class MatchOptions(Options):
 
     sku: float = Field(default=0.6, description="Below this SKU probability a line raises SKU_UNMATCHED")
     line_resemblance: float = Field(default=0.5, description="Share of a mention's words that must look like catalog words")
-    hold_misread: bool = Field(default=True, description="The misread_lines check (models.accounting.LINE_CHECKS): "
-                                                         "a line with a count whose text looks like the catalog is "
-                                                         "held rather than dropped as chatter")
 
 
 class MatchStage(Component):
@@ -62,12 +59,9 @@ def match(case: Case, matcher: SkuMatcher, md: MasterData, th: MatchOptions) -> 
     for ln, cands in zip(lines, found, strict=True):
         best = cands[0] if cands else None
         explicit = bool(case.blocks[ln.block].fields) if ln.block is not None else False
-        explicit = explicit or bool(ln.qty_note)  # a count beside an unplaced word, or a line no reader took
+        explicit = explicit or bool(ln.qty_note)  # a count beside a word nothing places is held, not dropped
         if not explicit and not _is_order_line(ln, best.probability if best else 0.0, matcher.resemblance(ln.product), th):
-            if not th.hold_misread or not _misread(ln, matcher.resemblance(ln.text), th):
-                continue
-            ln = ln.model_copy(update={"product": ln.text, "qty_confidence": 0.0, "qty_note": "a line ordex could not read"})
-            cands, best = [], None
+            continue
         sku = best.sku if best and best.probability >= th.sku else None
         product = md.product(sku)
         if product is not None and _own_size_as_count(ln, product):
@@ -113,14 +107,6 @@ COMPLAINT = re.compile(r"\b(?:damaged?|short(?:age)?|missing|broken|defective|le
 def _chatter(ln: Line) -> bool:
     """A question ("is X available?") or a complaint ("2 sets damaged"): products and numbers, no order."""
     return bool((QUESTION.search(ln.text) and not ln.qty_vague) or COMPLAINT.search(ln.text))
-
-
-def _misread(ln: Line, resemblance: float, th: MatchOptions) -> bool:
-    """A line with a count whose whole text looks like catalog words, though its product as read does not ("do CS
-    kajal stick" read with "CS" as the product): a line misread, held rather than dropped."""
-    if _chatter(ln):
-        return False
-    return (ln.qty is not None and ln.qty < 1000 or ln.qty_vague) and resemblance >= th.line_resemblance  # not "PO 4471"
 
 
 def _is_order_line(ln: Line, best: float, resemblance: float, th: MatchOptions) -> bool:

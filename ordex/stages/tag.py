@@ -15,7 +15,6 @@ from models.accounting import (
     Knowledge,
     Placement,
     check_names,
-    dropped_line,
     place_count_word,
     rule_line_parts,
     unplaced_note,
@@ -29,7 +28,7 @@ from models.units import VOCABULARY_VERSION
 from ordex.schema import Case, Line
 from ordex.stages.base import Component, Options
 
-TAG_CHECKS = ("count_word", "unread_words", "dropped_lines")  # the line checks this stage runs
+TAG_CHECKS = ("count_word", "unread_words")  # the line checks this stage runs
 DISAGREE = 0.45  # below the default quantity threshold: the two extractors disagree, a person decides
 TRUSTED = 0.95  # a count written with its unit ("24 ctn") or marker ("qty: 5") needs no second opinion
 
@@ -45,8 +44,8 @@ class TagOptions(Options):
                                                                   "(models.span_rules), by name")
 
     checks: tuple[str, ...] = Field(default=TAG_CHECKS, description="The line checks of models.accounting this "
-                                                                    "stage runs (count_word, unread_words, "
-                                                                    "dropped_lines), by name")
+                                                                    "stage runs (count_word, unread_words), by "
+                                                                    "name")
 
     @field_validator("rules")
     @classmethod
@@ -109,8 +108,6 @@ class TagStage(Component):
                     out.append(self._accounted(block.text, p, spans, s.customer_id, k, b, block.confidence))
                 if "unread_words" in self.options.checks:
                     out.extend(self._unread(block.text, spans, parts, k, b))
-        if "dropped_lines" in self.options.checks:
-            out.extend(self._dropped(case, tagged, out))
         return case.model_copy(update={"lines": tuple(out)})
 
     def _accounted(self, text: str, p: LineParts, spans: Sequence[Span], customer_id: str | None, k: int, b: int,
@@ -133,24 +130,6 @@ class TagStage(Component):
             return []
         return [Line(section=k, text=text.strip(), product=" ".join(words), qty=None, qty_confidence=0.0,
                      confidence=0.5, block=b)]
-
-    def _dropped(self, case: Case, tagged: dict[tuple[int, int], list[Span]], lines: Sequence[Line]) -> list[Line]:
-        """A block of an order that has a count and words yet gave no line ("5 baby wipes" between read lines) is
-        a line the reader could not read: kept with no SKU-safe count, so the order is held, never sent without it."""
-        out = []
-        for k, s in enumerate(case.sections):
-            mine = {ln.block for ln in lines if ln.section == k}
-            if not mine:
-                continue
-            for b in s.blocks:
-                if b in mine or (k, b) not in tagged:
-                    continue
-                words = dropped_line(case.blocks[b].text, self.knowledge)
-                if words is not None:
-                    out.append(Line(section=k, text=case.blocks[b].text.strip(), product=words, qty=None,
-                                    qty_confidence=0.0, confidence=0.0, block=b,
-                                    qty_note="a line ordex could not read"))
-        return out
 
     def _rule_lines(self, case: Case) -> list[Line]:
         lines: list[Line] = []
