@@ -6,7 +6,7 @@ MASTER_DATA ?= ../shared/contract/example
 PORT ?= 3000
 DB ?=
 
-.PHONY: install models tagger serve test test-fast golden lint bench predict clean
+.PHONY: install models tagger gate serve test test-fast golden lint bench predict clean
 
 install: $(VENV)/.installed
 
@@ -25,6 +25,11 @@ models: install
 
 tagger: install
 	$(BIN)/ordex train tagger --if-missing
+
+# The release gate (models/release_gate.json, committed, two kilobytes): refit on the held-out trade's signals
+# after the tagger or the ranker changed (about ten minutes; MLflow experiment ordex-gate).
+gate: install models
+	$(BIN)/python -m training.train_gate
 
 # A local admin key is made once (var/admin.key, mode 600); the README's curl reads it from there.
 ADMIN_KEY ?= var/admin.key

@@ -8,39 +8,19 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ordex.prediction import summed_lines
+
 Json = dict[str, Any]
-LineKey = tuple[Any, str, Any, str]
 
 
 def load_jsonl(path: Path | str) -> list[Json]:
     """Every JSON object of a JSON Lines file."""
     with open(path, encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
-
-
-def _qty(q: Any) -> float | int | None:
-    try:
-        f = float(q)
-    except (TypeError, ValueError):
-        return None
-    return int(f) if f == int(f) else round(f, 3)
-
-
-def _summed(orders: Iterable[Json]) -> Counter[LineKey]:
-    """Lines with a SKU, summed per (customer, sku, uom); an unreadable quantity spoils its sum."""
-    out: dict[tuple[Any, str, str], Any] = {}
-    for order in orders:
-        for ln in order.get("lines") or []:
-            if not ln.get("sku"):
-                continue
-            key = (order.get("customer_id"), ln["sku"], (ln.get("uom") or "").upper())
-            q, total = _qty(ln.get("qty")), out.get(key)
-            out[key] = False if total is False or q is None else _qty((total or 0) + q)
-    return Counter({(c, s, None if q is False else q, u): 1 for (c, s, u), q in out.items()})
 
 
 def _f1(tp: int, fp: int, fn: int) -> float:
@@ -79,7 +59,7 @@ class _Tally:
         if pred is None:
             n["missing"] += 1
             pred = {"orders": [], "exceptions": [], "status": "missing"}
-        gold, got = _summed(case["expected"]["orders"]), _summed(pred.get("orders") or [])
+        gold, got = summed_lines(case["expected"]["orders"]), summed_lines(pred.get("orders") or [])
         tp = sum((gold & got).values())
         n["lt"] += tp
         n["lf"] += sum(got.values()) - tp

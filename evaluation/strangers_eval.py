@@ -68,12 +68,16 @@ def log(results: dict[str, dict[str, Any]], settings: Settings) -> str:
     """Every figure as ``<set>_<channel>_<figure>`` in one MLflow run, with the tagger and lexicon versions."""
     import mlflow
 
+    from models.gate import packaged_gate
     from models.units import VOCABULARY_VERSION
 
     mlflow.set_tracking_uri(settings.tracking_uri())
     mlflow.set_experiment("ordex-evaluation")
     with mlflow.start_run(run_name="strangers-vs-synth") as r:
-        mlflow.set_tags({"lexicon": VOCABULARY_VERSION, "kind": "strangers"})
+        gate = packaged_gate()
+        mlflow.set_tags({"lexicon": VOCABULARY_VERSION, "kind": "strangers",
+                         "release_gate": "off" if gate is None or not settings.release_gate else gate.version,
+                         "release_threshold": str(settings.release_threshold or (gate.threshold if gate else ""))})
         for name, figures in results.items():
             for channel, values in figures.items():
                 for k, v in values.items():

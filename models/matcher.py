@@ -104,6 +104,16 @@ class Entry:
     uom: str
 
 
+@dataclass(frozen=True)
+class MatchEvidence:
+    """What backs a line's SKU besides the ranker's probability (see ``SkuMatcher.evidence``)."""
+
+    explained: float = 0.0
+    size_unsaid: bool = False
+    alias_exact: bool = False
+    bought: int = 0
+
+
 class SkuMatcher:
     """Maps a product mention to SKUs for a customer, with probabilities; load once, call many."""
 
@@ -271,6 +281,25 @@ class SkuMatcher:
                 self._alias_similarity(query, sku, customers),
             ])
         return [s for s, _ in top], np.asarray(rows, dtype=np.float32)
+
+    def evidence(self, mention: str, sku: str, customers: Sequence[str]) -> MatchEvidence:
+        """What backs a chosen SKU besides its probability (the release gate reads it): the share of the mention's
+        words its name or aliases explain, a size the SKU has and the mention leaves unsaid, an exact alias, and
+        how often these customers bought it."""
+        e = self.entries.get(sku)
+        if e is None:
+            return MatchEvidence()
+        parsed = Parsed.of(mention)
+        names = set(e.name.words)
+        for owner, alias in self._aliases_of.get(sku, ()):
+            if owner in customers or owner == "*":
+                names.update(alias.split())
+        words = [w for w in parsed.words if unit_word(w) is None] or list(parsed.words)
+        explained = sum(_word_sim(w, names) >= 0.8 for w in words) / len(words) if words else 0.0
+        hit = self._alias_keys.get(parsed.key(), {})
+        exact = any(sku in c for owner, c in hit.items() if owner in customers or owner == "*")
+        return MatchEvidence(explained=explained, size_unsaid=bool(e.name.sizes) and not parsed.sizes and not exact,
+                             alias_exact=exact, bought=sum(self._bought.get((c, sku), 0) for c in customers))
 
     def _alias_similarity(self, query: str, sku: str, customers: Sequence[str]) -> float:
         """How close the mention is to the nearest alias a customer of this order used for the SKU."""

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from models import artifacts
 from models.accounting import Knowledge
+from models.gate import packaged_gate
 from models.matcher import SkuMatcher
 from models.ranker import Ranker
 from models.tagger import TokenTagger
@@ -26,6 +27,8 @@ from ordex.schema import Case, Message, StageTrace
 from ordex.settings import Settings
 from ordex.stages import (
     DecideStage,
+    GateOptions,
+    GateStage,
     IntakeStage,
     Ledger,
     MatchOptions,
@@ -84,21 +87,33 @@ class Engine:
         return cls(store, settings, ocr, tagger, load_ranker(settings))
 
     def _stages(self) -> tuple[Stage, ...]:
-        """intake -> read -> split -> tag -> match -> validate -> decide, for the current master data and models."""
+        """intake -> read -> split -> tag -> match -> validate -> gate -> decide, for the current master data and models."""
         s = self.settings
         match = MatchOptions(sku=s.sku_threshold)
         extractor = "rules" if self.tagger is None else ("tagger" if s.extractor == "auto" else s.extractor)
+        validate = ValidateStage(self.md, self._ledger, ValidateOptions(qty=s.qty_threshold,
+                                                                        history="history_evidence" in s.line_checks))
+        tag_options = TagOptions(extractor=extractor, rules=s.span_rules,  # type: ignore[arg-type]
+                                 checks=tuple(c for c in s.line_checks if c in TAG_CHECKS))
+        match_stage = MatchStage(self.matcher, self.md, match)
+        rule_tag = TagStage(None, self.matcher.number_hint, self.matcher.is_code,
+                            tag_options.model_copy(update={"extractor": "rules"}), self.knowledge)
+
+        def second_reader(case: Case) -> Case:
+            """The same message read again by the rule extractor, matched the same way (the gate compares them)."""
+            return match_stage(rule_tag(case.model_copy(update={"lines": ()})))
+
         return (
             IntakeStage(),
             self.reader,
             SplitStage(self.md, lambda t: self.matcher.resemblance(t) >= match.line_resemblance,
                        SplitOptions(customer_spans=s.customer_spans), self.tagger if extractor == "tagger" else None),
-            TagStage(self.tagger, self.matcher.number_hint, self.matcher.is_code,
-                     TagOptions(extractor=extractor, rules=s.span_rules,  # type: ignore[arg-type]
-                                checks=tuple(c for c in s.line_checks if c in TAG_CHECKS)), self.knowledge),
-            MatchStage(self.matcher, self.md, match),
-            ValidateStage(self.md, self._ledger, ValidateOptions(qty=s.qty_threshold,
-                                                                 history="history_evidence" in s.line_checks)),
+            TagStage(self.tagger, self.matcher.number_hint, self.matcher.is_code, tag_options, self.knowledge),
+            match_stage,
+            validate,
+            GateStage(packaged_gate(), self.md, self.matcher, self.knowledge, validate.usual, second_reader,
+                      GateOptions(enabled=s.release_gate, precision=s.release_precision, threshold=s.release_threshold,
+                                  reads_with=f"{extractor}+{'rules' if self.ranker is None else 'ranker'}")),
             DecideStage(),
         )
 
@@ -109,7 +124,7 @@ class Engine:
             self.load_id, self.md = current
             learned = self.store.learned_aliases()
             self.matcher = build_matcher(self.md, learned, self.ranker)
-            self.knowledge = knowledge(self.md, learned, self.store.learned_units())
+            self.knowledge = knowledge(self.md, learned, self.store.learned_units() if self.settings.learn_words else {})
         self.stages = self._stages()
 
     def sync(self) -> bool:
@@ -135,15 +150,16 @@ class Engine:
         """The OCR engine, loaded once."""
         return self.reader.ocr()
 
-    def submit(self, message: Message, actor: str = "system") -> Answer:
-        """Store the raw message, then process it; a known message id returns the first answer."""
+    def submit(self, message: Message, actor: str = "system", observe: Callable[[Case], None] | None = None) -> Answer:
+        """Store the raw message, then process it; a known message id returns the first answer. ``observe`` sees
+        the finished case (evaluation and training read its signals)."""
         self.sync()
         accepted = self.store.accept(message, message.raw or b"", message.raw_kind or "json", actor=actor)
         if accepted.existing:
             stored = self.store.prediction(accepted.id)
             if stored is not None:
                 return Answer.model_validate(stored)
-        return self.process_held(accepted.id, message)
+        return self.process_held(accepted.id, message, observe)
 
     def process_held(self, row: int, message: Message, observe: Callable[[Case], None] | None = None) -> Answer:
         """Process a stored message this caller holds; a crash holds it as UNREADABLE (answer and exception

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_serializer
@@ -128,3 +130,29 @@ def orders_of(case: Case) -> list[tuple[int, list[Line]]]:
 
 def _whole(qty: float | None) -> int | float | None:
     return int(qty) if isinstance(qty, float) and qty == int(qty) else qty
+
+
+# -- the contract's line keys (section 5): what scoring and the release gate's training compare ------------------
+LineKey = tuple[Any, str, Any, str]
+
+
+def _qty(q: Any) -> float | int | None:
+    try:
+        f = float(q)
+    except (TypeError, ValueError):
+        return None
+    return int(f) if f == int(f) else round(f, 3)
+
+
+def summed_lines(orders: Iterable[dict[str, Any]]) -> Counter[LineKey]:
+    """Lines with a SKU, summed per (customer, sku, uom), as the contract scores them; an unreadable quantity
+    spoils its sum."""
+    out: dict[tuple[Any, str, str], Any] = {}
+    for order in orders:
+        for ln in order.get("lines") or []:
+            if not ln.get("sku"):
+                continue
+            key = (order.get("customer_id"), ln["sku"], (ln.get("uom") or "").upper())
+            q, total = _qty(ln.get("qty")), out.get(key)
+            out[key] = False if total is False or q is None else _qty((total or 0) + q)
+    return Counter({(c, s, None if q is False else q, u): 1 for (c, s, u), q in out.items()})

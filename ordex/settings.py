@@ -25,6 +25,17 @@ class Settings(BaseSettings):
     whatsapp_verify_token: str = Field(default="", description="Token for the webhook verification handshake")
     sku_threshold: float = Field(default=0.6, description="Below this SKU confidence a line raises SKU_UNMATCHED")
     qty_threshold: float = Field(default=0.5, description="Below this quantity confidence a line raises QTY_UNCLEAR")
+    learn_words: bool = Field(default=True, description="Read unit words learned from the history and from people's "
+                                                        "corrections (off: the lexicon alone, as the leave-one-"
+                                                        "language-out evaluation compares)")
+    release_gate: bool = Field(default=True, description="The release gate (models.gate): a message every rule "
+                                                         "passed is released only when it was read right with the "
+                                                         "trained probability; off releases it as before")
+    release_precision: float = Field(default=0.99, gt=0.0, le=1.0,
+                                     description="The precision released orders must reach: the release gate's "
+                                                 "threshold is read off its held-out curve for it")
+    release_threshold: float | None = Field(default=None, ge=0.0, le=1.0,
+                                            description="Overrides the threshold the target precision gives")
     tagger_threads: int = Field(default=1, description="onnxruntime intra-op threads per worker for the tagger")
     ocr_threads: int = Field(default=2, description="onnxruntime intra-op threads per worker for OCR")
     extractor: Literal["auto", "tagger", "hybrid", "rules"] = Field(

@@ -5,6 +5,7 @@ Each rule is one contract code; queues and thresholds come from ``rules.yaml``.
 
 from __future__ import annotations
 
+from collections import ChainMap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -214,6 +215,19 @@ def largest_orders(md: MasterData) -> tuple[dict[tuple[str, str], float], dict[s
             own[(h.customer_id, ln.sku)] = max(own.get((h.customer_id, ln.sku), 0.0), q)
             anyone[ln.sku] = max(anyone.get(ln.sku, 0.0), q)
     return own, anyone
+
+
+def usual_orders(md: MasterData) -> Callable[[str | None], Mapping[str, float]]:
+    """customer id -> (SKU -> the most this customer ordered of it, or the most anyone did when it never did)."""
+    own_pairs, anyone = largest_orders(md)
+    own: dict[str, dict[str, float]] = {}
+    for (cid, sku), q in own_pairs.items():
+        own.setdefault(cid, {})[sku] = q
+
+    def usual(customer_id: str | None) -> Mapping[str, float]:
+        return ChainMap(own.get(customer_id or "", {}), anyone)
+
+    return usual
 
 
 def validate_order(o: OrderView, md: MasterData, cfg: RulesConfig | None = None) -> list[Finding]:

@@ -1,4 +1,4 @@
-"""The pipeline's stages, one module each: intake -> read -> split -> tag -> match -> validate -> decide.
+"""The pipeline's stages, one module each: intake -> read -> split -> tag -> match -> validate -> gate -> decide.
 
 Each is a component (``ordex.stages.base.Stage``): typed options, ``name``, ``model`` and ``version`` for the
 trace, ``warm_up()`` and ``__call__(case) -> Case``. ``ordex.pipeline.Engine`` builds the list and runs it.
@@ -6,6 +6,7 @@ trace, ``warm_up()`` and ``__call__(case) -> Case``. ``ordex.pipeline.Engine`` b
 
 from ordex.stages.base import Component, Options, Stage
 from ordex.stages.decide import DecideOptions, DecideStage
+from ordex.stages.gate import GateOptions, GateStage
 from ordex.stages.intake import IntakeOptions, IntakeStage
 from ordex.stages.match import MatchOptions, MatchStage
 from ordex.stages.read import ReadOptions, ReadStage
@@ -14,7 +15,7 @@ from ordex.stages.tag import TagOptions, TagStage
 from ordex.stages.validate import Ledger, ValidateOptions, ValidateStage
 
 __all__ = [
-    "Component", "DecideOptions", "DecideStage", "IntakeOptions", "IntakeStage", "Ledger", "MatchOptions",
+    "Component", "DecideOptions", "DecideStage", "GateOptions", "GateStage", "IntakeOptions", "IntakeStage", "Ledger", "MatchOptions",
     "MatchStage", "Options", "ReadOptions", "ReadStage", "SplitOptions", "SplitStage", "Stage", "TagOptions",
     "TagStage", "ValidateOptions", "ValidateStage", "customer_of_sender",
 ]

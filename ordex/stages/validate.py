@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from collections import ChainMap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -17,7 +16,7 @@ import rules.validate as rules_module
 from ordex.catalog import MasterData
 from ordex.schema import Case
 from ordex.stages.base import Component, Options
-from rules.validate import OrderView, PastOrder, largest_orders, validate_order
+from rules.validate import OrderView, PastOrder, usual_orders, validate_order
 
 
 @dataclass(frozen=True)
@@ -49,10 +48,7 @@ class ValidateStage(Component):
         self.md = md
         self.ledger = ledger
         self._version = rules_version()
-        own, self._anyone = largest_orders(md)
-        self._own: dict[str, dict[str, float]] = {}
-        for (cid, sku), q in own.items():
-            self._own.setdefault(cid, {})[sku] = q
+        self.usual = usual_orders(md)
 
     @property
     def model(self) -> str:
@@ -63,11 +59,7 @@ class ValidateStage(Component):
         return self._version
 
     def __call__(self, case: Case) -> Case:
-        return validate(case, self.md, self.ledger(case), self.options.qty, self._usual if self.options.history else None)
-
-    def _usual(self, customer_id: str | None) -> Mapping[str, float]:
-        """SKU -> the most this customer ordered of it, or the most anyone did when it never did."""
-        return ChainMap(self._own.get(customer_id or "", {}), self._anyone)
+        return validate(case, self.md, self.ledger(case), self.options.qty, self.usual if self.options.history else None)
 
 
 @cache

@@ -152,7 +152,7 @@ def test_every_stage_is_traced(engine: Engine) -> None:
         row = s.get(MessageRow, pred.message_id)
         assert row is not None and row.case_json is not None
         stages = [t["stage"] for t in row.case_json["trace"]]
-    assert stages == ["intake", "read", "split", "tag", "match", "validate", "decide"]
+    assert stages == ["intake", "read", "split", "tag", "match", "validate", "gate", "decide"]
 
 
 def test_a_sub_dealer_named_on_the_same_line_as_its_items(engine: Engine) -> None:
@@ -202,7 +202,7 @@ def test_a_crash_in_a_stage_is_stored_and_held_on_the_batch_path_as_in_the_servi
 def test_every_prediction_carries_the_trace_of_the_models_and_rules_that_made_it(engine: Engine) -> None:
     pred = engine.submit(msg("bhai 9 watt 5 dabba bhejo"))
     trace = {t.stage: t for t in pred.trace}
-    assert list(trace) == ["intake", "read", "split", "tag", "match", "validate", "decide"]
+    assert list(trace) == ["intake", "read", "split", "tag", "match", "validate", "gate", "decide"]
     assert trace["tag"].model == "rule-extractor" and "vocabulary" in trace["tag"].version
     assert len(trace["validate"].version) == 12 and all(t.ms >= 0 for t in pred.trace)
     stored = engine.store.prediction(pred.message_id)

@@ -21,8 +21,8 @@ def test_every_option_is_frozen_and_described(cls: type[Options]) -> None:
         cls(no_such_option=1)  # type: ignore[call-arg]
 
 
-def test_the_engine_builds_the_seven_stages_in_order_each_named_and_versioned(engine: Engine) -> None:
-    assert [s.name for s in engine.stages] == ["intake", "read", "split", "tag", "match", "validate", "decide"]
+def test_the_engine_builds_the_eight_stages_in_order_each_named_and_versioned(engine: Engine) -> None:
+    assert [s.name for s in engine.stages] == ["intake", "read", "split", "tag", "match", "validate", "gate", "decide"]
     assert all(isinstance(s, Stage) and s.version for s in engine.stages)
 
 

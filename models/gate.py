@@ -1,0 +1,263 @@
+"""The release gate: one calibrated probability that a whole message was read right, from its lines' signals.
+
+P(message right) = the product over its lines of P(line right) times P(no line was missed). Each factor is a
+logistic model: the line's from its own signals (SKU probability and margin, how much of the mention the SKU's
+names explain, the count's confidence and how its unit was reached, history, unknown words, OCR confidence), the
+completeness one from what the message left outside every line. A message every rule passed is released only when
+the product clears a threshold set on held-out data for a target precision (``training/train_gate.py``); below it,
+the message is held with its weakest part's code: a doubt becomes a question to a person instead of a guess.
+Pure: signals and weights in, a number out.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from functools import cache
+from pathlib import Path
+
+from rapidfuzz import fuzz
+
+from models.accounting import Knowledge, words_of
+from models.matcher import MatchEvidence
+from models.units import unit_of
+from ordex.schema import Block, Case, Code, Line
+
+GATE_FILE = Path(__file__).with_name("release_gate.json")
+LINE_FEATURES: tuple[str, ...] = (
+    "sku_sure", "margin_sure", "qty_sure", "explained", "size_unsaid", "alias_exact", "never_bought", "unit_written",
+    "unit_converted", "history_ratio", "unknown_words", "ocr", "ocr_sure", "fields", "customer_by_name",
+    "second_reader_agrees", "customer_name_cover",
+)
+ORDER_FEATURES: tuple[str, ...] = ("leftover_catalog", "leftover_counts", "leftover_share", "second_reader_only",
+                                   "lines_log", "ocr")
+
+
+def sure(p: float) -> float:
+    """A probability as how sure it is, -log10(1 - p) capped at 3: 0.9 -> 1, 0.99 -> 2, 0.999 -> 3. A linear model
+    over it tells 0.9 from 0.99 as well as 0.5 from 0.9."""
+    return -math.log10(max(1e-3, 1.0 - min(max(p, 0.0), 1.0)))
+
+
+@dataclass(frozen=True)
+class LineSignals:
+    """What one line offers as evidence that it was read right."""
+
+    sku_p: float
+    margin: float
+    qty_conf: float
+    explained: float
+    size_unsaid: bool
+    alias_exact: bool
+    bought: int
+    unit_written: bool
+    unit_converted: bool
+    history_ratio: float  # |log10(quantity / the most ever ordered)|, 0 without history
+    unknown_words: int  # words of the line's text nothing places (lexicon, catalog, names, learning)
+    ocr_conf: float  # the OCR confidence of its block, 1.0 for typed text
+    ocr: bool
+    fields: bool  # read from a spreadsheet's columns
+    by_name: bool = False  # its customer was found by a name in the text, not by the sender's address
+    agrees: bool = False  # the second reader (the rule extractor) read the same SKU and quantity
+    name_cover: float = 1.0  # share of its customer's name the text named (1.0 when found by the sender)
+
+    def features(self) -> dict[str, float]:
+        """The line model's features (``LINE_FEATURES``)."""
+        return {
+            "sku_sure": sure(self.sku_p), "margin_sure": sure(self.margin), "qty_sure": sure(self.qty_conf),
+            "explained": self.explained, "size_unsaid": float(self.size_unsaid), "alias_exact": float(self.alias_exact),
+            "never_bought": float(self.bought == 0), "unit_written": float(self.unit_written),
+            "unit_converted": float(self.unit_converted), "history_ratio": self.history_ratio,
+            "unknown_words": float(min(self.unknown_words, 3)), "ocr": float(self.ocr), "ocr_sure": sure(self.ocr_conf),
+            "fields": float(self.fields), "customer_by_name": float(self.by_name),
+            "second_reader_agrees": float(self.agrees), "customer_name_cover": self.name_cover,
+        }
+
+
+def line_signals(ln: Line, block: Block | None, ev: MatchEvidence, usual: float | None, know: Knowledge,
+                 customer_id: str | None, by_name: bool = False, agrees: bool = False,
+                 name_cover: float = 1.0) -> LineSignals:
+    """The signals of one matched line."""
+    cands = ln.candidates
+    margin = cands[0].probability - (cands[1].probability if len(cands) > 1 else 0.0) if cands else 0.0
+    unit = unit_of(ln.unit) if ln.unit else None
+    ratio = abs(math.log10(ln.sku_qty / usual)) if ln.sku_qty and usual else 0.0
+    unknown = sum(1 for _a, _b, w in words_of(ln.text) if not _known(w, know, customer_id))
+    ocr = block is not None and block.reader == "ocr"
+    return LineSignals(sku_p=ln.sku_confidence, margin=margin, qty_conf=ln.qty_confidence if ln.sku_qty is not None else 0.0,
+                       explained=ev.explained, size_unsaid=ev.size_unsaid, alias_exact=ev.alias_exact, bought=ev.bought,
+                       unit_written=ln.unit is not None, unit_converted=unit is not None and unit != (ln.uom or unit),
+                       history_ratio=min(ratio, 3.0), unknown_words=unknown,
+                       ocr_conf=block.confidence if ocr and block is not None else 1.0, ocr=ocr,
+                       fields=bool(block.fields) if block is not None else False, by_name=by_name, agrees=agrees,
+                       name_cover=name_cover)
+
+
+def name_cover(named: str, name: str) -> float:
+    """Share of a customer's name that a text naming it contains ("Pragati Pustak Bhandar" named as "Tiwari Pustak
+    Bhandar" covers two thirds: perhaps a new shop with a like name)."""
+    theirs = [w for _a, _b, w in words_of(name.lower())]
+    said = {w for _a, _b, w in words_of(named.lower())}
+    if not theirs:
+        return 0.0
+    return sum(1 for w in theirs if w in said or any(fuzz.ratio(w, x) >= 85 for x in said)) / len(theirs)
+
+
+def _known(word: str, know: Knowledge, customer_id: str | None) -> bool:
+    return know.placed(word) or know.lexicon_unit(word) is not None or know.learned_unit(word, customer_id) is not None
+
+
+@dataclass(frozen=True)
+class Leftover:
+    """What a message left outside every read line: catalog words, counts with a unit word beside them (a line
+    that was not read), and the share of its words nothing places (a page read in fragments)."""
+
+    catalog: int = 0
+    counts: int = 0
+    share: float = 0.0
+    second_only: int = 0  # SKUs the second reader found that no line of the first has
+
+
+def readings_agree(first: Sequence[Line], second: Sequence[Line]) -> tuple[list[bool], int]:
+    """Two readers of one message side by side: for each line of the first, whether the second read the same SKU
+    with the same quantity in the SKU's unit; and how many SKUs only the second found. Two readers that err
+    differently rarely agree on a wrong line, and a line only one of them saw may be a line the other missed."""
+    theirs = {(ln.section, ln.sku, ln.sku_qty) for ln in second if ln.sku}
+    ours = {ln.sku for ln in first if ln.sku}
+    return ([(ln.section, ln.sku, ln.sku_qty) in theirs for ln in first],
+            len({ln.sku for ln in second if ln.sku and ln.sku not in ours}))
+
+
+def leftover(case: Case, know: Knowledge, second_only: int = 0) -> Leftover:
+    """What ``case`` left outside its lines (see ``Leftover``)."""
+    catalog = counts = unplaced = total = 0
+    for k, b in enumerate(case.blocks):
+        text = b.text
+        for ln in case.lines:
+            if ln.block == k and ln.text:
+                text = text.replace(ln.text, " ")
+        total += len(words_of(b.text))
+        for _a, _b, w in words_of(text):
+            lw = w.lower()
+            if lw in know.catalog and lw not in know.names and know.lexicon_unit(w) is None and not lw.isdigit():
+                catalog += 1
+            elif not _known(w, know, None):
+                unplaced += 1
+        words = [w for _a, _b, w in words_of(text)]
+        counts += sum(1 for a, b in zip(words, words[1:], strict=False) if _count_and_unit(a, b, know) or _count_and_unit(b, a, know))
+    return Leftover(catalog=catalog, counts=counts, share=unplaced / total if total else 0.0, second_only=second_only)
+
+
+def _count_and_unit(count: str, unit: str, know: Knowledge) -> bool:
+    """ "100 pc", "dozen 4": a count beside a unit word the lexicon knows."""
+    return count.isdigit() and len(count) <= 4 and int(count) > 0 and know.lexicon_unit(unit) is not None
+
+
+def order_features(lines: Sequence[LineSignals], left: Leftover) -> dict[str, float]:
+    """The completeness model's features (``ORDER_FEATURES``)."""
+    return {"leftover_catalog": float(min(left.catalog, 5)), "leftover_counts": float(min(left.counts, 3)),
+            "leftover_share": left.share, "second_reader_only": float(min(left.second_only, 3)),
+            "lines_log": math.log1p(len(lines)), "ocr": float(any(s.ocr for s in lines))}
+
+
+@dataclass(frozen=True)
+class Logistic:
+    """A logistic model over named, standardised features."""
+
+    weights: Mapping[str, float]
+    intercept: float
+    mean: Mapping[str, float]
+    scale: Mapping[str, float]
+
+    def probability(self, x: Mapping[str, float]) -> float:
+        z = self.intercept + sum(w * (x[f] - self.mean[f]) / (self.scale[f] or 1.0) for f, w in self.weights.items())
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+@dataclass(frozen=True)
+class ReleaseGate:
+    """P(line right) and P(no line missed) models, and the threshold on their product chosen for a target precision."""
+
+    line: Logistic
+    order: Logistic
+    threshold: float
+    target_precision: float = 0.995
+    version: str = "untrained"
+    run_id: str = ""
+    reads_with: str = "tagger+ranker"  # the readers whose signals it was fitted on; other readers are not gated by it
+    metrics: Mapping[str, float] = field(default_factory=dict)
+    curve: Sequence[tuple[float, float, float, int]] = ()  # held-out (threshold, precision, right kept, released)
+
+    def threshold_for(self, precision: float | None) -> float:
+        """The threshold for a target precision, read off the held-out curve (the trained one for None or the
+        trained target)."""
+        if precision is None or precision == self.target_precision or not self.curve:
+            return self.threshold
+        return choose_threshold(self.curve, precision)
+
+    def line_probability(self, s: LineSignals) -> float:
+        return self.line.probability(s.features())
+
+    def complete_probability(self, lines: Sequence[LineSignals], left: Leftover) -> float:
+        return self.order.probability(order_features(lines, left))
+
+    def probability(self, lines: Sequence[LineSignals], left: Leftover) -> float:
+        """P(the message was read right): every line right, and none missed."""
+        p = self.complete_probability(lines, left)
+        for s in lines:
+            p *= self.line_probability(s)
+        return p
+
+    def save(self, path: Path = GATE_FILE) -> None:
+        """Write the gate as JSON (about two kilobytes, committed with the code that reads it)."""
+        path.write_text(json.dumps(asdict(self), indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path = GATE_FILE) -> ReleaseGate:
+        """Read a gate written by ``save``."""
+        data = json.loads(path.read_text(encoding="utf-8"))
+        try:
+            line, order = Logistic(**data.pop("line")), Logistic(**data.pop("order"))
+        except (KeyError, TypeError) as e:
+            raise ValueError(f"{path}: not a release gate ({e}); retrain it (python -m training.train_gate)") from None
+        for model, names in ((line, LINE_FEATURES), (order, ORDER_FEATURES)):
+            missing = set(names) - set(model.weights)
+            if missing:
+                raise ValueError(f"{path}: the gate lacks features {sorted(missing)}; retrain it "
+                                 "(python -m training.train_gate)")
+        data["curve"] = tuple(tuple(point) for point in data.get("curve", ()))
+        return cls(line=line, order=order, **data)
+
+
+MIN_RELEASED = 50  # a precision measured on fewer released messages than this is no evidence for a threshold
+
+
+def choose_threshold(points: Sequence[tuple[float, float, float, int]], target: float) -> float:
+    """The lowest threshold at which what it releases (everything at or above it) was right at the target
+    precision on held-out data, over at least ``MIN_RELEASED`` messages; 1.0 (nothing released) when none was.
+    ``points`` are (threshold, precision, right kept, released), from the highest threshold down."""
+    ok = [t for t, precision, _kept, n in points if precision >= target and n >= MIN_RELEASED]
+    return min(ok) if ok else 1.0
+
+
+@cache
+def packaged_gate() -> ReleaseGate | None:
+    """The gate shipped with the code, or None before one was trained."""
+    return ReleaseGate.load() if GATE_FILE.exists() else None
+
+
+def line_code(gate: ReleaseGate, s: LineSignals) -> Code:
+    """The code a doubted line is held under: CUSTOMER_UNKNOWN when its customer's name is the doubt,
+    SKU_UNMATCHED when making its product certain would raise its probability more than making its count
+    certain, else QTY_UNCLEAR."""
+    p = gate.line_probability
+    if s.by_name and p(replace(s, by_name=False)) >= gate.threshold > p(s):
+        return Code.CUSTOMER_UNKNOWN
+    product_sure = replace(s, sku_p=1.0, margin=1.0, explained=1.0, size_unsaid=False, alias_exact=True,
+                           bought=max(1, s.bought))
+    count_sure = replace(s, qty_conf=1.0, unit_written=True, unit_converted=False, history_ratio=0.0, unknown_words=0)
+    if p(product_sure) == p(count_sure):  # the gate weighs neither: the plainer doubt decides
+        return Code.SKU_UNMATCHED if min(s.sku_p, s.explained) < s.qty_conf else Code.QTY_UNCLEAR
+    return Code.SKU_UNMATCHED if p(product_sure) > p(count_sure) else Code.QTY_UNCLEAR

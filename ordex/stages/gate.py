@@ -1,0 +1,134 @@
+"""gate: a message every rule passed is released only when the release gate's probability that it was read right
+clears the threshold (``models.gate``); below it, the message is held with the code of its weakest line."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import ClassVar
+
+from pydantic import Field
+
+from models.accounting import Knowledge
+from models.gate import (
+    Leftover,
+    LineSignals,
+    ReleaseGate,
+    leftover,
+    line_code,
+    line_signals,
+    name_cover,
+    readings_agree,
+)
+from models.matcher import MatchEvidence, SkuMatcher
+from ordex.catalog import MasterData
+from ordex.schema import Case, Code, Finding
+from ordex.stages.base import Component, Options
+from ordex.stages.split import customer_of_sender
+from rules.validate import load_config
+
+
+class GateOptions(Options):
+    """Whether the gate runs, the precision released orders must reach, and a threshold set by hand instead."""
+
+    enabled: bool = Field(default=True, description="Off: a message every rule passed is released as before")
+    reads_with: str = Field(default="tagger+ranker", description="The extractor and matcher the pipeline runs: a gate "
+                                                                 "fitted on other readers' signals does not apply")
+    precision: float | None = Field(default=None, gt=0.0, le=1.0, description="The target precision: the threshold "
+                                    "is read off the gate's held-out curve (ORDEX_RELEASE_PRECISION)")
+    threshold: float | None = Field(default=None, ge=0.0, le=1.0,
+                                    description="Overrides the threshold the target gives (ORDEX_RELEASE_THRESHOLD)")
+
+
+class GateStage(Component):
+    """The release gate over a case no rule held."""
+
+    name: ClassVar[str] = "gate"
+
+    def __init__(self, gate: ReleaseGate | None, md: MasterData, matcher: SkuMatcher, knowledge: Knowledge,
+                 usual: Callable[[str | None], Mapping[str, float]], second: Callable[[Case], Case] | None = None,
+                 options: GateOptions | None = None) -> None:
+        self.options = options or GateOptions()
+        self.second = second
+        self.gate = gate
+        self.md = md
+        self.matcher = matcher
+        self.knowledge = knowledge
+        self.usual = usual
+
+    @property
+    def on(self) -> bool:
+        """True when a trained gate applies: switched on, and fitted on the readers this pipeline runs."""
+        return self.gate is not None and self.options.enabled and self.gate.reads_with == self.options.reads_with
+
+    @property
+    def model(self) -> str:
+        return "release-gate" if self.on else ""
+
+    @property
+    def version(self) -> str:
+        if self.gate is not None and self.gate.reads_with != self.options.reads_with:
+            return f"off (fitted for {self.gate.reads_with}, reading with {self.options.reads_with})"
+        if not self.on:
+            return "off"
+        target = self.options.precision or (self.gate.target_precision if self.gate else 0.0)
+        return f"{self.gate.version if self.gate else ''} precision {target:g} threshold {self.threshold:.3f}"
+
+    @property
+    def threshold(self) -> float:
+        assert self.gate is not None
+        if self.options.threshold is not None:
+            return self.options.threshold
+        return self.gate.threshold_for(self.options.precision)
+
+    def signals(self, case: Case, agrees: Sequence[bool] = ()) -> list[LineSignals]:
+        """Each line's signals, in the order of ``case.lines``."""
+        sender = customer_of_sender(case.message.sender, self.md)
+        out = []
+        for i, ln in enumerate(case.lines):
+            section = case.sections[ln.section] if ln.section < len(case.sections) else None
+            cid = section.customer_id if section else None
+            who = [c for c in (cid, sender.customer_id if sender else None) if c]
+            ev = self.matcher.evidence(ln.product, ln.sku, who) if ln.sku else MatchEvidence()
+            block = case.blocks[ln.block] if ln.block is not None and ln.block < len(case.blocks) else None
+            usual = self.usual(cid).get(ln.sku) if ln.sku else None
+            by_name = section is not None and section.customer_source != "sender"
+            customer = self.md.customer(cid)
+            cover = name_cover(section.named, customer.name) if by_name and section and customer else 1.0
+            out.append(line_signals(ln, block, ev, usual, self.knowledge, cid, by_name, i < len(agrees) and agrees[i],
+                                    cover))
+        return out
+
+    def parts(self, case: Case) -> tuple[list[LineSignals], Leftover]:
+        """The lines' signals and what the message left outside them (what training and evaluation read), with
+        the second reader's lines set beside the first's."""
+        agrees, second_only = readings_agree(case.lines, self.second(case).lines) if self.second else ([], 0)
+        return self.signals(case, agrees), leftover(case, self.knowledge, second_only)
+
+    def __call__(self, case: Case) -> Case:
+        if not self.on or case.findings or not case.lines:
+            return case
+        gate = self.gate
+        assert gate is not None
+        lines, left = self.parts(case)
+        p = gate.probability(lines, left)
+        if p >= self.threshold:
+            return case
+        i = min(range(len(lines)), key=lambda k: gate.line_probability(lines[k]))
+        ln = case.lines[i]
+        why = f"released orders must be right with probability {self.threshold:.3f}, this message {p:.3f}"
+        if gate.complete_probability(lines, left) < gate.line_probability(lines[i]):
+            detail = (f"a line may not have been read: {left.counts} count(s) with a unit word and {left.catalog} "
+                      f"catalog word(s) outside every line; {why}")
+            finding = Finding(code=Code.QTY_UNCLEAR, queue=load_config().queue(Code.QTY_UNCLEAR), detail=detail,
+                              section=ln.section)
+            return case.model_copy(update={"findings": (*case.findings, finding)})
+        code = line_code(gate, lines[i])
+        if code == Code.CUSTOMER_UNKNOWN:
+            section = case.sections[ln.section]
+            detail = f"the customer {section.customer_id} was found by the name {section.named!r} in the text, not by the sender; {why}"
+            finding = Finding(code=code, queue=load_config().queue(code), detail=detail, section=ln.section)
+        else:
+            detail = (f"{ln.text!r}: {why} (weakest line: {ln.sku or '?'} at {ln.sku_confidence:.2f}, count "
+                      f"{ln.qty if ln.qty is not None else '?'}{' ' + ln.unit if ln.unit else ''})")
+            finding = Finding(code=code, queue=load_config().queue(code), detail=detail, section=ln.section, line=i)
+        return case.model_copy(update={"findings": (*case.findings, finding)})
