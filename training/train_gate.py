@@ -40,9 +40,9 @@ from ordex.settings import Settings
 from ordex.stages.gate import GateStage
 from training.tagger_data import HOLDOUT_TRADE
 
-FIT_SEEDS = (201, 202, 203, 206, 207, 208)
-THRESHOLD_SEEDS = (204, 205, 209, 210)
-IMAGE_SEEDS = frozenset({203, 208, 209})  # photos read by OCR among the messages of these
+FIT_SEEDS = (201, 202, 203, 206, 207, 208, 211, 212, 213, 214)
+THRESHOLD_SEEDS = (204, 205, 209, 210, 215, 216)
+IMAGE_SEEDS = frozenset({203, 208, 209, 213, 216})  # photos read by OCR among the messages of these
 
 
 @dataclass(frozen=True)

@@ -113,22 +113,28 @@ class GateStage(Component):
         p = gate.probability(lines, left)
         if p >= self.threshold:
             return case
+        return case.model_copy(update={"findings": (*case.findings, self._doubt(case, lines, left, p))})
+
+    def _doubt(self, case: Case, lines: Sequence[LineSignals], left: Leftover, p: float) -> Finding:
+        """The finding that holds a doubted message: its weakest part, the code a person resolves it under, and
+        the probability against the threshold."""
+        gate = self.gate
+        assert gate is not None
         i = min(range(len(lines)), key=lambda k: gate.line_probability(lines[k]))
         ln = case.lines[i]
         why = f"released orders must be right with probability {self.threshold:.3f}, this message {p:.3f}"
+        line: int | None = None
         if gate.complete_probability(lines, left) < gate.line_probability(lines[i]):
-            detail = (f"a line may not have been read: {left.counts} count(s) with a unit word and {left.catalog} "
-                      f"catalog word(s) outside every line; {why}")
-            finding = Finding(code=Code.QTY_UNCLEAR, queue=load_config().queue(Code.QTY_UNCLEAR), detail=detail,
-                              section=ln.section)
-            return case.model_copy(update={"findings": (*case.findings, finding)})
-        code = line_code(gate, lines[i])
-        if code == Code.CUSTOMER_UNKNOWN:
+            code = Code.QTY_UNCLEAR
+            detail = (f"the message may hold a line that was not read ({left.counts} count(s) beside a unit word, "
+                      f"{left.catalog} catalog word(s) and {left.second_only} SKU(s) only the rule reader found outside "
+                      f"every line); {why}")
+        elif (code := line_code(gate, lines[i])) == Code.CUSTOMER_UNKNOWN:
             section = case.sections[ln.section]
-            detail = f"the customer {section.customer_id} was found by the name {section.named!r} in the text, not by the sender; {why}"
-            finding = Finding(code=code, queue=load_config().queue(code), detail=detail, section=ln.section)
+            detail = (f"the customer {section.customer_id} was found by the name {section.named!r} in the text, not by "
+                      f"the sender; {why}")
         else:
+            line = i
             detail = (f"{ln.text!r}: {why} (weakest line: {ln.sku or '?'} at {ln.sku_confidence:.2f}, count "
                       f"{ln.qty if ln.qty is not None else '?'}{' ' + ln.unit if ln.unit else ''})")
-            finding = Finding(code=code, queue=load_config().queue(code), detail=detail, section=ln.section, line=i)
-        return case.model_copy(update={"findings": (*case.findings, finding)})
+        return Finding(code=code, queue=load_config().queue(code), detail=detail, section=ln.section, line=line)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support import msg
 
 from models.gate import (
     LINE_FEATURES,
@@ -17,9 +18,11 @@ from models.gate import (
     Logistic,
     ReleaseGate,
     choose_threshold,
+    leftover,
     line_code,
     order_features,
     packaged_gate,
+    readings_agree,
     sure,
 )
 from ordex.schema import Code
@@ -116,3 +119,27 @@ def test_the_packaged_gate_was_trained_for_the_target_precision_and_scores_doubt
     clean = gate.probability([signals()], Leftover())
     doubt = gate.probability([signals(sku_p=0.62, margin=0.3, explained=0.4, bought=0)], Leftover(catalog=2, counts=1))
     assert clean >= gate.threshold > doubt
+
+
+def test_two_readers_agree_on_a_line_when_they_read_the_same_sku_and_quantity() -> None:
+    from ordex.schema import Line
+
+    def line(sku: str, qty: float, section: int = 0) -> Line:
+        return Line(section=section, text="", product="", sku=sku, sku_qty=qty)
+
+    first = [line("A", 2), line("B", 5)]
+    second = [line("A", 2), line("B", 50), line("C", 1)]
+    assert readings_agree(first, second) == ([True, False], 1)  # B read with another count; C only the second saw
+    assert readings_agree(first, []) == ([False, False], 0)
+
+
+def test_what_a_message_left_unread_is_counted() -> None:
+    from models.accounting import Knowledge
+    from ordex.schema import Block, Case, Line
+
+    know = Knowledge(catalog=frozenset({"stapler", "pins", "glue"}))
+    text = "glue stick 4 box\nstapler pins 100 pc\nthanks"
+    case = Case(message=msg(text), blocks=(Block(text=text),),
+                lines=(Line(text="glue stick 4 box", product="glue stick", qty=4, unit="BOX", block=0),))
+    left = leftover(case, know)
+    assert left.catalog == 2 and left.counts == 1  # "stapler pins" and "100 pc" were not read as a line
