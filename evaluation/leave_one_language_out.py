@@ -34,19 +34,30 @@ from models.units import LEXICON_DIR
 FIGURES = ("line_f1", "auto_precision", "auto_cases", "exception_f1")
 
 
+# The strangers' generator names its languages; the lexicon uses ISO 639-1 codes.
+ISO = {"marathi": "mr", "gujarati": "gu", "tamil": "ta", "telugu": "te", "kannada": "kn", "bengali": "bn",
+       "punjabi": "pa", "english": "en", "hindi": "hi"}
+
+
 def reduced_lexicon(language: str | None, out: Path) -> Path:
-    """A copy of the lexicon with every row of ``language`` taken out (the whole lexicon for None)."""
+    """A copy of the lexicon without ``language`` (an ISO code): every row of it, and every row of another
+    language that spells one of its words ("ek" is Hindi, Marathi, Gujarati and Bengali), so that none of its
+    words is known; the whole lexicon for None."""
     out.mkdir(parents=True, exist_ok=True)
     for f in LEXICON_DIR.iterdir():
         if f.suffix != ".csv":
             if f.is_file():
                 (out / f.name).write_bytes(f.read_bytes())
             continue
-        with f.open(encoding="utf-8", newline="") as src, (out / f.name).open("w", encoding="utf-8", newline="") as dst:
-            rows = csv.DictReader(src)
-            w = csv.DictWriter(dst, fieldnames=rows.fieldnames or [])
+        with f.open(encoding="utf-8", newline="") as src:
+            reader = csv.DictReader(src)
+            fields, rows = reader.fieldnames or [], list(reader)
+        words = {r.get("word", "").strip().lower() for r in rows if r.get("language") == language}
+        with (out / f.name).open("w", encoding="utf-8", newline="") as dst:
+            w = csv.DictWriter(dst, fieldnames=fields)
             w.writeheader()
-            w.writerows(r for r in rows if language is None or r.get("language") != language)
+            w.writerows(r for r in rows if language is None or (r.get("language") != language
+                                                                and r.get("word", "").strip().lower() not in words))
     return out
 
 
@@ -59,7 +70,8 @@ def predict(folder: Path, cases: Path, out: Path, lexicon: Path, learn: bool) ->
 
 
 def language_cases(folder: Path, customers: dict[str, str], language: str, out: Path) -> Path:
-    """The cases of one folder whose gold orders are for dealers writing in ``language``."""
+    """The cases of one folder whose gold orders are for dealers writing in ``language`` (written beside the
+    folder's own cases file: attachments are found relative to it)."""
     rows = [c for c in load_jsonl(folder / "cases.jsonl")
             if any(customers.get(o.get("customer_id") or "") == language for o in c["expected"]["orders"])]
     out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
@@ -73,16 +85,16 @@ def run(seed: int, n: int, work: Path) -> dict[str, dict[str, Any]]:
         world = write_strangers(trade, seed, n, work / trade)
         folders[trade] = (work / trade, {d.customer_id: d.language for d in world.dealers})
     results: dict[str, dict[str, Any]] = {}
-    languages = [lang for lang in NUMBER_WORDS if lang != "en"]
+    languages = [lang for lang in NUMBER_WORDS if lang != "english"]
     full = reduced_lexicon(None, work / "lexicon-full")
     for lang in track(languages, description="leave one language out"):
-        lex = reduced_lexicon(lang, work / f"lexicon-without-{lang}")
+        lex = reduced_lexicon(ISO[lang], work / f"lexicon-without-{lang}")
         row: dict[str, Any] = {}
         for label, lexicon, learn in (("full lexicon", full, True), ("without, learning", lex, True),
                                       ("without, lexicon only", lex, False)):
             cases, preds = [], []
             for trade, (folder, customers) in folders.items():
-                picked = language_cases(folder, customers, lang, work / f"{trade}-{lang}.jsonl")
+                picked = language_cases(folder, customers, lang, folder / f"cases-{lang}.jsonl")
                 if not picked.read_text(encoding="utf-8").strip():
                     continue
                 preds += predict(folder, picked, work / f"{trade}-{lang}-{label.replace(' ', '_')}.pred.jsonl", lexicon, learn)
