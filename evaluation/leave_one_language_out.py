@@ -1,5 +1,5 @@
-"""Leave one language out: the lexicon without one language's number and unit words, tested on the strangers'
-dealers who write in it, with and without the words learned from the distributor's history (and corrections).
+"""Leave one language out: the lexicon without one language's number and unit words, tested on the typed messages
+of the strangers' dealers who write in it, with and without the words learned from the distributor's history.
 
     python -m evaluation.leave_one_language_out [--seed 3] [--cases 150] [--no-log]
 
@@ -69,11 +69,14 @@ def predict(folder: Path, cases: Path, out: Path, lexicon: Path, learn: bool) ->
     return load_jsonl(out)
 
 
+TYPED = ("whatsapp", "sms", "email", "portal", "agent", "spreadsheet")  # photos and PDFs add OCR time, not words
+
+
 def language_cases(folder: Path, customers: dict[str, str], language: str, out: Path) -> Path:
-    """The cases of one folder whose gold orders are for dealers writing in ``language`` (written beside the
-    folder's own cases file: attachments are found relative to it)."""
-    rows = [c for c in load_jsonl(folder / "cases.jsonl")
-            if any(customers.get(o.get("customer_id") or "") == language for o in c["expected"]["orders"])]
+    """The typed cases of one folder whose gold orders are for dealers writing in ``language`` (written beside
+    the folder's own cases file: attachments are found relative to it)."""
+    rows = [c for c in load_jsonl(folder / "cases.jsonl") if c.get("channel") in TYPED
+            and any(customers.get(o.get("customer_id") or "") == language for o in c["expected"]["orders"])]
     out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     return out
 
