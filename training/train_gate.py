@@ -229,6 +229,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                        version=f"gate-{run_id[:8] or 'local'}", run_id=run_id, metrics=metrics,
                        curve=tuple((round(t, 5), round(p, 4), round(k, 4), n) for t, p, k, n in points))
     gate.save(args.out)
+    if run_id:  # the very file the pipeline reads, beside the figures that chose its threshold
+        import mlflow
+
+        mlflow.MlflowClient(settings.tracking_uri()).log_artifact(run_id, str(args.out))
     for k, v in metrics.items():
         print(f"{k}: {v:.4f}")
     print(f"gate written to {args.out}" + (f" (MLflow run {run_id})" if run_id else ""))
