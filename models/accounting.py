@@ -61,6 +61,10 @@ class Knowledge:
         """The pack or count unit the lexicon gives a word ("CS" -> CASE), or None."""
         return unit_word(word.rstrip("."))
 
+    def knows(self, word: str, customer_id: str | None = None) -> bool:
+        """True when anything places a word: it needs no reading, or the lexicon or learning reads it as a unit."""
+        return self.placed(word) or self.lexicon_unit(word) is not None or self.learned_unit(word, customer_id) is not None
+
     def placed(self, word: str) -> bool:
         """True when a word needs no unit reading: a number, a size, filler, a product or customer word."""
         w = word.lower().strip(".'\"")

@@ -84,7 +84,7 @@ def line_signals(ln: Line, block: Block | None, ev: MatchEvidence, usual: float 
     margin = cands[0].probability - (cands[1].probability if len(cands) > 1 else 0.0) if cands else 0.0
     unit = unit_of(ln.unit) if ln.unit else None
     ratio = abs(math.log10(ln.sku_qty / usual)) if ln.sku_qty and usual else 0.0
-    unknown = sum(1 for _a, _b, w in words_of(ln.text) if not _known(w, know, customer_id))
+    unknown = sum(1 for _a, _b, w in words_of(ln.text) if not know.knows(w, customer_id))
     ocr = block is not None and block.reader == "ocr"
     return LineSignals(sku_p=ln.sku_confidence, margin=margin, qty_conf=ln.qty_confidence if ln.sku_qty is not None else 0.0,
                        explained=ev.explained, size_unsaid=ev.size_unsaid, alias_exact=ev.alias_exact, bought=ev.bought,
@@ -103,10 +103,6 @@ def name_cover(named: str, name: str) -> float:
     if not theirs:
         return 0.0
     return sum(1 for w in theirs if w in said or any(fuzz.ratio(w, x) >= 85 for x in said)) / len(theirs)
-
-
-def _known(word: str, know: Knowledge, customer_id: str | None) -> bool:
-    return know.placed(word) or know.lexicon_unit(word) is not None or know.learned_unit(word, customer_id) is not None
 
 
 @dataclass(frozen=True)
@@ -143,7 +139,7 @@ def leftover(case: Case, know: Knowledge, second_only: int = 0) -> Leftover:
             lw = w.lower()
             if lw in know.catalog and lw not in know.names and know.lexicon_unit(w) is None and not lw.isdigit():
                 catalog += 1
-            elif not _known(w, know, None):
+            elif not know.knows(w):
                 unplaced += 1
         words = [w for _a, _b, w in words_of(text)]
         counts += sum(1 for a, b in zip(words, words[1:], strict=False) if _count_and_unit(a, b, know) or _count_and_unit(b, a, know))

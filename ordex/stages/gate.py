@@ -23,7 +23,7 @@ from models.matcher import MatchEvidence, SkuMatcher
 from ordex.catalog import MasterData
 from ordex.schema import Case, Code, Finding
 from ordex.stages.base import Component, Options
-from ordex.stages.split import customer_of_sender
+from ordex.stages.match import customers_of_lines
 from rules.validate import load_config
 
 
@@ -82,12 +82,10 @@ class GateStage(Component):
 
     def signals(self, case: Case, agrees: Sequence[bool] = ()) -> list[LineSignals]:
         """Each line's signals, in the order of ``case.lines``."""
-        sender = customer_of_sender(case.message.sender, self.md)
         out = []
-        for i, ln in enumerate(case.lines):
+        for i, (ln, who) in enumerate(zip(case.lines, customers_of_lines(case, self.md), strict=True)):
             section = case.sections[ln.section] if ln.section < len(case.sections) else None
             cid = section.customer_id if section else None
-            who = [c for c in (cid, sender.customer_id if sender else None) if c]
             ev = self.matcher.evidence(ln.product, ln.sku, who) if ln.sku else MatchEvidence()
             block = case.blocks[ln.block] if ln.block is not None and ln.block < len(case.blocks) else None
             usual = self.usual(cid).get(ln.sku) if ln.sku else None

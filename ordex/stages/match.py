@@ -50,10 +50,8 @@ class MatchStage(Component):
 
 def match(case: Case, matcher: SkuMatcher, md: MasterData, th: MatchOptions) -> Case:
     """Map each line to a SKU of the section's customer and convert its quantity; drop chatter that is no line."""
-    sender = customer_of_sender(case.message.sender, md)
     out: list[Line] = []
-    whos = [[c for c in (case.sections[ln.section].customer_id, sender.customer_id if sender else None) if c]
-            for ln in case.lines]
+    whos = customers_of_lines(case, md)
     lines = [_measure_as_quantity(ln, matcher, md, who, th) for ln, who in zip(case.lines, whos, strict=True)]
     found = matcher.match_many([(ln.product, who) for ln, who in zip(lines, whos, strict=True)])
     for ln, cands in zip(lines, found, strict=True):
@@ -76,6 +74,13 @@ def match(case: Case, matcher: SkuMatcher, md: MasterData, th: MatchOptions) -> 
         out.append(ln.model_copy(update={"candidates": tuple(cands), "sku": sku, "sku_confidence": best.probability if best else 0.0,
                                          "sku_qty": sku_qty, "uom": uom, "confidence": round(conf, 4)}))
     return case.model_copy(update={"lines": tuple(out)})
+
+
+def customers_of_lines(case: Case, md: MasterData) -> list[list[str]]:
+    """For each line, the customers whose names and habits it is matched with: its order's, then the sender's."""
+    sender = customer_of_sender(case.message.sender, md)
+    return [[c for c in (case.sections[ln.section].customer_id if ln.section < len(case.sections) else None,
+                         sender.customer_id if sender else None) if c] for ln in case.lines]
 
 
 def _measure_as_quantity(ln: Line, matcher: SkuMatcher, md: MasterData, who: list[str], th: MatchOptions) -> Line:
