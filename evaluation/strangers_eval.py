@@ -21,8 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from evaluation.score import load_jsonl, score
-from evaluation.strangers.vocab import TRADES
-from evaluation.strangers.write import write_strangers
+from evaluation.strangers.write import STRANGER_TRADES, write_strangers
 from ordex.batch import predict_cases, write_predictions
 from ordex.masterdata import load_master_data
 from ordex.settings import Settings
@@ -49,7 +48,7 @@ def sets(out: Path, n: int, seed: int) -> dict[str, Path]:
     from training.synth.writer import write_trade
 
     folders = {}
-    for trade in TRADES:
+    for trade in STRANGER_TRADES:
         write_strangers(trade, seed, n, out / f"strangers-{trade}")
         folders[f"strangers-{trade}"] = out / f"strangers-{trade}"
     write_trade(HOLDOUT_TRADE, seed + 20, n, out / f"synth-{HOLDOUT_TRADE}")

@@ -14,6 +14,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
 from models.tagger import LineParts, Span
 from models.units import FILLER_WORDS, NUMBER_WORDS, VAGUE_WORDS, measure, read_qty, unit_of, unit_word
 
@@ -62,14 +64,23 @@ class Knowledge:
         return unit_word(word.rstrip("."))
 
     def knows(self, word: str, customer_id: str | None = None) -> bool:
-        """True when anything places a word: it needs no reading, or the lexicon or learning reads it as a unit."""
-        return self.placed(word) or self.lexicon_unit(word) is not None or self.learned_unit(word, customer_id) is not None
+        """True when anything places a word: it needs no reading, the lexicon or learning reads it as a unit, or it
+        is a common English word ("i", "would", "to": a customer typing a sentence is no sign of a misread)."""
+        return (self.placed(word) or self.lexicon_unit(word) is not None or self.learned_unit(word, customer_id) is not None
+                or word.lower() in ENGLISH_STOP_WORDS)
+
+    def in_catalog(self, word: str) -> bool:
+        """A word of the catalog, as written or in the plural ("pizzas", "sandwiches" for "pizza", "sandwich")."""
+        w = word.lower()
+        if w in self.catalog:
+            return True
+        return len(w) > 3 and w.endswith("s") and (w[:-1] in self.catalog or w.endswith("es") and w[:-2] in self.catalog)
 
     def placed(self, word: str) -> bool:
         """True when a word needs no unit reading: a number, a size, filler, a product or customer word."""
         w = word.lower().strip(".'\"")
         return (not w or any(ch.isdigit() for ch in w) or w in NUMBER_WORDS or w in FILLER_WORDS
-                or w in VAGUE_WORDS or measure(w) is not None or w in self.catalog or w in self.names
+                or w in VAGUE_WORDS or measure(w) is not None or self.in_catalog(w) or w in self.names
                 or not any(ch.isalpha() for ch in w))
 
 
@@ -140,9 +151,11 @@ def place_count_word(text: str, part: LineParts, spans: Sequence[Span], know: Kn
         return Placement()
     a, b, word = hit
     inside = next((s for s in spans if s.start <= a < s.end), None)
-    if inside is not None and (inside.label in ("PRICE", "UNIT", "CUSTOMER")
+    # (a UNIT span here is one the span rules gave to the product, "6 thela coconut oil": it is placed below or
+    # named; a second count that is no number, "paanch thappi" read as two counts, likewise)
+    if inside is not None and (inside.label in ("PRICE", "CUSTOMER")
                                or inside.label == "QTY" and read_qty(word).value is not None):
-        return Placement()  # a second count that is no number ("paanch thappi" read as two counts) is placed below
+        return Placement()
     lexicon, learned = know.lexicon_unit(word), know.learned_unit(word, customer_id)
     unit = learned or (lexicon if word.lower() not in know.described else None)  # "box" in "cake box" is a product's
     if unit is not None:
@@ -154,7 +167,7 @@ def place_count_word(text: str, part: LineParts, spans: Sequence[Span], know: Kn
     if know.placed(word):
         return Placement()
     if inside is not None and inside.label == "PRODUCT" and not any(
-            w.lower() in know.catalog for _a, _b, w in words_of(part.product)):
+            know.in_catalog(w) for _a, _b, w in words_of(part.product)):
         return Placement()  # "5 baby wipes": no word of the catalog at all; the matcher holds an unknown product
     return Placement(unplaced=word)
 
@@ -164,14 +177,44 @@ def unplaced_note(word: str, qty: float) -> str:
     return f"the word {word!r} next to the count {qty:g} is not a unit ordex knows"
 
 
+# What a customer asks on an item ("with ham and pineapple", "no ice", "hold the mayo") begins with one of these
+# words and runs until a count (digits, a number or vague word of the lexicon), the next item or the end of the
+# line: its words are no order line.
+ASKED_CUE = re.compile(r"(?<![\w-])(?<!\d )(?:with|without|w/o|no|extra|less|add|hold|but|except|minus)(?![\w-])",
+                       re.IGNORECASE)
+ASKED_STOP = frozenset({"plus", "also"})
+
+
+def asked_on(text: str, starts: Sequence[int] = ()) -> list[tuple[int, int]]:
+    """Character zones of what customers ask on an item (toppings, requests): from a cue word ("with", "no",
+    "extra" ...) to the next count, the next span start in ``starts``, or the end of the line. These words belong
+    to the item before them and are never read as a dropped order line."""
+    zones: list[tuple[int, int]] = []
+    for m in ASKED_CUE.finditer(text):
+        if zones and m.start() < zones[-1][1]:
+            continue
+        end = min(text.find("\n", m.end()) % (len(text) + 1), text.find(";", m.end()) % (len(text) + 1),
+                  min((s for s in starts if s >= m.end()), default=len(text)))
+        for a, _b, w in words_of(text[m.end():end]):
+            lw = w.lower()
+            if any(c.isdigit() for c in lw) or lw in NUMBER_WORDS or lw in VAGUE_WORDS or lw in ASKED_STOP:
+                end = m.end() + a
+                break
+        zones.append((m.start(), end))
+    return zones
+
+
 def unread_words(text: str, spans: Sequence[Span], know: Knowledge) -> list[str]:
-    """Catalog words of a text that no product, count or unit span took ("char cs kajal stick" read as a name):
-    an order line the reader dropped."""
+    """Catalog words of a text that no product, count or unit span took ("char cs kajal stick" read as a name)
+    and that are not asked on an item ("with onion"): an order line the reader dropped."""
     taken = [s for s in spans if s.label in ("PRODUCT", "QTY", "UNIT", "PRICE")]
+    asked = asked_on(text, [s.start for s in taken])
     out = []
     for a, _b, w in words_of(text):
         lw = w.lower()
-        if any(s.start <= a < s.end for s in taken) or lw not in know.catalog or lw in know.names:
+        if any(s.start <= a < s.end for s in taken) or not know.in_catalog(lw) or lw in know.names:
+            continue
+        if any(za <= a < zb for za, zb in asked):
             continue
         out.append(w)
     return out

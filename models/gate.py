@@ -20,7 +20,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz
 
-from models.accounting import Knowledge, words_of
+from models.accounting import Knowledge, asked_on, words_of
 from models.matcher import MatchEvidence
 from models.units import unit_of
 from ordex.schema import Block, Case, Code, Line
@@ -29,7 +29,7 @@ GATE_FILE = Path(__file__).with_name("release_gate.json")
 LINE_FEATURES: tuple[str, ...] = (
     "sku_sure", "margin_sure", "qty_sure", "explained", "size_unsaid", "alias_exact", "never_bought", "unit_written",
     "unit_converted", "history_ratio", "unknown_words", "ocr", "ocr_sure", "fields", "customer_by_name",
-    "second_reader_agrees", "customer_name_cover",
+    "second_reader_agrees", "customer_name_cover", "second_reader_conflicts",
 )
 ORDER_FEATURES: tuple[str, ...] = ("leftover_catalog", "leftover_counts", "leftover_share", "second_reader_only",
                                    "lines_log", "ocr")
@@ -52,7 +52,7 @@ class LineSignals:
     size_unsaid: bool
     alias_exact: bool
     bought: int
-    unit_written: bool
+    unit_written: bool  # a unit word was written, or none was needed (the SKU sells in one unit only)
     unit_converted: bool
     history_ratio: float  # |log10(quantity / the most ever ordered)|, 0 without history
     unknown_words: int  # words of the line's text nothing places (lexicon, catalog, names, learning)
@@ -62,6 +62,7 @@ class LineSignals:
     by_name: bool = False  # its customer was found by a name in the text, not by the sender's address
     agrees: bool = False  # the second reader (the rule extractor) read the same SKU and quantity
     name_cover: float = 1.0  # share of its customer's name the text named (1.0 when found by the sender)
+    conflicts: bool = False  # the second reader read the same SKU with another quantity (silent is neither)
 
     def features(self) -> dict[str, float]:
         """The line model's features (``LINE_FEATURES``)."""
@@ -73,13 +74,14 @@ class LineSignals:
             "unknown_words": float(min(self.unknown_words, 3)), "ocr": float(self.ocr), "ocr_sure": sure(self.ocr_conf),
             "fields": float(self.fields), "customer_by_name": float(self.by_name),
             "second_reader_agrees": float(self.agrees), "customer_name_cover": self.name_cover,
+            "second_reader_conflicts": float(self.conflicts),
         }
 
 
 def line_signals(ln: Line, block: Block | None, ev: MatchEvidence, usual: float | None, know: Knowledge,
                  customer_id: str | None, by_name: bool = False, agrees: bool = False,
-                 name_cover: float = 1.0) -> LineSignals:
-    """The signals of one matched line."""
+                 name_cover: float = 1.0, conflicts: bool = False, one_unit: bool = False) -> LineSignals:
+    """The signals of one matched line (``one_unit``: its SKU sells in one unit only, so a bare count is plain)."""
     cands = ln.candidates
     margin = cands[0].probability - (cands[1].probability if len(cands) > 1 else 0.0) if cands else 0.0
     unit = unit_of(ln.unit) if ln.unit else None
@@ -88,11 +90,11 @@ def line_signals(ln: Line, block: Block | None, ev: MatchEvidence, usual: float 
     ocr = block is not None and block.reader == "ocr"
     return LineSignals(sku_p=ln.sku_confidence, margin=margin, qty_conf=ln.qty_confidence if ln.sku_qty is not None else 0.0,
                        explained=ev.explained, size_unsaid=ev.size_unsaid, alias_exact=ev.alias_exact, bought=ev.bought,
-                       unit_written=ln.unit is not None, unit_converted=unit is not None and unit != (ln.uom or unit),
+                       unit_written=ln.unit is not None or one_unit, unit_converted=unit is not None and unit != (ln.uom or unit),
                        history_ratio=min(ratio, 3.0), unknown_words=unknown,
                        ocr_conf=block.confidence if ocr and block is not None else 1.0, ocr=ocr,
                        fields=bool(block.fields) if block is not None else False, by_name=by_name, agrees=agrees,
-                       name_cover=name_cover)
+                       name_cover=name_cover, conflicts=conflicts)
 
 
 def name_cover(named: str, name: str) -> float:
@@ -126,6 +128,16 @@ def readings_agree(first: Sequence[Line], second: Sequence[Line]) -> tuple[list[
             len({ln.sku for ln in second if ln.sku and ln.sku not in ours}))
 
 
+def readings_conflict(first: Sequence[Line], second: Sequence[Line]) -> list[bool]:
+    """For each line of the first reader, whether the second read the same SKU in the same section with another
+    quantity: a disagreement, where a second reader that read nothing of it is only silent."""
+    theirs: dict[tuple[int, str], set[float | None]] = {}
+    for ln in second:
+        if ln.sku:
+            theirs.setdefault((ln.section, ln.sku), set()).add(ln.sku_qty)
+    return [bool(ln.sku) and bool(theirs.get((ln.section, ln.sku or ""), set()) - {ln.sku_qty}) for ln in first]
+
+
 def leftover(case: Case, know: Knowledge, second_only: int = 0) -> Leftover:
     """What ``case`` left outside its lines (see ``Leftover``)."""
     catalog = counts = unplaced = total = 0
@@ -133,11 +145,14 @@ def leftover(case: Case, know: Knowledge, second_only: int = 0) -> Leftover:
         text = b.text
         for ln in case.lines:
             if ln.block == k and ln.text:
-                text = text.replace(ln.text, " ")
+                text = text.replace(ln.text, " ; ")  # a read line ends what was asked on the item before it
         total += len(words_of(b.text))
-        for _a, _b, w in words_of(text):
+        asked = asked_on(text)
+        for a, _b, w in words_of(text):
+            if any(za <= a < zb for za, zb in asked):
+                continue
             lw = w.lower()
-            if lw in know.catalog and lw not in know.names and know.lexicon_unit(w) is None and not lw.isdigit():
+            if know.in_catalog(lw) and lw not in know.names and know.lexicon_unit(w) is None and not lw.isdigit():
                 catalog += 1
             elif not know.knows(w):
                 unplaced += 1

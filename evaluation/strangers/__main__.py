@@ -10,14 +10,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from evaluation.strangers.vocab import TRADES
-from evaluation.strangers.write import write_strangers
+from evaluation.strangers.write import STRANGER_TRADES, write_strangers
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m evaluation.strangers", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--trade", nargs="+", default=list(TRADES), choices=list(TRADES))
+    ap.add_argument("--trade", nargs="+", default=list(STRANGER_TRADES), choices=list(STRANGER_TRADES))
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--cases", type=int, default=150)
     ap.add_argument("--out", type=Path, required=True)

@@ -10,8 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from evaluation.pdf import text_pdf
+from evaluation.strangers.menu import make_menu_history, make_menu_messages, make_menu_world
 from evaluation.strangers.messages import Message, exceptions, make_history, make_messages
+from evaluation.strangers.vocab import TRADES
 from evaluation.strangers.world import World, make_world
+
+MENU_TRADES = ("takeaway",)
+STRANGER_TRADES = (*TRADES, *MENU_TRADES)  # every trade the strangers' generator writes
 
 FONTS = ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf",
          "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf")
@@ -81,9 +86,14 @@ def case_of(m: Message, w: World, earlier: list[Message], out: Path, rng: random
 def write_strangers(trade: str, seed: int, n_cases: int, out: Path) -> World:
     """One strangers' distributor of a trade, seeded, as a contract folder; its world is returned."""
     rng = random.Random(f"strangers/{trade}/{seed}")
-    w = make_world(trade, rng)
-    w.history = make_history(w, rng)
-    messages = make_messages(w, n_cases, rng)
+    if trade in MENU_TRADES:
+        w = make_menu_world(rng)
+        w.history = make_menu_history(w, rng)
+        messages = make_menu_messages(w, n_cases, rng)
+    else:
+        w = make_world(trade, rng)
+        w.history = make_history(w, rng)
+        messages = make_messages(w, n_cases, rng)
     (out / "files").mkdir(parents=True, exist_ok=True)
     write_master(w, out)
     with (out / "cases.jsonl").open("w", encoding="utf-8") as f:

@@ -18,6 +18,7 @@ from models.gate import (
     line_signals,
     name_cover,
     readings_agree,
+    readings_conflict,
 )
 from models.matcher import MatchEvidence, SkuMatcher
 from ordex.catalog import MasterData
@@ -80,7 +81,7 @@ class GateStage(Component):
             return self.options.threshold
         return self.gate.threshold_for(self.options.precision)
 
-    def signals(self, case: Case, agrees: Sequence[bool] = ()) -> list[LineSignals]:
+    def signals(self, case: Case, agrees: Sequence[bool] = (), conflicts: Sequence[bool] = ()) -> list[LineSignals]:
         """Each line's signals, in the order of ``case.lines``."""
         out = []
         for i, (ln, who) in enumerate(zip(case.lines, customers_of_lines(case, self.md), strict=True)):
@@ -92,15 +93,20 @@ class GateStage(Component):
             by_name = section is not None and section.customer_source != "sender"
             customer = self.md.customer(cid)
             cover = name_cover(section.named, customer.name) if by_name and section and customer else 1.0
+            product = self.md.product(ln.sku) if ln.sku else None
+            one_unit = product is not None and all(n == 1 for n in product.conversions.values())
             out.append(line_signals(ln, block, ev, usual, self.knowledge, cid, by_name, i < len(agrees) and agrees[i],
-                                    cover))
+                                    cover, i < len(conflicts) and conflicts[i], one_unit))
         return out
 
     def parts(self, case: Case) -> tuple[list[LineSignals], Leftover]:
         """The lines' signals and what the message left outside them (what training and evaluation read), with
         the second reader's lines set beside the first's."""
-        agrees, second_only = readings_agree(case.lines, self.second(case).lines) if self.second else ([], 0)
-        return self.signals(case, agrees), leftover(case, self.knowledge, second_only)
+        if self.second is None:
+            return self.signals(case), leftover(case, self.knowledge)
+        theirs = self.second(case).lines
+        agrees, second_only = readings_agree(case.lines, theirs)
+        return self.signals(case, agrees, readings_conflict(case.lines, theirs)), leftover(case, self.knowledge, second_only)
 
     def __call__(self, case: Case) -> Case:
         if not self.on or case.findings or not case.lines:

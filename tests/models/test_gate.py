@@ -23,6 +23,7 @@ from models.gate import (
     order_features,
     packaged_gate,
     readings_agree,
+    readings_conflict,
     sure,
 )
 from ordex.schema import Code
@@ -131,6 +132,9 @@ def test_two_readers_agree_on_a_line_when_they_read_the_same_sku_and_quantity() 
     second = [line("A", 2), line("B", 50), line("C", 1)]
     assert readings_agree(first, second) == ([True, False], 1)  # B read with another count; C only the second saw
     assert readings_agree(first, []) == ([False, False], 0)
+    # B is a disagreement; a second reader that read nothing of a line is only silent
+    assert readings_conflict(first, second) == [False, True]
+    assert readings_conflict(first, []) == [False, False]
 
 
 def test_what_a_message_left_unread_is_counted() -> None:

@@ -80,3 +80,17 @@ def test_initials_stand_for_the_words(trade_dir: Path) -> None:
     m = matcher(trade_dir)
     assert top(m, "cdl 9w", ["E200"])[0] == "LED-9W"  # Cool Day Light
     assert top(m, "msw 6a", ["E200"])[0] == "SW-6A"  # Modular SWitch
+
+
+def test_a_size_left_unsaid_is_a_doubt_only_where_another_size_is_sold() -> None:
+    from decimal import Decimal
+
+    from ordex.catalog import Product
+
+    def product(sku: str, description: str) -> Product:
+        return Product(sku=sku, description=description, uom="CTN", pack_size="", moq=Decimal(0), active=True)
+
+    m = SkuMatcher([product("A1", "Toned Milk Pouch 1 L"), product("B1", "Cola 250 ml"), product("B2", "Cola 600 ml")])
+    assert not m.evidence("toned milk pouch", "A1", []).size_unsaid  # the one toned milk there is
+    assert m.evidence("cola", "B2", []).size_unsaid  # which cola?
+    assert not m.evidence("cola 600ml", "B2", []).size_unsaid

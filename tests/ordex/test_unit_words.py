@@ -86,6 +86,17 @@ def test_a_rule_extractor_line_is_accounted_for_like_the_classifiers() -> None:
     assert placed.unplaced == "jhola"
 
 
+def test_an_unknown_word_between_a_count_and_its_product_holds_the_count() -> None:
+    from models.tagger import LineParts, Span
+
+    text = "6 thela coconut oil 200ml"  # the classifier read "thela" as a unit; the span rules gave it to the product
+    spans = [Span("QTY", 0, 1, 0.9), Span("UNIT", 2, 7, 0.9), Span("PRODUCT", 8, 25, 1.0)]
+    parts = LineParts(text=text, product="thela coconut oil 200ml", qty=6.0, unit=None, vague=False, price=None,
+                      product_score=0.7, qty_score=0.9, qty_at=(0, 1), unit_at=None)
+    placed = place_count_word(text, parts, spans, Knowledge(catalog=frozenset({"coconut", "oil"})))
+    assert placed.unplaced == "thela"
+
+
 def test_the_line_checks_are_named_and_each_can_be_switched_off(tmp_path: Path) -> None:
     import pydantic
     import pytest

@@ -169,3 +169,20 @@ def test_images_option_writes_photos_with_transcripts(tmp_path: Path) -> None:
     for c in photos:
         assert c["text"] == "" and c["expected"]["transcript"]
         assert (out / c["attachments"][0]["path"]).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_a_menu_is_ordered_in_sentences_with_requests_left_unlabelled() -> None:
+    td = generate_trade("quickservice", 3)
+    examples = [ex for ex in generate_messages(td, 200, 3) if ex.orders and ex.channel != "spreadsheet"]
+    counts = [ex.text[s.start:s.end].lower() for ex in examples for s in ex.spans if s.label == "QTY"]
+    assert {"a", "an"} & set(counts)  # "a large pizza": the article is the count
+    asked = 0
+    for ex in examples:
+        for m in re.finditer(r"\b(?:with|without|extra)\b [a-z ]+", ex.text.lower()):
+            inside = [s for s in ex.spans if s.start < m.end() and m.start() < s.end]
+            if not inside:
+                asked += 1
+    assert asked >= 20  # what a customer asks on an item is no product, count or unit
+    # the plain dish: a catalog sells pizza with no variant beside named ones, and orders name it without one
+    plain = {p.sku for p in td.catalog.products if td.catalog.facets[p.sku].variant is None}
+    assert any(ln.sku in plain for ex in examples for o in ex.orders for ln in o.lines)

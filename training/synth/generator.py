@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from fractions import Fraction
+from functools import cached_property
 from typing import Any
 
 from ordex.catalog import Alias, Customer, HistoryLine, HistoryOrder, MasterData, Price, Product
@@ -201,6 +202,7 @@ class ProductView:
     bare_size: bool = False
     piece_words: tuple[str, ...] = ()
     family: str = ""
+    extras: tuple[str, ...] = ()  # what customers ask on it ("no onion"): words of no order line
 
     def term(self, kind: str) -> Term | None:
         return next((t for t in self.terms if t.kind == kind), None)
@@ -228,7 +230,7 @@ def view_from_facets(p: Product, f: SkuFacets) -> ProductView:
         terms.append(Term("variant", f.variant, (f.variant, *VARIANT_ALT.get(f.variant.lower(), ()))))
     if f.size:
         terms.append(Term("size", f.size, (f.size,)))
-    return _view(p, terms, f.container, f.bare_size, f.piece_words, f.family)
+    return _view(p, terms, f.container, f.bare_size, f.piece_words, f.family, f.extras)
 
 
 def view_from_description(p: Product) -> ProductView:
@@ -260,7 +262,7 @@ def view_from_description(p: Product) -> ProductView:
 
 
 def _view(p: Product, terms: list[Term], container: str, bare: bool, piece_words: tuple[str, ...],
-          family: str) -> ProductView:
+          family: str, extras: tuple[str, ...] = ()) -> ProductView:
     words: set[str] = set(words_of(p.description))
     sizes = []
     for t in terms:
@@ -271,12 +273,24 @@ def _view(p: Product, terms: list[Term], container: str, bare: bool, piece_words
             words.update(words_of(s))
     conv = {u.upper(): Fraction(str(n)) for u, n in p.conversions.items()}
     return ProductView(p.sku, p.description, p.uom, int(p.moq), p.active, conv, terms, frozenset(words), tuple(sizes),
-                       container, bare, piece_words, family)
+                       container, bare, piece_words, family, extras)
 
 
 def fits(words: Sequence[str], sizes: Sequence[tuple[str, Any]], pv: ProductView) -> bool:
     """Whether a mention made of these words and sizes could name this product."""
     return all(w in pv.words for w in words) and all(s in pv.sizes for s in sizes)
+
+
+def rivals(words: Sequence[str], sizes: Sequence[tuple[str, Any]], pv: ProductView, other: ProductView) -> bool:
+    """Whether a mention of ``pv`` could also name ``other``: it fits it, unless ``pv`` is the plain dish of its
+    family and the mention leaves out the variant ``other`` is ("a large pizza" is the plain one, not the paneer
+    tikka one)."""
+    if not fits(words, sizes, other):
+        return False
+    variant = other.term("variant")
+    if pv.term("variant") is None and variant is not None and pv.family and other.family == pv.family:
+        return any(set(words_of(s)) <= set(words) for s in variant.surfaces)
+    return True
 
 
 # -- text with spans ------------------------------------------------------------------------------------
@@ -468,7 +482,25 @@ class Persona:
 
 TEMPLATES_UNIT = ("P Q U", "Q U P", "P - Q U", "P : Q U", "P x Q U", "Q U P", "P Q U", "P qty Q U", "QU P", "P QU",
                   "P = Q U", "P (Q U)", "P U Q")
-TEMPLATES_BARE = ("P Q", "Q P", "P - Q", "P : Q", "P x Q", "Q x P", "P qty: Q", "P = Q", "P -- Q", "P Q")
+TEMPLATES_BARE = ("P Q", "Q P", "P - Q", "P : Q", "P x Q", "Q x P", "P qty: Q", "P = Q", "P -- Q", "P Q", "P * Q",
+                  "Q * P", "Q nos P")
+
+# Orders typed as sentences (a chat or a web form): a lead, items joined by commas and "and", an ending. An item
+# is a count ("a", "an", "one", "2", "ek"), a unit and "of" now and then, the product (size first, plural when
+# more than one), and what the customer asks on it, which belongs to the item and is no line of its own.
+SENTENCE_LEADS = ("i want ", "need ", "pls send ", "send ", "can you send ", "i'd like to order ", "we need ",
+                  "order for today: ", "book ", "we want ", "kindly send ", "get us ", "please deliver ", "", "",
+                  "hi, i want ", "Hello, please send ", "I would like ", "for table 4: ", "my order: ")
+HINGLISH_LEADS = ("bhai ", "bhaiya ", "sir ", "mujhe ", "")
+HINGLISH_ENDS = (" chahiye", " bhejo", " bhej do", " bhej dena", " dena")
+SENTENCE_ENDS = ("", "", ".", " please", " pls", " thank you", ", thanks", " for lunch", " by 1 pm",
+                 " for home delivery", " - takeaway", "?", " asap", ". Deliver by evening.", " parcel")
+LAST_JOINS = (" and ", " and ", ", and ", " & ", " plus ", ", ", " n ")
+MODIFIER_FORMS = ("with {a}", "with {a}", "with {a} and {b}", "with {a}, {b} and {c}", "with no {a}", "without {a}",
+                  "no {a}", "extra {a}", "add {a}", "less {a}", "with {a}, no {b}", "({a})", "- no {a}",
+                  "with extra {a}", "with {a} on the side", "but no {a}", "with {a} but without {b}", "with {a} & {b}",
+                  "{a} please", "- {a}, {b}")
+SERVING_WORDS = ("plate", "plates", "portion", "portions", "serving", "servings")
 
 
 def make_persona(c: Customer, kind: str, rng: random.Random, city: str = "", contact: str = "") -> Persona:
@@ -718,7 +750,7 @@ class Generator:
             return False
         if not fits(words, sizes, pv):
             return False
-        return not any(fits(words, sizes, other) for other in self.views.values() if other.sku != pv.sku)
+        return not any(rivals(words, sizes, pv, other) for other in self.views.values() if other.sku != pv.sku)
 
     def outside_mention(self) -> tuple[str, str | None]:
         """A product the catalog does not hold: an unused family of the trade, a new brand, or a size not stocked."""
@@ -856,9 +888,11 @@ class Generator:
     # -- lines -----------------------------------------------------------------------------------------------
     def line(self, pv: ProductView | None, persona: Persona | None, customer_id: str | None, issue: str = "",
              templates: Sequence[str] | None = None, outside: tuple[str, str | None] | None = None,
-             allow_price: bool = True, habit: float | None = None) -> Line:
+             allow_price: bool = True, habit: float | None = None, sentence: bool = False) -> Line:
         """One order line as chunks with labels, and its gold."""
         rng = self.rng
+        if sentence:
+            return self.sentence_line(pv, persona, issue, outside, habit)
         if pv is None:
             assert outside is not None
             text, uom = outside
@@ -933,8 +967,122 @@ class Generator:
             out += [(" " + before, None), (ptext, "PRICE"), (after, None)]
         return out
 
+    # -- sentences ---------------------------------------------------------------------------------------
+    @cached_property
+    def menu(self) -> bool:
+        """Whether this catalog is a menu (dishes customers ask things on): its customers mostly type sentences."""
+        return any(v.extras for v in self.views.values())
+
+    def sentence_rate(self, persona: Persona) -> float:
+        """How often this customer types an order as a sentence instead of a list."""
+        if self.menu:
+            return 0.8
+        return 0.12 if persona.lang == "en" else 0.04
+
+    def sentence_line(self, pv: ProductView | None, persona: Persona | None, issue: str,
+                      outside: tuple[str, str | None] | None, habit: float | None) -> Line:
+        """One item of a typed sentence: "a large paneer pizza with extra cheese", "two cartons of ...", and its
+        gold; what the customer asks on it is left unlabelled (no product, no count)."""
+        rng = self.rng
+        if pv is None:
+            assert outside is not None
+            text, uom = outside
+            q = Fraction(rng.choice((1, 1, 2, 3, 5, 10)))
+            count = self.sentence_count(q, text, persona)
+            gold = GoldLine(None, fmt_qty(q), uom or "", text)
+            return Line([(count, "QTY"), (" ", None), (self.plural(text) if q > 1 else text, "PRODUCT")], gold, None)
+        text = self.size_first(pv, self.mention(pv, persona, habit=habit))
+        q = (Fraction(rng.choice((1, 1, 1, 2, 2, 3, 4, 5, 6, 10))) if self.menu and issue != "below_moq"
+             else self.pick_qty(pv, below_moq=issue == "below_moq"))
+        if pv.moq and q < pv.moq and issue != "below_moq":
+            q = Fraction(pv.moq)
+        qt, ut, gold_q, kind = self.quantity(pv, persona, q, issue if issue in ("vague", "missing", "nonwhole") else "")
+        if pv.extras and pv.uom == "PCS" and kind in ("bare", "uom"):  # a dish is counted bare, now and then in plates
+            ut = rng.choice(SERVING_WORDS[0::2] if q == 1 else SERVING_WORDS[1::2]) if self.chance(0.15) else None
+        if ut in ("pcs", "nos", "pieces", "pc") and gold_q == 1:
+            ut = rng.choice(("piece", "pc"))
+        gold = GoldLine(pv.sku, fmt_qty(gold_q), pv.uom, text, " ".join(x for x in (qt, ut) if x))
+        if qt is None:
+            chunks: Chunks = [(text, "PRODUCT"), (rng.choice(("", " also", " too")), None)]
+        else:
+            if kind in ("bare", "uom") and gold_q is not None:
+                qt = self.sentence_count(gold_q, ut or text, persona, qt)
+            if ut is None:
+                many = gold_q is None or gold_q > 1
+                family = pv.term("family")
+                nouns = [w for s_ in family.surfaces for w in words_of(s_)] if family else []
+                said = self.plural(text, nouns) if many and self.chance(0.6) else text
+                chunks = ([(qt, "QTY"), (" ", None), (said, "PRODUCT")] if self.chance(0.88) else
+                          [(said, "PRODUCT"), (rng.choice((" x ", " * ", " - ")), None), (qt, "QTY")])
+            else:
+                hing = persona is not None and persona.lang == "hinglish"
+                form = rng.choices(("of", "plain", "after"), (0.2, 0.3, 0.5) if hing else (0.6, 0.25, 0.15))[0]
+                if form == "of":
+                    chunks = [(qt, "QTY"), (" ", None), (ut, "UNIT"), (" of ", None), (text, "PRODUCT")]
+                elif form == "plain":
+                    chunks = [(qt, "QTY"), (" ", None), (ut, "UNIT"), (" ", None), (text, "PRODUCT")]
+                else:
+                    chunks = [(text, "PRODUCT"), (rng.choice((" - ", ": ", " x ", " ", " ")), None), (qt, "QTY"),
+                              (" ", None), (ut, "UNIT")]
+        if pv.extras and self.chance(0.5):
+            chunks.append((" " + self.modifier(pv), None))
+        return Line(chunks, gold, pv.sku)
+
+    def sentence_count(self, q: Fraction, following: str, persona: Persona | None, written: str | None = None) -> str:
+        """A count as typed in a sentence: "a"/"an"/"one" for one, else words or digits."""
+        if q == 1 and self.chance(0.65):
+            if persona is not None and persona.lang == "hinglish" and self.chance(0.3):
+                return "ek"
+            return "an" if following[:1].lower() in "aeiou" else "a"
+        return written if written is not None else self.num_text(q, persona, True)
+
+    def size_first(self, pv: ProductView, text: str) -> str:
+        """A size in words moved before the dish ("pizza large" -> "large pizza"), as people say it."""
+        size = pv.term("size")
+        if size is None or size_key(size.text)[0] != "raw" or not text.lower().endswith(" " + size.text.lower()):
+            return text
+        if self.chance(0.8):
+            return text[-len(size.text):] + " " + text[: -len(size.text) - 1].rstrip(" -,")
+        return text
+
+    @staticmethod
+    def plural(text: str, nouns: Sequence[str] = ()) -> str:
+        """The name with its last word in the plural ("dosa" -> "dosas"), when that word is a plain word (and one
+        of ``nouns`` when given: "2 lassi sweet" stays, not "lassi sweets")."""
+        head, _, last = text.rpartition(" ")
+        if len(last) < 3 or not last.isalpha() or last.lower().endswith("s") or nouns and last.lower() not in nouns:
+            return text
+        tail = "es" if last.lower().endswith(("ch", "sh", "x")) else "s"
+        return f"{head} {last}{tail}".strip() if head else last + tail
+
+    def modifier(self, pv: ProductView) -> str:
+        """What the customer asks on the item: toppings, without, extra, spice."""
+        picks = self.rng.sample(pv.extras, min(3, len(pv.extras)))
+        while len(picks) < 3:
+            picks.append(picks[0])
+        return self.rng.choice(MODIFIER_FORMS).format(a=picks[0], b=picks[1], c=picks[2])
+
+    def sentence_order(self, persona: Persona, lines: list[Line], channel: str) -> Builder:
+        """An order typed as one sentence into a chat or a web form (an e-mail wraps it in a greeting)."""
+        rng = self.rng
+        b = Builder(str.lower if self.chance(0.6) else self.casing(persona, channel))
+        hing = persona.lang == "hinglish" and self.chance(0.6)
+        if channel == "email":
+            b.add(rng.choice(("Hi,", "Hello,", "Dear team,")) + "\n\n")
+        b.add(rng.choice(HINGLISH_LEADS if hing else SENTENCE_LEADS))
+        for i, ln in enumerate(lines):
+            if i:
+                last = i == len(lines) - 1
+                b.add(rng.choice((" aur ", ", ")) if hing else rng.choice(LAST_JOINS) if last else
+                      rng.choice((", ", ", ", " and ", " + ")))
+            b.chunks(ln.chunks)
+        b.add(rng.choice(HINGLISH_ENDS) if hing else rng.choice(SENTENCE_ENDS))
+        if channel == "email":
+            b.add("\n\n" + rng.choice(("Thanks,", "Regards,")) + "\n" + persona.contact)
+        return b
+
     def plan_lines(self, persona: Persona | None, customer_id: str | None, n: int, issues: Sequence[str],
-                   known_customer: bool = True) -> list[Line]:
+                   known_customer: bool = True, sentence: bool = False) -> list[Line]:
         """n lines for an order, each issue ('unmatched', 'inactive', 'vague' ...) on its own line."""
         rng = self.rng
         issues = list(issues)[:n]
@@ -948,7 +1096,7 @@ class Generator:
             if issue == "no_price" and customer_id is None:
                 issue = ""
             if issue == "unmatched":
-                out.append(self.line(None, persona, customer_id, outside=self.outside_mention()))
+                out.append(self.line(None, persona, customer_id, outside=self.outside_mention(), sentence=sentence))
                 continue
             if issue == "inactive":
                 pool = [v for v in self.inactive if v.sku not in used and self.md.price(customer_id, v.sku) is not None]
@@ -967,7 +1115,8 @@ class Generator:
                 issue = ""
             pv = rng.choice(pool)
             used.add(pv.sku)
-            out.append(self.line(pv, persona, customer_id, issue if issue not in ("inactive", "no_price") else ""))
+            out.append(self.line(pv, persona, customer_id, issue if issue not in ("inactive", "no_price") else "",
+                                 sentence=sentence))
         return out
 
     def draw_issues(self, rate: float = 1.0) -> list[str]:
@@ -1052,7 +1201,22 @@ class Generator:
         return self.rng.choice((("PO No: ", str(n)), ("PO: ", f"PO-{n}"), ("Ref ", f"PO/{n % 100}-{n % 100 + 1}/{n % 997}"),
                                 ("PO# ", str(n)), ("Order no. ", f"{n}"), ("P.O. ", f"{n}")))
 
+    def address(self, persona: Persona | None) -> str:
+        """A delivery address, full of numbers that are no counts ("Plot 14, Sector 5"): a line of no order."""
+        rng = self.rng
+        place = rng.choice((f"Plot {rng.randint(1, 250)}", f"Shop No. {rng.randint(1, 90)}", f"Gali no {rng.randint(1, 20)}",
+                            f"Survey no {rng.randint(10, 400)}", f"{rng.randint(1, 4)}rd floor, Plot {rng.randint(1, 90)}",
+                            f"H.No. {rng.randint(1, 999)}-{rng.randint(1, 40)}", f"Godown {rng.randint(1, 9)}"))
+        area = rng.choice((f"Sector {rng.randint(1, 60)}", "MIDC", "Sadar Bazar", "Main Road", "Station Road",
+                           f"Phase {rng.randint(1, 3)}", f"Ward {rng.randint(1, 30)}", "near bus stand", "Gandhi Nagar"))
+        city = persona.city if persona is not None and self.chance(0.7) else rng.choice(CITIES)
+        lead = rng.choice(("Deliver to: ", "Delivery address: ", "Address - ", "Ship to: ", "Godown: ", "Send at ",
+                           "Delivery at "))
+        return f"{lead}{place}, {area}, {city}" + rng.choice(("", "", f" - {rng.randint(110001, 799999)}"))
+
     def extras(self, b: Builder, t: datetime, persona: Persona | None, channel: str, p_po: float, p_date: float) -> None:
+        if self.chance(0.1 if channel == "email" else 0.04):
+            b.add(("\n" if not b.ends_with_newline() else "") + self.address(persona))
         if self.chance(p_po):
             lead, po = self.po_number()
             b.add(("\n" if not b.ends_with_newline() else "") + lead)
@@ -1356,11 +1520,19 @@ class Generator:
             customer_id = persona.customer_id
             n = rng.choices((1, 2, 3, 4, 5, 6, 8), (3, 4, 4, 3, 2, 1, 1))[0]
             issues = self.draw_issues()
-            if scenario == "portal" or channel == "portal":  # a web form takes whole quantities of listed SKUs only
+            typed = scenario != "sheet" and channel in ("whatsapp", "sms", "portal", "email") and self.chance(
+                self.sentence_rate(persona))
+            if typed:
+                n = min(n, 4)
+            elif scenario == "portal" or channel == "portal":  # a web form takes whole quantities of listed SKUs only
                 issues = [i for i in issues if i in ("inactive", "below_moq", "no_price")]
-            lines = self.plan_lines(persona, customer_id, n, issues)
+            lines = self.plan_lines(persona, customer_id, n, issues, sentence=typed)
             orders.append(GoldOrder(customer_id, [ln.gold for ln in lines]))
-            if scenario == "sheet":
+            if typed:
+                if channel == "email":
+                    sender, subject = persona.emails[0], "Order"
+                b = self.sentence_order(persona, lines, channel)
+            elif scenario == "sheet":
                 channel = "email" if persona.emails and self.chance(0.6) else "spreadsheet"
                 sheet = self.sheet_rows(lines, customer_id)
                 b = Builder()
@@ -1623,13 +1795,16 @@ def _history(gen: Generator, personas: dict[str, Persona], start: datetime, rng:
             saved = p.vocab
             p.vocab = vocab
             skus = rng.sample(basket, min(len(basket), rng.randint(1, 5)))
+            typed = gen.menu and gen.chance(gen.sentence_rate(p))
             lines = []
             for sku in skus:
                 pv = gen.views[sku]
-                lines.append(gen.line(pv, p, cid, allow_price=False, habit=p.stickiness))
+                lines.append(gen.line(pv, p, cid, allow_price=False, habit=p.stickiness, sentence=typed))
             p.vocab = saved
             channel = rng.choices([c for c, _ in p.channels], [w for _, w in p.channels])[0]
-            if channel == "email" and p.emails:
+            if typed:
+                b = gen.sentence_order(p, lines, "whatsapp" if channel in ("email", "portal") else channel)
+            elif channel == "email" and p.emails:
                 b, _subject = gen.email_order(p, [(None, lines)], t)
             elif channel == "portal":
                 b = gen.portal_order(p, lines, t)

@@ -43,6 +43,8 @@ class Family:
     branded: bool = True
     bare_size: bool = False
     container: str = ""
+    plain: bool = False  # the catalog also sells it with no variant: an order naming none means that one
+    extras: tuple[str, ...] = ()  # what a customer asks on it ("extra cheese", "no onion"): never an order line
 
 
 def _sizes(spec: str) -> tuple[SizeSpec, ...]:
@@ -58,11 +60,11 @@ def _sizes(spec: str) -> tuple[SizeSpec, ...]:
 def fam(key: str, name: str, words: str, sizes: str = "", variants: str = "", *, uom: str = "CTN",
         packs: tuple[int, ...] = (), piece: str = "PCS", piece_words: str = "", price: tuple[int, int] = (100, 1000),
         moqs: tuple[int, ...] = (0, 1), size_conv: bool = False, branded: bool = True, bare_size: bool = False,
-        container: str = "") -> Family:
-    """A Family from compact '|'-separated strings (words, sizes, variants)."""
+        container: str = "", plain: bool = False, extras: str = "") -> Family:
+    """A Family from compact '|'-separated strings (words, sizes, variants, extras)."""
     split = lambda s: tuple(x.strip() for x in s.split("|") if x.strip())  # noqa: E731
     return Family(key, name, split(words), _sizes(sizes), split(variants), uom, packs, piece, split(piece_words),
-                  price, moqs, size_conv, branded, bare_size, container)
+                  price, moqs, size_conv, branded, bare_size, container, plain, split(extras))
 
 
 @dataclass(frozen=True)
@@ -381,8 +383,46 @@ AGRI = Trade("agri", "Agri inputs", (
         price=(350, 900), moqs=(0, 5), size_conv=True),
 ), ("Krishi Kendra", "Agro Agencies", "Beej Bhandar", "Fertilizers", "Kisan Seva Kendra", "Agri Clinic", "Khad Bhandar"), "AG")
 
+# A quick-service kitchen's menu as a catalog: dishes by the piece, sizes in words, a plain dish beside its named
+# variants, and what customers ask on each (toppings, sides, spice): orders typed as sentences into a web form.
+QUICKSERVICE = Trade("quickservice", "Quick-service restaurant menu", (
+    "Tandoor Express", "Chatpata", "Swadbhog", "Zaikedaar", "Rasoighar", "Masalabox", "Tiffinwala", "Khaogali",
+), (
+    fam("pizza", "Pizza", "pizza|pizzas", "Regular|Medium|Large", "Tandoori Veg|Farmhouse|Veg Supreme|Chicken Keema|"
+        "Corn Capsicum", uom="PCS", branded=False, price=(150, 650), plain=True,
+        extras="double topping|olives|jalapeno|sweet corn|capsicum|onion|baby corn|mushroom|tomato|red paprika|oregano|"
+               "less spicy|jain"),
+    fam("burger", "Burger", "burger|burgers|bun burger", "", "Aloo Tikki|Veg|Chicken|Crispy Veg|Maharaja",
+        uom="PCS", branded=False, price=(60, 260), plain=True, extras="egg slice|mayo|onion|tomato|lettuce|mint sauce|extra spicy"),
+    fam("wrap", "Wrap", "wrap|roll|kathi roll|frankie", "", "Soya|Egg|Chicken Tikka|Veg", uom="PCS", branded=False,
+        price=(80, 220), extras="onion|green chutney|mayo|extra egg|extra sauce|schezwan sauce|not too spicy"),
+    fam("biryani", "Biryani", "biryani|biriyani|briyani", "Half|Full", "Veg|Chicken|Mutton|Egg|Hyderabadi Dum",
+        uom="PCS", branded=False, price=(140, 480), extras="raita|salan|boiled egg|fried onion|lemon|less spicy|extra spicy"),
+    fam("dosa", "Dosa", "dosa|dosai|dosas", "", "Masala|Onion|Rava|Mysore Masala|Paper", uom="PCS", branded=False,
+        price=(60, 180), plain=True, extras="sambar|coconut chutney|podi|extra sambar|red chutney|no onion"),
+    fam("momos", "Momos", "momos|momo|dumplings", "", "Veg|Chicken|Corn|Tandoori", uom="PCS", branded=False,
+        price=(90, 220), extras="red chutney|mayo|soup|schezwan sauce"),
+    fam("shake", "Thick Shake", "shake|thick shake|shakes", "Regular|Large", "Chocolate|Strawberry|Mango|Vanilla|"
+        "Kesar Pista", uom="PCS", branded=False, price=(90, 240),
+        extras="vanilla scoop|extra sugar|less sugar|ice|chocolate chips|nuts"),
+    fam("cold_coffee", "Cold Coffee", "cold coffee|iced coffee|frappe", "Regular|Large", "Hazelnut|Caramel|Irish",
+        uom="PCS", branded=False, price=(90, 260), plain=True, extras="vanilla scoop|less sugar|ice|chocolate syrup"),
+    fam("nimbu_pani", "Nimbu Pani", "nimbu pani|shikanji|lemon water|nimbu soda", "", "Masala|Mint|Soda|Sweet",
+        uom="PCS", branded=False, price=(30, 90), plain=True, extras="ice|less sugar|black salt|no ice"),
+    fam("qsr_fries", "Fries", "fries|french fries|finger chips", "Regular|Large", "Peri Peri|Loaded|Masala",
+        uom="PCS", branded=False, price=(70, 200), plain=True, extras="ketchup|garlic dip|mayo|salt|peri peri sprinkle"),
+    fam("thali", "Thali", "thali|meal|combo meal", "", "Deluxe|Special|Jain|Punjabi", uom="PCS", branded=False,
+        price=(150, 420), plain=True, extras="extra roti|sweet|papad|rice|salad|chaas|jain"),
+    fam("dal_makhani", "Dal Makhani", "dal makhani|dal|kaali dal|makhani dal", "Half|Full",
+        uom="PCS", branded=False, price=(140, 320), extras="extra tadka|less spicy|extra gravy|jeera rice"),
+    fam("naan", "Naan", "naan|nan|naans", "", "Garlic|Tandoori|Kulcha|Lachha", uom="PCS", branded=False,
+        price=(30, 90), plain=True, extras="garlic|extra garlic|oil|well done"),
+    fam("soft_drink", "Soft Drink", "cold drink|soft drink|soda", "300 ml|600 ml", "Cola|Lemon|Orange|Jeera",
+        uom="PCS", branded=False, price=(40, 90), extras="ice|straw|lemon"),
+), ("Cafe", "Food Court", "Kitchen", "Restaurant", "Canteen", "Bistro"), "QS")
+
 TRADES: dict[str, Trade] = {t.name: t for t in (FMCG, ELECTRICAL, HARDWARE, PHARMACY, AUTOPARTS, FOODSERVICE, STATIONERY,
-                                                  PAINTS, AGRI)}
+                                                  PAINTS, AGRI, QUICKSERVICE)}
 
 # -- catalog rows -----------------------------------------------------------------------------------------
 
@@ -400,6 +440,7 @@ class SkuFacets:
     bare_size: bool = False
     container: str = ""
     piece_words: tuple[str, ...] = ()
+    extras: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -560,6 +601,8 @@ def build_catalog(trade_name: str, seed: int) -> Catalog:
         for brand in fam_brands:
             vs: list[str | None] = list(fam_.variants) if fam_.variants else [None]
             vs = rng.sample(vs, min(len(vs), rng.randint(1, 3)))
+            if fam_.plain:
+                vs = [None, *vs]
             ss = rng.sample(sizes, min(len(sizes), rng.randint(2 if len(vs) == 1 else 1, 3)))
             combos = [(v, s) for v in vs for s in ss]
             rng.shuffle(combos)
@@ -585,7 +628,7 @@ def build_catalog(trade_name: str, seed: int) -> Catalog:
                 moq = rng.choice(fam_.moqs)
                 products.append(ProductRow(sku, desc, uom, pack, moq, True, tuple(conv)))
                 facets[sku] = SkuFacets(brand, fam_.key, fam_.name, fam_.words, variant, size, fam_.bare_size,
-                                        fam_.container, fam_.piece_words)
+                                        fam_.container, fam_.piece_words, fam_.extras)
     # a few inactive SKUs
     for i in rng.sample(range(len(products)), min(3, max(2, len(products) // 15))):
         p = products[i]
