@@ -205,7 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m training.train_gate", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cases", type=int, default=200, help="messages per seed of the held-out trade")
-    ap.add_argument("--target", type=float, default=0.985, help="the precision released orders must reach")
+    ap.add_argument("--target", type=float, default=0.99, help="the precision released orders must reach")
     ap.add_argument("--C", type=float, default=0.5, help="inverse regularisation of the logistic regression")
     ap.add_argument("--out", type=Path, default=GATE_FILE)
     ap.add_argument("--examples", type=Path, default=None,

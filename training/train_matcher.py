@@ -163,4 +163,16 @@ def train_matcher(settings: Settings, store: Store | None = None, *, seed: int =
         out = Path(tmp) / "model"
         ranker.save(out / "ranker.joblib")
         return log_and_register(settings, "ordex-matcher", params, metrics, out, GATE,
-                                tags={"kind": "corrections" if corrections else "generic"})
+                                tags={"kind": "corrections" if corrections else "generic"},
+                                baseline=champion_top1(settings, hold_md, held, threshold))
+
+
+def champion_top1(settings: Settings, hold_md: MasterData, held: list[Mention], threshold: float) -> float | None:
+    """The champion ranker's ``GATE`` figure on this very held-out set (None without a champion): the held-out
+    mentions change with the generator, so a figure logged in its day is no yardstick."""
+    from models.artifacts import find_ranker
+
+    found = find_ranker(settings.model_source())
+    if found is None:
+        return None
+    return float(evaluate(matcher_for(hold_md, Ranker.load(found.path, found.version)), held, threshold)[GATE])
