@@ -193,8 +193,8 @@ def asked_on(text: str, starts: Sequence[int] = ()) -> list[tuple[int, int]]:
     for m in ASKED_CUE.finditer(text):
         if zones and m.start() < zones[-1][1]:
             continue
-        end = min(text.find("\n", m.end()) % (len(text) + 1), text.find(";", m.end()) % (len(text) + 1),
-                  min((s for s in starts if s >= m.end()), default=len(text)))
+        stops = [text.find(c, m.end()) for c in "\n;"] + [s for s in starts if s >= m.end()]
+        end = min((s for s in stops if s >= 0), default=len(text))
         for a, _b, w in words_of(text[m.end():end]):
             lw = w.lower()
             if any(c.isdigit() for c in lw) or lw in NUMBER_WORDS or lw in VAGUE_WORDS or lw in ASKED_STOP:
