@@ -13,8 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+from functools import cache
 
 from models.tagger import LineParts, Span
 from models.units import FILLER_WORDS, NUMBER_WORDS, VAGUE_WORDS, measure, read_qty, unit_of, unit_word
@@ -37,6 +36,14 @@ def check_names(names: Sequence[str]) -> tuple[str, ...]:
     if unknown:
         raise ValueError(f"unknown line check(s) {', '.join(unknown)}; known: {', '.join(LINE_CHECKS)}")
     return tuple(n for n in LINE_CHECKS if n in set(names))
+
+
+@cache
+def english_function_words() -> frozenset[str]:
+    """scikit-learn's list of common English words, loaded when first asked for (not at import)."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS)
 
 
 WORD = re.compile(r"[^\s,;:=*+()\[\]|]+")
@@ -67,7 +74,7 @@ class Knowledge:
         """True when anything places a word: it needs no reading, the lexicon or learning reads it as a unit, or it
         is a common English word ("i", "would", "to": a customer typing a sentence is no sign of a misread)."""
         return (self.placed(word) or self.lexicon_unit(word) is not None or self.learned_unit(word, customer_id) is not None
-                or word.lower() in ENGLISH_STOP_WORDS)
+                or word.lower() in english_function_words())
 
     def in_catalog(self, word: str) -> bool:
         """A word of the catalog, as written or in the plural ("pizzas", "sandwiches" for "pizza", "sandwich")."""
@@ -204,17 +211,20 @@ def asked_on(text: str, starts: Sequence[int] = ()) -> list[tuple[int, int]]:
     return zones
 
 
+def unasked_words(text: str, starts: Sequence[int] = ()) -> list[tuple[int, int, str]]:
+    """The words of a text (with offsets) outside what customers ask on an item (``asked_on``)."""
+    asked = asked_on(text, starts)
+    return [(a, b, w) for a, b, w in words_of(text) if not any(za <= a < zb for za, zb in asked)]
+
+
 def unread_words(text: str, spans: Sequence[Span], know: Knowledge) -> list[str]:
     """Catalog words of a text that no product, count or unit span took ("char cs kajal stick" read as a name)
     and that are not asked on an item ("with onion"): an order line the reader dropped."""
     taken = [s for s in spans if s.label in ("PRODUCT", "QTY", "UNIT", "PRICE")]
-    asked = asked_on(text, [s.start for s in taken])
     out = []
-    for a, _b, w in words_of(text):
+    for a, _b, w in unasked_words(text, [s.start for s in taken]):
         lw = w.lower()
         if any(s.start <= a < s.end for s in taken) or not know.in_catalog(lw) or lw in know.names:
-            continue
-        if any(za <= a < zb for za, zb in asked):
             continue
         out.append(w)
     return out

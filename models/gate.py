@@ -20,7 +20,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz
 
-from models.accounting import Knowledge, asked_on, words_of
+from models.accounting import Knowledge, unasked_words, words_of
 from models.matcher import MatchEvidence
 from models.units import unit_of
 from ordex.schema import Block, Case, Code, Line
@@ -118,23 +118,29 @@ class Leftover:
     second_only: int = 0  # SKUs the second reader found that no line of the first has
 
 
+def _their_counts(second: Sequence[Line]) -> dict[tuple[int, str], set[float | None]]:
+    """The second reader's quantities of each SKU it read, by section."""
+    theirs: dict[tuple[int, str], set[float | None]] = {}
+    for ln in second:
+        if ln.sku:
+            theirs.setdefault((ln.section, ln.sku), set()).add(ln.sku_qty)
+    return theirs
+
+
 def readings_agree(first: Sequence[Line], second: Sequence[Line]) -> tuple[list[bool], int]:
     """Two readers of one message side by side: for each line of the first, whether the second read the same SKU
     with the same quantity in the SKU's unit; and how many SKUs only the second found. Two readers that err
     differently rarely agree on a wrong line, and a line only one of them saw may be a line the other missed."""
-    theirs = {(ln.section, ln.sku, ln.sku_qty) for ln in second if ln.sku}
+    theirs = _their_counts(second)
     ours = {ln.sku for ln in first if ln.sku}
-    return ([(ln.section, ln.sku, ln.sku_qty) in theirs for ln in first],
-            len({ln.sku for ln in second if ln.sku and ln.sku not in ours}))
+    return ([bool(ln.sku) and ln.sku_qty in theirs.get((ln.section, ln.sku or ""), set()) for ln in first],
+            len({sku for _section, sku in theirs if sku not in ours}))
 
 
 def readings_conflict(first: Sequence[Line], second: Sequence[Line]) -> list[bool]:
     """For each line of the first reader, whether the second read the same SKU in the same section with another
     quantity: a disagreement, where a second reader that read nothing of it is only silent."""
-    theirs: dict[tuple[int, str], set[float | None]] = {}
-    for ln in second:
-        if ln.sku:
-            theirs.setdefault((ln.section, ln.sku), set()).add(ln.sku_qty)
+    theirs = _their_counts(second)
     return [bool(ln.sku) and bool(theirs.get((ln.section, ln.sku or ""), set()) - {ln.sku_qty}) for ln in first]
 
 
@@ -147,10 +153,7 @@ def leftover(case: Case, know: Knowledge, second_only: int = 0) -> Leftover:
             if ln.block == k and ln.text:
                 text = text.replace(ln.text, " ; ")  # a read line ends what was asked on the item before it
         total += len(words_of(b.text))
-        asked = asked_on(text)
-        for a, _b, w in words_of(text):
-            if any(za <= a < zb for za, zb in asked):
-                continue
+        for _a, _b, w in unasked_words(text):
             lw = w.lower()
             if know.in_catalog(lw) and lw not in know.names and know.lexicon_unit(w) is None and not lw.isdigit():
                 catalog += 1
@@ -259,12 +262,13 @@ def packaged_gate() -> ReleaseGate | None:
     return ReleaseGate.load() if GATE_FILE.exists() else None
 
 
-def line_code(gate: ReleaseGate, s: LineSignals) -> Code:
-    """The code a doubted line is held under: CUSTOMER_UNKNOWN when its customer's name is the doubt,
-    SKU_UNMATCHED when making its product certain would raise its probability more than making its count
-    certain, else QTY_UNCLEAR."""
+def line_code(gate: ReleaseGate, s: LineSignals, threshold: float | None = None) -> Code:
+    """The code a doubted line is held under: CUSTOMER_UNKNOWN when its customer's name is the doubt (the line
+    clears ``threshold``, the gate's trained one by default, only once the name is certain), SKU_UNMATCHED when
+    making its product certain would raise its probability more than making its count certain, else QTY_UNCLEAR."""
     p = gate.line_probability
-    if s.by_name and p(replace(s, by_name=False)) >= gate.threshold > p(s):
+    bar = gate.threshold if threshold is None else threshold
+    if s.by_name and p(replace(s, by_name=False)) >= bar > p(s):
         return Code.CUSTOMER_UNKNOWN
     product_sure = replace(s, sku_p=1.0, margin=1.0, explained=1.0, size_unsaid=False, alias_exact=True,
                            bought=max(1, s.bought))

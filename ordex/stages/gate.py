@@ -133,7 +133,7 @@ class GateStage(Component):
             detail = (f"the message may hold a line that was not read ({left.counts} count(s) beside a unit word, "
                       f"{left.catalog} catalog word(s) and {left.second_only} SKU(s) only the rule reader found outside "
                       f"every line); {why}")
-        elif (code := line_code(gate, lines[i])) == Code.CUSTOMER_UNKNOWN:
+        elif (code := line_code(gate, lines[i], self.threshold)) == Code.CUSTOMER_UNKNOWN:
             section = case.sections[ln.section]
             detail = (f"the customer {section.customer_id} was found by the name {section.named!r} in the text, not by "
                       f"the sender; {why}")
