@@ -16,7 +16,16 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from models.tagger import LineParts, Span
-from models.units import FILLER_WORDS, NUMBER_WORDS, VAGUE_WORDS, measure, read_qty, unit_of, unit_word
+from models.units import (
+    FILLER_WORDS,
+    NUMBER_WORDS,
+    SIZE_WORDS,
+    VAGUE_WORDS,
+    measure,
+    read_qty,
+    unit_of,
+    unit_word,
+)
 
 # The named checks that keep a word or a line from being dropped, each switchable (``ORDEX_LINE_CHECKS``) and
 # measured by ``python -m evaluation.compare_extractors --checks`` (README); checks with no gain on any set were
@@ -26,6 +35,10 @@ LINE_CHECKS: dict[str, str] = {
     "count_word": "the word after a count is read as a unit (lexicon, learned) or holds the count (tag stage)",
     "unread_words": "two or more catalog words no span took make a line with no count (tag stage)",
     "history_evidence": "a quantity over history_factor times the most ever ordered is QTY_UNCLEAR (validate stage)",
+    "unexplained_words": "a SKU whose names and aliases explain under half of the mention's words, with no exact "
+                         "alias, is no match: SKU_UNMATCHED naming the words (match stage)",
+    "unsaid_variant": "a SKU sold beside a sibling in another size or variant, chosen though the mention says none "
+                      "of its own words (by habit), is SKU_UNMATCHED asking which (match stage)",
 }
 ALL_CHECKS: tuple[str, ...] = tuple(LINE_CHECKS)
 
@@ -84,10 +97,11 @@ class Knowledge:
         return len(w) > 3 and w.endswith("s") and (w[:-1] in self.catalog or w.endswith("es") and w[:-2] in self.catalog)
 
     def placed(self, word: str) -> bool:
-        """True when a word needs no unit reading: a number, a size, filler, a product or customer word."""
+        """True when a word needs no unit reading: a number, a measure or size word, filler, a product or
+        customer word."""
         w = word.lower().strip(".'\"")
         return (not w or any(ch.isdigit() for ch in w) or w in NUMBER_WORDS or w in FILLER_WORDS
-                or w in VAGUE_WORDS or measure(w) is not None or self.in_catalog(w) or w in self.names
+                or w in VAGUE_WORDS or w in SIZE_WORDS or w in english_function_words() or measure(w) is not None or self.in_catalog(w) or w in self.names
                 or not any(ch.isalpha() for ch in w))
 
 

@@ -17,22 +17,25 @@ from typing import Any
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from models.accounting import english_function_words
 from models.ranker import RANK_CANDIDATES, Ranker
-from models.units import measure, unit_word
+from models.units import SIZE_WORDS, measure, unit_word
 from ordex.catalog import Alias, Product
 from ordex.schema import Candidate
 
 STOP = frozenset("the of a an and with for in pack pkt packet new fresh please pls".split())
-FRACTION = re.compile(r"(?<![\d/])(\d{1,2})\s*/\s*(2|4|8|16|32|64)(?=\s*(?:[\"”]|[a-z]))")
+FRACTION = re.compile(r"(?<![\d/])(\d{1,2})\s*/\s*(2|4|8|16|32|64)(?=\s*(?:[\"'”]|[a-z]))")
+INCH_MARK = re.compile(r"(\d(?:\.\d+)?)\s*(?:\"|'')")
 NUM_UNIT = re.compile(r"(\d+(?:[.,]\d+)?)\s*([a-z]+(?:/[a-z]+)?)")
 WORD = re.compile(r"\d+(?:\.\d+)?|[^\W\d_]+")
 
 
 def normalize(text: str) -> str:
     """Lower-case, strip accents and punctuation, canonical sizes ("1L", "1 litre", "1000ml" -> "1000ml")."""
-    t = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    t = unicodedata.normalize("NFKD", text.replace("”", '"').replace("″", '"')).encode("ascii", "ignore").decode().lower()
     t = re.sub(r"(?<=\d),(?=\d)", ".", t)
     t = FRACTION.sub(lambda m: f"{int(m.group(1)) / int(m.group(2)):g}", t)  # "3/4 inch" is 0.75 inch
+    t = INCH_MARK.sub(r"\1 inch ", t)  # 18" is 18 inch
 
     def size(m: re.Match[str]) -> str:
         u = measure(m.group(2))
@@ -47,6 +50,19 @@ def normalize(text: str) -> str:
     return " ".join(TRANSLATE.get(w, w) for w in t.split())
 
 
+def singular(word: str) -> str:
+    """An English plural folded to its singular, the same way on the catalog's side and the customer's ("cokes",
+    "pizzas", "batteries", "boxes" -> "coke", "pizza", "battery", "box"); short words and "-ss/-us/-is" endings
+    stay ("glass", "gas", "plus")."""
+    if len(word) < 4 or not word.isalpha() or not word.endswith("s") or word.endswith(("ss", "us", "is")):
+        return word
+    if word.endswith("ies") and len(word) >= 5:
+        return word[:-3] + "y"
+    if word.endswith(("xes", "ches", "shes", "sses", "zzes")):
+        return word[:-2]
+    return word[:-1]
+
+
 _BASE = {dim: base for base, dim in (("g", "mass"), ("ml", "volume"), ("mm", "length"), ("w", "power"),
                                      ("v", "voltage"), ("a", "current"), ("mah", "charge"), ("sqmm", "section"),
                                      ("mgml", "concentration"), ("pages", "pages"), ("shades", "shades"),
@@ -56,9 +72,8 @@ TRANSLATE = {
     "kala": "black", "kaala": "black", "kali": "black", "safed": "white", "safaid": "white", "lal": "red",
     "laal": "red", "hara": "green", "hari": "green", "neela": "blue", "nila": "blue", "peela": "yellow",
     "pila": "yellow", "bhura": "brown", "gulabi": "pink", "narangi": "orange", "sunehra": "golden",
-    "chandi": "silver", "bada": "big", "chota": "small", "chhota": "small", "naya": "new", "mota": "thick",
-    "patla": "thin",
-}
+    "chandi": "silver", "naya": "new", "mota": "thick", "patla": "thin",
+} | {w: size for w, size in SIZE_WORDS.items() if w != size and " " not in size}  # "big", "lg", "bada": large
 SIZE_TOKEN = re.compile(r"^(\d+(?:\.\d+)?)(" + "|".join(sorted(set(_BASE.values()), key=len, reverse=True)) + r")$")
 
 
@@ -82,7 +97,7 @@ class Parsed:
             elif re.fullmatch(r"\d+(?:\.\d+)?", tok):
                 numbers.append(float(tok))
             elif tok not in STOP and not (len(tok) == 1 and tok in "x"):
-                words.append(tok)
+                words.append(singular(tok))
         return cls(tuple(words), tuple(sizes), tuple(numbers), written)
 
     def key(self) -> str:
@@ -264,6 +279,7 @@ class SkuMatcher:
         second = top[1][1] if len(top) > 1 else 0.0
         key_hit = self._alias_keys.get(parsed.key(), {})
         query = " ".join(parsed.words)
+        explained = [self._explained(parsed, sku) for sku, _ in top]
         rows = []
         for rank, (sku, score) in enumerate(top):
             e = self.entries[sku]
@@ -281,30 +297,80 @@ class SkuMatcher:
                 float(len(parsed.sizes) > 0 and not e.name.sizes), math.log1p(bought), math.log1p(self._popular.get(sku, 0)),
                 float(e.active), score - (second if rank == 0 else best), float(rank),
                 float(sum(1 for _, s in top if s >= best - 0.05)), float(len(parsed.words)),
-                self._alias_similarity(query, sku, customers),
+                self._alias_similarity(query, sku, customers), explained[rank], explained[rank] - max(explained),
             ])
         return [s for s, _ in top], np.asarray(rows, dtype=np.float32)
 
-    def evidence(self, mention: str, sku: str, customers: Sequence[str]) -> MatchEvidence:
+    def evidence(self, mention: str, sku: str, customers: Sequence[str], rivals: Sequence[str] = ()) -> MatchEvidence:
         """What backs a chosen SKU besides its probability (the release gate reads it): the share of the mention's
-        words its name or aliases explain, a size the SKU has and the mention leaves unsaid, an exact alias, and
-        how often these customers bought it. A size is unsaid only where the catalog sells that product in
-        another size too."""
+        words its name or aliases explain, a size or variant the SKU has and the mention leaves unsaid, an exact
+        alias (or the SKU's own code), and how often these customers bought it. A size is unsaid only where the
+        catalog sells that product in another size too; a variant, where one of ``rivals`` (the line's other
+        candidates) differs from it by words the mention does not say."""
         e = self.entries.get(sku)
         if e is None:
             return MatchEvidence()
+        bought = sum(self._bought.get((c, sku), 0) for c in customers)
+        if self.by_code(mention) == sku:  # the SKU's own code explains the mention as an exact alias would
+            return MatchEvidence(explained=1.0, alias_exact=True, bought=bought)
         parsed = Parsed.of(mention)
-        names = set(e.name.words)
-        for owner, alias in self._aliases_of.get(sku, ()):
-            if owner in customers or owner == "*":
-                names.update(alias.split())
-        words = [w for w in parsed.words if unit_word(w) is None] or list(parsed.words)
-        explained = sum(_word_sim(w, names) >= 0.8 for w in words) / len(words) if words else 0.0
+        explained = self._explained(parsed, sku)
         hit = self._alias_keys.get(parsed.key(), {})
         exact = any(sku in c for owner, c in hit.items() if owner in customers or owner == "*")
-        unsaid = bool(e.name.sizes) and not parsed.sizes and not exact and self._sized[_plain_words(e)] > 1
-        return MatchEvidence(explained=explained, size_unsaid=unsaid,
-                             alias_exact=exact, bought=sum(self._bought.get((c, sku), 0) for c in customers))
+        unsaid = not exact and ((bool(e.name.sizes) and not parsed.sizes and self._sized[_plain_words(e)] > 1)
+                                or self._variant_unsaid(parsed, sku, explained, rivals, customers))
+        return MatchEvidence(explained=explained, size_unsaid=unsaid, alias_exact=exact, bought=bought)
+
+    def _variant_unsaid(self, parsed: Parsed, sku: str, explained: float, rivals: Sequence[str],
+                        customers: Sequence[str]) -> bool:
+        """True when a rival the mention explains as well (and whose sizes it does not contradict) has words of its
+        own the SKU lacks, the SKU has words of its own the mention does not say ("pepperoni big": Pepperoni Large
+        or Pepperoni Medium?), and the customers' history does not decide (they bought the SKU and never the
+        rival). The plain variant is no guess: "coke" is Coke Can, not Diet Coke Can, whose extra word it lacks."""
+        mine = _plain_words(self.entries[sku])
+        said = set(parsed.words)
+        habit = any(self._bought.get((c, sku), 0) for c in customers)
+        for rival in rivals:
+            if rival == sku or rival not in self.entries or self._explained(parsed, rival) < explained:
+                continue
+            agree, conflict, _other = size_agreement(parsed, self.entries[rival].name)
+            if conflict or agree < size_agreement(parsed, self.entries[sku].name)[0] or (
+                    habit and not any(self._bought.get((c, rival), 0) for c in customers)):
+                continue
+            theirs = _plain_words(self.entries[rival])
+            own = mine - theirs
+            told = own | (_acronyms(self.entries[sku].name.words) - _acronyms(self.entries[rival].name.words))
+            if own and not any(_word_sim(w, told) >= 0.8 for w in said):
+                return True
+        return False
+
+    def _names_of(self, sku: str) -> set[str]:
+        """The words of a SKU's name, their initials ("fch": Flexible Connection Hose), and the distributor's
+        aliases of it (any customer's: its own words)."""
+        words = self.entries[sku].name.words
+        names = set(words) | _acronyms(words)
+        for _owner, alias in self._aliases_of.get(sku, ()):
+            names.update(alias.split())
+        return names
+
+    def _explained(self, parsed: Parsed, sku: str) -> float:
+        """Share of the mention's content words that the SKU's names explain: "hair colour sachet" explains nothing
+        of "Herbal Shampoo Sachet". A match the words do not explain rests on a size or a habit alone."""
+        names = self._names_of(sku)
+        words = self.content_words(parsed) or list(parsed.words)
+        return sum(_word_sim(w, names) >= 0.8 for w in words) / len(words) if words else 0.0
+
+    def unexplained(self, mention: str, sku: str) -> list[str]:
+        """The mention's content words that no name or alias of the SKU explains (what a person is asked about)."""
+        if sku not in self.entries:
+            return []
+        names = self._names_of(sku)
+        return [w for w in self.content_words(Parsed.of(mention)) if _word_sim(w, names) < 0.8]
+
+    @staticmethod
+    def content_words(parsed: Parsed) -> list[str]:
+        """A mention's words that name a product: no unit or pack word, no English function word."""
+        return [w for w in parsed.words if unit_word(w) is None and w not in english_function_words()]
 
     def _alias_similarity(self, query: str, sku: str, customers: Sequence[str]) -> float:
         """How close the mention is to the nearest alias a customer of this order used for the SKU."""
@@ -385,7 +451,7 @@ def _acronyms(words: Sequence[str]) -> set[str]:
     return out
 
 
-def _word_sim(w: str, names: set[str]) -> float:
+def _word_sim(w: str, names: set[str] | frozenset[str]) -> float:
     if w in names:
         return 1.0
     best = 0.0

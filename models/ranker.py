@@ -16,7 +16,12 @@ FEATURES: tuple[str, ...] = (
     "score", "similarity_without_sizes", "alias_customer", "alias_global", "alias_other_customer", "wratio",
     "token_set_ratio", "partial_ratio", "sizes_agree", "sizes_conflict", "size_not_in_sku", "customer_bought_log",
     "popularity_log", "active", "margin", "rank", "near_ties", "mention_words", "alias_similarity",
+    "explained", "explained_behind_best",
 )
+
+
+class StaleRanker(RuntimeError):
+    """A saved ranker fitted on another feature set than this code computes."""
 
 
 class Ranker:
@@ -45,7 +50,12 @@ class Ranker:
         """Load a ranker saved by ``save`` (joblib: it is our own artifact, never a downloaded one)."""
         import joblib
 
-        return cls(joblib.load(path), version)
+        model = joblib.load(path)
+        n = getattr(model, "n_features_in_", len(FEATURES))
+        if n != len(FEATURES):
+            raise StaleRanker(f"the ranker at {path} (version {version}) was trained on {n} features, this code "
+                              f"computes {len(FEATURES)}: retrain it with `ordex train matcher`")
+        return cls(model, version)
 
     def save(self, path: Path) -> None:
         """Write the fitted model (a few hundred KB)."""

@@ -90,6 +90,8 @@ NUMBER_WORDS: dict[str, float] = {r["word"].strip().lower(): float(r["value"]) f
 # Number words that are also ordinary words: a number only right before a unit or pack word.
 WEAK_NUMBER_WORDS = frozenset(r["word"].strip().lower() for r in _rows("numbers.csv") if r["weak"] == "true")
 VAGUE_WORDS = frozenset(r["word"].strip().lower() for r in _rows("vague.csv"))
+# Size words of a menu or a range ("sm", "big", "bada" -> small, large): a variant of the product, never a unit.
+SIZE_WORDS: dict[str, str] = {r["word"].strip().lower(): r["size"].strip().lower() for r in _rows("sizes.csv")}
 
 
 def joined_number(left: float, right: float) -> float | None:

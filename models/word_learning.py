@@ -51,10 +51,12 @@ def candidates(text: str, know: Knowledge) -> list[tuple[float, str]]:
 
 
 def meaning(count: float, lines: Sequence[Shipped]) -> str | None:
-    """The one unit a count means against the shipped lines, or None when none or several fit."""
+    """The one unit a count means against the shipped lines, or None when none or several fit. A SKU sold by
+    the piece and in nothing else says nothing: "2 cheese burgers" shipped as 2 is read the same whatever
+    "cheese" is, and the word after a count there is most often the product's own first word."""
     fits = set()
     for ln in lines:
-        if abs(count - ln.qty) < 1e-9:
+        if abs(count - ln.qty) < 1e-9 and (ln.pieces or ln.uom in CASE_CLASS):
             fits.add("CTN" if ln.uom in CASE_CLASS else ln.uom)
         if ln.pieces and abs(count - ln.qty * ln.pieces) < 1e-9:
             fits.add("PCS")

@@ -307,7 +307,7 @@ def train_matcher_command(settings, args: argparse.Namespace) -> int:  # type: i
     from ordex.store import Store
     from training.train_matcher import train_matcher
 
-    if args.if_missing and _built(settings, "ordex-matcher") is not None:
+    if args.if_missing and _built(settings, "ordex-matcher") is not None and _ranker_runs(settings):
         err.print("ordex-matcher champion is there: nothing to build")
         return 0
     store = Store(settings.store_url()) if args.corrections or args.db else None
@@ -319,6 +319,18 @@ def train_matcher_command(settings, args: argparse.Namespace) -> int:  # type: i
     err.print(f"MLflow run {logged.run_id}, ordex-matcher v{logged.version}: "
               f"{'promoted to champion' if logged.promoted else 'not promoted'} ({logged.reason})")
     return 0
+
+
+def _ranker_runs(settings) -> bool:  # type: ignore[no-untyped-def]
+    """True when the champion ranker was fitted on the features this code computes."""
+    from models.artifacts import load_ranker
+    from models.ranker import StaleRanker
+
+    try:
+        return load_ranker(settings.model_source()) is not None
+    except StaleRanker as e:
+        err.print(f"{e}: building a new one")
+        return False
 
 
 def _built(settings, name: str) -> str | None:  # type: ignore[no-untyped-def]

@@ -142,6 +142,7 @@ class Line(Frozen):
     block: int | None = None
     candidates: tuple[Candidate, ...] = ()
     sku: str | None = None
+    sku_note: str = Field(default="", description="Why the best candidate was not taken although it scored enough")
     sku_confidence: float = 0.0
     sku_qty: float | None = Field(default=None, description="Quantity in the SKU's uom, after conversions")
     uom: str | None = None

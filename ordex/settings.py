@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     release_gate: bool = Field(default=True, description="The release gate (models.gate): a message every rule "
                                                          "passed is released only when it was read right with the "
                                                          "trained probability; off releases it as before")
-    release_precision: float = Field(default=0.99, gt=0.0, le=1.0,
+    release_precision: float = Field(default=0.985, gt=0.0, le=1.0,
                                      description="The precision released orders must reach: the release gate's "
                                                  "threshold is read off its held-out curve for it")
     release_threshold: float | None = Field(default=None, ge=0.0, le=1.0,

@@ -91,7 +91,8 @@ def sku_unmatched(o: OrderView, md: MasterData, cfg: RulesConfig) -> list[Findin
     for i, ln in o.lines:
         if ln.sku is None:
             best = ", ".join(f"{c.sku} ({c.probability:.2f})" for c in ln.candidates[:3]) or "no candidate"
-            out.append(_finding(cfg, Code.SKU_UNMATCHED, o, f"{ln.product!r}: best {best}", i))
+            why = f"; {ln.sku_note}" if ln.sku_note else ""
+            out.append(_finding(cfg, Code.SKU_UNMATCHED, o, f"{ln.product!r}: best {best}{why}", i))
     return out
 
 

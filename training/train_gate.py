@@ -1,5 +1,6 @@
 """``python -m training.train_gate``: the release gate, fitted on the training generator's held-out trade (never on
-the strangers' sets, which judge it), its threshold set on other seeds of that trade for a target precision, the
+the strangers' sets, which judge it), its threshold set for a target precision on the curve of two halves of that
+trade's seeds each scored by a gate fitted on the other (cross-fitting), the final gate fitted on both, the
 precision/STP curve logged to MLflow, the gate written to ``models/release_gate.json``.
 
 Every message no rule held is an example: each of its lines (its signals, and whether it is right as the contract
@@ -24,11 +25,15 @@ import numpy as np
 from rich.progress import track
 
 from models.gate import (
+    DIRECTIONS,
     GATE_FILE,
     LINE_FEATURES,
+    MIN_SIGN,
     ORDER_FEATURES,
+    ORDER_SIGNS,
     Logistic,
     ReleaseGate,
+    capped,
     choose_threshold,
     order_features,
 )
@@ -163,11 +168,20 @@ def go_live_early(folder: Path, keep: int = 3) -> None:
 
 
 def message_probabilities(gate: ReleaseGate, ex: Examples) -> np.ndarray:
-    """P(message right) of every message of ``ex``: its completeness times its lines' probabilities."""
-    p = np.asarray([gate.order.probability(dict(zip(ORDER_FEATURES, row, strict=True))) for row in ex.order_x])
+    """P(message right) of every message of ``ex``: its completeness (capped by the warning signs it shows) times
+    its lines' probabilities."""
+    p = np.asarray([capped(gate.order.probability(f := dict(zip(ORDER_FEATURES, row, strict=True))), f, ORDER_SIGNS,
+                           gate.caps) for row in ex.order_x])
     for k, row in enumerate(ex.line_x):
         p[ex.owner[k]] *= gate.line.probability(dict(zip(LINE_FEATURES, row, strict=True)))
     return p
+
+
+def sign_caps(ex: Examples) -> dict[str, float]:
+    """Each warning sign's measured precision: the share of the messages showing it that were right (Laplace
+    smoothed), for signs seen on at least ``MIN_SIGN`` messages."""
+    shown = {k: ex.order_x[:, ORDER_FEATURES.index(k)] > 0 for k in ORDER_SIGNS}
+    return {k: round(float((ex.right_y[m].sum() + 1) / (m.sum() + 2)), 4) for k, m in shown.items() if m.sum() >= MIN_SIGN}
 
 
 def curve(p: np.ndarray, y: np.ndarray) -> list[tuple[float, float, float, int]]:
@@ -185,9 +199,10 @@ def curve(p: np.ndarray, y: np.ndarray) -> list[tuple[float, float, float, int]]
     return out
 
 
-def fit(x: np.ndarray, y: np.ndarray, names: Sequence[str], C: float, seed: int) -> Logistic:
-    """A logistic regression over the standardised features (all one class: its log-odds alone)."""
-    from sklearn.linear_model import LogisticRegression
+def fit(x: np.ndarray, y: np.ndarray, names: Sequence[str], C: float) -> Logistic:
+    """A logistic regression over the standardised features, L2-penalised (``C``), each weight kept to its
+    feature's known direction (``DIRECTIONS``; L-BFGS-B with bounds). All one class: its log-odds alone."""
+    from scipy.optimize import minimize
 
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
@@ -195,17 +210,42 @@ def fit(x: np.ndarray, y: np.ndarray, names: Sequence[str], C: float, seed: int)
         rate = (y.sum() + 1) / (len(y) + 2)
         return Logistic(dict.fromkeys(names, 0.0), float(np.log(rate / (1 - rate))), dict(zip(names, map(float, mean), strict=True)),
                         dict(zip(names, map(float, scale), strict=True)))
-    model = LogisticRegression(C=C, max_iter=2000, random_state=seed)
-    model.fit((x - mean) / scale, y)
-    return Logistic(dict(zip(names, map(float, model.coef_[0]), strict=True)), float(model.intercept_[0]),
+    z = (x - mean) / scale
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        t = z @ w[1:] + w[0]
+        g = 1.0 / (1.0 + np.exp(-t)) - y
+        value = float((np.logaddexp(0.0, t) - y * t).sum() + 0.5 / C * (w[1:] ** 2).sum())
+        return value, np.concatenate([[g.sum()], z.T @ g + w[1:] / C])
+
+    sign = [DIRECTIONS.get(n, 0) for n in names]
+    bounds = [(None, None)] + [(0.0, None) if d > 0 else (None, 0.0) if d < 0 else (None, None) for d in sign]
+    w = minimize(loss, np.zeros(len(names) + 1), jac=True, method="L-BFGS-B", bounds=bounds,
+                 options={"maxiter": 2000}).x
+    return Logistic(dict(zip(names, map(float, w[1:]), strict=True)), float(w[0]),
                     dict(zip(names, map(float, mean), strict=True)), dict(zip(names, map(float, scale), strict=True)))
+
+
+def cross_fitted(a: Examples, b: Examples, C: float, target: float) -> tuple[np.ndarray, np.ndarray]:
+    """Every message's probability from a gate fitted on the other half (a's from b's fit, b's from a's), with
+    whether it is right: a curve over both halves, twice the messages of one, so the threshold a target
+    precision picks moves less with a single message either side of it."""
+    out_p, out_y = [], []
+    for scored, fitted in ((a, b), (b, a)):
+        gate = ReleaseGate(line=fit(fitted.line_x, fitted.line_y, LINE_FEATURES, C),
+                           order=fit(fitted.order_x, fitted.complete_y, ORDER_FEATURES, C), threshold=1.0,
+                           target_precision=target, caps=sign_caps(fitted))
+        out_p.append(message_probabilities(gate, scored))
+        out_y.append(scored.right_y)
+    return np.concatenate(out_p), np.concatenate(out_y)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m training.train_gate", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cases", type=int, default=200, help="messages per seed of the held-out trade")
-    ap.add_argument("--target", type=float, default=0.99, help="the precision released orders must reach")
+    ap.add_argument("--target", type=float, default=Settings().release_precision,
+                    help="the precision released orders must reach (the service's default)")
     ap.add_argument("--C", type=float, default=0.5, help="inverse regularisation of the logistic regression")
     ap.add_argument("--out", type=Path, default=GATE_FILE)
     ap.add_argument("--examples", type=Path, default=None,
@@ -224,25 +264,27 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.examples.mkdir(parents=True, exist_ok=True)
             train.save(args.examples / "fit.npz")
             held.save(args.examples / "held.npz")
-    line = fit(train.line_x, train.line_y, LINE_FEATURES, args.C, seed=0)
-    order = fit(train.order_x, train.complete_y, ORDER_FEATURES, args.C, seed=0)
-    gate = ReleaseGate(line=line, order=order, threshold=1.0, target_precision=args.target)
-    p = message_probabilities(gate, held)
-    points = curve(p, held.right_y)
+    p, y = cross_fitted(train, held, args.C, args.target)
+    points = curve(p, y)
     threshold = choose_threshold(points, args.target)
     kept = p >= threshold
-    y = held.right_y
+    both = train + held
+    line = fit(both.line_x, both.line_y, LINE_FEATURES, args.C)
+    order = fit(both.order_x, both.complete_y, ORDER_FEATURES, args.C)
+    caps = sign_caps(both)
+    gate = ReleaseGate(line=line, order=order, threshold=1.0, target_precision=args.target, caps=caps)
     metrics = {
-        "fit_messages": float(len(train.right_y)), "fit_wrong": float((train.right_y == 0).sum()),
-        "fit_lines": float(len(train.line_y)), "fit_lines_wrong": float((train.line_y == 0).sum()),
+        "fit_messages": float(len(both.right_y)), "fit_wrong": float((both.right_y == 0).sum()),
+        "fit_lines": float(len(both.line_y)), "fit_lines_wrong": float((both.line_y == 0).sum()),
         "held_messages": float(len(y)), "held_wrong": float((y == 0).sum()),
         "held_precision_ungated": float(y.mean()) if len(y) else 0.0,
         "held_precision": float(y[kept].mean()) if kept.any() else 1.0,
         "held_release_share": float(kept.mean()) if len(kept) else 0.0,
         "held_right_kept": float(y[kept].sum() / max(1.0, y.sum())), "threshold": threshold,
+        **{f"cap_{k}": v for k, v in caps.items()},
     }
     run_id = "" if args.no_log else log_run(settings, args, metrics, points, gate)
-    gate = ReleaseGate(line=line, order=order, threshold=threshold, target_precision=args.target,
+    gate = ReleaseGate(line=line, order=order, threshold=threshold, target_precision=args.target, caps=caps,
                        version=f"gate-{run_id[:8] or 'local'}", run_id=run_id, metrics=metrics,
                        curve=tuple((round(t, 5), round(p, 4), round(k, 4), n) for t, p, k, n in points))
     gate.save(args.out)

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from models.matcher import Parsed, SkuMatcher
-from models.ranker import FEATURES, Ranker
+from models.ranker import FEATURES, Ranker, StaleRanker
 from ordex.aliases import build_matcher, learn_history_aliases
 from ordex.catalog import MasterData
 from ordex.settings import Settings
@@ -61,8 +61,8 @@ def rows(matcher: SkuMatcher, mentions: Sequence[Mention]) -> tuple[np.ndarray, 
     ys: list[float] = []
     for m in mentions:
         parsed = Parsed.of(m.text)
-        if not parsed.words and not parsed.sizes:
-            continue
+        if (not parsed.words and not parsed.sizes) or matcher.by_code(m.text) is not None:
+            continue  # a SKU code is looked up, never ranked
         scores = matcher._scores(parsed, [m.customer_id])
         if not scores:
             continue
@@ -169,10 +169,15 @@ def train_matcher(settings: Settings, store: Store | None = None, *, seed: int =
 
 def champion_top1(settings: Settings, hold_md: MasterData, held: list[Mention], threshold: float) -> float | None:
     """The champion ranker's ``GATE`` figure on this very held-out set (None without a champion): the held-out
-    mentions change with the generator, so a figure logged in its day is no yardstick."""
+    mentions change with the generator, so a figure logged in its day is no yardstick. A champion fitted on other
+    features is none."""
     from models.artifacts import find_ranker
 
     found = find_ranker(settings.model_source())
     if found is None:
         return None
-    return float(evaluate(matcher_for(hold_md, Ranker.load(found.path, found.version)), held, threshold)[GATE])
+    try:
+        champion = Ranker.load(found.path, found.version)
+    except StaleRanker:
+        return None  # fitted on other features: it cannot run beside this code, any new ranker replaces it
+    return float(evaluate(matcher_for(hold_md, champion), held, threshold)[GATE])

@@ -23,6 +23,13 @@ class MatchOptions(Options):
 
     sku: float = Field(default=0.6, description="Below this SKU probability a line raises SKU_UNMATCHED")
     line_resemblance: float = Field(default=0.5, description="Share of a mention's words that must look like catalog words")
+    explained: float = Field(default=0.5, ge=0.0, le=1.0,
+                             description="Below this share of the mention's words explained by the SKU's names and "
+                                         "aliases (no exact alias), the match is a guess: SKU_UNMATCHED (the "
+                                         "unexplained_words check; 0 switches it off)")
+    unsaid: bool = Field(default=True, description="A SKU sold beside a sibling in another size or variant, the "
+                                                   "mention saying none of its own words, is SKU_UNMATCHED (the "
+                                                   "unsaid_variant check)")
 
 
 class MatchStage(Component):
@@ -54,13 +61,15 @@ def match(case: Case, matcher: SkuMatcher, md: MasterData, th: MatchOptions) -> 
     whos = customers_of_lines(case, md)
     lines = [_measure_as_quantity(ln, matcher, md, who, th) for ln, who in zip(case.lines, whos, strict=True)]
     found = matcher.match_many([(ln.product, who) for ln, who in zip(lines, whos, strict=True)])
-    for ln, cands in zip(lines, found, strict=True):
+    for ln, cands, who in zip(lines, found, whos, strict=True):
         best = cands[0] if cands else None
         explicit = bool(case.blocks[ln.block].fields) if ln.block is not None else False
         explicit = explicit or bool(ln.qty_note)  # a count beside a word nothing places is held, not dropped
         if not explicit and not _is_order_line(ln, best.probability if best else 0.0, matcher.resemblance(ln.product), th):
             continue
         sku = best.sku if best and best.probability >= th.sku else None
+        note = _guess(matcher, ln.product, sku, who, [c.sku for c in cands], th) if sku else ""
+        sku = None if note else sku
         product = md.product(sku)
         if product is not None and _own_size_as_count(ln, product):
             ln = ln.model_copy(update={"qty": None, "unit": None, "qty_confidence": 0.0})
@@ -71,9 +80,29 @@ def match(case: Case, matcher: SkuMatcher, md: MasterData, th: MatchOptions) -> 
             if qty is not None and not ln.qty_note:  # a count beside a word nothing places is not converted
                 sku_qty = to_uom(qty, unit, product.uom, product.conversions).qty
         conf = min(best.probability if best else 0.0, ln.qty_confidence if sku_qty is not None else 0.0)
-        out.append(ln.model_copy(update={"candidates": tuple(cands), "sku": sku, "sku_confidence": best.probability if best else 0.0,
+        out.append(ln.model_copy(update={"candidates": tuple(cands), "sku": sku, "sku_note": note,
+                                         "sku_confidence": best.probability if best else 0.0,
                                          "sku_qty": sku_qty, "uom": uom, "confidence": round(conf, 4)}))
     return case.model_copy(update={"lines": tuple(out)})
+
+
+def _guess(matcher: SkuMatcher, mention: str, sku: str, who: list[str], rivals: list[str], th: MatchOptions) -> str:
+    """Why a SKU the ranker is sure of is still a guess resting on a size or a habit, or "" when it is not: its
+    names and aliases explain under ``th.explained`` of the mention's words ("hair colour sachet" is not "Herbal
+    Shampoo Sachet" however often the customer buys it), or the catalog sells it beside a sibling in another size
+    or variant and the mention says none of its own words (``th.unsaid``). A phrase a customer wrote for the SKU
+    before (an exact alias, a person's correction) is no guess."""
+    if th.explained <= 0.0 and not th.unsaid:
+        return ""
+    ev = matcher.evidence(mention, sku, who, rivals)
+    if ev.alias_exact:
+        return ""
+    if ev.explained < th.explained:
+        words = ", ".join(repr(w) for w in matcher.unexplained(mention, sku))
+        return f"{words} in no name or alias of {sku}: is it that SKU or a product the catalog does not hold?"
+    if th.unsaid and ev.size_unsaid:
+        return f"it names no size or variant of its own for {sku}: which of {', '.join(rivals[:3])}?"
+    return ""
 
 
 def customers_of_lines(case: Case, md: MasterData) -> list[list[str]]:

@@ -160,7 +160,9 @@ def _headings(blocks: Sequence[Block], md: MasterData, is_product: Callable[[str
         elif (cue or _heading_shape(text)) and set(normalize(candidate).split()) & OURSELVES:
             out.append(Heading(i, candidate, None, own=True))
         elif (cue or i in tagged) and not is_product(candidate):
-            out.append(Heading(i, tagged.get(i) or candidate if not cue else candidate, None))
+            named = tagged.get(i) or candidate if not cue else candidate
+            shared = _bearers(normalize(named), names)
+            out.append(Heading(i, f"{named} (the name of {', '.join(shared)})" if len(shared) > 1 else named, None))
         elif _heading_shape(text) and not is_product(candidate):
             shaped.append(Heading(i, candidate, None))
     # an unknown name laid out like the known sub-dealers' headings ("3) Name", "Name:") is one too
@@ -186,12 +188,20 @@ def _customer_names(md: MasterData) -> dict[str, str]:
 
 
 def _customer_named(text: str, names: dict[str, str], md: MasterData, cutoff: int = 90) -> Customer | None:
-    """The customer a short text names, sharing more than generic words with its name."""
+    """The customer a short text names, sharing more than generic words with its name; none when that name is
+    two customers' (two "Ganga Bakers": the name tells them not apart, a person does)."""
     norm = normalize(text)
     if not norm or len(norm.split()) > 8:
         return None
     hit = process.extractOne(norm, names, scorer=fuzz.token_set_ratio, score_cutoff=cutoff)
-    return md.customer(hit[2]) if hit and _distinctive(norm, hit[0]) else None
+    if not hit or not _distinctive(norm, hit[0]) or len(_bearers(hit[0], names)) > 1:
+        return None
+    return md.customer(hit[2])
+
+
+def _bearers(name: str, names: dict[str, str]) -> list[str]:
+    """The customers whose (normalised) name this is."""
+    return [cid for cid, n in names.items() if n == name]
 
 
 def _distinctive(mention: str, name: str) -> bool:
@@ -227,6 +237,8 @@ def _named_in_text(section: Section, blocks: Sequence[Block], md: MasterData, cu
         norm = normalize(blocks[i].text)
         for cid, name in names.items():
             if len(name) >= 6 and re.search(rf"\b{re.escape(name)}\b", norm):
+                if len(shared := _bearers(name, names)) > 1:  # the name of two customers names neither
+                    return section.model_copy(update={"named": f"{name} (the name of {', '.join(shared)})"})
                 return section.model_copy(update={"customer_id": cid, "named": name, "customer_source": "named"})
     for i in section.blocks:  # "visited New Summit Book (Guwahati)": a shortened name, before any bracket or comma
         for phrase in re.split(r"[(),;:\n]| - ", blocks[i].text):

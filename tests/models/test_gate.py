@@ -11,12 +11,14 @@ import pytest
 from support import msg
 
 from models.gate import (
+    DIRECTIONS,
     LINE_FEATURES,
     ORDER_FEATURES,
     Leftover,
     LineSignals,
     Logistic,
     ReleaseGate,
+    capped,
     choose_threshold,
     leftover,
     line_code,
@@ -28,7 +30,7 @@ from models.gate import (
 )
 from ordex.schema import Code
 from ordex.settings import Settings
-from training.train_gate import curve, labels
+from training.train_gate import Examples, cross_fitted, curve, fit, labels, sign_caps
 
 
 def signals(**over: object) -> LineSignals:
@@ -147,3 +149,39 @@ def test_what_a_message_left_unread_is_counted() -> None:
                 lines=(Line(text="glue stick 4 box", product="glue stick", qty=4, unit="BOX", block=0),))
     left = leftover(case, know)
     assert left.catalog == 2 and left.counts == 1  # "stapler pins" and "100 pc" were not read as a line
+
+
+def test_a_fitted_weight_keeps_its_features_known_direction() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(400, 2))
+    y = (x[:, 0] + 0.3 * rng.normal(size=400) > 0).astype(float)
+    x[:, 1] = x[:, 0] + 0.05 * rng.normal(size=400)  # "unknown words" rising with a good sign in this data
+    model = fit(x, y, ("explained", "unknown_words"), C=1.0)
+    assert DIRECTIONS["unknown_words"] == -1 and model.weights["unknown_words"] <= 0.0 < model.weights["explained"]
+
+
+def examples(rows: list[tuple[float, float, int]]) -> Examples:
+    """One message a row: (its line's SKU certainty, a count left outside every line, right?)."""
+    line = np.zeros((len(rows), len(LINE_FEATURES)))
+    line[:, LINE_FEATURES.index("sku_sure")] = [r[0] for r in rows]
+    order = np.zeros((len(rows), len(ORDER_FEATURES)))
+    order[:, ORDER_FEATURES.index("leftover_counts")] = [r[1] for r in rows]
+    y = np.asarray([float(r[2]) for r in rows])
+    return Examples(line, y, np.arange(len(rows)), order, y, y)
+
+
+def test_a_rare_telling_sign_caps_the_probability_at_the_precision_measured_with_it() -> None:
+    rows = [(2.0 + k % 3 / 3, 0.0, 1) for k in range(200)] + [(2.5, 1.0, 0)] * 19 + [(2.5, 1.0, 1)]
+    caps = sign_caps(examples(rows))
+    assert caps["leftover_counts"] == pytest.approx(2 / 22, abs=1e-4)  # 1 of 20 right, smoothed
+    assert "leftover_catalog" not in caps  # never seen: no cap
+    assert capped(0.97, {"leftover_counts": 1.0}, ("leftover_counts",), caps) == caps["leftover_counts"]
+    assert capped(0.97, {"leftover_counts": 0.0}, ("leftover_counts",), caps) == 0.97
+
+
+def test_the_threshold_curve_scores_each_half_with_the_gate_fitted_on_the_other() -> None:
+    a = examples([(2.5, 0.0, 1)] * 60 + [(0.5, 0.0, 0)] * 6)
+    b = examples([(2.4, 0.0, 1)] * 50 + [(0.4, 0.0, 0)] * 5)
+    p, y = cross_fitted(a, b, C=1.0, target=0.99)
+    assert len(p) == len(y) == 121 and y.sum() == 110
+    assert p[y == 1].min() > p[y == 0].max()  # each half ranked by the other's fit

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 from models.matcher import SkuMatcher, normalize
+from ordex.catalog import Product
 from ordex.masterdata import load_master_data
+
+
+def _products(*rows: tuple[str, str]) -> list[Product]:
+    """A catalog of the given (sku, description) rows, sold by the piece."""
+    return [Product(sku=s, description=d, uom="PCS", pack_size="", moq=Decimal(0), active=True) for s, d in rows]
 
 
 def matcher(trade_dir: Path) -> SkuMatcher:
@@ -83,14 +90,39 @@ def test_initials_stand_for_the_words(trade_dir: Path) -> None:
 
 
 def test_a_size_left_unsaid_is_a_doubt_only_where_another_size_is_sold() -> None:
-    from decimal import Decimal
-
-    from ordex.catalog import Product
-
-    def product(sku: str, description: str) -> Product:
-        return Product(sku=sku, description=description, uom="CTN", pack_size="", moq=Decimal(0), active=True)
-
-    m = SkuMatcher([product("A1", "Toned Milk Pouch 1 L"), product("B1", "Cola 250 ml"), product("B2", "Cola 600 ml")])
+    m = SkuMatcher(_products(("A1", "Toned Milk Pouch 1 L"), ("B1", "Cola 250 ml"), ("B2", "Cola 600 ml")))
     assert not m.evidence("toned milk pouch", "A1", []).size_unsaid  # the one toned milk there is
     assert m.evidence("cola", "B2", []).size_unsaid  # which cola?
     assert not m.evidence("cola 600ml", "B2", []).size_unsaid
+
+
+def test_plurals_and_inch_marks_read_as_the_catalog_writes_them() -> None:
+    from models.matcher import Parsed, singular
+
+    assert [singular(w) for w in ("cokes", "pizzas", "batteries", "boxes", "glass", "gas", "plus")] == [
+        "coke", "pizza", "battery", "box", "glass", "gas", "plus"]
+    assert Parsed.of('upvc elbow 1"').sizes == Parsed.of("upvc elbow 1 inch").sizes
+    assert Parsed.of("tee 1/2”").sizes == Parsed.of("tee 1/2''").sizes == Parsed.of("tee 1/2 inch").sizes
+
+
+def test_the_plain_variant_is_said_and_a_sibling_chosen_by_habit_is_not() -> None:
+    m = SkuMatcher(_products(("C", "Coke Can 330 ml"), ("D", "Diet Coke Can 330 ml"),
+                             ("M", "BBQ Chicken Pizza Medium"), ("L", "BBQ Chicken Pizza Large")))
+    assert not m.evidence("cokes", "C", [], ["C", "D"]).size_unsaid  # "coke" names the plain can
+    assert m.evidence("cokes", "D", [], ["D", "C"]).size_unsaid  # it never says "diet"
+    assert m.evidence("bbq chicken pizza big", "M", [], ["M", "L"]).size_unsaid  # which size is "big"?
+    assert not m.evidence("med bbq chicken pizza", "M", [], ["M", "L"]).size_unsaid
+    m.add_history("c1", "M", 4)
+    assert not m.evidence("bbq chicken pizza", "M", ["c1"], ["M", "L"]).size_unsaid  # only ever this one: history decides
+    m.add_history("c1", "L", 1)
+    assert m.evidence("bbq chicken pizza", "M", ["c1"], ["M", "L"]).size_unsaid  # both bought: it does not
+
+
+def test_words_no_name_or_alias_explains_are_named() -> None:
+    m = SkuMatcher(_products(("PC-031", "Herbal Shampoo Sachet 6 ml"), ("PL-081", "Flexible Connection Hose 18 inch")))
+    assert m.evidence("hair colour sachet", "PC-031", []).explained == 0.0
+    assert m.unexplained("hair colour sachet", "PC-031") == ["hair", "colour"]
+    assert m.evidence('fch 18"', "PL-081", []).explained == 1.0  # the initials of its name
+    assert m.evidence("pc031", "PC-031", []).explained == 1.0 and m.evidence("pc031", "PC-031", []).alias_exact  # its own code
+    m.add_alias("*", "bal ka shampoo", "PC-031")
+    assert m.unexplained("bal ka shampoo sachet", "PC-031") == []  # the distributor's own words explain it

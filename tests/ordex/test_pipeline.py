@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from support import codes, lines_of, msg
 
 from ordex.pipeline import Engine
+from ordex.settings import Settings
 
 
 def test_a_clean_chat_order_goes_through_untouched(engine: Engine) -> None:
@@ -207,3 +210,14 @@ def test_every_prediction_carries_the_trace_of_the_models_and_rules_that_made_it
     assert len(trace["validate"].version) == 12 and all(t.ms >= 0 for t in pred.trace)
     stored = engine.store.prediction(pred.message_id)
     assert stored is not None and stored["trace"][3]["version"] == trace["tag"].version
+
+
+def test_a_name_two_customers_share_names_neither(tmp_path: Path, trade_dir: Path) -> None:
+    with (trade_dir / "customers.csv").open("a", encoding="utf-8") as f:
+        f.write("E700,Volt Electricals,+911110000007,,100000,0,INR,true\n")  # a second shop of the same name
+    settings = Settings(data_dir=tmp_path / "var2", database_url="", extractor="rules", matcher="rules")
+    engine = Engine.open(settings, trade_dir)
+    pred = engine.submit(msg("Outlet: Volt Electricals\nled 9w 2 box", sender="+919999999999"))
+    assert codes(pred) == {"CUSTOMER_UNKNOWN"}
+    assert "E100, E700" in pred.exceptions[0].detail
+    engine.store.engine.dispose()

@@ -1,0 +1,58 @@
+"""The match stage keeps a guess from being released: a SKU the ranker is sure of, resting on a habit or a size
+alone (words of the mention that no name or alias of it explains, or a sibling variant the mention does not tell
+apart), is SKU_UNMATCHED naming why; a person's answer (an alias) settles the same phrase next time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from models.artifacts import load_ranker
+from models.matcher import SkuMatcher
+from ordex.catalog import Customer, MasterData, Product
+from ordex.schema import Case, Line, Message, Section
+from ordex.settings import Settings
+from ordex.stages.match import MatchOptions, match
+
+PRODUCTS = (("PC-031", "Herbal Shampoo Sachet 6 ml", "BOX"), ("PC-011", "Coconut Hair Oil 200 ml", "CTN"),
+            ("PZ-022", "Paneer Pizza Medium", "PCS"), ("PZ-023", "Paneer Pizza Large", "PCS"))
+
+
+LOW = MatchOptions(sku=0.1)  # whatever the ranker's probability: the check is about what backs it
+
+
+def distributor(champions: Settings) -> tuple[SkuMatcher, MasterData]:
+    products = [Product(sku=s, description=d, uom=u, pack_size="", moq=Decimal(0), active=True) for s, d, u in PRODUCTS]
+    customer = Customer(customer_id="C1", name="Ganga Beauty Centre", phones=("+919000000001",), emails=(),
+                        credit_limit=Decimal(10**6), outstanding=Decimal(0), currency="INR", active=True)
+    m = SkuMatcher(products, (), load_ranker(champions.model_source(), required=True))
+    m.add_history("C1", "PC-031", 5)  # the sachet is what this customer buys
+    m.add_history("C1", "PZ-022", 8)  # mostly the medium pizza, the large one once
+    m.add_history("C1", "PZ-023", 1)
+    return m, MasterData(products=tuple(products), customers=(customer,))
+
+
+def read(m: SkuMatcher, md: MasterData, product: str, options: MatchOptions | None = None) -> Line:
+    message = Message(id="t", channel="whatsapp", sender="+919000000001", received_at=datetime(2026, 11, 2, 10, 0),
+                      text=f"{product} 2 box")
+    case = Case(message=message, sections=(Section(customer_id="C1"),),
+                lines=(Line(text=f"{product} 2", product=product, qty=2, qty_confidence=0.97),))
+    return match(case, m, md, options or LOW).lines[0]
+
+
+def test_words_no_name_explains_hold_a_sure_match_and_are_named(champions: Settings) -> None:
+    m, md = distributor(champions)
+    line = read(m, md, "hair colour sachet")
+    assert line.candidates[0].sku == "PC-031"  # the ranker's best, by the customer's habit
+    assert line.sku is None and "'hair', 'colour'" in line.sku_note
+    assert read(m, md, "hair colour sachet", LOW.model_copy(update={'explained': 0.0, 'unsaid': False})).sku == "PC-031"  # checks off
+    m.add_alias("C1", "hair colour sachet", "PC-031")  # a person said it is that SKU
+    assert read(m, md, "hair colour sachet").sku == "PC-031"
+
+
+def test_a_variant_the_mention_does_not_tell_apart_is_asked_about(champions: Settings) -> None:
+    m, md = distributor(champions)
+    line = read(m, md, "paneer pizza")  # medium or large? the customer bought both
+    assert line.sku is None and "names no size or variant" in line.sku_note
+    assert read(m, md, "paneer pizza large").sku == "PZ-023"
+    assert read(m, md, "paneer pizza", LOW.model_copy(update={'unsaid': False})).sku in {"PZ-022", "PZ-023"}
