@@ -140,6 +140,7 @@ class SkuMatcher:
         self._bought: Counter[tuple[str, str]] = Counter()
         self._popular: Counter[str] = Counter()
         self._aliases_of: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        self._name_words: dict[str, frozenset[str]] = {}  # _names_of, per SKU until an alias of it is added
         self.entries = {p.sku: Entry(p.sku, Parsed.of(f"{p.description} {p.pack_size}"), p.active, p.uom) for p in products}
         self._names = {sku: " ".join(e.name.words) for sku, e in self.entries.items()}
         self._alias_keys: dict[str, dict[str, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
@@ -176,6 +177,7 @@ class SkuMatcher:
         if customer_id == "*":  # a customer's private name never leaks into everyone's matching
             self._alias_words[sku].update(parsed.words)
         self._aliases_of[sku].append((customer_id, " ".join(parsed.words)))
+        self._name_words.pop(sku, None)
 
     def idf(self, word: str) -> float:
         """Inverse document frequency of a word over the catalog (unknown words weigh like rare ones, a bit less)."""
@@ -330,11 +332,12 @@ class SkuMatcher:
         mine = _plain_words(self.entries[sku])
         said = set(parsed.words)
         habit = any(self._bought.get((c, sku), 0) for c in customers)
+        agreed = size_agreement(parsed, self.entries[sku].name)[0]
         for rival in rivals:
             if rival == sku or rival not in self.entries or self._explained(parsed, rival) < explained:
                 continue
             agree, conflict, _other = size_agreement(parsed, self.entries[rival].name)
-            if conflict or agree < size_agreement(parsed, self.entries[sku].name)[0] or (
+            if conflict or agree < agreed or (
                     habit and not any(self._bought.get((c, rival), 0) for c in customers)):
                 continue
             theirs = _plain_words(self.entries[rival])
@@ -344,28 +347,31 @@ class SkuMatcher:
                 return True
         return False
 
-    def _names_of(self, sku: str) -> set[str]:
+    def _names_of(self, sku: str) -> frozenset[str]:
         """The words of a SKU's name, their initials ("fch": Flexible Connection Hose), and the distributor's
-        aliases of it (any customer's: its own words)."""
-        words = self.entries[sku].name.words
-        names = set(words) | _acronyms(words)
-        for _owner, alias in self._aliases_of.get(sku, ()):
-            names.update(alias.split())
+        aliases of it (any customer's: its own words); built once per SKU, again after an alias of it is added."""
+        names = self._name_words.get(sku)
+        if names is None:
+            words = self.entries[sku].name.words
+            names = frozenset(set(words) | _acronyms(words) | {w for _o, a in self._aliases_of.get(sku, ()) for w in a.split()})
+            self._name_words[sku] = names
         return names
+
+    def _unexplained(self, parsed: Parsed, sku: str) -> tuple[int, list[str]]:
+        """(how many content words the mention has, those the SKU's names do not explain)."""
+        names = self._names_of(sku)
+        words = self.content_words(parsed) or list(parsed.words)
+        return len(words), [w for w in words if _word_sim(w, names) < 0.8]
 
     def _explained(self, parsed: Parsed, sku: str) -> float:
         """Share of the mention's content words that the SKU's names explain: "hair colour sachet" explains nothing
         of "Herbal Shampoo Sachet". A match the words do not explain rests on a size or a habit alone."""
-        names = self._names_of(sku)
-        words = self.content_words(parsed) or list(parsed.words)
-        return sum(_word_sim(w, names) >= 0.8 for w in words) / len(words) if words else 0.0
+        n, missing = self._unexplained(parsed, sku)
+        return (n - len(missing)) / n if n else 0.0
 
     def unexplained(self, mention: str, sku: str) -> list[str]:
         """The mention's content words that no name or alias of the SKU explains (what a person is asked about)."""
-        if sku not in self.entries:
-            return []
-        names = self._names_of(sku)
-        return [w for w in self.content_words(Parsed.of(mention)) if _word_sim(w, names) < 0.8]
+        return self._unexplained(Parsed.of(mention), sku)[1] if sku in self.entries else []
 
     @staticmethod
     def content_words(parsed: Parsed) -> list[str]:

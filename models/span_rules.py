@@ -59,6 +59,27 @@ def known_units(text: str, spans: Sequence[Span]) -> list[Span]:
     return merge_products(text, out) if out != list(spans) else out
 
 
+RANGE_BEFORE = re.compile(r"\d+\s*(?:to|or|se)\s*$", re.IGNORECASE)
+RANGE_AFTER = re.compile(r"^\s*(?:to|or|se)\s*\d+", re.IGNORECASE)
+
+
+def whole_ranges(text: str, spans: Sequence[Span]) -> list[Span]:
+    """A count span that is one end of a range written around it ("4 or 5 valve", "4 to 5", "4 se 5") takes the
+    whole range, which reads as a vague count; a span inside a widened range is dropped."""
+    wide: list[Span] = []
+    for s in spans:
+        before = RANGE_BEFORE.search(text[max(0, s.start - 8) : s.start]) if s.label == "QTY" else None
+        after = RANGE_AFTER.match(text[s.end : s.end + 8]) if s.label == "QTY" else None
+        if before or after:
+            start = max(0, s.start - 8) + before.start() if before else s.start
+            wide.append(Span("QTY", start, s.end + after.end() if after else s.end, s.score))
+    if not wide:
+        return list(spans)
+    kept = [s for s in spans if not any(w.start <= s.start and s.end <= w.end for w in wide)]
+    ranges = list({(w.start, w.end): w for w in wide}.values())
+    return sorted(kept + ranges, key=lambda s: s.start)
+
+
 @dataclass(frozen=True)
 class SpanRule:
     """A named rewrite of one line's decoded spans."""
@@ -72,6 +93,7 @@ class SpanRule:
 SPAN_RULES: tuple[SpanRule, ...] = (
     SpanRule("merge_products", merge_products),
     SpanRule("known_units", known_units),
+    SpanRule("whole_ranges", whole_ranges),
 )
 ALL_RULES: tuple[str, ...] = tuple(r.name for r in SPAN_RULES)
 

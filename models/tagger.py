@@ -217,8 +217,6 @@ def lines_from_spans(text: str, spans: Sequence[Span]) -> list[LineParts]:
         start, end = min(s.start for s in parts), max(s.end for s in parts)
         product = " ".join(text[s.start : s.end] for s in sorted(g["PRODUCT"], key=lambda s: s.start))
         qty, vague = _qty(text[g["QTY"][0].start : g["QTY"][0].end]) if "QTY" in g else (None, False)
-        if "QTY" in g and _range_end(text, g["QTY"][0].start, g["QTY"][0].end):
-            qty, vague = None, True  # "4 or 5 valve": the span is one end of a range the classifier split
         qty_score = g["QTY"][0].score if "QTY" in g and qty is not None else 0.0
         unit = read_unit(text[g["UNIT"][0].start : g["UNIT"][0].end]).canonical if "UNIT" in g else None
         price, _ = _qty(text[g["PRICE"][0].start : g["PRICE"][0].end]) if "PRICE" in g else (None, False)
@@ -230,15 +228,6 @@ def lines_from_spans(text: str, spans: Sequence[Span]) -> list[LineParts]:
             unit_at=(g["UNIT"][0].start, g["UNIT"][0].end) if "UNIT" in g else None,
         ))
     return out
-
-
-RANGE_BEFORE = re.compile(r"\d\s*(?:to|or|se)\s*$", re.IGNORECASE)
-RANGE_AFTER = re.compile(r"^\s*(?:to|or|se)\s*\d", re.IGNORECASE)
-
-
-def _range_end(text: str, start: int, end: int) -> bool:
-    """True when a count span is one end of a range written around it ("4 or 5", "4 to 5", "4 se 5")."""
-    return bool(RANGE_BEFORE.search(text[max(0, start - 8):start]) or RANGE_AFTER.match(text[end:end + 8]))
 
 
 def _qty(text: str) -> tuple[float | None, bool]:

@@ -169,3 +169,13 @@ def test_a_count_with_no_product_is_no_line() -> None:
     words after "5 carton" itself, see the golden case words_after_a_count_are_its_product_5_carton_curd)."""
     text = "5 ctn bhej do"
     assert lines_from_spans(text, tidy(text, spans_of(text, [("QTY", "5"), ("UNIT", "ctn")]))) == []
+
+
+def test_a_count_that_ends_a_range_reads_the_whole_range_as_vague() -> None:
+    text = "4 or 5 valve gunmetal 2 inch"
+    spans = [Span("QTY", 5, 6, 0.9), Span("PRODUCT", 7, 28, 0.9)]  # the classifier took "5" alone
+    [line] = read_lines(text, spans)
+    assert line.qty is None and line.vague and line.text.startswith("4 or 5")
+    [unruled] = read_lines(text, spans, [r for r in ALL_RULES if r != "whole_ranges"])
+    assert unruled.qty == 5  # what it read before the rule
+    assert read_lines("valve 2 inch 4", [Span("PRODUCT", 0, 12, 0.9), Span("QTY", 13, 14, 0.9)])[0].qty == 4
