@@ -34,6 +34,10 @@ from models.units import (
 LINE_CHECKS: dict[str, str] = {
     "count_word": "the word after a count is read as a unit (lexicon, learned) or holds the count (tag stage)",
     "unread_words": "two or more catalog words no span took make a line with no count (tag stage)",
+    "size_after": "a size word standing alone after an item and a comma (\"a veggie pizza, big,\") is that item's "
+                  "size (tag stage)",
+    "orphan_counts": "a count the classifier read with no product, followed by words nothing places (\"and a "
+                     "nachos\"), is a line with those words as its product: held, never dropped (tag stage)",
     "history_evidence": "a quantity over history_factor times the most ever ordered is QTY_UNCLEAR (validate stage)",
     "unexplained_words": "a SKU whose names and aliases explain under half of the mention's words, with no exact "
                          "alias, is no match: SKU_UNMATCHED naming the words (match stage)",
@@ -107,12 +111,14 @@ class Knowledge:
 
 @dataclass(frozen=True)
 class Placement:
-    """What the word next to a line's count turned out to be: a unit (and the product without it), or a word
-    nothing places (the count is then unclear); neither when the word needs no reading."""
+    """What the word next to a line's count turned out to be: a unit (and the product without it), a word
+    nothing places (the count is then unclear), or a vague word ("a few": the count is vague); none of these when
+    the word needs no reading."""
 
     unit: str | None = None
     product: str | None = None
     unplaced: str | None = None
+    vague: bool = False
 
 
 def knowledge_of(product_texts: Sequence[str], alias_texts: Sequence[str], customer_names: Sequence[str],
@@ -172,6 +178,8 @@ def place_count_word(text: str, part: LineParts, spans: Sequence[Span], know: Kn
         return Placement()
     a, b, word = hit
     inside = next((s for s in spans if s.start <= a < s.end), None)
+    if word.lower() in VAGUE_WORDS and (inside is None or inside.label == "QTY"):
+        return Placement(vague=True)  # "a few onion rings", "2 kuch": the count is the vague word's
     # (a UNIT span here is one the span rules gave to the product, "6 thela coconut oil": it is placed below or
     # named; a second count that is no number, "paanch thappi" read as two counts, likewise)
     if inside is not None and (inside.label in ("PRICE", "CUSTOMER")
@@ -191,6 +199,48 @@ def place_count_word(text: str, part: LineParts, spans: Sequence[Span], know: Kn
             know.in_catalog(w) for _a, _b, w in words_of(part.product)):
         return Placement()  # "5 baby wipes": no word of the catalog at all; the matcher holds an unknown product
     return Placement(unplaced=word)
+
+
+SIZE_AFTER = re.compile(r"\s*[,(]\s*([^\W\d_]+)\s*(?=[,.;:)!?]|$|\s+(?:and|plus|with|without|no|hold|but)\b)",
+                        re.IGNORECASE)
+
+
+def size_after(text: str, part: LineParts, spans: Sequence[Span]) -> tuple[str, int]:
+    """The size word written alone after a line and a comma or bracket ("a veggie pizza, big, and ...", "2 pies
+    (small)"), which is that item's size, and where it ends; ("", -1) when there is none or a span took it."""
+    at = text.find(part.text)
+    if at < 0:
+        return "", -1
+    m = SIZE_AFTER.match(text, at + len(part.text))
+    if m is None or m.group(1).lower() not in SIZE_WORDS or any(s.start < m.end(1) and m.start(1) < s.end for s in spans):
+        return "", -1
+    return m.group(1), m.end(1)
+
+
+ITEM_END = re.compile(r"[,;:.!?()\n]")
+
+
+def orphan_counts(text: str, spans: Sequence[Span], parts: Sequence[LineParts], know: Knowledge,
+                  customer_id: str | None = None) -> list[tuple[Span, float, str, int]]:
+    """Counts the classifier read that no line took, each followed by words nothing places ("and a nachos!":
+    the dish is off the menu and was left unlabelled): the count, its value, those words and where they end, a
+    line to hold. A count followed by a unit or a known word is left alone ("5 ctn bhej do" reads no product)."""
+    taken = {p.qty_at for p in parts if p.qty_at is not None}
+    out = []
+    for s in spans:
+        value = read_qty(text[s.start:s.end]).value if s.label == "QTY" and (s.start, s.end) not in taken else None
+        if value is None:
+            continue
+        stop = ITEM_END.search(text, s.end)
+        words, end = [], s.end
+        for a, b, w in words_of(text[s.end : stop.start() if stop else len(text)]):
+            if any(x.start <= s.end + a < x.end for x in spans) or know.knows(w, customer_id) and not know.in_catalog(w):
+                break
+            words.append(w)
+            end = s.end + b
+        if words:
+            out.append((s, value, " ".join(words), end))
+    return out
 
 
 def unplaced_note(word: str, qty: float) -> str:
@@ -216,8 +266,10 @@ def asked_on(text: str, starts: Sequence[int] = ()) -> list[tuple[int, int]]:
             continue
         stops = [text.find(c, m.end()) for c in "\n;"] + [s for s in starts if s >= m.end()]
         end = min((s for s in stops if s >= 0), default=len(text))
-        for a, _b, w in words_of(text[m.end():end]):
+        for k, (a, _b, w) in enumerate(words_of(text[m.end():end])):
             lw = w.lower()
+            if k == 0 and lw in ("a", "an"):  # "with a straw", "no a straw": an article, not the next item's count
+                continue
             if any(c.isdigit() for c in lw) or lw in NUMBER_WORDS or lw in VAGUE_WORDS or lw in ASKED_STOP:
                 end = m.end() + a
                 break

@@ -163,19 +163,54 @@ def _join_number_words(toks: list[Tok]) -> list[Tok]:
     return out
 
 
-def numbered_items(blocks: Sequence[Block], block_ids: Sequence[int]) -> set[int]:
-    """Blocks that are items of a numbered list ("1- …", "2- …"): their leading number is no quantity."""
-    numbered = [(b, int(m.group(1))) for b in block_ids if (m := NUMBERED.match(blocks[b].text))]
-    out: set[int] = set()
-    for (b1, n1), (b2, n2) in zip(numbered, numbered[1:], strict=False):
+SERIAL = re.compile(r"^\s*(\d{1,3})\s+(?=(\w+))")  # "3 powder dark 20 KG": a row of a PO's serial column
+SERIAL_HEADING = re.compile(r"^\s*(?:sr|sl|s\.?\s?no|no|#|serial|item\s?no)\b\.?", re.IGNORECASE)  # "Sr Item Qty"
+
+
+def serial_numbers(blocks: Sequence[Block], block_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
+    """Where the leading number of a list or table row is a serial number, not a count: items of a numbered list
+    ("1- …", "2) …", two in a row), or rows of a PO ("1 icing sugar 1 kg 10", "2 Maida Flour Bag 50 kg 20 BAG",
+    "3 powder dark 20 KG") whose leading numbers count up, each followed by no unit word and holding another
+    number: three rows in a row, or two under a serial column's heading ("Sr Item Qty Unit")."""
+    out: dict[int, tuple[int, int]] = {}
+    marked = [(b, int(m.group(1)), m.span(1)) for b in block_ids if (m := NUMBERED.match(blocks[b].text))]
+    for (b1, n1, at1), (b2, n2, at2) in zip(marked, marked[1:], strict=False):
         if n2 == n1 + 1:
-            out |= {b1, b2}
+            out.update({b1: at1, b2: at2})
+    runs: list[list[tuple[int, int, tuple[int, int]]]] = []  # (block, serial, where) rows that count up
+    for i, b in enumerate(block_ids):
+        row = _serial_row(blocks[b].text)
+        if row is None:
+            continue
+        if runs and runs[-1][-1][0] == block_ids[i - 1] and runs[-1][-1][1] + 1 == row[0]:
+            runs[-1].append((b, *row))
+        else:
+            runs.append([(b, *row)])
+    for run in runs:
+        first = block_ids.index(run[0][0])
+        headed = first > 0 and SERIAL_HEADING.match(blocks[block_ids[first - 1]].text) is not None
+        if len(run) >= 3 or len(run) == 2 and headed:
+            out.update({b: at for b, _n, at in run})
     return out
+
+
+def _serial_row(text: str) -> tuple[int, tuple[int, int]] | None:
+    """A row's leading number and where it is, when it may be a serial: no unit word after it, a number later."""
+    m = SERIAL.match(text)
+    if m is None or m.group(2).isdigit() or unit_word(m.group(2)) is not None or not re.search(r"\d", text[m.end():]):
+        return None
+    return int(m.group(1)), m.span(1)
+
+
+def numbered_items(blocks: Sequence[Block], block_ids: Sequence[int]) -> set[int]:
+    """Blocks that are rows of a numbered list or table (``serial_numbers``): their leading number is no quantity."""
+    return set(serial_numbers(blocks, block_ids))
 
 
 def segments(block: Block, index: int, numbered: bool = False) -> list[Segment]:
     """Cut a block into segments that may each hold one order line (commas, semicolons, sentences, 'and')."""
-    text = NUMBERED.sub("", block.text, count=1) if numbered else block.text
+    text = (NUMBERED.sub("", block.text, count=1) if NUMBERED.match(block.text) else SERIAL.sub("", block.text, count=1)) \
+        if numbered else block.text
     # table cells ("Bolt M8 | 12 | box", tab-separated) are one row: they become one segment
     text = re.sub(r"\s*\|\s*|\t+", "  ", BULLET.sub("", text)).strip()
     table = bool(re.search(r"\||\t|\S {2,}\S", block.text))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from functools import cache
@@ -154,14 +155,19 @@ def readings_conflict(first: Sequence[Line], second: Sequence[Line]) -> list[boo
     return [bool(ln.sku) and bool(theirs.get((ln.section, ln.sku or ""), set()) - {ln.sku_qty}) for ln in first]
 
 
-def leftover(case: Case, know: Knowledge, second_only: int = 0) -> Leftover:
-    """What ``case`` left outside its lines (see ``Leftover``)."""
+def leftover(case: Case, know: Knowledge, second_only: int = 0, names: Sequence[str] = ()) -> Leftover:
+    """What ``case`` left outside its lines (see ``Leftover``); ``names`` are the orders' customers' names, read
+    already ("Laxmi Cake Shop" names the customer: its "cake" is no dropped line)."""
     catalog = counts = unplaced = total = 0
+    said = [re.compile(re.escape(n), re.IGNORECASE) for n in sorted({n.strip() for n in names if n.strip()}, key=len,
+                                                                    reverse=True)]
     for k, b in enumerate(case.blocks):
         text = b.text
         for ln in case.lines:
             if ln.block == k and ln.text:
                 text = text.replace(ln.text, " ; ")  # a read line ends what was asked on the item before it
+        for name in said:
+            text = name.sub(" ; ", text)
         total += len(words_of(b.text))
         for _a, _b, w in unasked_words(text):
             lw = w.lower()

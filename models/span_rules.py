@@ -59,12 +59,13 @@ def known_units(text: str, spans: Sequence[Span]) -> list[Span]:
     return merge_products(text, out) if out != list(spans) else out
 
 
-RANGE_BEFORE = re.compile(r"\d+\s*(?:to|or|se)\s*$", re.IGNORECASE)
-RANGE_AFTER = re.compile(r"^\s*(?:to|or|se)\s*\d+", re.IGNORECASE)
+# a range around a count: "4 or 5", "4 to 5", "4 se 5", or a dash with no space ("2-3": "cocoa - 3" is no range)
+RANGE_BEFORE = re.compile(r"\d+\s*(?:to|or|se)\s*$|\d+[-–]$", re.IGNORECASE)
+RANGE_AFTER = re.compile(r"^\s*(?:to|or|se)\s*\d+|^[-–]\d+", re.IGNORECASE)
 
 
 def whole_ranges(text: str, spans: Sequence[Span]) -> list[Span]:
-    """A count span that is one end of a range written around it ("4 or 5 valve", "4 to 5", "4 se 5") takes the
+    """A count span that is one end of a range written around it ("4 or 5 valve", "4 to 5", "2-3") takes the
     whole range, which reads as a vague count; a span inside a widened range is dropped."""
     wide: list[Span] = []
     for s in spans:

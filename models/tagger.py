@@ -191,9 +191,14 @@ def decode(labels: Sequence[str], probs: np.ndarray, offsets: Sequence[tuple[int
     return out
 
 
+# What ends an item after its product: a comma or semicolon (not a decimal one), or a word joining two items
+# ("a lemonade plus three iced teas", "rice and 5 sugar": the count after the joiner is the next item's).
+ITEM_BREAK = re.compile(r"[,;](?!\d)|(?<!\w)(?:and|plus|also|aur|n|&|\+)(?!\w)", re.IGNORECASE)
+
+
 def lines_from_spans(text: str, spans: Sequence[Span]) -> list[LineParts]:
     """Group one line's spans into order lines: a new line starts where a second product or quantity begins, or
-    after a comma that follows a product. A group with no product is no line (its count is not guessed onto
+    after a comma or a joining word ("and", "plus") that follows a product. A group with no product is no line (its count is not guessed onto
     another)."""
     groups: list[dict[str, list[Span]]] = []
     cur: dict[str, list[Span]] = {}
@@ -201,7 +206,7 @@ def lines_from_spans(text: str, spans: Sequence[Span]) -> list[LineParts]:
     for s in spans:
         if s.label not in ("PRODUCT", "QTY", "UNIT", "PRICE"):
             continue
-        apart = "PRODUCT" in cur and re.search(r"[,;](?!\d)", text[last_end : s.start]) is not None
+        apart = "PRODUCT" in cur and ITEM_BREAK.search(text[last_end : s.start]) is not None
         if apart or s.label in cur and ("PRODUCT" in cur and "QTY" in cur or s.label in ("PRODUCT", "QTY")):
             groups.append(cur)
             cur = {}

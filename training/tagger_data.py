@@ -14,6 +14,7 @@ from training.tagger import Example
 
 HOLDOUT_TRADE = "stationery"  # never used to train the generic model: the acceptance set's trade
 UNKNOWN_RATE = 0.12  # product names replaced by an unknown word (or given a trailing "half"), see unknown_names
+PACK_RATE = 0.05  # product names given a pack word and a size ("cake box 10x10 inch"), see pack_names
 LEXICON_RATE = 0.35  # unit words redrawn from the lexicon or invented, number words from the lexicon, see lexicon_counts
 
 
@@ -107,6 +108,22 @@ def swap_words(rng: random.Random, rates: dict[str, float]) -> Callable[[str, st
     return rewrite
 
 
+PACK_NOUNS = ("box", "bag", "tin", "can", "jar", "bottle", "pouch", "tube", "roll", "packet", "pack", "tray", "drum")
+
+
+def pack_names(rng: random.Random, rate: float) -> Callable[[str, str], str]:
+    """A pack word inside a product's name, before a size ("cake box 10x10 inch", "garbage bag 30x37", "margarine
+    tin 15kg"): the tagger learns that a pack word between name words and a size is the product's, not the
+    count's unit, so "15 bdl cake box 10x10" reads 15 bundles of the box and not 15 of a box unit."""
+
+    def rewrite(label: str, piece: str) -> str:
+        if label != "PRODUCT" or rng.random() >= rate or not piece[-1:].isalpha():
+            return piece
+        return f"{piece} {rng.choice(PACK_NOUNS)} {rng.choice(SIZES)}"
+
+    return rewrite
+
+
 HALF_WORDS = ("half", "half", "quarter", "double")  # a word that reads as a number or a size inside a name
 
 
@@ -150,7 +167,7 @@ def lexicon_counts(rng: random.Random, rate: float) -> Callable[[str, str], str]
 
 def synthetic_lines(trade_names: Sequence[str], per_trade: int, seed: int, ocr_rate: float = 0.15,
                     size_rate: float = 0.0, swap_rate: float = 0.0, unknown_rate: float = 0.0,
-                    lexicon_rate: float = 0.0) -> list[Example]:
+                    lexicon_rate: float = 0.0, pack_rate: float = 0.0) -> list[Example]:
     """Lines of generated messages for each trade (a fresh invented distributor per trade and seed)."""
     from training.synth.generator import generate_messages, generate_trade
 
@@ -158,6 +175,7 @@ def synthetic_lines(trade_names: Sequence[str], per_trade: int, seed: int, ocr_r
     sizes, swaps = add_size(rng, size_rate), swap_words(rng, {"PRODUCT": swap_rate, "CUSTOMER": 2 * swap_rate})
     unknown = unknown_names(random.Random(f"unknown:{seed}"), unknown_rate)
     counts = lexicon_counts(random.Random(f"lexicon:{seed}"), lexicon_rate)
+    packs = pack_names(random.Random(f"packs:{seed}"), pack_rate)
     out: list[Example] = []
     for name in trade_names:
         td = generate_trade(name, seed)
@@ -171,6 +189,8 @@ def synthetic_lines(trade_names: Sequence[str], per_trade: int, seed: int, ocr_r
                 text, spans = rewrite_spans(text, spans, unknown)
             if lexicon_rate:
                 text, spans = rewrite_spans(text, spans, counts)
+            if pack_rate:
+                text, spans = rewrite_spans(text, spans, packs)
             out.extend(message_lines(text, spans))
     return out
 
@@ -217,7 +237,7 @@ def generic_dataset(per_trade: int, seed: int, holdout_trade: str = HOLDOUT_TRAD
 
     trades = [t for t in all_trades() if t != holdout_trade]
     train = dedupe(synthetic_lines(trades, per_trade, seed, size_rate=0.25, swap_rate=0.25, unknown_rate=UNKNOWN_RATE,
-                                   lexicon_rate=LEXICON_RATE))
+                                   lexicon_rate=LEXICON_RATE, pack_rate=PACK_RATE))
     random.Random(seed).shuffle(train)
     heldout = dedupe(synthetic_lines([holdout_trade], heldout_messages, seed + 1000, ocr_rate=0.1))
     return DataSet(train, heldout, {"trades": len(trades), "train_lines": len(train), "heldout_lines": len(heldout)})

@@ -102,11 +102,22 @@ class GateStage(Component):
     def parts(self, case: Case) -> tuple[list[LineSignals], Leftover]:
         """The lines' signals and what the message left outside them (what training and evaluation read), with
         the second reader's lines set beside the first's."""
+        names = self.names(case)
         if self.second is None:
-            return self.signals(case), leftover(case, self.knowledge)
+            return self.signals(case), leftover(case, self.knowledge, names=names)
         theirs = self.second(case).lines
         agrees, second_only = readings_agree(case.lines, theirs)
-        return self.signals(case, agrees, readings_conflict(case.lines, theirs)), leftover(case, self.knowledge, second_only)
+        return (self.signals(case, agrees, readings_conflict(case.lines, theirs)),
+                leftover(case, self.knowledge, second_only, names))
+
+    def names(self, case: Case) -> list[str]:
+        """The names the message gave for its orders' customers, and those customers' names in the master data."""
+        out = [s.named for s in case.sections if s.named]
+        for s in case.sections:
+            customer = self.md.customer(s.customer_id)
+            if customer is not None:
+                out.append(customer.name)
+        return out
 
     def __call__(self, case: Case) -> Case:
         if not self.on or case.findings or not case.lines:

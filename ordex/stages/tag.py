@@ -15,12 +15,14 @@ from models.accounting import (
     Knowledge,
     Placement,
     check_names,
+    orphan_counts,
     place_count_word,
     rule_line_parts,
+    size_after,
     unplaced_note,
     unread_words,
 )
-from models.extractor import NumberHint, extract_block_lines
+from models.extractor import NumberHint, extract_block_lines, serial_numbers
 from models.matcher import normalize
 from models.span_rules import ALL_RULES, check_rules, read_lines
 from models.tagger import LineParts, Span, TokenTagger
@@ -28,7 +30,7 @@ from models.units import VOCABULARY_VERSION
 from ordex.schema import Case, Line
 from ordex.stages.base import Component, Options
 
-TAG_CHECKS = ("count_word", "unread_words")  # the line checks this stage runs
+TAG_CHECKS = ("count_word", "unread_words", "size_after", "orphan_counts")  # the line checks this stage runs
 DISAGREE = 0.45  # below the default quantity threshold: the two extractors disagree, a person decides
 TRUSTED = 0.95  # a count written with its unit ("24 ctn") or marker ("qty: 5") needs no second opinion
 
@@ -92,7 +94,9 @@ class TagStage(Component):
         if self.options.extractor == "rules" or self.tagger is None:
             return case.model_copy(update={"lines": tuple(self._rule_lines(case))})
         free = [(k, b) for k, s in enumerate(case.sections) for b in s.blocks if not case.blocks[b].fields.get("product")]
-        tagged = dict(zip(free, self.tagger.spans([case.blocks[b].text for _, b in free]), strict=True))
+        serials = {b: at for s in case.sections for b, at in serial_numbers(case.blocks, s.blocks).items()}
+        texts = [_blank(case.blocks[b].text, serials.get(b)) for _, b in free]  # a row's serial number is no count
+        tagged = dict(zip(free, self.tagger.spans(texts), strict=True))
         if self.options.extractor == "hybrid":
             return case.model_copy(update={"lines": tuple(self._second_opinion(case, self._rule_lines(case), tagged))})
         out: list[Line] = []
@@ -108,6 +112,12 @@ class TagStage(Component):
                     out.append(self._accounted(block.text, p, spans, s.customer_id, k, b, block.confidence))
                 if "unread_words" in self.options.checks:
                     out.extend(self._unread(block.text, spans, parts, k, b))
+                if "orphan_counts" in self.options.checks:
+                    out.extend(Line(section=k, text=block.text[span.start:end], product=words, qty=value,
+                                    qty_confidence=round(span.score, 4), confidence=round(0.5 * block.confidence, 4),
+                                    block=b)
+                               for span, value, words, end in orphan_counts(block.text, spans, parts, self.knowledge,
+                                                                            s.customer_id))
         return case.model_copy(update={"lines": tuple(out)})
 
     def _accounted(self, text: str, p: LineParts, spans: Sequence[Span], customer_id: str | None, k: int, b: int,
@@ -117,8 +127,12 @@ class TagStage(Component):
         placed = place_count_word(text, p, spans, self.knowledge, customer_id) if "count_word" in self.options.checks \
             else Placement()
         unit, product = placed.unit or p.unit, placed.product or p.product
+        size, size_end = size_after(text, p, spans) if "size_after" in self.options.checks else ("", -1)
+        product = f"{product} {size}" if size else product
+        said = text[text.find(p.text):size_end] if size else p.text  # the size is part of what the line read
         note = unplaced_note(placed.unplaced, p.qty) if placed.unplaced and p.qty is not None else ""
-        return Line(section=k, text=p.text, product=product, qty=p.qty, unit=unit, qty_vague=p.vague, qty_note=note,
+        qty, vague = (None, True) if placed.vague else (p.qty, p.vague)
+        return Line(section=k, text=said, product=product, qty=qty, unit=unit, qty_vague=vague, qty_note=note,
                     price=p.price, confidence=round(confidence * p.product_score, 4),
                     qty_confidence=round(min(confidence, p.qty_score), 4), block=b)
 
@@ -148,6 +162,8 @@ class TagStage(Component):
             return ln.model_copy(update={"unit": placed.unit})
         if placed.unplaced:
             return ln.model_copy(update={"qty_note": unplaced_note(placed.unplaced, ln.qty)})
+        if placed.vague:
+            return ln.model_copy(update={"qty": None, "qty_vague": True})
         return ln
 
     def _second_opinion(self, case: Case, lines: Sequence[Line], tagged: dict[tuple[int, int], list[Span]]) -> list[Line]:
@@ -165,3 +181,8 @@ class TagStage(Component):
             )
             out.append(ln if agree else ln.model_copy(update={"qty_confidence": min(ln.qty_confidence, DISAGREE)}))
         return out
+
+
+def _blank(text: str, at: tuple[int, int] | None) -> str:
+    """The text with the characters at ``at`` blanked (offsets kept), as the classifier is to read it."""
+    return text if at is None else text[: at[0]] + " " * (at[1] - at[0]) + text[at[1] :]

@@ -15,6 +15,7 @@ def test_toppings_and_requests_run_until_the_next_item() -> None:
     assert _zones(text) == ["with ham and pineapple and"]
     assert _zones("a burger with onions but no mustard, some fries") == ["with onions but no mustard,"]
     assert _zones("2 shakes no ice\n3 colas") == ["no ice"]
+    assert _zones("2 lemonades with a straw & ice and also 2 pizzas") == ["with a straw & ice and"]  # an article
 
 
 def test_a_count_after_no_is_no_request() -> None:
@@ -34,3 +35,51 @@ def test_catalog_words_asked_on_an_item_are_not_unread() -> None:
     # the same word outside any request is a line nobody read
     assert unread_words("a dosa onion uttapam", spans[:2], Knowledge(catalog=frozenset({"dosa", "onion", "uttapam"}))) == [
         "onion", "uttapam"]
+
+
+def test_a_count_followed_by_a_vague_word_is_vague() -> None:
+    """ "a few onion rings": the classifier may take "a" as one; the vague word after it makes the count vague
+    (held as QTY_UNCLEAR), never one."""
+    from models.accounting import place_count_word
+    from models.tagger import lines_from_spans
+
+    text = "a few onion rings"
+    spans = [Span("QTY", 0, 1, 0.9), Span("PRODUCT", 6, 17, 0.9)]
+    [part] = lines_from_spans(text, spans)
+    assert part.qty == 1 and place_count_word(text, part, spans, Knowledge()).vague
+    text = "a large pizza"
+    spans = [Span("QTY", 0, 1, 0.9), Span("PRODUCT", 2, 13, 0.9)]
+    [part] = lines_from_spans(text, spans)
+    assert not place_count_word(text, part, spans, Knowledge()).vague
+
+
+def test_a_size_written_after_an_item_and_a_comma_is_its_size() -> None:
+    from models.accounting import size_after
+    from models.tagger import lines_from_spans
+
+    def size(text: str, spans: list[Span]) -> str:
+        return size_after(text, lines_from_spans(text, spans)[0], spans)[0]
+
+    text = "a veggie pizza, big, and 1 sprite"
+    assert size(text, [Span("QTY", 0, 1, 0.9), Span("PRODUCT", 2, 14, 0.9)]) == "big"
+    assert size("2 pies (small) please", [Span("QTY", 0, 1, 0.9), Span("PRODUCT", 2, 6, 0.9)]) == "small"
+    assert size("2 pies, small onions on top", [Span("QTY", 0, 1, 0.9), Span("PRODUCT", 2, 6, 0.9)]) == ""
+    assert size("2 pies, garlic", [Span("QTY", 0, 1, 0.9), Span("PRODUCT", 2, 6, 0.9)]) == ""  # no size word
+    part = lines_from_spans(text, [Span("QTY", 0, 1, 0.9), Span("PRODUCT", 2, 14, 0.9)])[0]
+    assert text[: size_after(text, part, [])[1]] == "a veggie pizza, big"  # the line reads up to its size
+
+
+def test_a_count_left_without_a_product_keeps_the_words_after_it() -> None:
+    """ "... with lemon and a nachos!": the classifier read "a" and left the dish (off the menu) unlabelled; the
+    words after the count are a line to hold, not dropped. A count before a unit or known words reads none."""
+    from models.accounting import orphan_counts
+    from models.tagger import lines_from_spans
+
+    def orphans(text: str, spans: list[Span]) -> list[tuple[float, str]]:
+        return [(v, w) for _s, v, w, _e in orphan_counts(text, spans, lines_from_spans(text, spans), Knowledge())]
+
+    text = "one diet coke with lemon and a nachos!"
+    assert orphans(text, [Span("QTY", 0, 3, 0.9), Span("PRODUCT", 4, 13, 0.9), Span("QTY", 29, 30, 0.9)]) == \
+        [(1, "nachos")]
+    assert orphans("5 ctn bhej do", [Span("QTY", 0, 1, 0.9), Span("UNIT", 2, 5, 0.9)]) == []
+    assert orphans("deliver by 2 pm please", [Span("QTY", 11, 12, 0.9)]) == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from models.extractor import extract_block_lines
+from models.extractor import extract_block_lines, serial_numbers
 from ordex.schema import Block
 
 
@@ -77,3 +77,19 @@ def test_a_fraction_before_a_measure_is_a_size_and_without_one_a_date() -> None:
 
     assert [(t.text, t.kind, t.value) for t in tokenize("3/4 inch")][0] == ("3/4", "num", 0.75)
     assert [t.kind for t in tokenize("deliver by 3/4")][-1] == "date"
+
+
+def test_a_serial_column_is_no_count() -> None:
+    """A PO's rows numbered 1, 2, 3 ("3 powder dark 20 KG"): the leading number is the row's, the count is later."""
+    def serials(*texts: str) -> list[int]:
+        blocks = [Block(text=t) for t in texts]
+        return sorted(serial_numbers(blocks, list(range(len(blocks)))))
+
+    assert serials("1 icing sugar 1 kg 10", "2 maida 50 kg 20 bag", "3 powder dark 20 KG") == [0, 1, 2]
+    assert serials("Sr Item Qty Unit", "1 butter paper roll 8", "2 cocoa powder 5 kg") == [1, 2]  # under a heading
+    assert serials("1 butter paper roll 8", "2 cocoa powder 5 kg") == []  # two rows alone may be counts
+    assert serials("1 ctn sugar 5kg", "2 ctn rice 10 kg", "3 ctn dal 1 kg") == []  # a unit word: they are counts
+    assert serials("1 sugar", "2 rice", "3 dal") == []  # no other number on the row: they are counts
+    blocks = [Block(text=t) for t in ("1 icing sugar 1 kg 10", "2 maida 50 kg 20 bag", "3 powder dark 20 KG")]
+    assert [(ln.product, ln.qty) for ln in extract_block_lines(blocks, [0, 1, 2], 0)][1:] == \
+        [("maida 50 kg", 20), ("powder dark 20 KG", None)]  # the match stage reads "20 KG" of a SKU sold by the kg

@@ -150,6 +150,12 @@ def test_what_a_message_left_unread_is_counted() -> None:
     left = leftover(case, know)
     assert left.catalog == 2 and left.counts == 1  # "stapler pins" and "100 pc" were not read as a line
 
+    named = "Glue House Traders\nglue stick 4 box"  # the customer's name holds a catalog word
+    case = Case(message=msg(named), blocks=(Block(text=named),),
+                lines=(Line(text="glue stick 4 box", product="glue stick", qty=4, unit="BOX", block=0),))
+    assert leftover(case, know).catalog == 1
+    assert leftover(case, know, names=["glue house traders"]).catalog == 0  # read already: it named the customer
+
 
 def test_a_fitted_weight_keeps_its_features_known_direction() -> None:
     rng = np.random.default_rng(0)

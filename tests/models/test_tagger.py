@@ -144,6 +144,22 @@ def test_a_comma_ends_a_line() -> None:
     assert got == [("zinc 21% 5", None), ("chlor", 6)]
 
 
+def test_a_joining_word_after_a_product_ends_its_line() -> None:
+    """ "hold the lemon plus three caesar salads": the count after "plus" is the next item's, so the unknown dish
+    keeps its count (and is held as unmatched) instead of its count going to the word before."""
+    def read(text: str, spans: list[tuple[str, str]]) -> list[tuple[str, float | None]]:
+        return [(p.product, p.qty) for p in lines_from_spans(text, spans_of(text, spans))]
+
+    text = "hold the lemon plus three caesar salads"
+    assert read(text, [("PRODUCT", "lemon"), ("QTY", "three"), ("PRODUCT", "caesar salads")]) == \
+        [("lemon", None), ("caesar salads", 3)]
+    assert read("rice and 5 sugar", [("PRODUCT", "rice"), ("QTY", "5"), ("PRODUCT", "sugar")]) == \
+        [("rice", None), ("sugar", 5)]
+    assert read("rice - 5 and sugar", [("PRODUCT", "rice"), ("QTY", "5"), ("PRODUCT", "sugar")]) == \
+        [("rice", 5), ("sugar", None)]  # a count before the joiner stays with its product
+    assert read("nand 5", [("PRODUCT", "nand"), ("QTY", "5")]) == [("nand", 5)]  # a joiner is a whole word
+
+
 def test_a_unit_word_nobody_knows_is_kept_as_a_unit_never_dropped() -> None:
     """The contract: a word beside a count that cannot be placed is not dropped (``models.accounting`` holds it)."""
     def read(text: str, spans: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -179,3 +195,6 @@ def test_a_count_that_ends_a_range_reads_the_whole_range_as_vague() -> None:
     [unruled] = read_lines(text, spans, [r for r in ALL_RULES if r != "whole_ranges"])
     assert unruled.qty == 5  # what it read before the rule
     assert read_lines("valve 2 inch 4", [Span("PRODUCT", 0, 12, 0.9), Span("QTY", 13, 14, 0.9)])[0].qty == 4
+    [dashed] = read_lines("2-3 cocoa powder", [Span("QTY", 2, 3, 0.9), Span("PRODUCT", 4, 16, 0.9)])
+    assert dashed.qty is None and dashed.vague  # "2-3" with the classifier taking "3" alone
+    assert read_lines("cocoa - 3", [Span("PRODUCT", 0, 5, 0.9), Span("QTY", 8, 9, 0.9)])[0].qty == 3

@@ -37,7 +37,9 @@ def test_int8_keeps_the_fp32_accuracy(small_tagger: TrainResult) -> None:
     assert abs(m["int8_f1_all"] - m["fp32_f1_all"]) <= 0.005, m
     # the served model is the most compact scheme that keeps it so (a tiny model may need a milder one)
     assert small_tagger.quantisation in {s.name for s in QUANTISATION} and m["quantisation_rank"] < len(QUANTISATION) - 1, m
-    assert abs(m["fp32_f1_all"] - m["torch_f1_all"]) <= 0.001, m
+    # the fp32 export computes what torch computes up to the order of float sums: a token whose two best labels
+    # tie within that may flip (one span of the fixture's ~500 is 0.002 of F1), never more
+    assert abs(m["fp32_f1_all"] - m["torch_f1_all"]) <= 0.002, m
 
 
 def test_the_exported_model_serves_on_onnxruntime(small_tagger: TrainResult) -> None:

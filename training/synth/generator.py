@@ -500,7 +500,7 @@ MODIFIER_FORMS = ("with {a}", "with {a}", "with {a} and {b}", "with {a}, {b} and
                   "no {a}", "extra {a}", "add {a}", "less {a}", "with {a}, no {b}", "({a})", "- no {a}",
                   "with extra {a}", "with {a} on the side", "but no {a}", "with {a} but without {b}", "with {a} & {b}",
                   "{a} please", "- {a}, {b}")
-SERVING_WORDS = ("plate", "plates", "portion", "portions", "serving", "servings")
+SERVING_WORDS = ("plate", "plates", "portion", "portions", "serving", "servings", "side", "sides")
 
 
 def make_persona(c: Customer, kind: str, rng: random.Random, city: str = "", contact: str = "") -> Persona:
@@ -1007,7 +1007,11 @@ class Generator:
         else:
             if kind in ("bare", "uom") and gold_q is not None:
                 qt = self.sentence_count(gold_q, ut or text, persona, qt)
-            if ut is None:
+            if ut is None and pv.extras and gold_q is not None and self.chance(0.12):
+                # "an order of fries", "two orders of garlic bread": "order" is filler, the count is the dish's
+                qt = "an" if qt.lower() in ("a", "an") else qt
+                chunks = [(qt, "QTY"), (" order of " if gold_q == 1 else " orders of ", None), (text, "PRODUCT")]
+            elif ut is None:
                 many = gold_q is None or gold_q > 1
                 family = pv.term("family")
                 nouns = [w for s_ in family.surfaces for w in words_of(s_)] if family else []
