@@ -21,6 +21,7 @@ from models.units import (
     NUMBER_WORDS,
     SIZE_WORDS,
     VAGUE_WORDS,
+    WEAK_NUMBER_WORDS,
     measure,
     read_qty,
     unit_of,
@@ -38,6 +39,8 @@ LINE_CHECKS: dict[str, str] = {
                   "size (tag stage)",
     "orphan_counts": "a count the classifier read with no product, followed by words nothing places (\"and a "
                      "nachos\"), is a line with those words as its product: held, never dropped (tag stage)",
+    "bare_number": "a line read with no count beside a number no span took (\"1 sunscreen lotion\", the \"1\" "
+                   "unlabelled) is held naming the number, not dropped as chatter (tag stage)",
     "history_evidence": "a quantity over history_factor times the most ever ordered is QTY_UNCLEAR (validate stage)",
     "unexplained_words": "a SKU whose names and aliases explain under half of the mention's words, with no exact "
                          "alias, is no match: SKU_UNMATCHED naming the words (match stage)",
@@ -215,6 +218,23 @@ def size_after(text: str, part: LineParts, spans: Sequence[Span]) -> tuple[str, 
     if m is None or m.group(1).lower() not in SIZE_WORDS or any(s.start < m.end(1) and m.start(1) < s.end for s in spans):
         return "", -1
     return m.group(1), m.end(1)
+
+
+def number_beside(text: str, part: LineParts, spans: Sequence[Span]) -> str:
+    """A number written right before or after a line that has no count, which no span took ("1 sunscreen
+    lotion" with the "1" unlabelled): the count the classifier missed, or "" when there is none. Digits, or a
+    number word that is no other word too ("do", "tin" are not taken)."""
+    at = text.find(part.text)
+    if part.qty is not None or part.vague or at < 0:
+        return ""
+    after = next_word(text, at + len(part.text))
+    hits = [(a, w) for a, _b, w in words_of(text[:at])[-1:]] + ([(after[0], after[2])] if after else [])
+    for a, w in hits:
+        lw = w.lower()
+        numeric = w.isdigit() or lw in NUMBER_WORDS and lw not in WEAK_NUMBER_WORDS
+        if numeric and not any(s.start <= a < s.end for s in spans) and "\n" not in text[min(a, at):max(a, at)]:
+            return w
+    return ""
 
 
 ITEM_END = re.compile(r"[,;:.!?()\n]")

@@ -111,7 +111,8 @@ def qty_unclear(o: OrderView, md: MasterData, cfg: RulesConfig) -> list[Finding]
     out = []
     for i, ln in o.lines:
         if ln.qty is None or ln.qty_vague:
-            out.append(_finding(cfg, Code.QTY_UNCLEAR, o, f"{ln.text!r}: no quantity that can be read", i))
+            why = ln.qty_note or "no quantity that can be read"
+            out.append(_finding(cfg, Code.QTY_UNCLEAR, o, f"{ln.text!r}: {why}", i))
         elif ln.qty_note:
             out.append(_finding(cfg, Code.QTY_UNCLEAR, o, f"{ln.text!r}: {ln.qty_note}", i))
         elif ln.qty_confidence < o.qty_threshold:

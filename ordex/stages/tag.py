@@ -15,6 +15,7 @@ from models.accounting import (
     Knowledge,
     Placement,
     check_names,
+    number_beside,
     orphan_counts,
     place_count_word,
     rule_line_parts,
@@ -30,7 +31,7 @@ from models.units import VOCABULARY_VERSION
 from ordex.schema import Case, Line
 from ordex.stages.base import Component, Options
 
-TAG_CHECKS = ("count_word", "unread_words", "size_after", "orphan_counts")  # the line checks this stage runs
+TAG_CHECKS = ("count_word", "unread_words", "size_after", "orphan_counts", "bare_number")  # the line checks this stage runs
 DISAGREE = 0.45  # below the default quantity threshold: the two extractors disagree, a person decides
 TRUSTED = 0.95  # a count written with its unit ("24 ctn") or marker ("qty: 5") needs no second opinion
 
@@ -107,16 +108,17 @@ class TagStage(Component):
                     out.extend(extract_block_lines(case.blocks, [b], k, self.hint, self.code))
                     continue
                 spans = tagged[(k, b)]
-                parts = read_lines(block.text, spans, self.options.rules)
+                text = _blank(block.text, serials.get(b))  # as the classifier read it, offsets kept
+                parts = read_lines(text, spans, self.options.rules)
                 for p in parts:
-                    out.append(self._accounted(block.text, p, spans, s.customer_id, k, b, block.confidence))
+                    out.append(self._accounted(text, p, spans, s.customer_id, k, b, block.confidence))
                 if "unread_words" in self.options.checks:
-                    out.extend(self._unread(block.text, spans, parts, k, b))
+                    out.extend(self._unread(text, spans, parts, k, b))
                 if "orphan_counts" in self.options.checks:
-                    out.extend(Line(section=k, text=block.text[span.start:end], product=words, qty=value,
+                    out.extend(Line(section=k, text=text[span.start:end], product=words, qty=value,
                                     qty_confidence=round(span.score, 4), confidence=round(0.5 * block.confidence, 4),
                                     block=b)
-                               for span, value, words, end in orphan_counts(block.text, spans, parts, self.knowledge,
+                               for span, value, words, end in orphan_counts(text, spans, parts, self.knowledge,
                                                                             s.customer_id))
         return case.model_copy(update={"lines": tuple(out)})
 
@@ -131,6 +133,8 @@ class TagStage(Component):
         product = f"{product} {size}" if size else product
         said = text[text.find(p.text):size_end] if size else p.text  # the size is part of what the line read
         note = unplaced_note(placed.unplaced, p.qty) if placed.unplaced and p.qty is not None else ""
+        missed = number_beside(text, p, spans) if "bare_number" in self.options.checks else ""
+        note = note or (f"the number {missed!r} beside it was not read as its count" if missed else "")
         qty, vague = (None, True) if placed.vague else (p.qty, p.vague)
         return Line(section=k, text=said, product=product, qty=qty, unit=unit, qty_vague=vague, qty_note=note,
                     price=p.price, confidence=round(confidence * p.product_score, 4),

@@ -83,3 +83,17 @@ def test_a_count_left_without_a_product_keeps_the_words_after_it() -> None:
         [(1, "nachos")]
     assert orphans("5 ctn bhej do", [Span("QTY", 0, 1, 0.9), Span("UNIT", 2, 5, 0.9)]) == []
     assert orphans("deliver by 2 pm please", [Span("QTY", 11, 12, 0.9)]) == []
+
+
+def test_a_number_beside_a_line_read_without_a_count_is_named() -> None:
+    """ "1 sunscreen lotion" with the "1" left unlabelled: the line is held naming the number, never dropped."""
+    from models.accounting import number_beside
+    from models.tagger import lines_from_spans
+
+    def beside(text: str, spans: list[Span]) -> str:
+        return number_beside(text, lines_from_spans(text, spans)[0], spans)
+
+    assert beside("1 sunscreen lotion", [Span("PRODUCT", 2, 18, 0.9)]) == "1"
+    assert beside("sunscreen lotion paanch", [Span("PRODUCT", 0, 16, 0.9)]) == "paanch"
+    assert beside("do rolls bpr", [Span("PRODUCT", 3, 12, 0.9)]) == ""  # "do" is a verb too
+    assert beside("2 sunscreen lotion", [Span("QTY", 0, 1, 0.9), Span("PRODUCT", 2, 18, 0.9)]) == ""  # has a count
