@@ -96,8 +96,8 @@ class TagStage(Component):
             return case.model_copy(update={"lines": tuple(self._rule_lines(case))})
         free = [(k, b) for k, s in enumerate(case.sections) for b in s.blocks if not case.blocks[b].fields.get("product")]
         serials = {b: at for s in case.sections for b, at in serial_numbers(case.blocks, s.blocks).items()}
-        texts = [_blank(case.blocks[b].text, serials.get(b)) for _, b in free]  # a row's serial number is no count
-        tagged = dict(zip(free, self.tagger.spans(texts), strict=True))
+        texts = {kb: _blank(case.blocks[kb[1]].text, serials.get(kb[1])) for kb in free}  # a row's serial is no count
+        tagged = dict(zip(free, self.tagger.spans([texts[kb] for kb in free]), strict=True))
         if self.options.extractor == "hybrid":
             return case.model_copy(update={"lines": tuple(self._second_opinion(case, self._rule_lines(case), tagged))})
         out: list[Line] = []
@@ -108,18 +108,14 @@ class TagStage(Component):
                     out.extend(extract_block_lines(case.blocks, [b], k, self.hint, self.code))
                     continue
                 spans = tagged[(k, b)]
-                text = _blank(block.text, serials.get(b))  # as the classifier read it, offsets kept
+                text = texts[(k, b)]  # as the classifier read it, offsets kept
                 parts = read_lines(text, spans, self.options.rules)
                 for p in parts:
                     out.append(self._accounted(text, p, spans, s.customer_id, k, b, block.confidence))
                 if "unread_words" in self.options.checks:
                     out.extend(self._unread(text, spans, parts, k, b))
                 if "orphan_counts" in self.options.checks:
-                    out.extend(Line(section=k, text=text[span.start:end], product=words, qty=value,
-                                    qty_confidence=round(span.score, 4), confidence=round(0.5 * block.confidence, 4),
-                                    block=b)
-                               for span, value, words, end in orphan_counts(text, spans, parts, self.knowledge,
-                                                                            s.customer_id))
+                    out.extend(self._orphans(text, spans, parts, s.customer_id, k, b, block.confidence))
         return case.model_copy(update={"lines": tuple(out)})
 
     def _accounted(self, text: str, p: LineParts, spans: Sequence[Span], customer_id: str | None, k: int, b: int,
@@ -148,6 +144,13 @@ class TagStage(Component):
             return []
         return [Line(section=k, text=text.strip(), product=" ".join(words), qty=None, qty_confidence=0.0,
                      confidence=0.5, block=b)]
+
+    def _orphans(self, text: str, spans: Sequence[Span], parts: Sequence[LineParts], customer_id: str | None, k: int,
+                 b: int, confidence: float) -> list[Line]:
+        """Counts no line took, with the words nothing places after them as the product: lines to hold."""
+        return [Line(section=k, text=text[span.start:end], product=words, qty=value, qty_confidence=round(span.score, 4),
+                     confidence=round(0.5 * confidence, 4), block=b)
+                for span, value, words, end in orphan_counts(text, spans, parts, self.knowledge, customer_id)]
 
     def _rule_lines(self, case: Case) -> list[Line]:
         lines: list[Line] = []
