@@ -10,7 +10,15 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from models.units import NUMBER_WORDS, VAGUE_WORDS, WEAK_NUMBER_WORDS, joined_number, measure, unit_word
+from models.units import (
+    JOINERS,
+    NUMBER_WORDS,
+    VAGUE_WORDS,
+    WEAK_NUMBER_WORDS,
+    joined_number,
+    measure,
+    unit_word,
+)
 from ordex.schema import Block, Line
 
 FILLER = frozenset(
@@ -23,7 +31,7 @@ FILLER = frozenset(
     rakh rakhna rakho to do confirm confirmed salaam salam
     madam team hope well noted asap likho likh likhiye lo lena dijiye bhejiye chahie karna pls. plz. kindly. regards. tomorrow evening morning tonight today's soon lagao laga chaiye chahie bhijwa do's item items qty quantity pls. ,""".split()
 )
-CONNECTORS = re.compile(r"\s+(?:and|aur|&|\+|plus|also|tatha|n)\s+", re.IGNORECASE)
+CONNECTORS = re.compile(rf"\s+(?:{JOINERS})\s+", re.IGNORECASE)
 BULLET = re.compile(r"^\s*(?:(?:[-*•·●▪>+→]+|->|\(?\d{1,3}[.)]|\(?[a-hA-H][.)]|#\d+)\s+|\d{1,2}\s?-\s*(?=[^\W\d_]))")
 NUMBERED = re.compile(r"^\s*\(?(\d{1,2})\s?[-.)]\s*(?=\S)")
 SPLIT = re.compile(
@@ -225,7 +233,7 @@ def segments(block: Block, index: int, numbered: bool = False) -> list[Segment]:
     return out
 
 
-LEADING_CONNECTOR = re.compile(r"^(?:and|aur|&|\+|also|plus)\s+", re.IGNORECASE)
+LEADING_CONNECTOR = re.compile(rf"^(?:{JOINERS})\s+", re.IGNORECASE)
 
 
 ORDER_LABEL = re.compile(r"^(?P<left>[^\d:]*\b(?:order|requirement|indent)\b)\s*[-–]\s+(?P<right>\S.*)$", re.IGNORECASE)

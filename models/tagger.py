@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from models.artifacts import TAGGER_FILES
-from models.units import read_qty, read_unit
+from models.units import JOINERS, read_qty, read_unit
 
 ENTITIES: tuple[str, ...] = ("PRODUCT", "QTY", "UNIT", "PRICE", "CUSTOMER", "PO", "DATE")
 BIO: tuple[str, ...] = ("O", *(f"{p}-{e}" for e in ENTITIES for p in ("B", "I")))
@@ -193,7 +193,7 @@ def decode(labels: Sequence[str], probs: np.ndarray, offsets: Sequence[tuple[int
 
 # What ends an item after its product: a comma or semicolon (not a decimal one), or a word joining two items
 # ("a lemonade plus three iced teas", "rice and 5 sugar": the count after the joiner is the next item's).
-ITEM_BREAK = re.compile(r"[,;](?!\d)|(?<!\w)(?:and|plus|also|aur|n|&|\+)(?!\w)", re.IGNORECASE)
+ITEM_BREAK = re.compile(rf"[,;](?!\d)|(?<!\w)(?:{JOINERS})(?!\w)", re.IGNORECASE)
 
 
 def lines_from_spans(text: str, spans: Sequence[Span]) -> list[LineParts]:

@@ -43,6 +43,9 @@ def _unit_words() -> dict[str, str]:
 
 UNIT_WORDS: dict[str, str] = _unit_words()
 FILLER_WORDS: frozenset[str] = frozenset(r["word"].strip().lower() for r in _rows("fillers.csv"))
+# Words that join two items of an order ("sugar 5 and rice 3", "chai aur biscuit", "a coke plus two fries"), as a
+# regular-expression alternation: the readers cut items there.
+JOINERS = r"and|aur|&|\+|plus|also|tatha|n"
 
 CASE_CLASS = frozenset({"CTN", "CASE", "BOX", "CRT", "DABBA"})  # "dabba": a box, or the tin itself
 PIECE_CLASS = frozenset({"PCS", "PC", "EA", "NOS", "JAR", "BTL", "POUCH", "PKT", "TIN", "TUBE", "CUP", "EACH", "UNIT",
