@@ -211,10 +211,7 @@ SIZE_AFTER = re.compile(r"\s*[,(]\s*([^\W\d_]+)\s*(?=[,.;:)!?]|$|\s+(?:and|plus|
 def size_after(text: str, part: LineParts, spans: Sequence[Span]) -> tuple[str, int]:
     """The size word written alone after a line and a comma or bracket ("a veggie pizza, big, and ...", "2 pies
     (small)"), which is that item's size, and where it ends; ("", -1) when there is none or a span took it."""
-    at = text.find(part.text)
-    if at < 0:
-        return "", -1
-    m = SIZE_AFTER.match(text, at + len(part.text))
+    m = SIZE_AFTER.match(text, part.start + len(part.text))
     if m is None or m.group(1).lower() not in SIZE_WORDS or any(s.start < m.end(1) and m.start(1) < s.end for s in spans):
         return "", -1
     return m.group(1), m.end(1)
@@ -224,8 +221,8 @@ def number_beside(text: str, part: LineParts, spans: Sequence[Span]) -> str:
     """A number written right before or after a line that has no count, which no span took ("1 sunscreen
     lotion" with the "1" unlabelled): the count the classifier missed, or "" when there is none. Digits, or a
     number word that is no other word too ("do", "tin" are not taken)."""
-    at = text.find(part.text)
-    if part.qty is not None or part.vague or at < 0:
+    at = part.start
+    if part.qty is not None or part.vague:
         return ""
     after = next_word(text, at + len(part.text))
     hits = [(a, w) for a, _b, w in words_of(text[:at])[-1:]] + ([(after[0], after[2])] if after else [])

@@ -210,11 +210,6 @@ def _serial_row(text: str) -> tuple[int, tuple[int, int]] | None:
     return int(m.group(1)), m.span(1)
 
 
-def numbered_items(blocks: Sequence[Block], block_ids: Sequence[int]) -> set[int]:
-    """Blocks that are rows of a numbered list or table (``serial_numbers``): their leading number is no quantity."""
-    return set(serial_numbers(blocks, block_ids))
-
-
 def segments(block: Block, index: int, numbered: bool = False) -> list[Segment]:
     """Cut a block into segments that may each hold one order line (commas, semicolons, sentences, 'and')."""
     text = (NUMBERED.sub("", block.text, count=1) if NUMBERED.match(block.text) else SERIAL.sub("", block.text, count=1)) \
@@ -435,7 +430,7 @@ def extract_block_lines(blocks: Sequence[Block], block_ids: Sequence[int], secti
                         hint: NumberHint | None = None, code: Callable[[str], bool] | None = None) -> list[Line]:
     """Every candidate order line in a section's blocks, in reading order (``hint``: see ``_assign_roles``)."""
     lines: list[Line] = []
-    listed = numbered_items(blocks, block_ids)
+    listed = serial_numbers(blocks, block_ids)  # rows whose leading number is their serial
     for b in block_ids:
         block = blocks[b]
         if block.fields.get("product"):

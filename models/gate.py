@@ -159,15 +159,15 @@ def leftover(case: Case, know: Knowledge, second_only: int = 0, names: Sequence[
     """What ``case`` left outside its lines (see ``Leftover``); ``names`` are the orders' customers' names, read
     already ("Laxmi Cake Shop" names the customer: its "cake" is no dropped line)."""
     catalog = counts = unplaced = total = 0
-    said = [re.compile(re.escape(n), re.IGNORECASE) for n in sorted({n.strip() for n in names if n.strip()}, key=len,
-                                                                    reverse=True)]
+    said = sorted({n.strip() for n in names if n.strip()}, key=len, reverse=True)  # the longest name first
+    named = re.compile("|".join(map(re.escape, said)), re.IGNORECASE) if said else None
     for k, b in enumerate(case.blocks):
         text = b.text
         for ln in case.lines:
             if ln.block == k and ln.text:
                 text = text.replace(ln.text, " ; ")  # a read line ends what was asked on the item before it
-        for name in said:
-            text = name.sub(" ; ", text)
+        if named is not None:
+            text = named.sub(" ; ", text)
         total += len(words_of(b.text))
         for _a, _b, w in unasked_words(text):
             lw = w.lower()

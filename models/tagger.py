@@ -50,6 +50,7 @@ class LineParts:
     qty_score: float
     qty_at: tuple[int, int] | None = None  # where the count and the unit word are in the text
     unit_at: tuple[int, int] | None = None
+    start: int = 0  # where the line's text begins in the text it was read from
 
 
 class TokenTagger:
@@ -231,6 +232,7 @@ def lines_from_spans(text: str, spans: Sequence[Span]) -> list[LineParts]:
             qty_score=qty_score,
             qty_at=(g["QTY"][0].start, g["QTY"][0].end) if "QTY" in g else None,
             unit_at=(g["UNIT"][0].start, g["UNIT"][0].end) if "UNIT" in g else None,
+            start=start,
         ))
     return out
 

@@ -127,7 +127,7 @@ class TagStage(Component):
         unit, product = placed.unit or p.unit, placed.product or p.product
         size, size_end = size_after(text, p, spans) if "size_after" in self.options.checks else ("", -1)
         product = f"{product} {size}" if size else product
-        said = text[text.find(p.text):size_end] if size else p.text  # the size is part of what the line read
+        said = text[p.start:size_end] if size else p.text  # the size is part of what the line read
         note = unplaced_note(placed.unplaced, p.qty) if placed.unplaced and p.qty is not None else ""
         missed = number_beside(text, p, spans) if "bare_number" in self.options.checks else ""
         note = note or (f"the number {missed!r} beside it was not read as its count" if missed else "")
