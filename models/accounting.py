@@ -210,9 +210,14 @@ SIZE_AFTER = re.compile(r"\s*[,(]\s*([^\W\d_]+)\s*(?=[,.;:)!?]|$|\s+(?:and|plus|
 
 def size_after(text: str, part: LineParts, spans: Sequence[Span]) -> tuple[str, int]:
     """The size word written alone after a line and a comma or bracket ("a veggie pizza, big, and ...", "2 pies
-    (small)"), which is that item's size, and where it ends; ("", -1) when there is none or a span took it."""
+    (small)"), which is that item's size, and where it ends; ("", -1) when there is none or a span other than a
+    product span of that word alone took it (a size alone names no product)."""
     m = SIZE_AFTER.match(text, part.start + len(part.text))
-    if m is None or m.group(1).lower() not in SIZE_WORDS or any(s.start < m.end(1) and m.start(1) < s.end for s in spans):
+    if m is None or m.group(1).lower() not in SIZE_WORDS:
+        return "", -1
+    alone = (m.start(1), m.end(1))
+    if any(s.start < m.end(1) and m.start(1) < s.end and (s.label != "PRODUCT" or (s.start, s.end) != alone)
+           for s in spans):
         return "", -1
     return m.group(1), m.end(1)
 
@@ -238,25 +243,28 @@ ITEM_END = re.compile(r"[,;:.!?()\n]")
 
 
 def orphan_counts(text: str, spans: Sequence[Span], parts: Sequence[LineParts], know: Knowledge,
-                  customer_id: str | None = None) -> list[tuple[Span, float, str, int]]:
+                  customer_id: str | None = None) -> list[tuple[Span, float, str, int, str | None]]:
     """Counts the classifier read that no line took, each followed by words nothing places ("and a nachos!":
-    the dish is off the menu and was left unlabelled): the count, its value, those words and where they end, a
-    line to hold. A count followed by a unit or a known word is left alone ("5 ctn bhej do" reads no product)."""
+    the dish is off the menu and was left unlabelled): the count, its value, those words, where they end and the
+    unit word read after the count, a line to hold; a unit read right after the count is passed over ("30 PIECE CHITR SENIOR"). A count followed
+    by known words reads none ("5 ctn bhej do" reads no product)."""
     taken = {p.qty_at for p in parts if p.qty_at is not None}
     out = []
-    for s in spans:
+    for k, s in enumerate(spans):
         value = read_qty(text[s.start:s.end]).value if s.label == "QTY" and (s.start, s.end) not in taken else None
         if value is None:
             continue
-        stop = ITEM_END.search(text, s.end)
-        words, end = [], s.end
-        for a, b, w in words_of(text[s.end : stop.start() if stop else len(text)]):
-            if any(x.start <= s.end + a < x.end for x in spans) or know.knows(w, customer_id) and not know.in_catalog(w):
+        unit = spans[k + 1] if k + 1 < len(spans) and spans[k + 1].label == "UNIT" else None
+        after = unit.end if unit is not None and not text[s.end : unit.start].strip() else s.end
+        stop = ITEM_END.search(text, after)
+        words, end = [], after
+        for a, b, w in words_of(text[after : stop.start() if stop else len(text)]):
+            if any(x.start <= after + a < x.end for x in spans) or know.knows(w, customer_id) and not know.in_catalog(w):
                 break
             words.append(w)
-            end = s.end + b
+            end = after + b
         if words:
-            out.append((s, value, " ".join(words), end))
+            out.append((s, value, " ".join(words), end, text[unit.start : unit.end] if after != s.end and unit else None))
     return out
 
 

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from models.tagger import LineParts, Span, lines_from_spans
-from models.units import read_unit
+from models.units import NUMBER_WORDS, SIZE_WORDS, WEAK_NUMBER_WORDS, read_unit
 
 GLUE = {"PRODUCT": re.compile(r"^\s*(?:[x×*/-]|\s)\s*$", re.IGNORECASE),
         "CUSTOMER": re.compile(r"^\s*(?:[&/.-]|\s)\s*$")}
@@ -81,6 +81,24 @@ def whole_ranges(text: str, spans: Sequence[Span]) -> list[Span]:
     return sorted(kept + ranges, key=lambda s: s.start)
 
 
+LEADING_COUNT = re.compile(r"(\d+|[^\W\d_]+)\s+([^\W\d_]+)\s+\S")
+
+
+def size_counts(text: str, spans: Sequence[Span]) -> list[Span]:
+    """A product span that begins with a count and a size word of the lexicon ("1 lg veggie pizza", "two large
+    pies") begins with its count: a size word is no measure unit, so "1 lg" is not a size like "500 ml"."""
+    out: list[Span] = []
+    for s in spans:
+        m = LEADING_COUNT.match(text, s.start, s.end) if s.label == "PRODUCT" else None
+        count = m.group(1).lower() if m else ""
+        if m and m.group(2).lower() in SIZE_WORDS and (count.isdigit() or count in NUMBER_WORDS and
+                                                       count not in WEAK_NUMBER_WORDS):
+            out += [Span("QTY", s.start, m.end(1), s.score), Span("PRODUCT", m.start(2), s.end, s.score)]
+        else:
+            out.append(s)
+    return out
+
+
 @dataclass(frozen=True)
 class SpanRule:
     """A named rewrite of one line's decoded spans."""
@@ -95,6 +113,7 @@ SPAN_RULES: tuple[SpanRule, ...] = (
     SpanRule("merge_products", merge_products),
     SpanRule("known_units", known_units),
     SpanRule("whole_ranges", whole_ranges),
+    SpanRule("size_counts", size_counts),
 )
 ALL_RULES: tuple[str, ...] = tuple(r.name for r in SPAN_RULES)
 

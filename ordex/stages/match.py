@@ -144,7 +144,8 @@ def _chatter(ln: Line) -> bool:
 
 
 def _is_order_line(ln: Line, best: float, resemblance: float, th: MatchOptions) -> bool:
-    """A line is an order line when it carries a quantity and looks like a product, or names a product clearly.
+    """A line is an order line when it carries a quantity and looks like a product, a unit word beside words like
+    the catalog's (its count unread: held, never dropped), or names a product clearly.
 
     Questions ("is X available?") and complaints ("2 sets damaged") name products and numbers but order nothing.
     """
@@ -153,6 +154,8 @@ def _is_order_line(ln: Line, best: float, resemblance: float, th: MatchOptions) 
     has_qty = ln.qty is not None or ln.qty_vague
     explicit = ln.unit is not None or ln.qty_confidence >= 0.9
     if has_qty and (explicit or resemblance >= th.line_resemblance or best >= th.sku):
+        return True
+    if ln.unit is not None and resemblance >= th.line_resemblance:  # "marker black 12 bx" read with no count: held
         return True
     words = len(ln.product.split())
     return not has_qty and words <= 7 and resemblance >= 0.6 and best >= th.sku and ln.block is not None

@@ -110,8 +110,12 @@ class TagStage(Component):
                 spans = tagged[(k, b)]
                 text = texts[(k, b)]  # as the classifier read it, offsets kept
                 parts = read_lines(text, spans, self.options.rules)
+                sized = -1  # where the size word the line before took ends: no line of its own
                 for p in parts:
-                    out.append(self._accounted(text, p, spans, s.customer_id, k, b, block.confidence))
+                    if p.start < sized:
+                        continue
+                    line, sized = self._accounted(text, p, spans, s.customer_id, k, b, block.confidence)
+                    out.append(line)
                 if "unread_words" in self.options.checks:
                     out.extend(self._unread(text, spans, parts, k, b))
                 if "orphan_counts" in self.options.checks:
@@ -119,9 +123,9 @@ class TagStage(Component):
         return case.model_copy(update={"lines": tuple(out)})
 
     def _accounted(self, text: str, p: LineParts, spans: Sequence[Span], customer_id: str | None, k: int, b: int,
-                   confidence: float) -> Line:
+                   confidence: float) -> tuple[Line, int]:
         """A line with the word beside its count accounted for: read as its unit, or named as the reason its count
-        is uncertain (``models.accounting``)."""
+        is uncertain (``models.accounting``); and where a size written after it ends (-1 when none)."""
         placed = place_count_word(text, p, spans, self.knowledge, customer_id) if "count_word" in self.options.checks \
             else Placement()
         unit, product = placed.unit or p.unit, placed.product or p.product
@@ -134,7 +138,7 @@ class TagStage(Component):
         qty, vague = (None, True) if placed.vague else (p.qty, p.vague)
         return Line(section=k, text=said, product=product, qty=qty, unit=unit, qty_vague=vague, qty_note=note,
                     price=p.price, confidence=round(confidence * p.product_score, 4),
-                    qty_confidence=round(min(confidence, p.qty_score), 4), block=b)
+                    qty_confidence=round(min(confidence, p.qty_score), 4), block=b), size_end
 
     def _unread(self, text: str, spans: Sequence[Span], parts: Sequence[LineParts], k: int, b: int) -> list[Line]:
         """Catalog words no line took (a line the classifier read as a name or missed): one line with no count,
@@ -147,10 +151,16 @@ class TagStage(Component):
 
     def _orphans(self, text: str, spans: Sequence[Span], parts: Sequence[LineParts], customer_id: str | None, k: int,
                  b: int, confidence: float) -> list[Line]:
-        """Counts no line took, with the words nothing places after them as the product: lines to hold."""
-        return [Line(section=k, text=text[span.start:end], product=words, qty=value, qty_confidence=round(span.score, 4),
-                     confidence=round(0.5 * confidence, 4), block=b)
-                for span, value, words, end in orphan_counts(text, spans, parts, self.knowledge, customer_id)]
+        """Counts no line took, with the words nothing places after them as the product (and the unit word between,
+        if any): lines to hold."""
+        out = []
+        for span, value, words, end, said in orphan_counts(text, spans, parts, self.knowledge, customer_id):
+            unit = said and (self.knowledge.lexicon_unit(said) or self.knowledge.learned_unit(said, customer_id))
+            note = unplaced_note(said, value) if said and not unit else ""  # a unit word nothing reads: held
+            out.append(Line(section=k, text=text[span.start:end], product=words, qty=value, unit=unit or None,
+                            qty_note=note, qty_confidence=round(span.score, 4), confidence=round(0.5 * confidence, 4),
+                            block=b))
+        return out
 
     def _rule_lines(self, case: Case) -> list[Line]:
         lines: list[Line] = []

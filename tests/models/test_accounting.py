@@ -67,6 +67,10 @@ def test_a_size_written_after_an_item_and_a_comma_is_its_size() -> None:
     assert size("2 pies, garlic", [Span("QTY", 0, 1, 0.9), Span("PRODUCT", 2, 6, 0.9)]) == ""  # no size word
     part = lines_from_spans(text, [Span("QTY", 0, 1, 0.9), Span("PRODUCT", 2, 14, 0.9)])[0]
     assert text[: size_after(text, part, [])[1]] == "a veggie pizza, big"  # the line reads up to its size
+    # the classifier read the size alone as a product: a size names no product, it is still the item's size
+    alone = [Span("QTY", 0, 1, 0.9), Span("PRODUCT", 2, 14, 0.9), Span("PRODUCT", 16, 19, 0.9)]
+    assert size(text, alone) == "big"
+    assert size(text, [Span("QTY", 0, 1, 0.9), Span("PRODUCT", 2, 14, 0.9), Span("PRODUCT", 16, 23, 0.9)]) == ""
 
 
 def test_a_count_left_without_a_product_keeps_the_words_after_it() -> None:
@@ -76,13 +80,18 @@ def test_a_count_left_without_a_product_keeps_the_words_after_it() -> None:
     from models.tagger import lines_from_spans
 
     def orphans(text: str, spans: list[Span]) -> list[tuple[float, str]]:
-        return [(v, w) for _s, v, w, _e in orphan_counts(text, spans, lines_from_spans(text, spans), Knowledge())]
+        return [(v, w) for _s, v, w, _e, _u in orphan_counts(text, spans, lines_from_spans(text, spans), Knowledge())]
 
     text = "one diet coke with lemon and a nachos!"
     assert orphans(text, [Span("QTY", 0, 3, 0.9), Span("PRODUCT", 4, 13, 0.9), Span("QTY", 29, 30, 0.9)]) == \
         [(1, "nachos")]
     assert orphans("5 ctn bhej do", [Span("QTY", 0, 1, 0.9), Span("UNIT", 2, 5, 0.9)]) == []
     assert orphans("deliver by 2 pm please", [Span("QTY", 11, 12, 0.9)]) == []
+    # a unit read after the count, and words nothing places after it: the product the classifier left out
+    text = "30 PIECE CHITR SENIOR"
+    [(_s, value, words, _e, unit)] = orphan_counts(text, [Span("QTY", 0, 2, 0.9), Span("UNIT", 3, 8, 0.9)], [],
+                                                   Knowledge())
+    assert (value, words, unit) == (30, "CHITR SENIOR", "PIECE")
 
 
 def test_a_number_beside_a_line_read_without_a_count_is_named() -> None:

@@ -198,3 +198,16 @@ def test_a_count_that_ends_a_range_reads_the_whole_range_as_vague() -> None:
     [dashed] = read_lines("2-3 cocoa powder", [Span("QTY", 2, 3, 0.9), Span("PRODUCT", 4, 16, 0.9)])
     assert dashed.qty is None and dashed.vague  # "2-3" with the classifier taking "3" alone
     assert read_lines("cocoa - 3", [Span("PRODUCT", 0, 5, 0.9), Span("QTY", 8, 9, 0.9)])[0].qty == 3
+
+
+def test_a_count_and_a_size_word_read_into_the_product_start_it_with_its_count() -> None:
+    """ "1 lg veggie pizza" read whole as a product: a size word of the lexicon is no measure unit, so the number
+    before it is the count; "500 ml shampoo" and a name beginning with a word that is no number stay whole."""
+    [line] = read_lines("1 lg veggie pizza", [Span("PRODUCT", 0, 17, 0.9)])
+    assert (line.qty, line.product) == (1, "lg veggie pizza")
+    [two] = read_lines("two large pies", [Span("PRODUCT", 0, 14, 0.9)])
+    assert (two.qty, two.product) == (2, "large pies")
+    assert read_lines("500 ml shampoo", [Span("PRODUCT", 0, 14, 0.9)])[0].qty is None  # a size, no count
+    [unruled] = read_lines("1 lg veggie pizza", [Span("PRODUCT", 0, 17, 0.9)],
+                           [r for r in ALL_RULES if r != "size_counts"])
+    assert unruled.qty is None  # what it read before the rule

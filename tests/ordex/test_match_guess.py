@@ -56,3 +56,17 @@ def test_a_variant_the_mention_does_not_tell_apart_is_asked_about(champions: Set
     assert line.sku is None and "names no size or variant" in line.sku_note
     assert read(m, md, "paneer pizza large").sku == "PZ-023"
     assert read(m, md, "paneer pizza", LOW.model_copy(update={'unsaid': False})).sku in {"PZ-022", "PZ-023"}
+
+
+def test_a_line_with_a_unit_word_and_no_count_is_held_not_dropped(champions: Settings) -> None:
+    """ "coconut hair oil 12 ctn" read with the "12" inside the product: the unit word says it is an order line,
+    so it stays, with no quantity (QTY_UNCLEAR downstream), instead of vanishing as chatter."""
+    m, md = distributor(champions)
+    message = Message(id="t", channel="whatsapp", sender="+919000000001", received_at=datetime(2026, 11, 2, 10, 0),
+                      text="coconut hair oil 12 ctn")
+    line = Line(text="coconut hair oil 12 ctn", product="coconut hair oil 12", qty=None, unit="CTN", qty_confidence=0.0)
+    case = Case(message=message, sections=(Section(customer_id="C1"),), lines=(line,))
+    [kept] = match(case, m, md, MatchOptions()).lines
+    assert kept.qty is None and kept.sku_qty is None
+    chatter = line.model_copy(update={"text": "sab thik hai 12 ctn", "product": "sab thik hai"})
+    assert match(case.model_copy(update={"lines": (chatter,)}), m, md, MatchOptions()).lines == ()  # no catalog words

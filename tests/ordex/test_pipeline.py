@@ -221,3 +221,32 @@ def test_a_name_two_customers_share_names_neither(tmp_path: Path, trade_dir: Pat
     assert codes(pred) == {"CUSTOMER_UNKNOWN"}
     assert "E100, E700" in pred.exceptions[0].detail
     engine.store.engine.dispose()
+
+
+MENU = {
+    "customers.csv": "customer_id,name,phones,emails,credit_limit,outstanding,currency,active\n"
+                     "Q1,Corner Cafe,+911110000101,,100000,0,INR,true\n",
+    "products.csv": "sku,description,uom,pack_size,moq,active,conversions\n"
+                    "PZ-M,Paneer Pizza Medium,PCS,1,1,true,\nPZ-L,Paneer Pizza Large,PCS,1,1,true,\n"
+                    "CK-1,Cold Coffee,PCS,1,1,true,\n",
+    "prices.csv": "customer_id,sku,unit_price\n*,PZ-M,250\n*,PZ-L,350\n*,CK-1,90\n",
+    "aliases.csv": "customer_id,alias,sku\n",
+    "history.jsonl": "",
+}
+
+
+def test_a_size_written_after_the_dish_and_a_comma_is_its_size_not_a_line(tmp_path: Path, champions: Settings) -> None:
+    """ "1 paneer pizza, large, and ...": whether the classifier left "large" unlabelled or read it alone as a
+    product, it is the pizza's size; no line of its own, no held "large" with no count."""
+    md = tmp_path / "menu"
+    md.mkdir()
+    for name, text in MENU.items():
+        (md / name).write_text(text, encoding="utf-8")
+    settings = champions.model_copy(update={"data_dir": tmp_path / "var", "database_url": ""})
+    engine = Engine.open(settings, md)
+    try:
+        pred = engine.submit(msg("1 paneer pizza, large, and two cold coffees please", sender="+911110000101"))
+        assert lines_of(pred) == [("Q1", "PZ-L", 1, "PCS"), ("Q1", "CK-1", 2, "PCS")]
+        assert "QTY_UNCLEAR" not in codes(pred)
+    finally:
+        engine.store.engine.dispose()

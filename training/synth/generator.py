@@ -17,6 +17,7 @@ from fractions import Fraction
 from functools import cached_property
 from typing import Any
 
+from models.units import SIZE_WORDS
 from ordex.catalog import Alias, Customer, HistoryLine, HistoryOrder, MasterData, Price, Product
 from training.synth.trades import (
     CITIES,
@@ -1028,9 +1029,23 @@ class Generator:
                 else:
                     chunks = [(text, "PRODUCT"), (rng.choice((" - ", ": ", " x ", " ", " ")), None), (qt, "QTY"),
                               (" ", None), (ut, "UNIT")]
+        if pv.extras and qt is not None and self.chance(0.12):
+            chunks = self.size_after(chunks)
         if pv.extras and self.chance(0.5):
             chunks.append((" " + self.modifier(pv), None))
         return Line(chunks, gold, pv.sku)
+
+    def size_after(self, chunks: Chunks) -> Chunks:
+        """The dish's size word written after it, past a comma or in brackets ("a farmhouse pizza, large", "2
+        shakes (reg)"): unlabelled, as the size reads apart from the name (``models.accounting.size_after``)."""
+        out: Chunks = []
+        for piece, label in chunks:
+            first, _, rest = piece.partition(" ")
+            if label == "PRODUCT" and rest and first.lower() in SIZE_WORDS:
+                out += [(rest, label), (f", {first}" if self.chance(0.7) else f" ({first})", None)]
+            else:
+                out.append((piece, label))
+        return out
 
     def sentence_count(self, q: Fraction, following: str, persona: Persona | None, written: str | None = None) -> str:
         """A count as typed in a sentence: "a"/"an"/"one" for one, else words or digits."""
@@ -1045,9 +1060,15 @@ class Generator:
         size = pv.term("size")
         if size is None or size_key(size.text)[0] != "raw" or not text.lower().endswith(" " + size.text.lower()):
             return text
+        said = self.size_said(size.text)
         if self.chance(0.8):
-            return text[-len(size.text):] + " " + text[: -len(size.text) - 1].rstrip(" -,")
-        return text
+            return said + " " + text[: -len(size.text) - 1].rstrip(" -,")
+        return text[: -len(size.text)] + said
+
+    def size_said(self, size: str) -> str:
+        """A size word as typed: now and then another word the lexicon has for it ("lg", "reg", "big")."""
+        others = sorted(w for w, s in SIZE_WORDS.items() if s == size.lower() and w != s and w.isascii())
+        return self.rng.choice(others) if others and self.chance(0.3) else size
 
     @staticmethod
     def plural(text: str, nouns: Sequence[str] = ()) -> str:
