@@ -51,3 +51,12 @@ def test_a_measure_is_the_quantity_of_a_sku_sold_by_it_unless_it_is_the_skus_own
     assert sold_by(start, "KG", {})
     (glue, ) = measure_readings("tile glue 20kg")
     assert not sold_by(glue, "BAG", {"KG": 20}, sizes_in("Tile Glue grey 20 kg"))  # names the bag, orders none
+
+
+def test_a_pack_word_with_a_word_hyphened_on_is_that_pack() -> None:
+    """ "das peti-sealed": the pack word names the unit; a second unit or a number after the hyphen is no such
+    compound ("ctn-pcs", "ctn-2" stay unknown, and are held)."""
+    from models.units import read_unit, unit_word
+
+    assert unit_word("peti-sealed") == "CTN" and read_unit("Peti-Wala").canonical == "CTN"
+    assert unit_word("ctn-pcs") is None and unit_word("ctn-2") is None and unit_word("ctn-do") is None
