@@ -21,8 +21,8 @@ from models.units import (
     NUMBER_WORDS,
     SIZE_WORDS,
     VAGUE_WORDS,
-    WEAK_NUMBER_WORDS,
     measure,
+    plain_count,
     read_qty,
     unit_of,
     unit_word,
@@ -232,9 +232,7 @@ def number_beside(text: str, part: LineParts, spans: Sequence[Span]) -> str:
     after = next_word(text, at + len(part.text))
     hits = [(a, w) for a, _b, w in words_of(text[:at])[-1:]] + ([(after[0], after[2])] if after else [])
     for a, w in hits:
-        lw = w.lower()
-        numeric = w.isdigit() or lw in NUMBER_WORDS and lw not in WEAK_NUMBER_WORDS
-        if numeric and not any(s.start <= a < s.end for s in spans) and "\n" not in text[min(a, at):max(a, at)]:
+        if plain_count(w) and not any(s.start <= a < s.end for s in spans) and "\n" not in text[min(a, at):max(a, at)]:
             return w
     return ""
 
@@ -246,7 +244,7 @@ def orphan_counts(text: str, spans: Sequence[Span], parts: Sequence[LineParts], 
                   customer_id: str | None = None) -> list[tuple[Span, float, str, int, str | None]]:
     """Counts the classifier read that no line took, each followed by words nothing places ("and a nachos!":
     the dish is off the menu and was left unlabelled): the count, its value, those words, where they end and the
-    unit word read after the count, a line to hold; a unit read right after the count is passed over ("30 PIECE CHITR SENIOR"). A count followed
+    unit word read right after the count, passed over ("30 PIECE CHITR SENIOR"): a line to hold. A count followed
     by known words reads none ("5 ctn bhej do" reads no product)."""
     taken = {p.qty_at for p in parts if p.qty_at is not None}
     out = []
@@ -254,8 +252,9 @@ def orphan_counts(text: str, spans: Sequence[Span], parts: Sequence[LineParts], 
         value = read_qty(text[s.start:s.end]).value if s.label == "QTY" and (s.start, s.end) not in taken else None
         if value is None:
             continue
-        unit = spans[k + 1] if k + 1 < len(spans) and spans[k + 1].label == "UNIT" else None
-        after = unit.end if unit is not None and not text[s.end : unit.start].strip() else s.end
+        nxt = spans[k + 1] if k + 1 < len(spans) else None
+        unit = nxt if nxt is not None and nxt.label == "UNIT" and not text[s.end : nxt.start].strip() else None
+        after = unit.end if unit is not None else s.end
         stop = ITEM_END.search(text, after)
         words, end = [], after
         for a, b, w in words_of(text[after : stop.start() if stop else len(text)]):
@@ -264,7 +263,7 @@ def orphan_counts(text: str, spans: Sequence[Span], parts: Sequence[LineParts], 
             words.append(w)
             end = after + b
         if words:
-            out.append((s, value, " ".join(words), end, text[unit.start : unit.end] if after != s.end and unit else None))
+            out.append((s, value, " ".join(words), end, text[unit.start : unit.end] if unit else None))
     return out
 
 

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from models.tagger import LineParts, Span, lines_from_spans
-from models.units import NUMBER_WORDS, SIZE_WORDS, WEAK_NUMBER_WORDS, read_unit
+from models.units import SIZE_WORDS, plain_count, read_unit
 
 GLUE = {"PRODUCT": re.compile(r"^\s*(?:[x×*/-]|\s)\s*$", re.IGNORECASE),
         "CUSTOMER": re.compile(r"^\s*(?:[&/.-]|\s)\s*$")}
@@ -90,9 +90,7 @@ def size_counts(text: str, spans: Sequence[Span]) -> list[Span]:
     out: list[Span] = []
     for s in spans:
         m = LEADING_COUNT.match(text, s.start, s.end) if s.label == "PRODUCT" else None
-        count = m.group(1).lower() if m else ""
-        if m and m.group(2).lower() in SIZE_WORDS and (count.isdigit() or count in NUMBER_WORDS and
-                                                       count not in WEAK_NUMBER_WORDS):
+        if m and m.group(2).lower() in SIZE_WORDS and plain_count(m.group(1)):
             out += [Span("QTY", s.start, m.end(1), s.score), Span("PRODUCT", m.start(2), s.end, s.score)]
         else:
             out.append(s)

@@ -97,6 +97,12 @@ VAGUE_WORDS = frozenset(r["word"].strip().lower() for r in _rows("vague.csv"))
 SIZE_WORDS: dict[str, str] = {r["word"].strip().lower(): r["size"].strip().lower() for r in _rows("sizes.csv")}
 
 
+def plain_count(word: str) -> bool:
+    """Digits, or a number word that is no other word too ("do", "tin" are weak: a verb, a pack word)."""
+    w = word.lower()
+    return w.isdigit() or w in NUMBER_WORDS and w not in WEAK_NUMBER_WORDS
+
+
 def joined_number(left: float, right: float) -> float | None:
     """Two number words written apart as one number: "twenty five" is 25, "two hundred" 200; None otherwise."""
     if left >= 20 and left % 10 == 0 and right < 10:
