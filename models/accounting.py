@@ -24,6 +24,7 @@ from models.units import (
     measure,
     plain_count,
     read_qty,
+    read_unit,
     unit_of,
     unit_word,
 )
@@ -41,6 +42,9 @@ LINE_CHECKS: dict[str, str] = {
                      "nachos\"), is a line with those words as its product: held, never dropped (tag stage)",
     "bare_number": "a line read with no count beside a number no span took (\"1 sunscreen lotion\", the \"1\" "
                    "unlabelled) is held naming the number, not dropped as chatter (tag stage)",
+    "unit_no_count": "a line with a unit word and no count, its words like the catalog's (\"marker black 12 bx\", "
+                     "the \"12\" read into the name), is an order line held for its count, not dropped as chatter "
+                     "(match stage)",
     "history_evidence": "a quantity over history_factor times the most ever ordered is QTY_UNCLEAR (validate stage)",
     "unexplained_words": "a SKU whose names and aliases explain under half of the mention's words, with no exact "
                          "alias, is no match: SKU_UNMATCHED naming the words (match stage)",
@@ -84,6 +88,11 @@ class Knowledge:
         """A unit learned for this word: the customer's own first, then the distributor's."""
         w = word.lower()
         return self.learned.get((customer_id or "", w)) or self.learned.get(("*", w))
+
+    def unit(self, word: str, customer_id: str | None = None) -> str | None:
+        """The unit a word reads as: a pack or count word or a measure of the lexicon, else one learned, else None."""
+        known = read_unit(word)
+        return known.canonical if known.kind != "unknown" else self.learned_unit(word, customer_id)
 
     @staticmethod
     def lexicon_unit(word: str) -> str | None:

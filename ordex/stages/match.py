@@ -30,6 +30,9 @@ class MatchOptions(Options):
     unsaid: bool = Field(default=True, description="A SKU sold beside a sibling in another size or variant, the "
                                                    "mention saying none of its own words, is SKU_UNMATCHED (the "
                                                    "unsaid_variant check)")
+    unit_lines: bool = Field(default=True, description="A line with a unit word and no count, its words like the "
+                                                       "catalog's, is an order line held for its count (the "
+                                                       "unit_no_count check)")
 
 
 class MatchStage(Component):
@@ -155,7 +158,7 @@ def _is_order_line(ln: Line, best: float, resemblance: float, th: MatchOptions) 
     explicit = ln.unit is not None or ln.qty_confidence >= 0.9
     if has_qty and (explicit or resemblance >= th.line_resemblance or best >= th.sku):
         return True
-    if ln.unit is not None and resemblance >= th.line_resemblance:  # "marker black 12 bx" read with no count: held
+    if th.unit_lines and ln.unit is not None and resemblance >= th.line_resemblance:  # "marker black 12 bx": held
         return True
     words = len(ln.product.split())
     return not has_qty and words <= 7 and resemblance >= 0.6 and best >= th.sku and ln.block is not None

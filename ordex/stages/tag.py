@@ -155,9 +155,9 @@ class TagStage(Component):
         if any): lines to hold."""
         out = []
         for span, value, words, end, said in orphan_counts(text, spans, parts, self.knowledge, customer_id):
-            unit = said and (self.knowledge.lexicon_unit(said) or self.knowledge.learned_unit(said, customer_id))
+            unit = self.knowledge.unit(said, customer_id) if said else None
             note = unplaced_note(said, value) if said and not unit else ""  # a unit word nothing reads: held
-            out.append(Line(section=k, text=text[span.start:end], product=words, qty=value, unit=unit or None,
+            out.append(Line(section=k, text=text[span.start:end], product=words, qty=value, unit=unit,
                             qty_note=note, qty_confidence=round(span.score, 4), confidence=round(0.5 * confidence, 4),
                             block=b))
         return out

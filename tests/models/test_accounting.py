@@ -92,6 +92,8 @@ def test_a_count_left_without_a_product_keeps_the_words_after_it() -> None:
     [(_s, value, words, _e, unit)] = orphan_counts(text, [Span("QTY", 0, 2, 0.9), Span("UNIT", 3, 8, 0.9)], [],
                                                    Knowledge())
     assert (value, words, unit) == (30, "CHITR SENIOR", "PIECE")
+    # the unit word it passed over is read as any unit is: a pack word or a measure ("5 kg ..."), else learned
+    assert Knowledge().unit("PIECE") == "PCS" and Knowledge().unit("kg") == "KG" and Knowledge().unit("bhoomi") is None
 
 
 def test_a_number_beside_a_line_read_without_a_count_is_named() -> None:
