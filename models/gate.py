@@ -129,19 +129,22 @@ class Leftover:
     second_only: int = 0  # SKUs the second reader found that no line of the first has
 
 
-def _their_counts(second: Sequence[Line]) -> dict[tuple[int, str], set[float | None]]:
-    """The second reader's quantities of each SKU it read, by section."""
-    theirs: dict[tuple[int, str], set[float | None]] = {}
+def _their_counts(second: Sequence[Line]) -> dict[tuple[int, str], set[float]]:
+    """The second reader's quantities of each SKU it read with a count, by section: a SKU it named without one
+    ("no lemon", a modifier it took for an item; "a garlic bread", an article it does not count) says nothing of
+    how many, so it neither agrees, nor disagrees, nor shows a line the first reader missed."""
+    theirs: dict[tuple[int, str], set[float]] = {}
     for ln in second:
-        if ln.sku:
+        if ln.sku and ln.sku_qty is not None:
             theirs.setdefault((ln.section, ln.sku), set()).add(ln.sku_qty)
     return theirs
 
 
 def readings_agree(first: Sequence[Line], second: Sequence[Line]) -> tuple[list[bool], int]:
     """Two readers of one message side by side: for each line of the first, whether the second read the same SKU
-    with the same quantity in the SKU's unit; and how many SKUs only the second found. Two readers that err
-    differently rarely agree on a wrong line, and a line only one of them saw may be a line the other missed."""
+    with the same quantity in the SKU's unit; and how many SKUs only the second found with a count. Two readers
+    that err differently rarely agree on a wrong line, and a counted line only one of them saw may be a line the
+    other missed."""
     theirs = _their_counts(second)
     ours = {ln.sku for ln in first if ln.sku}
     return ([bool(ln.sku) and ln.sku_qty in theirs.get((ln.section, ln.sku or ""), set()) for ln in first],
@@ -150,7 +153,7 @@ def readings_agree(first: Sequence[Line], second: Sequence[Line]) -> tuple[list[
 
 def readings_conflict(first: Sequence[Line], second: Sequence[Line]) -> list[bool]:
     """For each line of the first reader, whether the second read the same SKU in the same section with another
-    quantity: a disagreement, where a second reader that read nothing of it is only silent."""
+    count: a disagreement, where a second reader that read nothing of it, or no count, is only silent."""
     theirs = _their_counts(second)
     return [bool(ln.sku) and bool(theirs.get((ln.section, ln.sku or ""), set()) - {ln.sku_qty}) for ln in first]
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from models.extractor import label_spans
 from ordex.catalog import MasterData
+from ordex.intake.text import kept_lines
 from training.tagger import Example
 
 HOLDOUT_TRADE = "stationery"  # never used to train the generic model: the acceptance set's trade
@@ -28,14 +29,19 @@ class DataSet:
 
 
 def message_lines(text: str, spans: Iterable[tuple[int, int, str]]) -> list[Example]:
-    """One example per line of a message (the pipeline tags line by line); spans that cross lines are dropped."""
+    """One example per line of a message that the pipeline reads (it tags line by line, after cutting quoted
+    earlier mails and signatures: a quoted old order, unlabelled because it is no new order, would teach the
+    tagger to drop a plain order line, "14 bori basmati rice 25kg", that it can only see alone); spans that
+    cross lines are dropped."""
     out: list[Example] = []
     pos = 0
     spans = sorted(spans)
-    for line in text.split("\n"):
+    lines = text.split("\n")
+    read = set(kept_lines(lines))
+    for k, line in enumerate(lines):
         start, end = pos, pos + len(line)
         pos = end + 1
-        if not line.strip():
+        if not line.strip() or k not in read:
             continue
         inside = tuple((a - start, b - start, lab) for a, b, lab in spans if start <= a and b <= end)
         out.append((line, inside))

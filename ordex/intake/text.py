@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Literal
+from typing import Literal, TypeVar
 
 from ordex.schema import Block
 
@@ -39,19 +39,37 @@ MOBILE_FOOTER = re.compile(
     re.IGNORECASE,
 )
 SIGNATURE_MAX_LINES = 8
+L = TypeVar("L", bound=str)
 
 
 def body_blocks(text: str, *, source: Source = "body") -> list[Block]:
     """One Block per non-empty line of ``text``, after quoted replies and signatures are removed."""
-    kept: list[str] = []
-    for segment in split_forwarded(text.splitlines()):
-        kept.extend(clean_segment(segment))
+    lines = text.splitlines()
+    kept = [lines[i] for i in kept_lines(lines)]
     return [Block(text=line.strip(), source=source, reader="text") for line in kept if line.strip()]
 
 
-def split_forwarded(lines: Sequence[str]) -> list[list[str]]:
+class _Numbered(str):
+    """A line that remembers its place in the message (the cutting below keeps or drops lines, never edits them)."""
+
+    number: int
+
+    def __new__(cls, text: str, number: int) -> _Numbered:
+        line = super().__new__(cls, text)
+        line.number = number
+        return line
+
+
+def kept_lines(lines: Sequence[str]) -> list[int]:
+    """The numbers of the lines the sender wrote for this message: quoted replies, earlier mails, forwarded
+    headers, signatures and rules cut (what the pipeline reads, and so what the tagger is trained on)."""
+    numbered = [_Numbered(line, i) for i, line in enumerate(lines)]
+    return [line.number for segment in split_forwarded(numbered) for line in clean_segment(segment)]
+
+
+def split_forwarded(lines: Sequence[L]) -> list[list[L]]:
     """Split at "Forwarded message" separators, dropping each forwarded mail's header lines."""
-    segments: list[list[str]] = [[]]
+    segments: list[list[L]] = [[]]
     index = 0
     while index < len(lines):
         if FORWARD_SEPARATOR.match(lines[index]):
@@ -73,19 +91,19 @@ def skip_header_fields(lines: Sequence[str], start: int) -> int:
     return index
 
 
-def clean_segment(lines: Sequence[str]) -> list[str]:
+def clean_segment(lines: Sequence[L]) -> list[L]:
     """The lines of one mail (the top one or a forwarded one) without quotes, signature and rules."""
     unquoted = cut_quoted(lines)
     unsigned = cut_signature(unquoted)
     return [line for line in unsigned if not RULE_LINE.match(line)]
 
 
-def cut_quoted(lines: Sequence[str]) -> list[str]:
+def cut_quoted(lines: Sequence[L]) -> list[L]:
     """Drop '>' lines and everything from the start of an earlier mail (attribution, Outlook header).
 
     An earlier mail with nothing written above it is a forward, not a reply: its header goes, its body stays.
     """
-    out: list[str] = []
+    out: list[L] = []
     index = 0
     while index < len(lines):
         if starts_earlier_mail(lines, index):
@@ -129,7 +147,7 @@ def has_content(lines: Sequence[str]) -> bool:
     return any(line.strip() and not RULE_LINE.match(line) for line in lines)
 
 
-def cut_signature(lines: Sequence[str]) -> list[str]:
+def cut_signature(lines: Sequence[L]) -> list[L]:
     """Cut at a "-- " line, or at a closing ("Regards", "Sent from my iPhone") near the end of the text."""
     content = [i for i, line in enumerate(lines) if line.strip()]
     for position, index in enumerate(content):

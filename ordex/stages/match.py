@@ -23,10 +23,11 @@ class MatchOptions(Options):
 
     sku: float = Field(default=0.6, description="Below this SKU probability a line raises SKU_UNMATCHED")
     line_resemblance: float = Field(default=0.5, description="Share of a mention's words that must look like catalog words")
-    explained: float = Field(default=0.5, ge=0.0, le=1.0,
+    explained: float = Field(default=0.51, ge=0.0, le=1.0,
                              description="Below this share of the mention's words explained by the SKU's names and "
                                          "aliases (no exact alias), the match is a guess: SKU_UNMATCHED (the "
-                                         "unexplained_words check; 0 switches it off)")
+                                         "unexplained_words check; 0 switches it off). More than half by default: "
+                                         "'chicken wings' is not 'Chicken Sandwich' because one word agrees")
     unsaid: bool = Field(default=True, description="A SKU sold beside a sibling in another size or variant, the "
                                                    "mention saying none of its own words, is SKU_UNMATCHED (the "
                                                    "unsaid_variant check)")

@@ -137,6 +137,10 @@ def test_two_readers_agree_on_a_line_when_they_read_the_same_sku_and_quantity() 
     # B is a disagreement; a second reader that read nothing of a line is only silent
     assert readings_conflict(first, second) == [False, True]
     assert readings_conflict(first, []) == [False, False]
+    # a SKU the second reader named without a count says nothing of how many: silent, and no missed line
+    uncounted = [Line(section=0, text="", product="", sku=sku, sku_qty=None) for sku in ("A", "C")]
+    assert readings_agree(first, uncounted) == ([False, False], 0)
+    assert readings_conflict(first, uncounted) == [False, False]
 
 
 def test_what_a_message_left_unread_is_counted() -> None:

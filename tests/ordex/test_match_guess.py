@@ -50,6 +50,14 @@ def test_words_no_name_explains_hold_a_sure_match_and_are_named(champions: Setti
     assert read(m, md, "hair colour sachet").sku == "PC-031"
 
 
+def test_one_word_of_two_agreeing_is_a_guess(champions: Settings) -> None:
+    """Half the words explained is not enough: "herbal" alone does not make "herbal cream" the herbal shampoo."""
+    m, md = distributor(champions)
+    line = read(m, md, "herbal cream")
+    assert line.sku is None and "'cream'" in line.sku_note
+    assert read(m, md, "herbal cream", LOW.model_copy(update={"explained": 0.5})).sku == "PC-031"  # the old bar
+
+
 def test_a_variant_the_mention_does_not_tell_apart_is_asked_about(champions: Settings) -> None:
     m, md = distributor(champions)
     line = read(m, md, "paneer pizza")  # medium or large? the customer bought both

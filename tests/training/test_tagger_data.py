@@ -40,3 +40,15 @@ def test_history_teaches_only_orders_its_shipped_lines_vouch_for() -> None:
     assert lines and {t for t, _ in lines} <= texts
     assert len({t for t, _ in lines}) < len(texts)  # some orders were not read cleanly enough to teach
     assert any(lab == "PRODUCT" for _, spans in lines for _, _, lab in spans)
+
+
+def test_lines_the_pipeline_never_reads_are_no_training_lines() -> None:
+    """A quoted earlier mail's order is unlabelled (it is no new order); trained on, it would teach the tagger to
+    drop a plain order line, which it only ever sees alone."""
+    from training.tagger_data import message_lines
+
+    text = ("Hi team,\n25 bag maida flour\n\nRegards,\nRohit\n\n-----Original Message-----\nFrom: sales@x.example\n"
+            "Sent: Mon\n\n14 bori basmati rice 25kg\nPlease confirm.")
+    spans = [(9, 11, "QTY"), (12, 15, "UNIT"), (16, 27, "PRODUCT")]
+    assert message_lines(text, spans) == [("Hi team,", ()), ("25 bag maida flour", ((0, 2, "QTY"), (3, 6, "UNIT"),
+                                                                                     (7, 18, "PRODUCT")))]

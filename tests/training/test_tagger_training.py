@@ -34,7 +34,8 @@ def test_the_tagger_learns_a_trade_it_never_saw(small_tagger: TrainResult) -> No
 
 def test_int8_keeps_the_fp32_accuracy(small_tagger: TrainResult) -> None:
     m = small_tagger.metrics
-    assert abs(m["int8_f1_all"] - m["fp32_f1_all"]) <= 0.005, m
+    # keeps: loses at most half a point (a tiny model's int8 rounding may as well land a point above fp32)
+    assert m["int8_f1_all"] >= m["fp32_f1_all"] - 0.005, m
     # the served model is the most compact scheme that keeps it so (a tiny model may need a milder one)
     assert small_tagger.quantisation in {s.name for s in QUANTISATION} and m["quantisation_rank"] < len(QUANTISATION) - 1, m
     # the fp32 export computes what torch computes up to the order of float sums: a token whose two best labels

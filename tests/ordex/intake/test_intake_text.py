@@ -76,3 +76,11 @@ def test_forwarded_headers_dropped_and_forwarded_body_survives_outer_signature()
         "LED bulb 9W x 15 box\ncopper wire 2.5 sqmm x 2 roll\n\nThanks & regards\nVolt Electricals"
     )
     assert lines(text) == ["Please process.", "LED bulb 9W x 15 box", "copper wire 2.5 sqmm x 2 roll"]
+
+
+def test_kept_lines_number_the_lines_body_blocks_reads() -> None:
+    from ordex.intake.text import kept_lines
+
+    lines = ["2 ctn rice", "", "> 5 ctn dal", "Regards,", "Rohit"]
+    assert kept_lines(lines) == [0, 1]
+    assert [b.text for b in body_blocks("\n".join(lines))] == ["2 ctn rice"]
