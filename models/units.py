@@ -51,6 +51,10 @@ CASE_CLASS = frozenset({"CTN", "CASE", "BOX", "CRT", "DABBA"})  # "dabba": a box
 PIECE_CLASS = frozenset({"PCS", "PC", "EA", "NOS", "JAR", "BTL", "POUCH", "PKT", "TIN", "TUBE", "CUP", "EACH", "UNIT",
                          "SACHET", "VIAL", "DABBA"})
 
+# Words for "a piece" of whatever is sold. "24 bottles" of a carton of 24 pieces are those pieces; "12 nos" of a box
+# of 12 packets may be 12 packets or 12 boxes, so a generic piece word converts through no specific unit's count.
+GENERIC_PIECES = frozenset({"PCS", "PC", "EA", "NOS", "EACH", "UNIT"})
+
 # Measure units: surface -> (canonical, dimension, factor to the dimension's base unit).
 MEASURES: dict[str, tuple[str, str, float]] = {}
 for canon, dim, factor, words in (
@@ -262,7 +266,7 @@ def to_uom(qty: float, unit: str | None, uom: str, conversions: dict[str, Decima
         if uom in PIECE_CLASS:
             return _whole(qty, uom, unit, qty)
         piece = piece_unit(conv)
-        if piece:
+        if piece and (piece[0] in GENERIC_PIECES or unit not in GENERIC_PIECES):
             return _whole(qty / piece[1], uom, unit, qty)
     m, d = measure(unit), uom_dimension(uom)
     if m and d and m[1] == d[0]:

@@ -11,7 +11,7 @@ from typing import ClassVar
 from pydantic import Field
 
 from models.matcher import SkuMatcher
-from models.units import is_own_size, measure, measure_readings, own_sizes, sold_by, to_uom
+from models.units import NUMBER_WORDS, is_own_size, measure, measure_readings, own_sizes, sold_by, to_uom
 from ordex.catalog import MasterData, Product
 from ordex.schema import Case, Line
 from ordex.stages.base import Component, Options
@@ -31,6 +31,10 @@ class MatchOptions(Options):
     unsaid: bool = Field(default=True, description="A SKU sold beside a sibling in another size or variant, the "
                                                    "mention saying none of its own words, is SKU_UNMATCHED (the "
                                                    "unsaid_variant check)")
+    count: float = Field(default=0.5, ge=0.0, le=1.0,
+                         description="A count written as a word ('a', 'two') and read at least this sure makes its "
+                                     "line an order line whatever its words: 'a nachos' is held as a dish the menu "
+                                     "lacks, not dropped as chatter (digits need 0.9: an amount, a code, a date)")
     unit_lines: bool = Field(default=True, description="A line with a unit word and no count, its words like the "
                                                        "catalog's, is an order line held for its count (the "
                                                        "unit_no_count check)")
@@ -147,6 +151,15 @@ def _chatter(ln: Line) -> bool:
     return bool((QUESTION.search(ln.text) and not ln.qty_vague) or COMPLAINT.search(ln.text))
 
 
+SURE_COUNT = 0.9  # a count read this sure makes an order line, digits or words
+
+
+def _worded_count(ln: Line) -> bool:
+    """The line's count is written as a word ("a nachos", "two fries"): a word is a count, where digits may be an
+    amount, a code or a date ("payment of 12,500")."""
+    return ln.qty is not None and any(NUMBER_WORDS.get(w.lower()) == ln.qty for w in re.findall(r"[^\W\d_]+", ln.text))
+
+
 def _is_order_line(ln: Line, best: float, resemblance: float, th: MatchOptions) -> bool:
     """A line is an order line when it carries a quantity and looks like a product, a unit word beside words like
     the catalog's (its count unread: held, never dropped), or names a product clearly.
@@ -156,7 +169,8 @@ def _is_order_line(ln: Line, best: float, resemblance: float, th: MatchOptions) 
     if _chatter(ln):
         return False
     has_qty = ln.qty is not None or ln.qty_vague
-    explicit = ln.unit is not None or ln.qty_confidence >= 0.9
+    explicit = (ln.unit is not None or ln.qty_confidence >= SURE_COUNT
+                or ln.qty_confidence >= th.count and _worded_count(ln))
     if has_qty and (explicit or resemblance >= th.line_resemblance or best >= th.sku):
         return True
     if th.unit_lines and ln.unit is not None and resemblance >= th.line_resemblance:  # "marker black 12 bx": held

@@ -22,6 +22,9 @@ CTN12 = {"PCS": Decimal(12)}
         (3, "BOX", "CTN", CTN12, 3),  # case words are the carton
         (6, "CRT", "CTN", CTN12, 6),
         (12, "JAR", "PCS", {}, 12),  # container words are pieces
+        (24, "BTL", "CTN", {"PCS": Decimal(24)}, 1),  # bottles are the carton's pieces
+        (12, "PCS", "BOX", {"PKT": Decimal(12)}, None),  # 12 packets or 12 boxes? unclear
+        (24, "PKT", "BOX", {"PKT": Decimal(12)}, 2),
         (5, "BAG", "KG", {}, None),  # a bag of what? unclear
         (500, "G", "KG", {}, 0.5),  # sold by weight: fractions are fine
         (2, "ROLL", "PKT", {"ROLL": Decimal(10)}, None),

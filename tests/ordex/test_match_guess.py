@@ -79,3 +79,19 @@ def test_a_line_with_a_unit_word_and_no_count_is_held_not_dropped(champions: Set
     assert match(case, m, md, MatchOptions(unit_lines=False)).lines == ()  # the unit_no_count check off: dropped
     chatter = line.model_copy(update={"text": "sab thik hai 12 ctn", "product": "sab thik hai"})
     assert match(case.model_copy(update={"lines": (chatter,)}), m, md, MatchOptions()).lines == ()  # no catalog words
+
+
+def test_a_counted_dish_the_catalog_lacks_is_held_not_dropped(champions: Settings) -> None:
+    """ "a nachos" with "a" read as the count (0.87): the count makes it an order line, held with no SKU, where a
+    message released without it would be an order short."""
+    m, md = distributor(champions)
+    message = Message(id="t", channel="sms", sender="+919000000001", received_at=datetime(2026, 11, 2, 10, 0),
+                      text="i'll have a nachos")
+    line = Line(text="a nachos", product="nachos", qty=1, qty_confidence=0.87)
+    digits = line.model_copy(update={"text": "payment 12500", "product": "payment", "qty": 12500})
+    case = Case(message=message, sections=(Section(customer_id="C1"),), lines=(line,))
+    [kept] = match(case, m, md, MatchOptions()).lines
+    assert kept.sku is None and kept.qty == 1
+    assert match(case, m, md, MatchOptions(count=0.9)).lines == ()  # the old bar: dropped as chatter
+    # digits read as unsure are no such evidence: an amount, a code or a date
+    assert match(case.model_copy(update={"lines": (digits,)}), m, md, MatchOptions()).lines == ()
