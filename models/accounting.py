@@ -45,8 +45,11 @@ LINE_CHECKS: dict[str, str] = {
     "unit_no_count": "a line with a unit word and no count, its words like the catalog's (\"marker black 12 bx\", "
                      "the \"12\" read into the name), is an order line held for its count, not dropped as chatter "
                      "(match stage)",
+    "worded_count": "a count written as a word (\"a nachos\", \"two fries\") read at least MatchOptions.count sure "
+                    "makes its line an order line whatever its words, held if no SKU fits; a count in digits needs 0.9 "
+                    "(match stage)",
     "history_evidence": "a quantity over history_factor times the most ever ordered is QTY_UNCLEAR (validate stage)",
-    "unexplained_words": "a SKU whose names and aliases explain under half of the mention's words, with no exact "
+    "unexplained_words": "a SKU whose names and aliases explain half of the mention's words or less, with no exact "
                          "alias, is no match: SKU_UNMATCHED naming the words (match stage)",
     "unsaid_variant": "a SKU sold beside a sibling in another size or variant, chosen though the mention says none "
                       "of its own words (by habit), is SKU_UNMATCHED asking which (match stage)",

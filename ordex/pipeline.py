@@ -26,6 +26,7 @@ from ordex.prediction import Answer, Prediction, StoredLine, orders_of
 from ordex.schema import Case, Message, StageTrace
 from ordex.settings import Settings
 from ordex.stages import (
+    SURE_COUNT,
     DecideStage,
     GateOptions,
     GateStage,
@@ -91,6 +92,7 @@ class Engine:
         s = self.settings
         match = MatchOptions(sku=s.sku_threshold, unsaid="unsaid_variant" in s.line_checks,
                              unit_lines="unit_no_count" in s.line_checks,
+                             count=MatchOptions().count if "worded_count" in s.line_checks else SURE_COUNT,
                              explained=MatchOptions().explained if "unexplained_words" in s.line_checks else 0.0)
         extractor = "rules" if self.tagger is None else ("tagger" if s.extractor == "auto" else s.extractor)
         validate = ValidateStage(self.md, self._ledger, ValidateOptions(qty=s.qty_threshold,

@@ -8,7 +8,7 @@ from ordex.stages.base import Component, Options, Stage
 from ordex.stages.decide import DecideOptions, DecideStage
 from ordex.stages.gate import GateOptions, GateStage
 from ordex.stages.intake import IntakeOptions, IntakeStage
-from ordex.stages.match import MatchOptions, MatchStage
+from ordex.stages.match import SURE_COUNT, MatchOptions, MatchStage
 from ordex.stages.read import ReadOptions, ReadStage
 from ordex.stages.split import SplitOptions, SplitStage, customer_of_sender
 from ordex.stages.tag import TagOptions, TagStage
@@ -17,5 +17,5 @@ from ordex.stages.validate import Ledger, ValidateOptions, ValidateStage
 __all__ = [
     "Component", "DecideOptions", "DecideStage", "GateOptions", "GateStage", "IntakeOptions", "IntakeStage", "Ledger", "MatchOptions",
     "MatchStage", "Options", "ReadOptions", "ReadStage", "SplitOptions", "SplitStage", "Stage", "TagOptions",
-    "TagStage", "ValidateOptions", "ValidateStage", "customer_of_sender",
+    "SURE_COUNT", "TagStage", "ValidateOptions", "ValidateStage", "customer_of_sender",
 ]
