@@ -15,12 +15,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
+from rapidfuzz import fuzz, process
+
 from models.tagger import LineParts, Span
 from models.units import (
     FILLER_WORDS,
     NUMBER_WORDS,
     SIZE_WORDS,
     VAGUE_WORDS,
+    like_unit_word,
     measure,
     plain_count,
     read_qty,
@@ -38,6 +41,9 @@ LINE_CHECKS: dict[str, str] = {
     "unread_words": "two or more catalog words no span took make a line with no count (tag stage)",
     "size_after": "a size word standing alone after an item and a comma (\"a veggie pizza, big,\") is that item's "
                   "size (tag stage)",
+    "name_after": "catalog words written right after a line that ends with its product, no span taking them (\"one "
+                  "diet | coke please\": the classifier ended the name a word early), are the rest of its name "
+                  "(tag stage)",
     "orphan_counts": "a count the classifier read with no product, followed by words nothing places (\"and a "
                      "nachos\"), is a line with those words as its product: held, never dropped (tag stage)",
     "bare_number": "a line read with no count beside a number no span took (\"1 sunscreen lotion\", the \"1\" "
@@ -114,6 +120,11 @@ class Knowledge:
         if w in self.catalog:
             return True
         return len(w) > 3 and w.endswith("s") and (w[:-1] in self.catalog or w.endswith("es") and w[:-2] in self.catalog)
+
+    def like_catalog(self, word: str) -> bool:
+        """A word spelled like one of the catalog's, at least 85% alike ("ice" for "iced", "choclate")."""
+        w = word.lower()
+        return len(w) >= 3 and process.extractOne(w, self.catalog, scorer=fuzz.ratio, score_cutoff=85) is not None
 
     def placed(self, word: str) -> bool:
         """True when a word needs no unit reading: a number, a measure or size word, filler, a product or
@@ -210,14 +221,21 @@ def place_count_word(text: str, part: LineParts, spans: Sequence[Span], know: Kn
         return Placement(unit=unit, product=product)
     if know.placed(word):
         return Placement()
+    if inside is not None and inside.label == "PRODUCT" and know.like_catalog(word) and not like_unit_word(word):
+        return Placement()  # "2 ice teas" of Iced Tea: the product's own word, misspelt, and no pack word's
     if inside is not None and inside.label == "PRODUCT" and not any(
             know.in_catalog(w) for _a, _b, w in words_of(part.product)):
         return Placement()  # "5 baby wipes": no word of the catalog at all; the matcher holds an unknown product
     return Placement(unplaced=word)
 
 
-SIZE_AFTER = re.compile(r"\s*[,(]\s*([^\W\d_]+)\s*(?=[,.;:)!?]|$|\s+(?:and|plus|with|without|no|hold|but)\b)",
-                        re.IGNORECASE)
+SIZE_AFTER = re.compile(r"\s*[,(]\s*([^\W\d_]+)\s*(?=[,.;:()!?]|$|\s+([^\W\d_]+))", re.IGNORECASE)
+
+
+def _no_product(word: str) -> bool:
+    """A word that names no product after a size: a joiner, a request or a filler ("big and", "big, no onions",
+    "big asap", "big thanks")."""
+    return word in english_function_words() or word in FILLER_WORDS or word in ("plus", "hold")
 
 
 def size_after(text: str, part: LineParts, spans: Sequence[Span]) -> tuple[str, int]:
@@ -225,13 +243,36 @@ def size_after(text: str, part: LineParts, spans: Sequence[Span]) -> tuple[str, 
     (small)"), which is that item's size, and where it ends; ("", -1) when there is none or a span other than a
     product span of that word alone took it (a size alone names no product)."""
     m = SIZE_AFTER.match(text, part.start + len(part.text))
-    if m is None or m.group(1).lower() not in SIZE_WORDS:
+    if m is None or m.group(1).lower() not in SIZE_WORDS or (m.group(2) and not _no_product(m.group(2).lower())):
         return "", -1
     alone = (m.start(1), m.end(1))
     if any(s.start < m.end(1) and m.start(1) < s.end and (s.label != "PRODUCT" or (s.start, s.end) != alone)
            for s in spans):
         return "", -1
     return m.group(1), m.end(1)
+
+
+NAME_AFTER = re.compile(r"[ \t]+([^\W\d_]+)")
+
+
+def name_after(text: str, part: LineParts, spans: Sequence[Span], know: Knowledge, most: int = 3) -> tuple[str, int]:
+    """Catalog words written right after a line that ends with its product, apart from it by spaces alone and
+    taken by no span ("one diet | coke please", the classifier ended the name a word early): the rest of the
+    product's name, and where it ends; ("", -1) when there is none. A unit, number, filler or function word ends
+    it, as does any word the catalog does not hold."""
+    at = part.start + len(part.text)
+    if not any(s.label == "PRODUCT" and s.end == at for s in spans):
+        return "", -1
+    words: list[str] = []
+    while len(words) < most and (m := NAME_AFTER.match(text, at)) is not None:
+        w, lw = m.group(1), m.group(1).lower()
+        if (any(s.start < m.end(1) and m.start(1) < s.end for s in spans) or not know.in_catalog(lw)
+                or lw in know.names or know.lexicon_unit(w) is not None or lw in english_function_words()
+                or lw in FILLER_WORDS or lw in NUMBER_WORDS):
+            break
+        words.append(w)
+        at = m.end(1)
+    return (" ".join(words), at) if words else ("", -1)
 
 
 def number_beside(text: str, part: LineParts, spans: Sequence[Span]) -> str:

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -19,7 +19,15 @@ from rapidfuzz import fuzz, process
 
 from models.accounting import english_function_words
 from models.ranker import RANK_CANDIDATES, Ranker
-from models.units import SIZE_WORDS, measure, unit_word
+from models.units import (
+    FILLER_WORDS,
+    NUMBER_WORDS,
+    SIZE_WORDS,
+    VAGUE_WORDS,
+    like_unit_word,
+    measure,
+    unit_word,
+)
 from ordex.catalog import Alias, Product
 from ordex.schema import Candidate
 
@@ -135,8 +143,12 @@ class SkuMatcher:
     name = "rule-matcher"
     version = "1"
 
-    def __init__(self, products: Sequence[Product], aliases: Iterable[Alias] = (), ranker: Ranker | None = None) -> None:
+    def __init__(self, products: Sequence[Product], aliases: Iterable[Alias] = (), ranker: Ranker | None = None,
+                 learn_names: bool = True) -> None:
         self.ranker = ranker
+        self.learn_names = learn_names
+        self._votes: dict[str, Counter[str]] = defaultdict(Counter)  # a word no name has -> the name words it stood for
+        self._meanings: dict[str, str] | None = None
         self._bought: Counter[tuple[str, str]] = Counter()
         self._popular: Counter[str] = Counter()
         self._aliases_of: dict[str, list[tuple[str, str]]] = defaultdict(list)
@@ -178,6 +190,44 @@ class SkuMatcher:
             self._alias_words[sku].update(parsed.words)
         self._aliases_of[sku].append((customer_id, " ".join(parsed.words)))
         self._name_words.pop(sku, None)
+        self._vote(parsed, sku, support)
+
+    def _vote(self, alias: Parsed, sku: str, support: int) -> None:
+        """An alias that says every word of its SKU's name but one, with one word no name of the catalog has,
+        is a vote that this word stands for that name word ("regular pizzas" shipped as Pizza Medium: "regular"
+        is this distributor's "medium"; "big pies" as Pizza Large: "pie" is "pizza")."""
+        e = self.entries[sku]
+        names = set(e.name.words) | _acronyms(e.name.words)
+        words = [w for w in self.content_words(alias) if not _lexicon_word(w)]
+        new = [w for w in words if w not in self._df and _word_sim(w, names) < 0.8]
+        unsaid = [n for n in dict.fromkeys(e.name.words) if unit_word(n) is None and n not in english_function_words()
+                  and _word_sim(n, set(words)) < 0.8]
+        if len(words) >= 2 and len(new) == 1 and len(unsaid) == 1 and not like_unit_word(new[0]):
+            self._votes[new[0]][unsaid[0]] += support
+            self._meanings = None
+
+    def meanings(self) -> dict[str, str]:
+        """The words the aliases taught (see ``_vote``), each with the name word it stands for: only where at
+        least 80% of its votes agree. Empty when the matcher was built not to learn them."""
+        if not self.learn_names:
+            return {}
+        if self._meanings is None:
+            self._meanings = {}
+            for word, votes in self._votes.items():
+                meaning, n = votes.most_common(1)[0]
+                if n >= 0.8 * sum(votes.values()):
+                    self._meanings[word] = meaning
+        return self._meanings
+
+    def parse(self, mention: str) -> Parsed:
+        """A mention as the matcher reads it: its words, those the aliases taught read as the name word they stand
+        for ("3 regular veggie pizzas": medium), unless the mention is an alias as written."""
+        parsed = Parsed.of(mention)
+        meanings = self.meanings()
+        if not meanings or parsed.key() in self._alias_keys:
+            return parsed
+        words = tuple(meanings.get(w, w) for w in parsed.words)
+        return parsed if words == parsed.words else replace(parsed, words=words)
 
     def idf(self, word: str) -> float:
         """Inverse document frequency of a word over the catalog (unknown words weigh like rare ones, a bit less)."""
@@ -239,7 +289,7 @@ class SkuMatcher:
             if code is not None:
                 out[i] = [Candidate(sku=code, probability=0.99)]
                 continue
-            parsed = Parsed.of(mention)
+            parsed = self.parse(mention)
             if not parsed.words and not parsed.sizes:
                 continue
             scores = self._scores(parsed, customers)
@@ -315,7 +365,7 @@ class SkuMatcher:
         bought = sum(self._bought.get((c, sku), 0) for c in customers)
         if self.by_code(mention) == sku:  # the SKU's own code explains the mention as an exact alias would
             return MatchEvidence(explained=1.0, alias_exact=True, bought=bought)
-        parsed = Parsed.of(mention)
+        parsed = self.parse(mention)
         explained = self._explained(parsed, sku)
         hit = self._alias_keys.get(parsed.key(), {})
         exact = any(sku in c for owner, c in hit.items() if owner in customers or owner == "*")
@@ -371,7 +421,7 @@ class SkuMatcher:
 
     def unexplained(self, mention: str, sku: str) -> list[str]:
         """The mention's content words that no name or alias of the SKU explains (what a person is asked about)."""
-        return self._unexplained(Parsed.of(mention), sku)[1] if sku in self.entries else []
+        return self._unexplained(self.parse(mention), sku)[1] if sku in self.entries else []
 
     @staticmethod
     def content_words(parsed: Parsed) -> list[str]:
@@ -441,6 +491,11 @@ class SkuMatcher:
 def _plain_words(e: Entry) -> frozenset[str]:
     """A SKU's name words without unit and pack words: what its siblings in other sizes share."""
     return frozenset(w for w in e.name.words if unit_word(w) is None)
+
+
+def _lexicon_word(word: str) -> bool:
+    """True when the lexicon reads the word: a filler, number or vague word, a measure."""
+    return word in FILLER_WORDS or word in NUMBER_WORDS or word in VAGUE_WORDS or measure(word) is not None
 
 
 def _code(text: str) -> str:

@@ -18,6 +18,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from rapidfuzz import fuzz, process
+
 from ordex.catalog import Product
 
 # The lexicon shipped with the code; ORDEX_LEXICON_DIR points at another copy (the leave-one-language-out
@@ -99,6 +101,11 @@ WEAK_NUMBER_WORDS = frozenset(r["word"].strip().lower() for r in _rows("numbers.
 VAGUE_WORDS = frozenset(r["word"].strip().lower() for r in _rows("vague.csv"))
 # Size words of a menu or a range ("sm", "big", "bada" -> small, large): a variant of the product, never a unit.
 SIZE_WORDS: dict[str, str] = {r["word"].strip().lower(): r["size"].strip().lower() for r in _rows("sizes.csv")}
+
+
+def like_unit_word(word: str) -> bool:
+    """True when a word is spelled like one of the lexicon's unit words ("peece", "cartoon"): a misspelt pack word."""
+    return process.extractOne(word.lower(), UNIT_WORDS.keys(), scorer=fuzz.ratio, score_cutoff=80) is not None
 
 
 def plain_count(word: str) -> bool:

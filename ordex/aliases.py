@@ -353,10 +353,11 @@ def global_aliases(per: Counter[tuple[str, str, str]], options: AliasOptions | N
     return out
 
 
-def build_matcher(md: MasterData, learned: Iterable[tuple[str, str, str, int]], ranker: Ranker | None = None) -> SkuMatcher:
-    """The matcher as the pipeline uses it: the catalog, the master data's aliases, the learned ones, and each
-    customer's buying habits from history."""
-    matcher = SkuMatcher(md.products, md.aliases, ranker)
+def build_matcher(md: MasterData, learned: Iterable[tuple[str, str, str, int]], ranker: Ranker | None = None,
+                  learn_names: bool = True) -> SkuMatcher:
+    """The matcher as the pipeline uses it: the catalog, the master data's aliases, the learned ones (and the
+    words they teach, unless ``learn_names`` is off), and each customer's buying habits from history."""
+    matcher = SkuMatcher(md.products, md.aliases, ranker, learn_names)
     for cid, alias, sku, support in learned:
         matcher.add_alias(cid, alias, sku, support)
     for order in md.history:

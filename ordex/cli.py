@@ -261,7 +261,7 @@ def aliases_build(master_data: Path, months_test: int = 1, out: Path | None = No
     from rich.table import Table
 
     from evaluation.coverage import coverage
-    from ordex.aliases import history_reader, learn_history_aliases
+    from ordex.aliases import build_matcher, history_reader, learn_history_aliases
     from ordex.masterdata import load_master_data
     from ordex.pipeline import load_tagger
 
@@ -288,11 +288,13 @@ def aliases_build(master_data: Path, months_test: int = 1, out: Path | None = No
         ("matcher top-1 with the learned aliases", f"{c.matcher_top1:.1%}"),
         ("aliases learned (of which global)", f"{c.aliases_learned} ({c.global_aliases})"),
     ]
+    learned = learn_history_aliases(md, read=read)
+    words = build_matcher(md, learned).meanings()
+    rows.append(("words the aliases teach", ", ".join(f"{w} = {m}" for w, m in sorted(words.items())) or "none"))
     for name, value in rows:
         table.add_row(name, value)
     Console().print(table)
     if out is not None:
-        learned = learn_history_aliases(md, read=read)
         out.parent.mkdir(parents=True, exist_ok=True)
         with out.open("w", encoding="utf-8", newline="") as f:
             w = csv.writer(f)

@@ -127,7 +127,7 @@ class Engine:
         if current is not None:
             self.load_id, self.md = current
             learned = self.store.learned_aliases()
-            self.matcher = build_matcher(self.md, learned, self.ranker)
+            self.matcher = build_matcher(self.md, learned, self.ranker, self.settings.learn_names)
             self.knowledge = knowledge(self.md, learned, self.store.learned_units() if self.settings.learn_words else {})
         self.stages = self._stages()
 

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     learn_words: bool = Field(default=True, description="Read unit words learned from the history and from people's "
                                                         "corrections (off: the lexicon alone, as the leave-one-"
                                                         "language-out evaluation compares)")
+    learn_names: bool = Field(default=True, description="Read a word the aliases taught as the catalog's word it "
+                                                        "stands for (\"regular pizzas\" shipped as Pizza Medium: "
+                                                        "\"regular\" is \"medium\"); off: the aliases as written")
     release_gate: bool = Field(default=True, description="The release gate (models.gate): a message every rule "
                                                          "passed is released only when it was read right with the "
                                                          "trained probability; off releases it as before")

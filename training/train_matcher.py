@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from models.matcher import Parsed, SkuMatcher
+from models.matcher import SkuMatcher
 from models.ranker import FEATURES, Ranker, StaleRanker
 from ordex.aliases import build_matcher, learn_history_aliases
 from ordex.catalog import MasterData
@@ -60,7 +60,7 @@ def rows(matcher: SkuMatcher, mentions: Sequence[Mention]) -> tuple[np.ndarray, 
     xs: list[np.ndarray] = []
     ys: list[float] = []
     for m in mentions:
-        parsed = Parsed.of(m.text)
+        parsed = matcher.parse(m.text)
         if (not parsed.words and not parsed.sizes) or matcher.by_code(m.text) is not None:
             continue  # a SKU code is looked up, never ranked
         scores = matcher._scores(parsed, [m.customer_id])

@@ -7,6 +7,7 @@ here, each measured); spreadsheet rows whose columns a reader recognised are tak
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator
@@ -15,6 +16,7 @@ from models.accounting import (
     Knowledge,
     Placement,
     check_names,
+    name_after,
     number_beside,
     orphan_counts,
     place_count_word,
@@ -31,7 +33,7 @@ from models.units import VOCABULARY_VERSION
 from ordex.schema import Case, Line
 from ordex.stages.base import Component, Options
 
-TAG_CHECKS = ("count_word", "unread_words", "size_after", "orphan_counts", "bare_number")  # the line checks this stage runs
+TAG_CHECKS = ("count_word", "unread_words", "name_after", "size_after", "orphan_counts", "bare_number")  # the line checks this stage runs
 DISAGREE = 0.45  # below the default quantity threshold: the two extractors disagree, a person decides
 TRUSTED = 0.95  # a count written with its unit ("24 ctn") or marker ("qty: 5") needs no second opinion
 
@@ -125,13 +127,18 @@ class TagStage(Component):
     def _accounted(self, text: str, p: LineParts, spans: Sequence[Span], customer_id: str | None, k: int, b: int,
                    confidence: float) -> tuple[Line, int]:
         """A line with the word beside its count accounted for: read as its unit, or named as the reason its count
-        is uncertain (``models.accounting``); and where a size written after it ends (-1 when none)."""
+        is uncertain (``models.accounting``); and where the rest of its name or a size written after it ends (-1
+        when none)."""
         placed = place_count_word(text, p, spans, self.knowledge, customer_id) if "count_word" in self.options.checks \
             else Placement()
         unit, product = placed.unit or p.unit, placed.product or p.product
+        rest, rest_end = name_after(text, p, spans, self.knowledge) if "name_after" in self.options.checks else ("", -1)
+        if rest:  # the name goes on: the line reads up to its end, and a size after a comma comes after that
+            product, p = f"{product} {rest}", replace(p, text=text[p.start:rest_end])
         size, size_end = size_after(text, p, spans) if "size_after" in self.options.checks else ("", -1)
         product = f"{product} {size}" if size else product
         said = text[p.start:size_end] if size else p.text  # the size is part of what the line read
+        size_end = max(size_end, rest_end)
         note = unplaced_note(placed.unplaced, p.qty) if placed.unplaced and p.qty is not None else ""
         missed = number_beside(text, p, spans) if "bare_number" in self.options.checks else ""
         note = note or (f"the number {missed!r} beside it was not read as its count" if missed else "")

@@ -65,6 +65,9 @@ def test_a_size_written_after_an_item_and_a_comma_is_its_size() -> None:
     assert size("2 pies (small) please", [Span("QTY", 0, 1, 0.9), Span("PRODUCT", 2, 6, 0.9)]) == "small"
     assert size("2 pies, small onions on top", [Span("QTY", 0, 1, 0.9), Span("PRODUCT", 2, 6, 0.9)]) == ""
     assert size("2 pies, garlic", [Span("QTY", 0, 1, 0.9), Span("PRODUCT", 2, 6, 0.9)]) == ""  # no size word
+    # a filler or a request after the size names no product: still its size
+    assert size("4 veggie pizzas, big asap", [Span("QTY", 0, 1, 0.9), Span("PRODUCT", 2, 15, 0.9)]) == "big"
+    assert size("3 pizzas, big (no onions)", [Span("QTY", 0, 1, 0.9), Span("PRODUCT", 2, 8, 0.9)]) == "big"
     part = lines_from_spans(text, [Span("QTY", 0, 1, 0.9), Span("PRODUCT", 2, 14, 0.9)])[0]
     assert text[: size_after(text, part, [])[1]] == "a veggie pizza, big"  # the line reads up to its size
     # the classifier read the size alone as a product: a size names no product, it is still the item's size
@@ -108,3 +111,42 @@ def test_a_number_beside_a_line_read_without_a_count_is_named() -> None:
     assert beside("sunscreen lotion paanch", [Span("PRODUCT", 0, 16, 0.9)]) == "paanch"
     assert beside("do rolls bpr", [Span("PRODUCT", 3, 12, 0.9)]) == ""  # "do" is a verb too
     assert beside("2 sunscreen lotion", [Span("QTY", 0, 1, 0.9), Span("PRODUCT", 2, 18, 0.9)]) == ""  # has a count
+
+
+def test_catalog_words_right_after_a_product_are_the_rest_of_its_name() -> None:
+    """ "one diet | coke please": the classifier ended the name a word early; the catalog's words after it, apart
+    by spaces alone, finish it. A filler, a joiner, a comma or a word the catalog does not hold ends it."""
+    from models.accounting import knowledge_of, name_after
+    from models.tagger import lines_from_spans
+
+    know = knowledge_of(["Diet Coke Can 330 ml", "Onion Rings", "Iced Tea Bottle"], [], ["Cafe Coke"])
+
+    def rest(text: str, spans: list[Span]) -> str:
+        return name_after(text, lines_from_spans(text, spans)[0], spans, know)[0]
+
+    text = "we'd like one diet coke please"
+    assert rest(text, [Span("QTY", 10, 13, 0.9), Span("PRODUCT", 14, 18, 0.9)]) == "coke"
+    assert rest("a side of onion rings asap", [Span("QTY", 0, 1, 0.9), Span("PRODUCT", 2, 15, 0.9)]) == "rings"
+    assert rest("one diet, coke too", [Span("QTY", 0, 3, 0.9), Span("PRODUCT", 4, 8, 0.9)]) == ""  # a comma
+    assert rest("one diet and coke", [Span("QTY", 0, 3, 0.9), Span("PRODUCT", 4, 8, 0.9)]) == ""  # a joiner
+    assert rest("one diet nachos", [Span("QTY", 0, 3, 0.9), Span("PRODUCT", 4, 8, 0.9)]) == ""  # not the catalog's
+    assert rest("diet 1 coke", [Span("PRODUCT", 0, 4, 0.9), Span("QTY", 5, 6, 0.9)]) == ""  # the line ends with its count
+    taken = [Span("QTY", 10, 13, 0.9), Span("PRODUCT", 14, 18, 0.9), Span("PRODUCT", 19, 23, 0.9)]
+    assert rest(text, taken) == ""  # a span took it: a line of its own
+
+
+def test_a_product_word_spelt_like_the_catalogs_beside_a_count_is_no_unknown_unit() -> None:
+    """ "2 ice teas" of Iced Tea Bottle: the classifier read "ice teas" as the product and "ice" is the catalog's
+    "iced" misspelt, so the count stands. A word spelt like a pack word ("botle") is still named, even where
+    the catalog has "bottle" in a name: the count is then held, not taken in the SKU's unit."""
+    from models.accounting import knowledge_of, place_count_word
+    from models.tagger import lines_from_spans
+
+    know = knowledge_of(["Iced Tea Bottle", "Mango Juice Bottle 1 L"], [], [])
+
+    def placed(text: str, spans: list[Span]) -> str | None:
+        return place_count_word(text, lines_from_spans(text, spans)[0], spans, know).unplaced
+
+    assert placed("2 ice teas", [Span("QTY", 0, 1, 0.9), Span("PRODUCT", 2, 10, 0.9)]) is None
+    assert placed("3 botle mango juice", [Span("QTY", 0, 1, 0.9), Span("PRODUCT", 2, 19, 0.9)]) == "botle"
+    assert placed("3 thappi mango juice", [Span("QTY", 0, 1, 0.9), Span("PRODUCT", 2, 20, 0.9)]) == "thappi"

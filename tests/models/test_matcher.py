@@ -126,3 +126,33 @@ def test_words_no_name_or_alias_explains_are_named() -> None:
     assert m.evidence("pc031", "PC-031", []).explained == 1.0 and m.evidence("pc031", "PC-031", []).alias_exact  # its own code
     m.add_alias("*", "bal ka shampoo", "PC-031")
     assert m.unexplained("bal ka shampoo sachet", "PC-031") == []  # the distributor's own words explain it
+
+
+def test_a_word_an_alias_taught_reads_as_the_name_word_it_stood_for() -> None:
+    """ "3 regular pizzas" shipped as Pizza Medium: this distributor's "regular" is "medium", for every product
+    sold by that size, and the size is then said; built not to learn, the matcher reads the aliases as written."""
+    menu = _products(("P1", "Pizza Small"), ("P2", "Pizza Medium"), ("P3", "Pizza Large"),
+                     ("V1", "Veggie Supreme Pizza Small"), ("V2", "Veggie Supreme Pizza Medium"),
+                     ("V3", "Veggie Supreme Pizza Large"))
+    taught = SkuMatcher(menu)
+    taught.add_alias("c1", "regular pizzas", "P2")
+    assert taught.meanings() == {"regular": "medium"}
+    assert top(taught, "regular veggie supreme pizzas", ["c2"])[0] == "V2"
+    assert not taught.evidence("regular veggie supreme pizzas", "V2", ["c2"], ["V1", "V3"]).size_unsaid
+    plain = SkuMatcher(menu, learn_names=False)
+    plain.add_alias("c1", "regular pizzas", "P2")
+    assert plain.meanings() == {}
+    assert plain.evidence("regular veggie supreme pizzas", "V2", ["c2"], ["V1", "V3"]).size_unsaid
+
+
+def test_only_one_new_word_for_one_unsaid_name_word_is_learned_and_never_a_lexicon_word() -> None:
+    menu = _products(("Y", "Instant Dry Yeast 500 g"), ("P2", "Pizza Medium"), ("P3", "Pizza Large"))
+    m = SkuMatcher(menu)
+    m.add_alias("c1", "ek instant yeast", "Y")  # "ek" is a number word: "one", not "dry"
+    m.add_alias("c1", "peece instant yeast", "Y")  # a misspelt unit word
+    m.add_alias("c1", "pepperoni", "P2")  # says no name word at all
+    m.add_alias("c1", "regular", "P2")  # one word alone, and two name words unsaid
+    assert m.meanings() == {}
+    m.add_alias("c1", "regular pizza", "P2")
+    m.add_alias("c2", "regular pizza", "P3")  # the customers do not agree what "regular" is: nothing learned
+    assert m.meanings() == {}

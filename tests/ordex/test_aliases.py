@@ -151,4 +151,5 @@ def test_aliases_build_prints_the_time_split_coverage(tmp_path: Path, capsys: py
     assert main(["aliases", "build", "--master-data", str(d), "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "seed's definition" in printed and "50.0%" in printed  # 1 of the 2 lines of the last month was known
+    assert "words the aliases teach" in printed
     assert "B01,mota wala 26,TUBE-26,4" in out.read_text(encoding="utf-8")
