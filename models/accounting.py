@@ -44,6 +44,9 @@ LINE_CHECKS: dict[str, str] = {
     "name_after": "catalog words written right after a line that ends with its product, no span taking them (\"one "
                   "diet | coke please\": the classifier ended the name a word early), are the rest of its name "
                   "(tag stage)",
+    "learned_requests": "a line counted by an article whose words are all words the distributor's customers ask "
+                        "on an item (learned from history: \"with ice, a straw\") is that request, no order line "
+                        "(tag stage)",
     "orphan_counts": "a count the classifier read with no product, followed by words nothing places (\"and a "
                      "nachos\"), is a line with those words as its product: held, never dropped (tag stage)",
     "bare_number": "a line read with no count beside a number no span took (\"1 sunscreen lotion\", the \"1\" "
@@ -91,6 +94,7 @@ class Knowledge:
     catalog: frozenset[str] = frozenset()
     names: frozenset[str] = frozenset()
     described: frozenset[str] = frozenset()  # the words of product descriptions and pack sizes alone
+    asked: frozenset[str] = frozenset()  # words customers ask on an item ("straw"), learned from history
     learned: Mapping[tuple[str, str], str] = field(default_factory=dict)
 
     def learned_unit(self, word: str, customer_id: str | None) -> str | None:
@@ -151,13 +155,16 @@ def knowledge_of(product_texts: Sequence[str], alias_texts: Sequence[str], custo
                  learned: Mapping[tuple[str, str], str] | None = None) -> Knowledge:
     """The words a distributor's catalog, aliases and customer names use, and the unit words it taught. A word
     right after a count in an alias ("kajal stick 10 thappi", learned from a past order) is not taken as a
-    product word: it is the very kind of word this module must place."""
+    product word: it is the very kind of word this module must place; nor is an alias's count or common English
+    word ("a garlic bread": "a" is no catalog word)."""
     def words(texts: Sequence[str], after_count: bool = True) -> frozenset[str]:
         out: set[str] = set()
         for t in texts:
             prev = ""
             for _a, _b, w in words_of(t):
-                if any(c.isalpha() for c in w) and (after_count or read_qty(prev).value is None):
+                if any(c.isalpha() for c in w) and (after_count or read_qty(prev).value is None
+                                                    and w.lower() not in NUMBER_WORDS
+                                                    and w.lower() not in english_function_words()):
                     out.add(w.lower())
                 prev = w
         return frozenset(out)
@@ -294,11 +301,13 @@ ITEM_END = re.compile(r"[,;:.!?()\n]")
 
 
 def orphan_counts(text: str, spans: Sequence[Span], parts: Sequence[LineParts], know: Knowledge,
-                  customer_id: str | None = None) -> list[tuple[Span, float, str, int, str | None]]:
+                  customer_id: str | None = None,
+                  requests: bool = True) -> list[tuple[Span, float, str, int, str | None]]:
     """Counts the classifier read that no line took, each followed by words nothing places ("and a nachos!":
     the dish is off the menu and was left unlabelled): the count, its value, those words, where they end and the
     unit word read right after the count, passed over ("30 PIECE CHITR SENIOR"): a line to hold. A count followed
-    by known words reads none ("5 ctn bhej do" reads no product)."""
+    by known words reads none ("5 ctn bhej do" reads no product), nor, with ``requests``, an article before words
+    customers ask on an item (``requested``: "with ice & a straw")."""
     taken = {p.qty_at for p in parts if p.qty_at is not None}
     out = []
     for k, s in enumerate(spans):
@@ -315,7 +324,7 @@ def orphan_counts(text: str, spans: Sequence[Span], parts: Sequence[LineParts], 
                 break
             words.append(w)
             end = after + b
-        if words:
+        if words and not (requests and unit is None and requested(text[s.start:s.end], " ".join(words), know)):
             out.append((s, value, " ".join(words), end, text[unit.start : unit.end] if unit else None))
     return out
 
@@ -352,6 +361,33 @@ def asked_on(text: str, starts: Sequence[int] = ()) -> list[tuple[int, int]]:
                 break
         zones.append((m.start(), end))
     return zones
+
+
+def asked_words(texts: Sequence[str], know: Knowledge, least: int = 2) -> frozenset[str]:
+    """Words a distributor's customers ask on an item: written at least ``least`` times inside what was asked
+    ("with ice, no straw", ``asked_on``) in past orders, and no catalog word nor a word anything else places."""
+    seen: dict[str, int] = {}
+    for t in texts:
+        zones = asked_on(t)
+        for a, _b, w in words_of(t):
+            lw = w.lower()
+            if any(za <= a < zb for za, zb in zones) and not know.in_catalog(lw) and not know.knows(lw):
+                seen[lw] = seen.get(lw, 0) + 1
+    return frozenset(w for w, n in seen.items() if n >= least)
+
+
+def requested(count: str, product: str, know: Knowledge) -> bool:
+    """True when a count is an article and the words it counts are all words customers ask on an item ("with ice,
+    a straw"): the request goes on after a comma or "and", and "a" there counts no order line."""
+    if count.strip().lower() not in ("a", "an"):
+        return False
+    words = [w.lower() for _a, _b, w in words_of(product) if w.lower() not in english_function_words()]
+    return bool(words) and all(w in know.asked for w in words)
+
+
+def a_request(text: str, part: LineParts, know: Knowledge) -> bool:
+    """True when a line is a request counted by an article (``requested``), not an order line."""
+    return part.qty_at is not None and requested(text[part.qty_at[0]:part.qty_at[1]], part.product, know)
 
 
 def unasked_words(text: str, starts: Sequence[int] = ()) -> list[tuple[int, int, str]]:

@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
-from models.accounting import Knowledge, knowledge_of
+from models.accounting import Knowledge, asked_words, knowledge_of
 from models.units import piece_unit
 from models.word_learning import LearnedRow, Said, Shipped, SplitReport, learn_words, time_split, votes
 from ordex.catalog import MasterData, Product
@@ -13,10 +14,12 @@ from ordex.catalog import MasterData, Product
 
 def knowledge(md: MasterData, learned_aliases: Iterable[tuple[str, str, str, int]] = (),
               learned_units: dict[tuple[str, str], str] | None = None) -> Knowledge:
-    """The catalog's words (descriptions, pack sizes, aliases given and learned), customer names, unit words."""
-    return knowledge_of([f"{p.description} {p.pack_size}" for p in md.products],
+    """The catalog's words (descriptions, pack sizes, aliases given and learned), customer names, unit words, and
+    the words customers ask on an item in past orders ("no straw")."""
+    know = knowledge_of([f"{p.description} {p.pack_size}" for p in md.products],
                         [a.alias for a in md.aliases] + [alias for _c, alias, _s, _n in learned_aliases],
                         [c.name for c in md.customers], learned_units)
+    return replace(know, asked=asked_words([o.text for o in md.history], know))
 
 
 def pieces(p: Product | None) -> float:

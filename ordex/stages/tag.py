@@ -15,6 +15,7 @@ from pydantic import Field, field_validator
 from models.accounting import (
     Knowledge,
     Placement,
+    a_request,
     check_names,
     name_after,
     number_beside,
@@ -33,7 +34,7 @@ from models.units import VOCABULARY_VERSION
 from ordex.schema import Case, Line
 from ordex.stages.base import Component, Options
 
-TAG_CHECKS = ("count_word", "unread_words", "name_after", "size_after", "orphan_counts", "bare_number")  # the line checks this stage runs
+TAG_CHECKS = ("count_word", "unread_words", "name_after", "size_after", "learned_requests", "orphan_counts", "bare_number")  # the line checks this stage runs
 DISAGREE = 0.45  # below the default quantity threshold: the two extractors disagree, a person decides
 TRUSTED = 0.95  # a count written with its unit ("24 ctn") or marker ("qty: 5") needs no second opinion
 
@@ -114,7 +115,7 @@ class TagStage(Component):
                 parts = read_lines(text, spans, self.options.rules)
                 sized = -1  # where the size word the line before took ends: no line of its own
                 for p in parts:
-                    if p.start < sized:
+                    if p.start < sized or "learned_requests" in self.options.checks and a_request(text, p, self.knowledge):
                         continue
                     line, sized = self._accounted(text, p, spans, s.customer_id, k, b, block.confidence)
                     out.append(line)
@@ -161,7 +162,8 @@ class TagStage(Component):
         """Counts no line took, with the words nothing places after them as the product (and the unit word between,
         if any): lines to hold."""
         out = []
-        for span, value, words, end, said in orphan_counts(text, spans, parts, self.knowledge, customer_id):
+        requests = "learned_requests" in self.options.checks
+        for span, value, words, end, said in orphan_counts(text, spans, parts, self.knowledge, customer_id, requests):
             unit = self.knowledge.unit(said, customer_id) if said else None
             note = unplaced_note(said, value) if said and not unit else ""  # a unit word nothing reads: held
             out.append(Line(section=k, text=text[span.start:end], product=words, qty=value, unit=unit,

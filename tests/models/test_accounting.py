@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from models.accounting import Knowledge, asked_on, unread_words
 from models.tagger import Span
 
@@ -150,3 +152,39 @@ def test_a_product_word_spelt_like_the_catalogs_beside_a_count_is_no_unknown_uni
     assert placed("2 ice teas", [Span("QTY", 0, 1, 0.9), Span("PRODUCT", 2, 10, 0.9)]) is None
     assert placed("3 botle mango juice", [Span("QTY", 0, 1, 0.9), Span("PRODUCT", 2, 19, 0.9)]) == "botle"
     assert placed("3 thappi mango juice", [Span("QTY", 0, 1, 0.9), Span("PRODUCT", 2, 20, 0.9)]) == "thappi"
+
+
+def test_words_customers_ask_on_an_item_are_learned_and_an_article_before_them_counts_no_line() -> None:
+    """Past orders say "no straw" and "without a straw": "straw" is asked on an item, so "with ice, a straw" is
+    that request, not a line of one straw. A word asked once, a catalog word, or a real count is not."""
+    from models.accounting import a_request, asked_words, knowledge_of, orphan_counts
+    from models.tagger import lines_from_spans
+
+    know = knowledge_of(["Diet Coke Can 330 ml", "Cheese Burger"], [], [])
+    past = ["2 diet cokes, no straw", "1 diet coke without a straw and extra cheese", "a burger with pickles"]
+    asked = asked_words(past, know)
+    assert asked == frozenset({"straw"})  # "cheese" is the catalog's, "pickles" was asked once
+    know = replace(know, asked=asked)
+
+    def request(text: str, spans: list[Span]) -> bool:
+        return a_request(text, lines_from_spans(text, spans)[0], know)
+
+    assert request("a straw", [Span("QTY", 0, 1, 0.9), Span("PRODUCT", 2, 7, 0.9)])
+    assert not request("2 straws", [Span("QTY", 0, 1, 0.9), Span("PRODUCT", 2, 8, 0.9)])  # counted: an order line
+    assert not request("a diet coke", [Span("QTY", 0, 1, 0.9), Span("PRODUCT", 2, 11, 0.9)])
+    # the classifier read "a" and left "straw" unlabelled: no orphan line either, unless the check is off
+    text, spans = "1 diet coke with ice & a straw", [Span("QTY", 0, 1, 0.9), Span("PRODUCT", 2, 11, 0.9),
+                                                     Span("QTY", 23, 24, 0.9)]
+    assert orphan_counts(text, spans, lines_from_spans(text, spans), know) == []
+    assert [w for _s, _v, w, _e, _u in orphan_counts(text, spans, lines_from_spans(text, spans), know,
+                                                     requests=False)] == ["straw"]
+
+
+def test_an_aliases_count_or_common_word_is_no_catalog_word() -> None:
+    """An alias learned as written ("a garlic bread", "ek maida bori") keeps its count: "a" and "ek" are no words
+    of the catalog, or every "a" left outside a line would look like a dropped product to the gate."""
+    from models.accounting import knowledge_of
+
+    know = knowledge_of(["Garlic Bread", "Maida 50 kg"], ["a garlic bread", "ek maida bori"], [])
+    assert know.in_catalog("garlic") and know.in_catalog("maida")
+    assert not know.in_catalog("a") and not know.in_catalog("ek")
