@@ -11,6 +11,7 @@ so the line is held with a question. ``unread_words`` finds product words no lin
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -363,17 +364,21 @@ def asked_on(text: str, starts: Sequence[int] = ()) -> list[tuple[int, int]]:
     return zones
 
 
-def asked_words(texts: Sequence[str], know: Knowledge, least: int = 2) -> frozenset[str]:
-    """Words a distributor's customers ask on an item: written at least ``least`` times inside what was asked
-    ("with ice, no straw", ``asked_on``) in past orders, and no catalog word nor a word anything else places."""
-    seen: dict[str, int] = {}
+def asked_counts(texts: Sequence[str]) -> Counter[str]:
+    """How often each word (lower case) is written inside what was asked on an item (``asked_on``) in these
+    texts: read once per history, so what the knowledge learns later only filters it (``asked_words``)."""
+    seen: Counter[str] = Counter()
     for t in texts:
         zones = asked_on(t)
-        for a, _b, w in words_of(t):
-            lw = w.lower()
-            if any(za <= a < zb for za, zb in zones) and not know.in_catalog(lw) and not know.knows(lw):
-                seen[lw] = seen.get(lw, 0) + 1
-    return frozenset(w for w, n in seen.items() if n >= least)
+        seen.update(w.lower() for a, _b, w in words_of(t) if any(za <= a < zb for za, zb in zones))
+    return seen
+
+
+def asked_words(counts: Mapping[str, int], know: Knowledge, least: int = 2) -> frozenset[str]:
+    """Words a distributor's customers ask on an item: written at least ``least`` times inside what was asked
+    ("with ice, no straw", ``asked_counts`` of past orders), and no word anything else places (the catalog's
+    included)."""
+    return frozenset(w for w, n in counts.items() if n >= least and not know.knows(w))
 
 
 def requested(count: str, product: str, know: Knowledge) -> bool:

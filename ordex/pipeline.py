@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -47,7 +48,7 @@ from ordex.stages import (
 from ordex.stages.tag import TAG_CHECKS
 from ordex.store import Store
 from ordex.store.store import Accepted, AlreadyProcessed, OrderRecord
-from ordex.unit_words import knowledge, learn_from_history
+from ordex.unit_words import asked_in_history, knowledge, learn_from_history
 from rules.validate import PastOrder, load_config, order_value, signature, unreadable
 
 log = logging.getLogger("ordex.pipeline")
@@ -73,6 +74,7 @@ class Engine:
         self.md = MasterData()
         self.matcher = SkuMatcher(())
         self.knowledge = Knowledge()
+        self.asked: Counter[str] = Counter()  # words asked on an item in the history, per load (``asked_in_history``)
         self.reader = ReadStage(ReadOptions(ocr_threads=settings.ocr_threads), ocr)
         self.stages: tuple[Stage, ...] = ()  # built by refresh, for the master data and models it finds
         self.synced_version = store.version()
@@ -125,10 +127,13 @@ class Engine:
         """Re-read the current master data and learned aliases from the store; the stages are built anew."""
         current = self.store.master_data()
         if current is not None:
+            if current[0] != self.load_id:  # the history is read for its requests once per load
+                self.asked = asked_in_history(current[1])
             self.load_id, self.md = current
             learned = self.store.learned_aliases()
             self.matcher = build_matcher(self.md, learned, self.ranker, self.settings.learn_names)
-            self.knowledge = knowledge(self.md, learned, self.store.learned_units() if self.settings.learn_words else {})
+            self.knowledge = knowledge(self.md, learned, self.store.learned_units() if self.settings.learn_words else {},
+                                       self.asked)
         self.stages = self._stages()
 
     def sync(self) -> bool:

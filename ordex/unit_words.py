@@ -3,23 +3,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
-from models.accounting import Knowledge, asked_words, knowledge_of
+from models.accounting import Knowledge, asked_counts, asked_words, knowledge_of
 from models.units import piece_unit
 from models.word_learning import LearnedRow, Said, Shipped, SplitReport, learn_words, time_split, votes
 from ordex.catalog import MasterData, Product
 
 
 def knowledge(md: MasterData, learned_aliases: Iterable[tuple[str, str, str, int]] = (),
-              learned_units: dict[tuple[str, str], str] | None = None) -> Knowledge:
-    """The catalog's words (descriptions, pack sizes, aliases given and learned), customer names, unit words, and
-    the words customers ask on an item in past orders ("no straw")."""
+              learned_units: dict[tuple[str, str], str] | None = None,
+              asked: Mapping[str, int] | None = None) -> Knowledge:
+    """The catalog's words (descriptions, pack sizes, aliases given and learned), customer names, unit words, and,
+    given the history's ``asked_in_history`` counts, the words customers ask on an item ("no straw")."""
     know = knowledge_of([f"{p.description} {p.pack_size}" for p in md.products],
                         [a.alias for a in md.aliases] + [alias for _c, alias, _s, _n in learned_aliases],
                         [c.name for c in md.customers], learned_units)
-    return replace(know, asked=asked_words([o.text for o in md.history], know))
+    return replace(know, asked=asked_words(asked, know)) if asked else know
+
+
+def asked_in_history(md: MasterData) -> Counter[str]:
+    """How often each word is asked on an item in the past orders (``models.accounting.asked_counts``): one pass
+    over the history per master data load, not per refresh."""
+    return asked_counts([o.text for o in md.history])
 
 
 def pieces(p: Product | None) -> float:

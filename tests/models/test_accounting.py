@@ -157,12 +157,12 @@ def test_a_product_word_spelt_like_the_catalogs_beside_a_count_is_no_unknown_uni
 def test_words_customers_ask_on_an_item_are_learned_and_an_article_before_them_counts_no_line() -> None:
     """Past orders say "no straw" and "without a straw": "straw" is asked on an item, so "with ice, a straw" is
     that request, not a line of one straw. A word asked once, a catalog word, or a real count is not."""
-    from models.accounting import a_request, asked_words, knowledge_of, orphan_counts
+    from models.accounting import a_request, asked_counts, asked_words, knowledge_of, orphan_counts
     from models.tagger import lines_from_spans
 
     know = knowledge_of(["Diet Coke Can 330 ml", "Cheese Burger"], [], [])
     past = ["2 diet cokes, no straw", "1 diet coke without a straw and extra cheese", "a burger with pickles"]
-    asked = asked_words(past, know)
+    asked = asked_words(asked_counts(past), know)
     assert asked == frozenset({"straw"})  # "cheese" is the catalog's, "pickles" was asked once
     know = replace(know, asked=asked)
 
