@@ -42,6 +42,9 @@ LINE_CHECKS: dict[str, str] = {
     "unread_words": "two or more catalog words no span took make a line with no count (tag stage)",
     "size_after": "a size word standing alone after an item and a comma (\"a veggie pizza, big,\") is that item's "
                   "size (tag stage)",
+    "catalog_spelling": "a word the classifier read inside the product, beside its count, spelt like a catalog word "
+                        "(\"2 ice teas\" of Iced Tea) and like no unit word, is the product's, not an unknown unit "
+                        "(tag stage, within count_word)",
     "name_after": "catalog words written right after a line that ends with its product, no span taking them (\"one "
                   "diet | coke please\": the classifier ended the name a word early), are the rest of its name "
                   "(tag stage)",
@@ -194,9 +197,10 @@ def next_word(text: str, at: int) -> tuple[int, int, str] | None:
 
 
 def place_count_word(text: str, part: LineParts, spans: Sequence[Span], know: Knowledge,
-                     customer_id: str | None = None) -> Placement:
+                     customer_id: str | None = None, spelling: bool = True) -> Placement:
     """Read the word right after a line's count: a unit the lexicon or learning knows is its unit; a word nobody
-    places is named, so the count is not taken in the SKU's own unit by guess."""
+    places is named, so the count is not taken in the SKU's own unit by guess. With ``spelling`` (the check
+    ``catalog_spelling``), a product word spelt like the catalog's and like no unit word is placed."""
     if part.qty is None or part.qty_at is None:
         return Placement()
     if part.unit_at is not None:  # the tagger read a unit word: known, learned, or unplaced
@@ -229,7 +233,8 @@ def place_count_word(text: str, part: LineParts, spans: Sequence[Span], know: Kn
         return Placement(unit=unit, product=product)
     if know.placed(word):
         return Placement()
-    if inside is not None and inside.label == "PRODUCT" and know.like_catalog(word) and not like_unit_word(word):
+    if (spelling and inside is not None and inside.label == "PRODUCT" and know.like_catalog(word)
+            and not like_unit_word(word)):
         return Placement()  # "2 ice teas" of Iced Tea: the product's own word, misspelt, and no pack word's
     if inside is not None and inside.label == "PRODUCT" and not any(
             know.in_catalog(w) for _a, _b, w in words_of(part.product)):

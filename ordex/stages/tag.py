@@ -34,7 +34,7 @@ from models.units import VOCABULARY_VERSION
 from ordex.schema import Case, Line
 from ordex.stages.base import Component, Options
 
-TAG_CHECKS = ("count_word", "unread_words", "name_after", "size_after", "learned_requests", "orphan_counts", "bare_number")  # the line checks this stage runs
+TAG_CHECKS = ("count_word", "catalog_spelling", "unread_words", "name_after", "size_after", "learned_requests", "orphan_counts", "bare_number")  # the line checks this stage runs
 DISAGREE = 0.45  # below the default quantity threshold: the two extractors disagree, a person decides
 TRUSTED = 0.95  # a count written with its unit ("24 ctn") or marker ("qty: 5") needs no second opinion
 
@@ -130,7 +130,8 @@ class TagStage(Component):
         """A line with the word beside its count accounted for: read as its unit, or named as the reason its count
         is uncertain (``models.accounting``); and where the rest of its name or a size written after it ends (-1
         when none)."""
-        placed = place_count_word(text, p, spans, self.knowledge, customer_id) if "count_word" in self.options.checks \
+        placed = place_count_word(text, p, spans, self.knowledge, customer_id,
+                                  "catalog_spelling" in self.options.checks) if "count_word" in self.options.checks \
             else Placement()
         unit, product = placed.unit or p.unit, placed.product or p.product
         rest, rest_end = name_after(text, p, spans, self.knowledge) if "name_after" in self.options.checks else ("", -1)
@@ -183,7 +184,8 @@ class TagStage(Component):
         if ln.qty is None or (ln.block is not None and ln.block < 0) or "count_word" not in self.options.checks:
             return ln
         parts, spans = rule_line_parts(ln.text, ln.product, ln.qty, ln.unit)
-        placed = place_count_word(ln.text, parts, spans, self.knowledge, customer_id)
+        placed = place_count_word(ln.text, parts, spans, self.knowledge, customer_id,
+                                  "catalog_spelling" in self.options.checks)
         if placed.unit:
             return ln.model_copy(update={"unit": placed.unit})
         if placed.unplaced:

@@ -150,6 +150,8 @@ def test_a_product_word_spelt_like_the_catalogs_beside_a_count_is_no_unknown_uni
         return place_count_word(text, lines_from_spans(text, spans)[0], spans, know).unplaced
 
     assert placed("2 ice teas", [Span("QTY", 0, 1, 0.9), Span("PRODUCT", 2, 10, 0.9)]) is None
+    ice = [Span("QTY", 0, 1, 0.9), Span("PRODUCT", 2, 10, 0.9)]  # the check catalog_spelling switched off
+    assert place_count_word("2 ice teas", lines_from_spans("2 ice teas", ice)[0], ice, know, spelling=False).unplaced == "ice"
     assert placed("3 botle mango juice", [Span("QTY", 0, 1, 0.9), Span("PRODUCT", 2, 19, 0.9)]) == "botle"
     assert placed("3 thappi mango juice", [Span("QTY", 0, 1, 0.9), Span("PRODUCT", 2, 20, 0.9)]) == "thappi"
 
