@@ -61,6 +61,9 @@ LINE_CHECKS: dict[str, str] = {
     "worded_count": "a count written as a word (\"a nachos\", \"two fries\") read at least MatchOptions.count sure "
                     "makes its line an order line whatever its words, held if no SKU fits; a count in digits needs 0.9 "
                     "(match stage)",
+    "unit_in_name": "a unit word the SKU's own name holds in the order written (\"kajal stick 3\", \"2 cake box 8x8\" "
+                    "of Cake Box White 8x8 inch), whose count does not convert as that unit, is a name word: the "
+                    "count is bare, in the SKU's unit (match stage)",
     "history_evidence": "a quantity over history_factor times the most ever ordered is QTY_UNCLEAR (validate stage)",
     "unexplained_words": "a SKU whose names and aliases explain half of the mention's words or less, with no exact "
                          "alias, is no match: SKU_UNMATCHED naming the words (match stage)",
@@ -187,6 +190,16 @@ def words_of(text: str) -> list[tuple[int, int, str]]:
             a = m.start() + m.group().index(w)
             out.append((a, a + len(w), w))
     return out
+
+
+def name_holds(text: str, name: str) -> bool:
+    """True when the words of a line, its counts left out, are the words of a name in the order the name has
+    them (plurals as singulars): "kajal stick 3" and "2 cake box 8x8\"" say "Kajal Stick" and "Cake Box White 8x8
+    inch"; "10 bottles coconut hair oil" does not say "Coconut Hair Oil Bottle" (the bottle is the count's)."""
+    said = [w.lower() for _a, _b, w in words_of(text)
+            if not plain_count(w) and w.lower() not in FILLER_WORDS and w.lower() not in ("x", "qty", "nos")]
+    own = iter(w.lower() for _a, _b, w in words_of(name))
+    return len(said) >= 2 and all(any(w in (o, o + "s", o + "es") for o in own) for w in said)
 
 
 def next_word(text: str, at: int) -> tuple[int, int, str] | None:

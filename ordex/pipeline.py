@@ -93,7 +93,7 @@ class Engine:
         """intake -> read -> split -> tag -> match -> validate -> gate -> decide, for the current master data and models."""
         s = self.settings
         match = MatchOptions(sku=s.sku_threshold, unsaid="unsaid_variant" in s.line_checks,
-                             unit_lines="unit_no_count" in s.line_checks,
+                             unit_lines="unit_no_count" in s.line_checks, unit_in_name="unit_in_name" in s.line_checks,
                              count=MatchOptions().count if "worded_count" in s.line_checks else SURE_COUNT,
                              explained=MatchOptions().explained if "unexplained_words" in s.line_checks else 0.0)
         extractor = "rules" if self.tagger is None else ("tagger" if s.extractor == "auto" else s.extractor)

@@ -183,6 +183,14 @@ def signature(lines: Sequence[Line]) -> Signature:
     return tuple(sorted((ln.sku, float(ln.sku_qty or 0)) for ln in lines if ln.sku))
 
 
+def same_lines(a: Signature, b: Signature) -> bool:
+    """Two orders are the same when they name the same SKUs with the same quantities; a quantity that was not
+    read (0) agrees with any, so a first order held for a count it could not read still catches its repeat."""
+    if [s for s, _ in a] != [s for s, _ in b]:
+        return False
+    return all(qa == qb or not qa or not qb for (_, qa), (_, qb) in zip(a, b, strict=True))
+
+
 def duplicate_order(o: OrderView, md: MasterData, cfg: RulesConfig) -> list[Finding]:
     """DUPLICATE_ORDER: the same customer sent the same lines within the window under another message id."""
     sig = signature([ln for _, ln in o.lines])
@@ -190,7 +198,7 @@ def duplicate_order(o: OrderView, md: MasterData, cfg: RulesConfig) -> list[Find
         return []
     window = timedelta(hours=cfg.duplicate_window_hours)
     for past in o.recent:
-        if past.message_id != o.message_id and past.signature == sig and o.received_at - window <= past.received_at <= o.received_at:
+        if past.message_id != o.message_id and same_lines(past.signature, sig) and o.received_at - window <= past.received_at <= o.received_at:
             return [_finding(cfg, Code.DUPLICATE_ORDER, o, f"same lines as message {past.message_id} at {past.received_at.isoformat()}")]
     return []
 

@@ -10,6 +10,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
+from models.accounting import name_holds
 from models.matcher import SkuMatcher
 from models.units import NUMBER_WORDS, is_own_size, measure, measure_readings, own_sizes, sold_by, to_uom
 from ordex.catalog import MasterData, Product
@@ -38,6 +39,9 @@ class MatchOptions(Options):
     unit_lines: bool = Field(default=True, description="A line with a unit word and no count, its words like the "
                                                        "catalog's, is an order line held for its count (the "
                                                        "unit_no_count check)")
+    unit_in_name: bool = Field(default=True, description="A unit word the SKU's own name holds in the order written, "
+                                                         "whose count does not convert as that unit, is a name word: "
+                                                         "the count is bare (the unit_in_name check)")
 
 
 class MatchStage(Component):
@@ -87,6 +91,9 @@ def match(case: Case, matcher: SkuMatcher, md: MasterData, th: MatchOptions) -> 
             qty, unit = ln.qty, ln.unit
             if qty is not None and not ln.qty_note:  # a count beside a word nothing places is not converted
                 sku_qty = to_uom(qty, unit, product.uom, product.conversions).qty
+                if sku_qty is None and unit is not None and th.unit_in_name and name_holds(ln.text, product.description):
+                    ln = ln.model_copy(update={"unit": None})  # "kajal stick 3": the stick is the name's
+                    sku_qty = to_uom(qty, None, product.uom, product.conversions).qty
         conf = min(best.probability if best else 0.0, ln.qty_confidence if sku_qty is not None else 0.0)
         out.append(ln.model_copy(update={"candidates": tuple(cands), "sku": sku, "sku_note": note,
                                          "sku_confidence": best.probability if best else 0.0,

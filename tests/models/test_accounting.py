@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from models.accounting import Knowledge, asked_on, unread_words
+from models.accounting import Knowledge, asked_on, name_holds, unread_words
 from models.tagger import Span
 
 
@@ -190,3 +190,11 @@ def test_an_aliases_count_or_common_word_is_no_catalog_word() -> None:
     know = knowledge_of(["Garlic Bread", "Maida 50 kg"], ["a garlic bread", "ek maida bori"], [])
     assert know.in_catalog("garlic") and know.in_catalog("maida")
     assert not know.in_catalog("a") and not know.in_catalog("ek")
+
+
+def test_a_name_holds_the_words_of_a_line_in_its_order() -> None:
+    assert name_holds("kajal stick 3", "Kajal Stick")
+    assert name_holds('2 cake boxes 8x8"', "Cake Box White 8x8 inch")  # plural, a word of the name skipped
+    assert not name_holds("10 bottles coconut hair oil", "Coconut Hair Oil Bottle 100 ml")  # the bottle comes first
+    assert not name_holds("3 box kajal", "Kajal Stick")
+    assert not name_holds("stick 3", "Kajal Stick")  # one word is no name

@@ -74,6 +74,14 @@ def test_duplicates_are_the_same_lines_within_the_window(trade_dir: Path) -> Non
     assert found(md, view(md, "E100", lines, recent=itself)) == []
 
 
+def test_a_repeat_of_an_order_held_for_an_unread_count_is_a_duplicate(trade_dir: Path) -> None:
+    md = load_master_data(trade_dir)
+    held = [PastOrder("m0", AT - timedelta(hours=5), signature([line("LED-9W", None), line("MCB-16A", 5)]))]
+    assert found(md, view(md, "E100", [line("LED-9W", 2), line("MCB-16A", 5)], recent=held)) == [Code.DUPLICATE_ORDER]
+    assert found(md, view(md, "E100", [line("LED-9W", 2), line("MCB-16A", 6)], recent=held)) == []
+    assert found(md, view(md, "E100", [line("LED-9W", 2)], recent=held)) == []
+
+
 def test_an_approved_code_is_not_raised_again(trade_dir: Path) -> None:
     md = load_master_data(trade_dir)
     o = view(md, "E300", [line("LED-12W", 2)], waived=frozenset({Code.CREDIT_LIMIT}))

@@ -491,16 +491,25 @@ TEMPLATES_BARE = ("P Q", "Q P", "P - Q", "P : Q", "P x Q", "Q x P", "P qty: Q", 
 # more than one), and what the customer asks on it, which belongs to the item and is no line of its own.
 SENTENCE_LEADS = ("i want ", "need ", "pls send ", "send ", "can you send ", "i'd like to order ", "we need ",
                   "order for today: ", "book ", "we want ", "kindly send ", "get us ", "please deliver ", "", "",
-                  "hi, i want ", "Hello, please send ", "I would like ", "for table 4: ", "my order: ")
+                  "hi, i want ", "Hello, please send ", "I would like ", "for table 4: ", "my order: ", "can i get ",
+                  "could i get ", "could we have ", "i'd like ", "we'd like ", "i'll have ", "we'll take ", "let me get ",
+                  "please get me ", "can we order ", "may i have ", "i need ", "could you deliver ", "order: ",
+                  "hey! ", "good morning, can you send ", "we would like to order ")
 HINGLISH_LEADS = ("bhai ", "bhaiya ", "sir ", "mujhe ", "")
 HINGLISH_ENDS = (" chahiye", " bhejo", " bhej do", " bhej dena", " dena")
 SENTENCE_ENDS = ("", "", ".", " please", " pls", " thank you", ", thanks", " for lunch", " by 1 pm",
-                 " for home delivery", " - takeaway", "?", " asap", ". Deliver by evening.", " parcel")
-LAST_JOINS = (" and ", " and ", ", and ", " & ", " plus ", ", ", " n ")
+                 " for home delivery", " - takeaway", "?", " asap", ". Deliver by evening.", " parcel", " for pickup",
+                 " to go", ", that's all", " - thanks!", " for delivery tonight", " at 7 pm", ". cash on delivery",
+                 " for the office", ", ty")
+LAST_JOINS = (" and ", " and ", ", and ", " & ", " plus ", ", ", " n ", " and also ", ", also ", " as well as ",
+              " along with ", ", plus ", " and then ", " also ", "; ")
+MID_JOINS = (", ", ", ", " and ", " + ", " plus ", ", also ", " and also ", "; ", " with ")
 MODIFIER_FORMS = ("with {a}", "with {a}", "with {a} and {b}", "with {a}, {b} and {c}", "with no {a}", "without {a}",
                   "no {a}", "extra {a}", "add {a}", "less {a}", "with {a}, no {b}", "({a})", "- no {a}",
                   "with extra {a}", "with {a} on the side", "but no {a}", "with {a} but without {b}", "with {a} & {b}",
-                  "{a} please", "- {a}, {b}")
+                  "{a} please", "- {a}, {b}", "hold the {a}", "(no {a})", "no {a}, no {b}", "{a} on the side",
+                  "easy on the {a}", "without any {a}", "with a little {a}", "(extra {a})", "- {a} and {b}",
+                  "but hold the {a}", "and no {a}", "with {a} please")
 SERVING_WORDS = ("plate", "plates", "portion", "portions", "serving", "servings", "side", "sides")
 
 
@@ -1099,7 +1108,7 @@ class Generator:
             if i:
                 last = i == len(lines) - 1
                 b.add(rng.choice((" aur ", ", ")) if hing else rng.choice(LAST_JOINS) if last else
-                      rng.choice((", ", ", ", " and ", " + ")))
+                      rng.choice(MID_JOINS))
             b.chunks(ln.chunks)
         b.add(rng.choice(HINGLISH_ENDS) if hing else rng.choice(SENTENCE_ENDS))
         if channel == "email":

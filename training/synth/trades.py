@@ -286,6 +286,8 @@ FOODSERVICE = Trade("foodservice", "Food service and beverages", (
         "red|green", packs=(12,), piece_words="bottle|btl", price=(900, 1600), container="jar"),
     fam("cooking_oil", "Refined Cooking Oil", "refined oil|cooking oil|refined|oil", "5 L@PCS|15 L@PCS", "soyabean|rice bran",
         uom="PCS", price=(650, 2400), container="tin"),
+    fam("mozzarella", "Mozzarella", "mozzarella|mozarella|mozz|pizza topping", "", "diced|block|shredded", uom="KG",
+        price=(320, 480), moqs=(0, 5)),
 ), ("Restaurant", "Dhaba", "Cafe", "Hotel", "Caterers", "Bakery", "Juice Centre", "Canteen", "Sweets"), "FS")
 
 STATIONERY = Trade("stationery", "Stationery", (
@@ -421,8 +423,42 @@ QUICKSERVICE = Trade("quickservice", "Quick-service restaurant menu", (
         uom="PCS", branded=False, price=(40, 90), extras="ice|straw|lemon"),
 ), ("Cafe", "Food Court", "Kitchen", "Restaurant", "Canteen", "Bistro"), "QS")
 
+# A café counter's menu: hot and cold cups by size, bakes by the piece, bottled and canned drinks of a brand, and
+# what customers ask on each; a second menu so the tagger meets sentences of other dishes, drinks and requests.
+CAFE = Trade("cafe", "Cafe and bakery counter menu", (
+    "Brewmint", "Kaapiwala", "Bean Street", "Chaiyos", "Frothy", "Mocha Lane",
+), (
+    fam("coffee", "Coffee", "coffee|coffees|kaapi|cuppa", "Small|Regular|Large", "Cappuccino|Latte|Americano|Filter|"
+        "Mocha|Flat White", uom="PCS", branded=False, price=(90, 320), plain=True,
+        extras="oat|extra shot|no sugar|less sugar|whipped topping|cinnamon|soy|decaf|extra hot"),
+    fam("chai", "Chai", "chai|tea|cutting chai|cutting", "Cup|Kettle", "Masala|Ginger|Elaichi|Green|Kashmiri Kahwa",
+        uom="PCS", branded=False, price=(30, 240), plain=True, extras="less sugar|no sugar|honey|extra ginger|strong"),
+    fam("muffin", "Muffin", "muffin|muffins|cupcake", "", "Blueberry|Double Chocolate|Banana Walnut|Orange",
+        uom="PCS", branded=False, price=(70, 160), extras="warmed|packed|sliced"),
+    fam("croissant", "Croissant", "croissant|croissants|crossaint", "", "Classic|Almond|Chocolate|Ham Chilli",
+        uom="PCS", branded=False, price=(90, 220), plain=True, extras="warmed|marmalade|jam|honey"),
+    fam("cake_slice", "Cake Slice", "cake|pastry|slice|cake slice", "", "Black Forest|Red Velvet|Truffle|Pineapple|"
+        "Blueberry Crumble", uom="PCS", branded=False, price=(110, 280), extras="candle|packed separately|no icing"),
+    fam("puff", "Puff", "puff|puffs|patties|patty", "", "Veg|Aloo|Egg|Mushroom", uom="PCS", branded=False,
+        price=(30, 90), extras="ketchup|green chutney|warmed|cut in half"),
+    fam("bagel", "Bagel", "bagel|bagels", "", "Hummus|Smoked Chicken|Pesto Veg", uom="PCS", branded=False,
+        price=(140, 320), plain=True, extras="toasted|extra hummus|no onion|jalapeno"),
+    fam("pasta", "Pasta", "pasta|pastas", "Half|Full", "Arrabbiata|Alfredo|Pesto|Aglio Olio", uom="PCS",
+        branded=False, price=(180, 420), extras="extra parmesan|chilli flakes|no garlic|add mushrooms|gluten free"),
+    fam("smoothie", "Smoothie", "smoothie|smoothies", "Regular|Large", "Mango Banana|Mixed Berry|Green Detox",
+        uom="PCS", branded=False, price=(140, 320), extras="no sugar|add protein|chia seeds|honey"),
+    fam("water", "Mineral Water", "water|mineral water|packaged water|bottled water", "500 ml|1 L", uom="PCS",
+        price=(20, 60), container="bottle", extras="chilled|room temperature"),
+    fam("fizz", "Sparkling Drink", "fizz|sparkling|soda can|fizzy drink", "250 ml|330 ml", "Ginger Ale|Tonic|"
+        "Cranberry|Orange Fizz", uom="PCS", price=(60, 140), container="can", extras="chilled|with ice|no ice|glass"),
+    fam("juice", "Cold Pressed Juice", "juice|cold pressed|fresh juice|juices", "250 ml|500 ml", "Watermelon|Orange|"
+        "Beetroot Carrot|Pineapple Mint", uom="PCS", price=(90, 260), container="bottle", extras="no ice|chilled"),
+    fam("cookie", "Cookies", "cookie|cookies|biscotti", "", "Choco Chip|Oatmeal Raisin|Almond", uom="PCS",
+        branded=False, price=(40, 120), extras="packed|gift box"),
+), ("Cafe", "Coffee House", "Bakehouse", "Tea Room", "Brew Bar", "Co-working Pantry"), "CF")
+
 TRADES: dict[str, Trade] = {t.name: t for t in (FMCG, ELECTRICAL, HARDWARE, PHARMACY, AUTOPARTS, FOODSERVICE, STATIONERY,
-                                                  PAINTS, AGRI, QUICKSERVICE)}
+                                                  PAINTS, AGRI, QUICKSERVICE, CAFE)}
 
 # -- catalog rows -----------------------------------------------------------------------------------------
 
