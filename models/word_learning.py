@@ -21,11 +21,13 @@ LearnedRow = tuple[str, str, str, int]  # (customer or "*", word, unit, support)
 
 @dataclass(frozen=True)
 class Shipped:
-    """A line that went out: its quantity in the SKU's uom, the uom, and how many pieces one uom holds (0: none)."""
+    """A line that went out: its quantity in the SKU's uom, the uom, how many pieces one uom holds (0: none) and
+    how many of each other unit it converts from."""
 
     qty: float
     uom: str
     pieces: float = 0.0
+    packs: tuple[tuple[str, float], ...] = ()  # the SKU's other conversions: one uom holds n of each ("REAM", 5)
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,8 @@ def candidates(text: str, know: Knowledge) -> list[tuple[float, str]]:
 
 
 def meaning(count: float, lines: Sequence[Shipped]) -> str | None:
-    """The one unit a count means against the shipped lines, or None when none or several fit. A SKU sold by
+    """The one unit a count means against the shipped lines, or None when none or several fit: the SKU's own unit,
+    its piece, a dozen pieces, or any other unit its conversions name ("20 rim" of 4 boxes of 5 reams). A SKU sold by
     the piece and in nothing else says nothing: "2 cheese burgers" shipped as 2 is read the same whatever
     "cheese" is, and the word after a count there is most often the product's own first word."""
     fits = set()
@@ -62,6 +65,7 @@ def meaning(count: float, lines: Sequence[Shipped]) -> str | None:
             fits.add("PCS")
         if ln.pieces and abs(count * 12 - ln.qty * ln.pieces) < 1e-9:
             fits.add("DOZ")
+        fits.update(unit for unit, n in ln.packs if n > 1 and abs(count - ln.qty * n) < 1e-9)  # "20 rim": 4 boxes of 5 reams
     return fits.pop() if len(fits) == 1 else None
 
 

@@ -5,7 +5,7 @@ Each rule is one contract code; queues and thresholds come from ``rules.yaml``.
 
 from __future__ import annotations
 
-from collections import ChainMap
+from collections import ChainMap, Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -179,16 +179,28 @@ def below_moq(o: OrderView, md: MasterData, cfg: RulesConfig) -> list[Finding]:
 
 
 def signature(lines: Sequence[Line]) -> Signature:
-    """What makes two orders the same: their SKUs and quantities."""
-    return tuple(sorted((ln.sku, float(ln.sku_qty or 0)) for ln in lines if ln.sku))
+    """What makes two orders the same: their SKUs and quantities (0 for a count not read), and a line matched to
+    no SKU as "" (an earlier order held for it may be the same order read better the second time)."""
+    return tuple(sorted((ln.sku or "", float(ln.sku_qty or 0)) for ln in lines if ln.sku or ln.product))
 
 
-def same_lines(a: Signature, b: Signature) -> bool:
-    """Two orders are the same when they name the same SKUs with the same quantities; a quantity that was not
-    read (0) agrees with any, so a first order held for a count it could not read still catches its repeat."""
-    if [s for s, _ in a] != [s for s, _ in b]:
+def same_lines(past: Signature, now: Signature) -> bool:
+    """True when an order may repeat an earlier one: it names every SKU the earlier one named, with the same
+    quantities (a count not read, 0, agrees with any), and a SKU more only where the earlier one held a line it
+    could not match, as many as it held. A first order held for what it could not read still catches its
+    repeat; a line this order could not match is left out of the comparison."""
+    known = [(s, q) for s, q in now if s]
+    before = [(s, q) for s, q in past if s]
+    if not known or not before:
         return False
-    return all(qa == qb or not qa or not qb for (_, qa), (_, qb) in zip(a, b, strict=True))
+    had, has = Counter(s for s, _ in before), Counter(s for s, _ in known)
+    if had - has or sum((has - had).values()) > len(past) - len(before):
+        return False
+    for sku in had:
+        mine, theirs = sorted(q for s, q in known if s == sku), sorted(q for s, q in before if s == sku)
+        if not all(a == b or not a or not b for a, b in zip(mine, theirs, strict=False)):
+            return False
+    return True
 
 
 def duplicate_order(o: OrderView, md: MasterData, cfg: RulesConfig) -> list[Finding]:

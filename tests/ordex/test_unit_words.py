@@ -80,6 +80,14 @@ def test_learning_needs_agreement_and_reports_its_precision_on_later_orders() ->
     assert (report.learned, report.checked, report.correct) == (1, 1, 1)
 
 
+def test_a_word_for_any_unit_the_sku_converts_from_is_learned() -> None:
+    """ "20 rim" of a paper sold by the box of 5 reams, shipped as 4 boxes: "rim" is a ream word."""
+    know = Knowledge(catalog=frozenset({"paper"}))
+    boxes = (Shipped(4, "BOX", 0, (("REAM", 5),)),)
+    said = [Said("A", "copier paper 20 rim", boxes), Said("B", "20 rim paper", boxes)]
+    assert learn_words(said, know) == [("*", "rim", "REAM", 2)]
+
+
 def test_a_rule_extractor_line_is_accounted_for_like_the_classifiers() -> None:
     parts, spans = rule_line_parts("bulb 9w 30 jhola", "bulb 9w jhola", 30, None)
     placed = place_count_word("bulb 9w 30 jhola", parts, spans, Knowledge(catalog=frozenset({"bulb"})))

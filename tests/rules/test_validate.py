@@ -82,6 +82,15 @@ def test_a_repeat_of_an_order_held_for_an_unread_count_is_a_duplicate(trade_dir:
     assert found(md, view(md, "E100", [line("LED-9W", 2)], recent=held)) == []
 
 
+def test_a_repeat_of_an_order_held_for_a_line_it_could_not_match_is_a_duplicate(trade_dir: Path) -> None:
+    md = load_master_data(trade_dir)
+    held = [PastOrder("m0", AT - timedelta(hours=2), signature([line(None, None), line("MCB-16A", 5)]))]
+    assert found(md, view(md, "E100", [line("LED-9W", 2), line("MCB-16A", 5)], recent=held)) == [Code.DUPLICATE_ORDER]
+    two_more = [line("LED-9W", 2), line("LED-12W", 1), line("MCB-16A", 5)]  # one unmatched line cannot be two SKUs
+    assert Code.DUPLICATE_ORDER not in found(md, view(md, "E100", two_more, recent=held))
+    assert found(md, view(md, "E100", [line("LED-9W", 2)], recent=held)) == []  # the earlier MCB-16A is not in it
+
+
 def test_an_approved_code_is_not_raised_again(trade_dir: Path) -> None:
     md = load_master_data(trade_dir)
     o = view(md, "E300", [line("LED-12W", 2)], waived=frozenset({Code.CREDIT_LIMIT}))

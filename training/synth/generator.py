@@ -509,7 +509,8 @@ MODIFIER_FORMS = ("with {a}", "with {a}", "with {a} and {b}", "with {a}, {b} and
                   "with extra {a}", "with {a} on the side", "but no {a}", "with {a} but without {b}", "with {a} & {b}",
                   "{a} please", "- {a}, {b}", "hold the {a}", "(no {a})", "no {a}, no {b}", "{a} on the side",
                   "easy on the {a}", "without any {a}", "with a little {a}", "(extra {a})", "- {a} and {b}",
-                  "but hold the {a}", "and no {a}", "with {a} please")
+                  "but hold the {a}", "and no {a}", "with {a} please", "with a {a}", "with a {a} and {b}",
+                  "and a {a} but no {b}", "with an extra {a}", "but no {a}, a {b}")
 SERVING_WORDS = ("plate", "plates", "portion", "portions", "serving", "servings", "side", "sides")
 
 
@@ -1007,8 +1008,11 @@ class Generator:
         if pv.moq and q < pv.moq and issue != "below_moq":
             q = Fraction(pv.moq)
         qt, ut, gold_q, kind = self.quantity(pv, persona, q, issue if issue in ("vague", "missing", "nonwhole") else "")
-        if pv.extras and pv.uom == "PCS" and kind in ("bare", "uom"):  # a dish is counted bare, now and then in plates
-            ut = rng.choice(SERVING_WORDS[0::2] if q == 1 else SERVING_WORDS[1::2]) if self.chance(0.15) else None
+        canned = ut is not None and ut in CONTAINER_WORDS.get(pv.container, ())  # "three cans of fizz": kept
+        if canned and gold_q == 1 and ut is not None and ut.endswith("s"):
+            ut = ut[:-1]  # "a can of", not "a cans of"
+        if pv.extras and pv.uom == "PCS" and kind in ("bare", "uom") and not canned:  # a dish is counted bare, now
+            ut = rng.choice(SERVING_WORDS[0::2] if q == 1 else SERVING_WORDS[1::2]) if self.chance(0.15) else None  # and then in plates
         if ut in ("pcs", "nos", "pieces", "pc") and gold_q == 1:
             ut = rng.choice(("piece", "pc"))
         gold = GoldLine(pv.sku, fmt_qty(gold_q), pv.uom, text, " ".join(x for x in (qt, ut) if x))
@@ -1094,7 +1098,10 @@ class Generator:
         picks = self.rng.sample(pv.extras, min(3, len(pv.extras)))
         while len(picks) < 3:
             picks.append(picks[0])
-        return self.rng.choice(MODIFIER_FORMS).format(a=picks[0], b=picks[1], c=picks[2])
+        form = self.rng.choice(MODIFIER_FORMS)
+        if "a {a}" in form and picks[0].split()[0] in ("no", "less", "extra", "not", "double"):
+            form = "with {a}"  # "with a straw", never "with a no ice"
+        return form.format(a=picks[0], b=picks[1], c=picks[2])
 
     def sentence_order(self, persona: Persona, lines: list[Line], channel: str) -> Builder:
         """An order typed as one sentence into a chat or a web form (an e-mail wraps it in a greeting)."""
