@@ -209,6 +209,18 @@ def next_word(text: str, at: int) -> tuple[int, int, str] | None:
     return None
 
 
+def _vague_after(text: str, part: LineParts, spans: Sequence[Span], know: Knowledge) -> bool:
+    """True when the word right after the count is a vague one ("a few", "2 kuch"), whatever span took it: a unit
+    span ("a few | sprites"), none, or a product span when the word is no word of the catalog (a menu's "Extra
+    Large" keeps "1 extra large pizza" counted)."""
+    assert part.qty_at is not None
+    hit = next_word(text, part.qty_at[1])
+    if hit is None or hit[2].lower() not in VAGUE_WORDS:
+        return False
+    inside = next((s for s in spans if s.start <= hit[0] < s.end), None)
+    return inside is None or inside.label in ("QTY", "UNIT") or inside.label == "PRODUCT" and not know.in_catalog(hit[2])
+
+
 def place_count_word(text: str, part: LineParts, spans: Sequence[Span], know: Knowledge,
                      customer_id: str | None = None, spelling: bool = True) -> Placement:
     """Read the word right after a line's count: a unit the lexicon or learning knows is its unit; a word nobody
@@ -216,6 +228,8 @@ def place_count_word(text: str, part: LineParts, spans: Sequence[Span], know: Kn
     ``catalog_spelling``), a product word spelt like the catalog's and like no unit word is placed."""
     if part.qty is None or part.qty_at is None:
         return Placement()
+    if _vague_after(text, part, spans, know):
+        return Placement(vague=True)  # "a few onion rings", "2 kuch", "a few sides of ...": the count is vague
     if part.unit_at is not None:  # the tagger read a unit word: known, learned, or unplaced
         word = text[part.unit_at[0]:part.unit_at[1]].strip()
         if know.lexicon_unit(word) or measure(word.lower()):
@@ -229,8 +243,6 @@ def place_count_word(text: str, part: LineParts, spans: Sequence[Span], know: Kn
         return Placement()
     a, b, word = hit
     inside = next((s for s in spans if s.start <= a < s.end), None)
-    if word.lower() in VAGUE_WORDS and (inside is None or inside.label == "QTY"):
-        return Placement(vague=True)  # "a few onion rings", "2 kuch": the count is the vague word's
     # (a UNIT span here is one the span rules gave to the product, "6 thela coconut oil": it is placed below or
     # named; a second count that is no number, "paanch thappi" read as two counts, likewise)
     if inside is not None and (inside.label in ("PRICE", "CUSTOMER")
@@ -312,6 +324,9 @@ def number_beside(text: str, part: LineParts, spans: Sequence[Span]) -> str:
     hits = [(a, w) for a, _b, w in words_of(text[:at])[-1:]] + ([(after[0], after[2])] if after else [])
     for a, w in hits:
         if plain_count(w) and not any(s.start <= a < s.end for s in spans) and "\n" not in text[min(a, at):max(a, at)]:
+            unit = next_word(text, a + len(w))
+            if unit is not None and unit[0] - a - len(w) <= 1 and measure(unit[2].lower()) is not None:
+                continue  # "tile glue 20 kg available?": a size, no count
             return w
     return ""
 

@@ -77,7 +77,9 @@ def match(case: Case, matcher: SkuMatcher, md: MasterData, th: MatchOptions) -> 
         best = cands[0] if cands else None
         explicit = bool(case.blocks[ln.block].fields) if ln.block is not None else False
         explicit = explicit or bool(ln.qty_note)  # a count beside a word nothing places is held, not dropped
-        if not explicit and not _is_order_line(ln, best.probability if best else 0.0, matcher.resemblance(ln.product), th):
+        said = clause_of(case.blocks[ln.block].text, ln.text) if ln.block is not None and ln.block >= 0 else ""
+        if not explicit and not _is_order_line(ln, best.probability if best else 0.0, matcher.resemblance(ln.product), th,
+                                               said):
             continue
         sku = best.sku if best and best.probability >= th.sku else None
         note = _guess(matcher, ln.product, sku, who, [c.sku for c in cands], th) if sku else ""
@@ -153,9 +155,23 @@ COMPLAINT = re.compile(r"\b(?:damaged?|short(?:age)?|missing|broken|defective|le
                        re.IGNORECASE)
 
 
-def _chatter(ln: Line) -> bool:
-    """A question ("is X available?") or a complaint ("2 sets damaged"): products and numbers, no order."""
-    return bool((QUESTION.search(ln.text) and not ln.qty_vague) or COMPLAINT.search(ln.text))
+def _chatter(ln: Line, said: str = "") -> bool:
+    """A question ("is X available?") or a complaint ("2 sets damaged"): products and numbers, no order. ``said``
+    is the clause of the message a line with no count was read from, when its own words are less than it ("is |
+    tile glue | 20 kg available?")."""
+    text = said or ln.text
+    return bool((QUESTION.search(text) and not ln.qty_vague) or COMPLAINT.search(text))
+
+
+def clause_of(block: str, line: str) -> str:
+    """The part of a message line, between commas or semicolons, that holds a read line's words ("" when they are
+    not found in it)."""
+    at = block.find(line) if line else -1
+    if at < 0:
+        return ""
+    start = max(block.rfind(",", 0, at), block.rfind(";", 0, at)) + 1
+    ends = [k for k in (block.find(",", at + len(line)), block.find(";", at + len(line))) if k >= 0]
+    return block[start:min(ends) if ends else len(block)]
 
 
 SURE_COUNT = 0.9  # a count read this sure makes an order line, digits or words
@@ -167,13 +183,13 @@ def _worded_count(ln: Line) -> bool:
     return ln.qty is not None and any(NUMBER_WORDS.get(w.lower()) == ln.qty for w in re.findall(r"[^\W\d_]+", ln.text))
 
 
-def _is_order_line(ln: Line, best: float, resemblance: float, th: MatchOptions) -> bool:
+def _is_order_line(ln: Line, best: float, resemblance: float, th: MatchOptions, said: str = "") -> bool:
     """A line is an order line when it carries a quantity and looks like a product, a unit word beside words like
     the catalog's (its count unread: held, never dropped), or names a product clearly.
 
     Questions ("is X available?") and complaints ("2 sets damaged") name products and numbers but order nothing.
     """
-    if _chatter(ln):
+    if _chatter(ln, said if ln.qty is None and not ln.qty_vague else ""):  # "could you send 3 kg of X?" orders
         return False
     has_qty = ln.qty is not None or ln.qty_vague
     explicit = (ln.unit is not None or ln.qty_confidence >= SURE_COUNT

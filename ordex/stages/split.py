@@ -7,6 +7,7 @@ Customer headings are found by their layout and the customer names of the master
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
@@ -194,7 +195,7 @@ def _customer_named(text: str, names: dict[str, str], md: MasterData, cutoff: in
     if not norm or len(norm.split()) > 8:
         return None
     hit = process.extractOne(norm, names, scorer=fuzz.token_set_ratio, score_cutoff=cutoff)
-    if not hit or not _distinctive(norm, hit[0]) or len(_bearers(hit[0], names)) > 1:
+    if not hit or not _distinctive(norm, hit[0], _shared_words(md)) or len(_bearers(hit[0], names)) > 1:
         return None
     return md.customer(hit[2])
 
@@ -204,12 +205,22 @@ def _bearers(name: str, names: dict[str, str]) -> list[str]:
     return [cid for cid, n in names.items() if n == name]
 
 
-def _distinctive(mention: str, name: str) -> bool:
-    """A name match must share more than generic words ("stores", "traders")."""
+def _shared_words(md: MasterData) -> frozenset[str]:
+    """Words of two or more customers' names ("xerox", "stationery" of two "... Xerox & Stationery"): they tell
+    this distributor's customers apart no better than "stores" does."""
+    def build() -> frozenset[str]:
+        seen = Counter(w for n in _customer_names(md).values() for w in set(n.split()))
+        return frozenset(w for w, k in seen.items() if k > 1)
+    return md.memo("shared_name_words", build)
+
+
+def _distinctive(mention: str, name: str, shared_words: frozenset[str] = frozenset()) -> bool:
+    """A name match must share more than generic words ("stores", "traders") and words other customers' names
+    have too: "Silverline Xerox & Stationery" is not "Pragati Xerox & Stationery"."""
     generic = {"store", "stores", "traders", "trading", "enterprises", "agencies", "general", "shop", "mart", "and", "co",
                "company", "distributors", "kirana", "dairy", "the", "sons", "pvt", "ltd", "limited", "new", "order"}
     shared = set(mention.split()) & set(name.split())
-    return bool(shared - generic) or mention == name
+    return bool(shared - generic - shared_words) or mention == name
 
 
 def _has_lines(blocks: Sequence[Block], ids: Sequence[int]) -> bool:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from models.accounting import Knowledge, asked_on, name_holds, unread_words
-from models.tagger import Span
+from models.accounting import Knowledge, asked_on, name_holds, place_count_word, unread_words
+from models.tagger import LineParts, Span
 
 
 def _zones(text: str, starts: tuple[int, ...] = ()) -> list[str]:
@@ -198,3 +198,21 @@ def test_a_name_holds_the_words_of_a_line_in_its_order() -> None:
     assert not name_holds("10 bottles coconut hair oil", "Coconut Hair Oil Bottle 100 ml")  # the bottle comes first
     assert not name_holds("3 box kajal", "Kajal Stick")
     assert not name_holds("stick 3", "Kajal Stick")  # one word is no name
+
+
+def test_a_vague_word_after_a_count_makes_it_vague_whatever_span_took_it() -> None:
+    know = Knowledge(catalog=frozenset({"sprite", "onion", "rings", "extra", "large", "pizza"}))
+    text = "a few sprites"  # the classifier read "few" as a unit
+    part = LineParts(text=text, product="sprites", qty=1.0, unit="FEW", vague=False, price=None, product_score=0.9,
+                     qty_score=0.99, qty_at=(0, 1), unit_at=(2, 5), start=0)
+    spans = [Span("QTY", 0, 1, 0.99), Span("UNIT", 2, 5, 0.4), Span("PRODUCT", 6, 13, 0.9)]
+    assert place_count_word(text, part, spans, know).vague
+    text = "a few sides of onion rings"  # "few" taken by no span, a unit after it
+    part = LineParts(text=text, product="onion rings", qty=1.0, unit="PCS", vague=False, price=None, product_score=0.9,
+                     qty_score=0.9, qty_at=(0, 1), unit_at=(6, 11), start=0)
+    spans = [Span("QTY", 0, 1, 0.9), Span("UNIT", 6, 11, 0.9), Span("PRODUCT", 15, 26, 1.0)]
+    assert place_count_word(text, part, spans, know).vague
+    text = "1 extra large pizza"  # a word of the menu's size
+    part = LineParts(text=text, product="extra large pizza", qty=1.0, unit=None, vague=False, price=None,
+                     product_score=0.9, qty_score=0.99, qty_at=(0, 1), unit_at=None, start=0)
+    assert not place_count_word(text, part, [Span("QTY", 0, 1, 0.99), Span("PRODUCT", 2, 19, 0.9)], know).vague
