@@ -192,14 +192,23 @@ def words_of(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
-def name_holds(text: str, name: str) -> bool:
+def name_holds(text: str, name: str, product: str = "") -> bool:
     """True when the words of a line, its counts left out, are the words of a name in the order the name has
-    them (plurals as singulars): "kajal stick 3" and "2 cake box 8x8\"" say "Kajal Stick" and "Cake Box White 8x8
-    inch"; "10 bottles coconut hair oil" does not say "Coconut Hair Oil Bottle" (the bottle is the count's)."""
+    them (plurals as singulars), the words the line read outside its ``product`` among them: "kajal stick 3" and
+    "2 cake box 8x8\"" say "Kajal Stick" and "Cake Box White 8x8 inch"; "10 bottles coconut hair oil" does not
+    say "Coconut Hair Oil Bottle" (the bottle is the count's), nor "151 nos flexible connection 24\"" its hose."""
+    def like(w: str, o: str) -> bool:
+        return w in (o, o + "s", o + "es")
+
     said = [w.lower() for _a, _b, w in words_of(text)
-            if not plain_count(w) and w.lower() not in FILLER_WORDS and w.lower() not in ("x", "qty", "nos")]
-    own = iter(w.lower() for _a, _b, w in words_of(name))
-    return len(said) >= 2 and all(any(w in (o, o + "s", o + "es") for o in own) for w in said)
+            if not plain_count(w) and w.lower() not in FILLER_WORDS and w.lower() not in ("x", "qty")]
+    named = [w.lower() for _a, _b, w in words_of(name)]
+    read = {w.lower() for _a, _b, w in words_of(product)}
+    outside = [w for w in said if w not in read]
+    if product and (not outside or not all(any(like(w, o) for o in named) for w in outside)):
+        return False
+    own = iter(named)
+    return len(said) >= 2 and all(any(like(w, o) for o in own) for w in said)
 
 
 def next_word(text: str, at: int) -> tuple[int, int, str] | None:

@@ -93,7 +93,7 @@ def match(case: Case, matcher: SkuMatcher, md: MasterData, th: MatchOptions) -> 
             qty, unit = ln.qty, ln.unit
             if qty is not None and not ln.qty_note:  # a count beside a word nothing places is not converted
                 sku_qty = to_uom(qty, unit, product.uom, product.conversions).qty
-                if sku_qty is None and unit is not None and th.unit_in_name and name_holds(ln.text, product.description):
+                if sku_qty is None and unit is not None and th.unit_in_name and name_holds(ln.text, product.description, ln.product):
                     ln = ln.model_copy(update={"unit": None})  # "kajal stick 3": the stick is the name's
                     sku_qty = to_uom(qty, None, product.uom, product.conversions).qty
         conf = min(best.probability if best else 0.0, ln.qty_confidence if sku_qty is not None else 0.0)

@@ -198,6 +198,9 @@ def test_a_name_holds_the_words_of_a_line_in_its_order() -> None:
     assert not name_holds("10 bottles coconut hair oil", "Coconut Hair Oil Bottle 100 ml")  # the bottle comes first
     assert not name_holds("3 box kajal", "Kajal Stick")
     assert not name_holds("stick 3", "Kajal Stick")  # one word is no name
+    assert name_holds("kajal stick 3", "Kajal Stick", product="kajal")  # the word read as a unit is the name's
+    assert not name_holds('151 nos flexible connection 24"', "Flexible Connection Hose 24 inch",
+                          product='flexible connection 24"')  # "nos" is no word of the name: the count's unit
 
 
 def test_a_vague_word_after_a_count_makes_it_vague_whatever_span_took_it() -> None:
