@@ -43,10 +43,11 @@ def candidates(text: str, know: Knowledge) -> list[tuple[float, str]]:
     """(count, word) pairs of a text whose word, right after the count, nothing places yet."""
     words = words_of(text)
     out = []
-    for (_a, _b, left), (_c, _d, right) in zip(words, words[1:], strict=False):
+    for (_a, b, left), (c, _d, right) in zip(words, words[1:], strict=False):
         n = read_qty(left)
         w = right.lower()
-        if n.value is None or n.certainty < 0.9 or not w.isalpha() or know.lexicon_unit(w) or know.placed(w):
+        if (n.value is None or n.certainty < 0.9 or not w.isalpha() or know.lexicon_unit(w) or know.placed(w)
+                or "\n" in text[b:c]):  # a count ending a line is not the next line's first word's
             continue
         out.append((n.value, w))
     return out

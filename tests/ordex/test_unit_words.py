@@ -86,6 +86,8 @@ def test_a_word_for_any_unit_the_sku_converts_from_is_learned() -> None:
     boxes = (Shipped(4, "BOX", 0, (("REAM", 5),)),)
     said = [Said("A", "copier paper 20 rim", boxes), Said("B", "20 rim paper", boxes)]
     assert learn_words(said, know) == [("*", "rim", "REAM", 2)]
+    across = [Said("A", "copier paper 20\ndelivery by friday", boxes), Said("B", "paper 20\ndelivery asap", boxes)]
+    assert learn_words(across, know) == []  # a count that ends a line says nothing of the next line's first word
 
 
 def test_a_rule_extractor_line_is_accounted_for_like_the_classifiers() -> None:
