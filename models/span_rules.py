@@ -59,6 +59,28 @@ def known_units(text: str, spans: Sequence[Span]) -> list[Span]:
     return merge_products(text, out) if out != list(spans) else out
 
 
+def inner_units(text: str, spans: Sequence[Span]) -> list[Span]:
+    """A unit word between two product spans, apart from both by spaces alone, is a word of the product's name
+    ("cake | box | 8x8\" chaar bdl" is the Cake Box 8x8, counted by the bundle): a unit with no count beside it
+    counts nothing."""
+    out: list[Span] = []
+    skip = False
+    for k, s in enumerate(spans):
+        if skip:
+            skip = False
+            continue
+        nxt = spans[k + 1] if k + 1 < len(spans) else None
+        last = out[-1] if out else None
+        if (s.label == "UNIT" and last is not None and last.label == "PRODUCT" and nxt is not None
+                and nxt.label == "PRODUCT" and text[last.end : s.start].isspace() and text[s.end : nxt.start].isspace()
+                and "\n" not in text[last.end : nxt.start]):
+            out[-1] = Span("PRODUCT", last.start, nxt.end, min(last.score, s.score, nxt.score))
+            skip = True
+        else:
+            out.append(s)
+    return out
+
+
 # a range around a count: "4 or 5", "4 to 5", "4 se 5", or a dash with no space ("2-3": "cocoa - 3" is no range)
 RANGE_BEFORE = re.compile(r"\d+\s*(?:to|or|se)\s*$|\d+[-–]$", re.IGNORECASE)
 RANGE_AFTER = re.compile(r"^\s*(?:to|or|se)\s*\d+|^[-–]\d+", re.IGNORECASE)
@@ -110,6 +132,7 @@ class SpanRule:
 SPAN_RULES: tuple[SpanRule, ...] = (
     SpanRule("merge_products", merge_products),
     SpanRule("known_units", known_units),
+    SpanRule("inner_units", inner_units),
     SpanRule("whole_ranges", whole_ranges),
     SpanRule("size_counts", size_counts),
 )

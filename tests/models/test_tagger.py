@@ -102,6 +102,15 @@ def test_each_hand_rule_is_switchable_by_name_and_an_unknown_name_is_refused() -
         check_rules(["known_units", "bare_products"])  # deleted after the ablation
 
 
+def test_a_unit_word_between_two_product_words_is_the_names() -> None:
+    text = 'cake box 8x8" chaar bdl'  # the Cake Box 8x8, counted by the bundle
+    spans = spans_of(text, [("PRODUCT", "cake"), ("UNIT", "box"), ("PRODUCT", '8x8"'), ("QTY", "chaar"), ("UNIT", "bdl")])
+    assert [(p.product, p.qty, p.unit) for p in read_lines(text, spans)] == [('cake box 8x8"', 4, "BUNDLE")]
+    text = "soap box 5"  # a unit beside its count stays the count's
+    spans = spans_of(text, [("PRODUCT", "soap"), ("UNIT", "box"), ("QTY", "5")])
+    assert [(p.product, p.qty, p.unit) for p in read_lines(text, spans)] == [("soap", 5, "BOX")]
+
+
 def test_spans_group_into_lines_where_a_new_product_or_quantity_starts() -> None:
     text = "bolt m8 24 ctn, 10 pcs washer 8mm @ 2"
     spans = [Span("PRODUCT", 0, 7, 0.9), Span("QTY", 8, 10, 0.95), Span("UNIT", 11, 14, 0.9),
