@@ -218,12 +218,10 @@ def next_word(text: str, at: int) -> tuple[int, int, str] | None:
     return None
 
 
-def _vague_after(text: str, part: LineParts, spans: Sequence[Span], know: Knowledge) -> bool:
-    """True when the word right after the count is a vague one ("a few", "2 kuch"), whatever span took it: a unit
-    span ("a few | sprites"), none, or a product span when the word is no word of the catalog (a menu's "Extra
-    Large" keeps "1 extra large pizza" counted)."""
-    assert part.qty_at is not None
-    hit = next_word(text, part.qty_at[1])
+def _vague_after(hit: tuple[int, int, str] | None, spans: Sequence[Span], know: Knowledge) -> bool:
+    """True when the word right after the count (``hit``) is a vague one ("a few", "2 kuch"), whatever span took
+    it: a unit span ("a few | sprites"), none, or a product span when the word is no word of the catalog (a menu's
+    "Extra Large" keeps "1 extra large pizza" counted)."""
     if hit is None or hit[2].lower() not in VAGUE_WORDS:
         return False
     inside = next((s for s in spans if s.start <= hit[0] < s.end), None)
@@ -237,7 +235,8 @@ def place_count_word(text: str, part: LineParts, spans: Sequence[Span], know: Kn
     ``catalog_spelling``), a product word spelt like the catalog's and like no unit word is placed."""
     if part.qty is None or part.qty_at is None:
         return Placement()
-    if _vague_after(text, part, spans, know):
+    hit = next_word(text, part.qty_at[1])
+    if _vague_after(hit, spans, know):
         return Placement(vague=True)  # "a few onion rings", "2 kuch", "a few sides of ...": the count is vague
     if part.unit_at is not None:  # the tagger read a unit word: known, learned, or unplaced
         word = text[part.unit_at[0]:part.unit_at[1]].strip()
@@ -247,7 +246,6 @@ def place_count_word(text: str, part: LineParts, spans: Sequence[Span], know: Kn
         if learned:
             return Placement(unit=learned)
         return Placement() if know.placed(word) else Placement(unplaced=word)
-    hit = next_word(text, part.qty_at[1])
     if hit is None:
         return Placement()
     a, b, word = hit

@@ -44,17 +44,16 @@ def packs(p: Product | None) -> tuple[tuple[str, float], ...]:
     return tuple((u.upper(), float(n)) for u, n in p.conversions.items() if piece is None or u.upper() != piece[0])
 
 
-def _uom(p: Product | None) -> str:
-    return p.uom if p is not None else ""
+def shipped(qty: float, uom: str | None, p: Product | None) -> Shipped:
+    """A shipped line of a SKU, in the uom given or the SKU's own, with what its conversions say."""
+    return Shipped(qty, (uom or (p.uom if p is not None else "")).upper(), pieces(p), packs(p))
 
 
 def said_in_history(md: MasterData) -> list[Said]:
     """Every past order as a text and what was shipped for it, oldest first."""
     out = []
     for h in sorted(md.history, key=lambda h: h.received_at):
-        lines = tuple(Shipped(float(ln.qty), (ln.uom or _uom(md.product(ln.sku))).upper(), pieces(md.product(ln.sku)),
-                              packs(md.product(ln.sku)))
-                      for ln in h.lines)
+        lines = tuple(shipped(float(ln.qty), ln.uom, md.product(ln.sku)) for ln in h.lines)
         out.append(Said(h.customer_id, h.text, lines))
     return out
 
@@ -79,6 +78,6 @@ def taught_by(customer_id: str | None, lines: Sequence[tuple[str, str | None, fl
         p = md.product(sku)
         if p is None or qty is None or not text:
             continue
-        said.append(Said(customer_id or "*", text, (Shipped(float(qty), p.uom.upper(), pieces(p), packs(p)),)))
+        said.append(Said(customer_id or "*", text, (shipped(float(qty), None, p),)))
     rows = votes(said, knowledge(md))
     return [(cid, word, unit, 1) for cid, word, unit in dict.fromkeys(rows)]

@@ -7,7 +7,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ordex.schema import Attachment, Message
+from models.matcher import SkuMatcher
+from ordex.catalog import MasterData
+from ordex.schema import Attachment, Case, Line, Message, Section
+from ordex.stages.match import MatchOptions, match
 
 CUSTOMERS = """customer_id,name,phones,emails,credit_limit,outstanding,currency,active
 E100,Volt Electricals,+911110000001,buy@voltelec.example,500000,10000,INR,true
@@ -96,3 +99,10 @@ def run_together(work: Callable[[int], None], n: int) -> None:
         t.start()
     for t in threads:
         t.join()
+
+
+def match_one(m: SkuMatcher, md: MasterData, line: Line, options: MatchOptions, text: str = "") -> Line:
+    """One read line through the match stage, for customer C1 writing on WhatsApp from +919000000001."""
+    message = Message(id="t", channel="whatsapp", sender="+919000000001", received_at=datetime(2026, 11, 2, 10, 0),
+                      text=text or line.text)
+    return match(Case(message=message, sections=(Section(customer_id="C1"),), lines=(line,)), m, md, options).lines[0]

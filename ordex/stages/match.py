@@ -77,9 +77,8 @@ def match(case: Case, matcher: SkuMatcher, md: MasterData, th: MatchOptions) -> 
         best = cands[0] if cands else None
         explicit = bool(case.blocks[ln.block].fields) if ln.block is not None else False
         explicit = explicit or bool(ln.qty_note)  # a count beside a word nothing places is held, not dropped
-        said = clause_of(case.blocks[ln.block].text, ln.text) if ln.block is not None and ln.block >= 0 else ""
         if not explicit and not _is_order_line(ln, best.probability if best else 0.0, matcher.resemblance(ln.product), th,
-                                               said):
+                                               _clause(case, ln)):
             continue
         sku = best.sku if best and best.probability >= th.sku else None
         note = _guess(matcher, ln.product, sku, who, [c.sku for c in cands], th) if sku else ""
@@ -163,6 +162,14 @@ def _chatter(ln: Line, said: str = "") -> bool:
     return bool((QUESTION.search(text) and not ln.qty_vague) or COMPLAINT.search(text))
 
 
+def _clause(case: Case, ln: Line) -> str:
+    """The clause a line with no count was read from (``clause_of``), the one place a question about it shows;
+    "" for a counted line ("could you send 3 kg of X?" orders) or one read from no block."""
+    if ln.qty is not None or ln.qty_vague or ln.block is None or ln.block < 0:
+        return ""
+    return clause_of(case.blocks[ln.block].text, ln.text)
+
+
 def clause_of(block: str, line: str) -> str:
     """The part of a message line, between commas or semicolons, that holds a read line's words ("" when they are
     not found in it)."""
@@ -189,7 +196,7 @@ def _is_order_line(ln: Line, best: float, resemblance: float, th: MatchOptions, 
 
     Questions ("is X available?") and complaints ("2 sets damaged") name products and numbers but order nothing.
     """
-    if _chatter(ln, said if ln.qty is None and not ln.qty_vague else ""):  # "could you send 3 kg of X?" orders
+    if _chatter(ln, said):
         return False
     has_qty = ln.qty is not None or ln.qty_vague
     explicit = (ln.unit is not None or ln.qty_confidence >= SURE_COUNT

@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+from support import match_one
+
 from models.artifacts import load_ranker
 from models.matcher import SkuMatcher
 from ordex.catalog import Customer, MasterData, Product
@@ -33,11 +35,8 @@ def distributor(champions: Settings) -> tuple[SkuMatcher, MasterData]:
 
 
 def read(m: SkuMatcher, md: MasterData, product: str, options: MatchOptions | None = None) -> Line:
-    message = Message(id="t", channel="whatsapp", sender="+919000000001", received_at=datetime(2026, 11, 2, 10, 0),
-                      text=f"{product} 2 box")
-    case = Case(message=message, sections=(Section(customer_id="C1"),),
-                lines=(Line(text=f"{product} 2", product=product, qty=2, qty_confidence=0.97),))
-    return match(case, m, md, options or LOW).lines[0]
+    line = Line(text=f"{product} 2", product=product, qty=2, qty_confidence=0.97)
+    return match_one(m, md, line, options or LOW, text=f"{product} 2 box")
 
 
 def test_words_no_name_explains_hold_a_sure_match_and_are_named(champions: Settings) -> None:

@@ -5,15 +5,16 @@ SKU's unit is held."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
+
+from support import match_one
 
 from models.artifacts import load_ranker
 from models.matcher import SkuMatcher
 from ordex.catalog import Customer, MasterData, Product
-from ordex.schema import Case, Line, Message, Section
+from ordex.schema import Line
 from ordex.settings import Settings
-from ordex.stages.match import MatchOptions, match
+from ordex.stages.match import MatchOptions
 
 PRODUCTS = (("PC-091", "Kajal Stick", "BOX", {}), ("PC-021", "Coconut Hair Oil Bottle 100 ml", "CTN", {"PCS": 24}))
 
@@ -21,19 +22,15 @@ PRODUCTS = (("PC-091", "Kajal Stick", "BOX", {}), ("PC-021", "Coconut Hair Oil B
 def distributor(champions: Settings) -> tuple[SkuMatcher, MasterData]:
     products = [Product(sku=s, description=d, uom=u, pack_size="", moq=Decimal(0), active=True, conversions=c)
                 for s, d, u, c in PRODUCTS]
-    customer = Customer(customer_id="C1", name="Ganga Beauty Centre", phones=("+919000000001",), emails=(),
-                        credit_limit=Decimal(10**6), outstanding=Decimal(0), currency="INR", active=True)
+    customer = Customer(customer_id="C1", name="Ganga Beauty Centre", phones=("+919000000001",))
     return SkuMatcher(products, (), load_ranker(champions.model_source(), required=True)), \
         MasterData(products=tuple(products), customers=(customer,))
 
 
 def read(champions: Settings, text: str, product: str, qty: float, unit: str, **options: object) -> Line:
     m, md = distributor(champions)
-    message = Message(id="t", channel="whatsapp", sender="+919000000001", received_at=datetime(2026, 11, 2, 10, 0),
-                      text=text)
-    case = Case(message=message, sections=(Section(customer_id="C1"),),
-                lines=(Line(text=text, product=product, qty=qty, unit=unit, qty_confidence=0.97),))
-    return match(case, m, md, MatchOptions(**options)).lines[0]  # type: ignore[arg-type]
+    line = Line(text=text, product=product, qty=qty, unit=unit, qty_confidence=0.97)
+    return match_one(m, md, line, MatchOptions(**options))  # type: ignore[arg-type]
 
 
 def test_a_unit_word_the_name_holds_is_the_names(champions: Settings) -> None:
