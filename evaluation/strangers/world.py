@@ -98,6 +98,8 @@ def make_world(trade: str, rng: random.Random) -> World:
     n = rng.randint(8, 10)
     for i in range(n):
         name = f"{rng.choice(vocab.SHOP_FIRST)} {rng.choice(vocab.SHOP_LAST[trade])}"
+        while any(d.name == name for d in dealers):  # a customer master keeps names apart; a shared name is no answer
+            name = f"{rng.choice(vocab.SHOP_FIRST)} {rng.choice(vocab.SHOP_LAST[trade])}"
         over = i == n - 1  # one dealer is over its limit already: every order of it is a credit exception
         dealers.append(Dealer(
             customer_id=f"{prefix[0]}{100 + i}", name=name, phone=f"+9197{rng.randint(10_000_000, 99_999_999)}",
