@@ -148,8 +148,8 @@ class Knowledge:
 
 @dataclass(frozen=True)
 class Placement:
-    """What the word next to a line's count turned out to be: a unit (and the product without it), a word
-    nothing places (the count is then unclear), or a vague word ("a few": the count is vague); none of these when
+    """What the word next to a line's count turned out to be: a unit or a word nothing places (the count is then
+    unclear), each with the product without it, or a vague word ("a few": the count is vague); none of these when
     the word needs no reading."""
 
     unit: str | None = None
@@ -271,7 +271,16 @@ def place_count_word(text: str, part: LineParts, spans: Sequence[Span], know: Kn
     if inside is not None and inside.label == "PRODUCT" and not any(
             know.in_catalog(w) for _a, _b, w in words_of(part.product)):
         return Placement()  # "5 baby wipes": no word of the catalog at all; the matcher holds an unknown product
-    return Placement(unplaced=word)
+    # the word stands where a unit stands: it is the count's, unplaced, and the rest names the product ("3 thela
+    # powder pouch": the pouch with its count held, not a product called "thela powder pouch")
+    return Placement(unplaced=word, product=_name_without(part.product, word))
+
+
+def _name_without(product: str, word: str) -> str:
+    """The product without the word after its count, when the product begins with it and goes on after it (the
+    classifier's name span or the span rules put it there); else the product as read."""
+    head, _, rest = product.strip().partition(" ")
+    return rest.strip() if head.lower() == word.lower() and rest.strip() else product
 
 
 SIZE_AFTER = re.compile(r"\s*[,(]\s*([^\W\d_]+)\s*(?=[,.;:()!?]|$|\s+([^\W\d_]+))", re.IGNORECASE)

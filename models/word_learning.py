@@ -17,6 +17,7 @@ from models.accounting import Knowledge, words_of
 from models.units import CASE_CLASS, read_qty
 
 LearnedRow = tuple[str, str, str, int]  # (customer or "*", word, unit, support)
+SURE = 0.9  # a count this sure teaches a word alone; a count word that is also a common word ("das", "teen") only supports
 
 
 @dataclass(frozen=True)
@@ -39,62 +40,90 @@ class Said:
     lines: tuple[Shipped, ...]
 
 
-def candidates(text: str, know: Knowledge) -> list[tuple[float, str]]:
-    """(count, word) pairs of a text whose word, right after the count, nothing places yet."""
+def candidates(text: str, know: Knowledge) -> list[tuple[float, str, bool]]:
+    """(count, word, sure) of a text whose word, right after the count, nothing places yet; ``sure`` is False for a
+    count word that is also a common word ("das", "teen", "be"), which may support what sure counts teach but
+    never teaches alone. An article ("a lot of") is no count here, nor a word followed by a size ("2 tpl 300g")."""
     words = words_of(text)
     out = []
-    for (_a, b, left), (c, _d, right) in zip(words, words[1:], strict=False):
+    for k, ((_a, b, left), (c, d, right)) in enumerate(zip(words, words[1:], strict=False)):
         n = read_qty(left)
         w = right.lower()
-        if (n.value is None or n.certainty < 0.9 or not w.isalpha() or know.lexicon_unit(w) or know.placed(w)
-                or "\n" in text[b:c]):  # a count ending a line is not the next line's first word's
+        if (n.value is None or n.certainty < 0.6 or left.lower() in ("a", "an") or not w.isalpha()
+                or know.lexicon_unit(w) or know.placed(w)
+                or "\n" in text[b:c]  # a count ending a line is not the next line's first word's
+                or _sized(text, words, k + 2, d)):
             continue
-        out.append((n.value, w))
+        out.append((n.value, w, n.certainty >= SURE))
     return out
 
 
-def meaning(count: float, lines: Sequence[Shipped]) -> str | None:
-    """The one unit a count means against the shipped lines, or None when none or several fit: the SKU's own unit,
-    its piece, a dozen pieces, or any other unit its conversions name ("20 rim" of 4 boxes of 5 reams). A SKU sold by
-    the piece and in nothing else says nothing: "2 cheese burgers" shipped as 2 is read the same whatever
-    "cheese" is, and the word after a count there is most often the product's own first word."""
-    fits = set()
+def _sized(text: str, words: Sequence[tuple[int, int, str]], k: int, end: int) -> bool:
+    """The word at ``k`` is a size on the same line ("2 tpl 300g", "6 cho 200ml"): the word before it is a
+    product's short name with its size, not a unit."""
+    return k < len(words) and "\n" not in text[end:words[k][0]] and words[k][2][:1].isdigit()
+
+
+def fits(count: float, lines: Sequence[Shipped]) -> frozenset[str]:
+    """Every unit a count can mean against the shipped lines: the SKU's own unit, its piece, a dozen pieces, or any
+    other unit its conversions name ("20 rim" of 4 boxes of 5 reams). A SKU sold by the piece and in nothing else
+    says nothing: "2 cheese burgers" shipped as 2 is read the same whatever "cheese" is, and the word after a count
+    there is most often the product's own first word."""
+    out = set()
     for ln in lines:
         if abs(count - ln.qty) < 1e-9 and (ln.pieces or ln.uom in CASE_CLASS):
-            fits.add("CTN" if ln.uom in CASE_CLASS else ln.uom)
+            out.add("CTN" if ln.uom in CASE_CLASS else ln.uom)
         if ln.pieces and abs(count - ln.qty * ln.pieces) < 1e-9:
-            fits.add("PCS")
+            out.add("PCS")
         if ln.pieces and abs(count * 12 - ln.qty * ln.pieces) < 1e-9:
-            fits.add("DOZ")
-        fits.update(unit for unit, n in ln.packs if n > 1 and abs(count - ln.qty * n) < 1e-9)  # "20 rim": 4 boxes of 5 reams
-    return fits.pop() if len(fits) == 1 else None
+            out.add("DOZ")
+        out.update(unit for unit, n in ln.packs if n > 1 and abs(count - ln.qty * n) < 1e-9)  # "20 rim": 4 boxes of 5 reams
+    return frozenset(out)
+
+
+def meaning(count: float, lines: Sequence[Shipped]) -> str | None:
+    """The one unit a count means against the shipped lines, or None when none or several fit."""
+    units = fits(count, lines)
+    return next(iter(units)) if len(units) == 1 else None
 
 
 def votes(said: Iterable[Said], know: Knowledge) -> list[tuple[str, str, str]]:
-    """(customer, word, unit) for every unambiguous use of an unplaced word."""
+    """(customer, word, unit) for every use of an unplaced word after a sure count that fits one unit alone."""
+    return [(cid, word, next(iter(units))) for cid, word, units, sure in uses(said, know) if sure and len(units) == 1]
+
+
+def uses(said: Iterable[Said], know: Knowledge) -> list[tuple[str, str, frozenset[str], bool]]:
+    """(customer, word, the units the use fits, whether its count is sure) for every use of an unplaced word that
+    fits at least one unit: "2 thappi" of a carton of 12 fits a carton and a dozen alike."""
     out = []
     for s in said:
-        for count, word in candidates(s.text, know):
-            unit = meaning(count, s.lines)
-            if unit is not None:
-                out.append((s.customer_id, word, unit))
+        for count, word, sure in candidates(s.text, know):
+            units = fits(count, s.lines)
+            if units:
+                out.append((s.customer_id, word, units, sure))
     return out
 
 
 def learn_words(said: Iterable[Said], know: Knowledge, min_support: int = 2, agree: float = 0.8) -> list[LearnedRow]:
-    """Words used with one meaning in at least ``min_support`` orders (and ``agree`` of their uses); a word two
-    or more customers use is the distributor's (``*``), else the one customer's."""
-    by_word: dict[str, Counter[str]] = defaultdict(Counter)
-    who: dict[str, set[str]] = defaultdict(set)
-    for cid, word, unit in votes(said, know):
-        by_word[word][unit] += 1
-        who[word].add(cid)
+    """Words with one meaning that a use after a sure count decides alone and that at least ``min_support`` uses
+    (and ``agree`` of them) fit. A use that fits a carton and a dozen alike ("2 thappi" of a carton of 12), or
+    whose count is also a common word ("das lot"), supports a word another use decides and decides nothing by
+    itself. A word two or more customers use that way is the distributor's (``*``), else the one customer's."""
+    by_word: dict[str, list[tuple[str, frozenset[str]]]] = defaultdict(list)
+    decided: dict[str, Counter[str]] = defaultdict(Counter)
+    for cid, word, units, sure in uses(said, know):
+        by_word[word].append((cid, units))
+        if sure and len(units) == 1:
+            decided[word][next(iter(units))] += 1
     out: list[LearnedRow] = []
-    for word, units in sorted(by_word.items()):
-        unit, n = units.most_common(1)[0]
-        if n >= min_support and n / sum(units.values()) >= agree:
-            scope = "*" if len(who[word]) > 1 else next(iter(who[word]))
-            out.append((scope, word, unit, n))
+    for word, seen in sorted(by_word.items()):
+        if not decided[word]:
+            continue
+        unit = decided[word].most_common(1)[0][0]
+        fitting = [cid for cid, units in seen if unit in units]
+        if len(fitting) >= min_support and len(fitting) / len(seen) >= agree:
+            scope = "*" if len(set(fitting)) > 1 else fitting[0]
+            out.append((scope, word, unit, len(fitting)))
     return out
 
 

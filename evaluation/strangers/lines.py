@@ -89,7 +89,8 @@ def unsold_line(trade: str, d: Dealer, rng: random.Random) -> Written:
     """A product no catalog of this distributor holds."""
     p = rng.choice(vocab.NOT_SOLD[trade])
     n = rng.choice((1, 2, 5, 10))
-    return Written(place(p, f"{n} {rng.choice(('pcs', 'box', ''))}".strip(), d.style, rng), None, n, None)
+    word = rng.choice(("pcs", "box", ""))  # the unit written stays on the line, as the contract's example keeps it
+    return Written(place(p, f"{n} {word}".strip(), d.style, rng), None, n, {"pcs": "PCS", "box": "BOX"}.get(word))
 
 
 def rewrite(ln: Written, d: Dealer, w: World, rng: random.Random) -> Written:

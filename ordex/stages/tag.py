@@ -189,7 +189,8 @@ class TagStage(Component):
         if placed.unit:
             return ln.model_copy(update={"unit": placed.unit})
         if placed.unplaced:
-            return ln.model_copy(update={"qty_note": unplaced_note(placed.unplaced, ln.qty)})
+            return ln.model_copy(update={"qty_note": unplaced_note(placed.unplaced, ln.qty),
+                                         "product": placed.product or ln.product})
         if placed.vague:
             return ln.model_copy(update={"qty": None, "qty_vague": True})
         return ln

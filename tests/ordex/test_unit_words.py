@@ -105,6 +105,20 @@ def test_an_unknown_word_between_a_count_and_its_product_holds_the_count() -> No
                       product_score=0.7, qty_score=0.9, qty_at=(0, 1), unit_at=None)
     placed = place_count_word(text, parts, spans, Knowledge(catalog=frozenset({"coconut", "oil"})))
     assert placed.unplaced == "thela"
+    assert placed.product == "coconut oil 200ml"  # the word is the count's: the matcher sees the oil, not "thela oil"
+
+
+def test_a_use_that_fits_two_units_supports_the_one_another_use_decides() -> None:
+    """ "2 thappi" of a carton of 12 reads the same as two cartons or two dozen: it decides nothing alone, and
+    supports "thappi" = carton once "4 thappi" of a carton of 24 (96 pieces, not 8 dozen) shows it."""
+    know = Knowledge(catalog=frozenset({"essence", "yeast"}))
+    twelve, twenty_four = (Shipped(2, "CTN", 12),), (Shipped(4, "CTN", 24),)
+    either = [Said("A", "essence 2 thappi", twelve), Said("B", "essence 2 thappi", twelve)]
+    assert learn_words(either, know) == []  # never decided: a carton or a dozen
+    said = [*either, Said("C", "yeast 4 thappi", twenty_four)]
+    assert learn_words(said, know) == [("*", "thappi", "CTN", 3)]
+    assert learn_words([either[0], said[2]], know) == [("*", "thappi", "CTN", 2)]
+    assert learn_words([said[2], Said("C", "yeast 96 thappi", twenty_four)], know) == []  # a carton, then pieces
 
 
 def test_the_line_checks_are_named_and_each_can_be_switched_off(tmp_path: Path) -> None:
@@ -130,3 +144,15 @@ def test_a_quantity_far_over_what_was_ever_ordered_is_held_with_the_usual_one(tm
     assert unclear and "(5)" in unclear[0]
     usual = e.submit(msg("led bulb 9w 40 box", sender="+911110000001"))  # 8x: within the factor of 10
     assert "QTY_UNCLEAR" not in codes(usual)
+
+
+def test_a_short_name_with_its_size_and_a_count_word_that_is_a_common_word_teach_no_unit() -> None:
+    """ "2 tpl 300g" shipped as 2 cartons: "tpl" is the customer's name for a toothpaste, followed by its size, not
+    a carton word. "das lot" (das: ten, and a common word) supports "lot" once a sure count decides it, never alone."""
+    know = Knowledge(catalog=frozenset({"toothpaste", "essence"}))
+    two, ten = (Shipped(2, "CTN", 24),), (Shipped(10, "CTN", 24),)
+    assert learn_words([Said("A", "2 tpl 300g", two), Said("B", "2 tpl 300g", two)], know) == []
+    unsure = [Said("A", "essence das lot", ten), Said("B", "essence das lot", ten)]
+    assert learn_words(unsure, know) == []
+    assert learn_words([*unsure, Said("C", "essence 2 lot", two)], know) == [("*", "lot", "CTN", 3)]
+    assert learn_words([Said("A", "a lot of essence", (Shipped(1, "CTN", 24),))] * 3, know) == []  # an article
