@@ -92,7 +92,7 @@ def make_world(trade: str, rng: random.Random) -> World:
             skus.append(Sku(f"{prefix}-{f_no + 1:02d}{s_no + 1}", desc, family, size, uom, per, moq))
     inactive = rng.choice(skus[3:])
     skus = [Sku(**{**s.__dict__, "active": False}) if s is inactive else s for s in skus]
-    dealers = []
+    dealers: list[Dealer] = []
     languages = list(vocab.NUMBER_WORDS)
     styles = ("count_first", "product_first", "words", "sentence", "product_first", "count_first")
     n = rng.randint(8, 10)
