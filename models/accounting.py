@@ -347,6 +347,7 @@ def number_beside(text: str, part: LineParts, spans: Sequence[Span]) -> str:
     return ""
 
 
+ARTICLES = frozenset({"a", "an"})  # a count of one in a sentence, and an article before a request ("with a straw")
 ITEM_END = re.compile(r"[,;:.!?()\n]")
 
 
@@ -404,7 +405,7 @@ def asked_on(text: str, starts: Sequence[int] = ()) -> list[tuple[int, int]]:
         end = min((s for s in stops if s >= 0), default=len(text))
         for k, (a, _b, w) in enumerate(words_of(text[m.end():end])):
             lw = w.lower()
-            if k == 0 and lw in ("a", "an"):  # "with a straw", "no a straw": an article, not the next item's count
+            if k == 0 and lw in ARTICLES:  # "with a straw", "no a straw": an article, not the next item's count
                 continue
             if any(c.isdigit() for c in lw) or lw in NUMBER_WORDS or lw in VAGUE_WORDS or lw in ASKED_STOP:
                 end = m.end() + a
@@ -433,7 +434,7 @@ def asked_words(counts: Mapping[str, int], know: Knowledge, least: int = 2) -> f
 def requested(count: str, product: str, know: Knowledge) -> bool:
     """True when a count is an article and the words it counts are all words customers ask on an item ("with ice,
     a straw"): the request goes on after a comma or "and", and "a" there counts no order line."""
-    if count.strip().lower() not in ("a", "an"):
+    if count.strip().lower() not in ARTICLES:
         return False
     words = [w.lower() for _a, _b, w in words_of(product) if w.lower() not in english_function_words()]
     return bool(words) and all(w in know.asked for w in words)

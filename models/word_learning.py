@@ -13,11 +13,12 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from models.accounting import Knowledge, words_of
+from models.accounting import ARTICLES, Knowledge, words_of
 from models.units import CASE_CLASS, read_qty
 
 LearnedRow = tuple[str, str, str, int]  # (customer or "*", word, unit, support)
-SURE = 0.9  # a count this sure teaches a word alone; a count word that is also a common word ("das", "teen") only supports
+SURE = 0.9  # a count this sure teaches a word alone
+COMMON_COUNT = 0.6  # a count word that is also a common word ("das", "teen"): it only supports what sure counts teach
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ def candidates(text: str, know: Knowledge) -> list[tuple[float, str, bool]]:
     for k, ((_a, b, left), (c, d, right)) in enumerate(zip(words, words[1:], strict=False)):
         n = read_qty(left)
         w = right.lower()
-        if (n.value is None or n.certainty < 0.6 or left.lower() in ("a", "an") or not w.isalpha()
+        if (n.value is None or n.certainty < COMMON_COUNT or left.lower() in ARTICLES or not w.isalpha()
                 or know.lexicon_unit(w) or know.placed(w)
                 or "\n" in text[b:c]  # a count ending a line is not the next line's first word's
                 or _sized(text, words, k + 2, d)):
@@ -81,15 +82,14 @@ def fits(count: float, lines: Sequence[Shipped]) -> frozenset[str]:
     return frozenset(out)
 
 
-def meaning(count: float, lines: Sequence[Shipped]) -> str | None:
-    """The one unit a count means against the shipped lines, or None when none or several fit."""
-    units = fits(count, lines)
-    return next(iter(units)) if len(units) == 1 else None
-
-
 def votes(said: Iterable[Said], know: Knowledge) -> list[tuple[str, str, str]]:
     """(customer, word, unit) for every use of an unplaced word after a sure count that fits one unit alone."""
-    return [(cid, word, next(iter(units))) for cid, word, units, sure in uses(said, know) if sure and len(units) == 1]
+    return [(cid, word, unit) for cid, word, units, sure in uses(said, know) if (unit := _decides(units, sure))]
+
+
+def _decides(units: frozenset[str], sure: bool) -> str | None:
+    """The unit a use decides alone: its count is sure and it fits one unit only."""
+    return next(iter(units)) if sure and len(units) == 1 else None
 
 
 def uses(said: Iterable[Said], know: Knowledge) -> list[tuple[str, str, frozenset[str], bool]]:
@@ -113,8 +113,8 @@ def learn_words(said: Iterable[Said], know: Knowledge, min_support: int = 2, agr
     decided: dict[str, Counter[str]] = defaultdict(Counter)
     for cid, word, units, sure in uses(said, know):
         by_word[word].append((cid, units))
-        if sure and len(units) == 1:
-            decided[word][next(iter(units))] += 1
+        if unit := _decides(units, sure):
+            decided[word][unit] += 1
     out: list[LearnedRow] = []
     for word, seen in sorted(by_word.items()):
         if not decided[word]:

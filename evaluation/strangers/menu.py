@@ -92,12 +92,17 @@ def _extras(dish: Dish, rng: random.Random) -> str:
     pool = [t for t in TOPPINGS[dish.extras] if t not in dish.name.lower()]
     picks = rng.sample(pool, min(len(pool), rng.choice((1, 1, 2, 2, 3))))
     listed = picks[0] if len(picks) == 1 else ", ".join(picks[:-1]) + rng.choice((" and ", ", ", " & ")) + picks[-1]
-    bare = picks[0].removeprefix("a ").removeprefix("extra ")
+    bare = _bare(picks[0])
     rest = [t for t in pool if t not in picks]  # "but no" names what was not asked for: never "ice but no ice"
-    other = rng.choice(rest or pool).removeprefix("a ").removeprefix("extra ")
+    other = _bare(rng.choice(rest or pool))
     but_no = f" with {listed} but no {other}" if rest else f" with {listed}"
     return rng.choice((f" with {listed}", f" with {listed}", f" with no {bare}", f" without {picks[0]}",
                        f" with extra {bare}", f", no {bare}", but_no, f" (no {bare})", f", hold the {bare}"))
+
+
+def _bare(topping: str) -> str:
+    """A topping as "no" or "extra" takes it: "a straw" -> "straw", "extra cheese" -> "cheese"."""
+    return topping.removeprefix("a ").removeprefix("extra ")
 
 
 def _item(dish: Dish, size: str, n: int, rng: random.Random) -> str:
