@@ -53,6 +53,9 @@ LINE_CHECKS: dict[str, str] = {
                         "(tag stage)",
     "orphan_counts": "a count the classifier read with no product, followed by words nothing places (\"and a "
                      "nachos\"), is a line with those words as its product: held, never dropped (tag stage)",
+    "article_items": "an article no span took counts one of what follows it: a product span with no count (\", a "
+                     "sprite,\") or catalog words no span took (\"and a lemonade\"), never right after a word that begins "
+                     "a request (\"with a straw\") (tag stage)",
     "bare_number": "a line read with no count beside a number no span took (\"1 sunscreen lotion\", the \"1\" "
                    "unlabelled) is held naming the number, not dropped as chatter (tag stage)",
     "unit_no_count": "a line with a unit word and no count, its words like the catalog's (\"marker black 12 bx\", "
@@ -67,6 +70,9 @@ LINE_CHECKS: dict[str, str] = {
     "history_evidence": "a quantity over history_factor times the most ever ordered is QTY_UNCLEAR (validate stage)",
     "unexplained_words": "a SKU whose names and aliases explain half of the mention's words or less, with no exact "
                          "alias, is no match: SKU_UNMATCHED naming the words (match stage)",
+    "said_size": "a SKU whose name says one size (\"Pizza Small\"), chosen for a mention that says another size "
+                 "word its names and aliases lack (\"regular\"), by habit or a near alias, is SKU_UNMATCHED asking "
+                 "which (match stage)",
     "unsaid_variant": "a SKU sold beside a sibling in another size or variant, chosen though the mention says none "
                       "of its own words (by habit), is SKU_UNMATCHED asking which (match stage)",
 }
@@ -349,17 +355,46 @@ def number_beside(text: str, part: LineParts, spans: Sequence[Span]) -> str:
 
 ARTICLES = frozenset({"a", "an"})  # a count of one in a sentence, and an article before a request ("with a straw")
 ITEM_END = re.compile(r"[,;:.!?()\n]")
+ARTICLE_SCORE = 0.9  # an article read as a count after decoding: the classifier's own read articles score 0.97+
+
+
+def article_before(text: str, at: int, spans: Sequence[Span]) -> Span | None:
+    """The article right before ``at`` that no span took and that does not begin a request ("a sprite", not "with
+    a straw"), as a count of one."""
+    words = words_of(text[:at])[-2:]
+    if not words:
+        return None
+    a, b, w = words[-1]
+    cue = len(words) == 2 and ASKED_CUE.fullmatch(words[0][2]) is not None
+    if w.lower() not in ARTICLES or cue or text[b:at].strip() or any(s.start <= a < s.end for s in spans):
+        return None
+    return Span("QTY", a, b, ARTICLE_SCORE)
+
+
+def article_counts(text: str, spans: Sequence[Span], know: Knowledge) -> list[Span]:
+    """Articles no span took, each right before a catalog word no span took ("and a lemonade without ice"): the
+    counts of lines the classifier dropped, for ``orphan_counts`` to read."""
+    out = []
+    for a, _b, w in words_of(text):
+        if know.in_catalog(w) and not any(s.start <= a < s.end for s in spans):
+            art = article_before(text, a, spans)
+            if art is not None:
+                out.append(art)
+    return out
 
 
 def orphan_counts(text: str, spans: Sequence[Span], parts: Sequence[LineParts], know: Knowledge,
-                  customer_id: str | None = None,
-                  requests: bool = True) -> list[tuple[Span, float, str, int, str | None]]:
+                  customer_id: str | None = None, requests: bool = True,
+                  articles: bool = False) -> list[tuple[Span, float, str, int, str | None]]:
     """Counts the classifier read that no line took, each followed by words nothing places ("and a nachos!":
     the dish is off the menu and was left unlabelled): the count, its value, those words, where they end and the
     unit word read right after the count, passed over ("30 PIECE CHITR SENIOR"): a line to hold. A count followed
     by known words reads none ("5 ctn bhej do" reads no product), nor, with ``requests``, an article before words
-    customers ask on an item (``requested``: "with ice & a straw")."""
+    customers ask on an item (``requested``: "with ice & a straw"). With ``articles``, an article no span took
+    before a catalog word counts too (``article_counts``)."""
     taken = {p.qty_at for p in parts if p.qty_at is not None}
+    found = article_counts(text, spans, know) if articles else []
+    spans = sorted([*spans, *found], key=lambda s: s.start)
     out = []
     for k, s in enumerate(spans):
         value = read_qty(text[s.start:s.end]).value if s.label == "QTY" and (s.start, s.end) not in taken else None
@@ -371,13 +406,27 @@ def orphan_counts(text: str, spans: Sequence[Span], parts: Sequence[LineParts], 
         stop = ITEM_END.search(text, after)
         words, end = [], after
         for a, b, w in words_of(text[after : stop.start() if stop else len(text)]):
-            if any(x.start <= after + a < x.end for x in spans) or know.knows(w, customer_id) and not know.in_catalog(w):
+            if (any(x.start <= after + a < x.end for x in spans) or w.lower() in ASKED_STOP
+                    or know.knows(w, customer_id) and not know.in_catalog(w)):
                 break
             words.append(w)
             end = after + b
+        if s in found and not item_edge(text, end):  # "do you have a vegan menu?": the article counts no item
+            continue
         if words and not (requests and unit is None and requested(text[s.start:s.end], " ".join(words), know)):
             out.append((s, value, " ".join(words), end, text[unit.start : unit.end] if unit else None))
     return out
+
+
+def item_edge(text: str, at: int) -> bool:
+    """True when an item of a list may end at ``at``: the text ends, a mark ends the item, or the next word is a
+    common English word ("and", "for"), filler ("please") or begins a request or the next item ("with", "plus");
+    "a vegan menu" is no item ending at "vegan"."""
+    nxt = next_word(text, at)
+    if nxt is None or ITEM_END.search(text, at, nxt[0]):
+        return True
+    w = nxt[2].lower()
+    return w in english_function_words() or w in FILLER_WORDS or w in ASKED_STOP or ASKED_CUE.fullmatch(w) is not None
 
 
 def unplaced_note(word: str, qty: float) -> str:

@@ -135,6 +135,7 @@ class MatchEvidence:
     size_unsaid: bool = False
     alias_exact: bool = False
     bought: int = 0
+    size_said: str = ""  # a size word of the mention the SKU's name contradicts ("regular" of Pizza Small)
 
 
 class SkuMatcher:
@@ -371,7 +372,17 @@ class SkuMatcher:
         exact = any(sku in c for owner, c in hit.items() if owner in customers or owner == "*")
         unsaid = not exact and ((bool(e.name.sizes) and not parsed.sizes and self._sized[_plain_words(e)] > 1)
                                 or self._variant_unsaid(parsed, sku, explained, rivals, customers))
-        return MatchEvidence(explained=explained, size_unsaid=unsaid, alias_exact=exact, bought=bought)
+        return MatchEvidence(explained=explained, size_unsaid=unsaid, alias_exact=exact, bought=bought,
+                             size_said="" if exact else self._size_contradicted(parsed, sku))
+
+    def _size_contradicted(self, parsed: Parsed, sku: str) -> str:
+        """A size word of the mention ("regular") that the SKU's names and aliases do not hold while its name says
+        another size ("Pizza Small"), or "": a habit or an alias of the other size is no reading of it."""
+        theirs = {SIZE_WORDS[w] for w in self.entries[sku].name.words if w in SIZE_WORDS}
+        if not theirs:
+            return ""
+        names = self._names_of(sku)
+        return next((w for w in parsed.words if w in SIZE_WORDS and SIZE_WORDS[w] not in theirs and w not in names), "")
 
     def _variant_unsaid(self, parsed: Parsed, sku: str, explained: float, rivals: Sequence[str],
                         customers: Sequence[str]) -> bool:

@@ -24,7 +24,7 @@ from ordex.catalog import MasterData
 from ordex.intake.types import OcrFn
 from ordex.masterdata import load_master_data
 from ordex.prediction import Answer, Prediction, StoredLine, orders_of
-from ordex.schema import Case, Message, StageTrace
+from ordex.schema import Case, Code, Message, StageTrace
 from ordex.settings import Settings
 from ordex.stages import (
     SURE_COUNT,
@@ -93,6 +93,7 @@ class Engine:
         """intake -> read -> split -> tag -> match -> validate -> gate -> decide, for the current master data and models."""
         s = self.settings
         match = MatchOptions(sku=s.sku_threshold, unsaid="unsaid_variant" in s.line_checks,
+                             said_size="said_size" in s.line_checks,
                              unit_lines="unit_no_count" in s.line_checks, unit_in_name="unit_in_name" in s.line_checks,
                              count=MatchOptions().count if "worded_count" in s.line_checks else SURE_COUNT,
                              explained=MatchOptions().explained if "unexplained_words" in s.line_checks else 0.0)
@@ -240,9 +241,10 @@ def order_records(case: Case, md: MasterData) -> list[OrderRecord]:
     out = []
     for k, lines in orders_of(case):
         s = case.sections[k]
+        unread = sum(f.section == k and f.line is None and f.code == Code.QTY_UNCLEAR for f in case.findings)
         out.append(OrderRecord(
             section=k, customer_id=s.customer_id, released=released,
-            value=order_value(lines, s.customer_id, md), signature=[list(x) for x in signature(lines)],
+            value=order_value(lines, s.customer_id, md), signature=[list(x) for x in signature(lines, min(unread, 1))],
             lines=[StoredLine.of(ln).model_dump(mode="json") for ln in lines],
             findings=[f.model_dump(mode="json") for f in case.findings if f.section == k],
         ))

@@ -178,23 +178,26 @@ def below_moq(o: OrderView, md: MasterData, cfg: RulesConfig) -> list[Finding]:
     return out
 
 
-def signature(lines: Sequence[Line]) -> Signature:
+def signature(lines: Sequence[Line], unread: int = 0) -> Signature:
     """What makes two orders the same: their SKUs and quantities (0 for a count not read), and a line matched to
-    no SKU as "" (an earlier order held for it may be the same order read better the second time)."""
-    return tuple(sorted((ln.sku or "", float(ln.sku_qty or 0)) for ln in lines if ln.sku or ln.product))
+    no SKU as "" (an earlier order held for it may be the same order read better the second time), as is each of
+    ``unread`` lines the order was held for perhaps not having read."""
+    return tuple(sorted([(ln.sku or "", float(ln.sku_qty or 0)) for ln in lines if ln.sku or ln.product]
+                        + [("", 0.0)] * unread))
 
 
 def same_lines(past: Signature, now: Signature) -> bool:
-    """True when an order may repeat an earlier one: it names every SKU the earlier one named, with the same
-    quantities (a count not read, 0, agrees with any), and a SKU more only where the earlier one held a line it
-    could not match, as many as it held. A first order held for what it could not read still catches its
-    repeat; a line this order could not match is left out of the comparison."""
+    """True when an order may repeat an earlier one: the SKUs both name have the same quantities (a count not
+    read, 0, agrees with any); a SKU only this order names stands where the earlier one held a line it could not
+    match or read, and a SKU only the earlier one named where this one holds such a line, no more of them than
+    there are such lines. A first order held for what it could not read still catches its repeat, and a repeat
+    read worse than the first still finds it."""
     known = [(s, q) for s, q in now if s]
     before = [(s, q) for s, q in past if s]
     if not known or not before:
         return False
     had, has = Counter(s for s, _ in before), Counter(s for s, _ in known)
-    if had - has or sum((has - had).values()) > len(past) - len(before):
+    if sum((had - has).values()) > len(now) - len(known) or sum((has - had).values()) > len(past) - len(before):
         return False
     for sku in had:
         mine, theirs = sorted(q for s, q in known if s == sku), sorted(q for s, q in before if s == sku)

@@ -32,6 +32,9 @@ class MatchOptions(Options):
     unsaid: bool = Field(default=True, description="A SKU sold beside a sibling in another size or variant, the "
                                                    "mention saying none of its own words, is SKU_UNMATCHED (the "
                                                    "unsaid_variant check)")
+    said_size: bool = Field(default=True, description="A SKU whose name says one size, chosen for a mention that "
+                                                      "says another its names and aliases lack ('regular' of Pizza "
+                                                      "Small), is SKU_UNMATCHED (the said_size check)")
     count: float = Field(default=0.5, ge=0.0, le=1.0,
                          description="A count written as a word ('a', 'two') and read at least this sure makes its "
                                      "line an order line whatever its words: 'a nachos' is held as a dish the menu "
@@ -108,7 +111,7 @@ def _guess(matcher: SkuMatcher, mention: str, sku: str, who: list[str], rivals: 
     Shampoo Sachet" however often the customer buys it), or the catalog sells it beside a sibling in another size
     or variant and the mention says none of its own words (``th.unsaid``). A phrase a customer wrote for the SKU
     before (an exact alias, a person's correction) is no guess."""
-    if th.explained <= 0.0 and not th.unsaid:
+    if th.explained <= 0.0 and not th.unsaid and not th.said_size:
         return ""
     ev = matcher.evidence(mention, sku, who, rivals)
     if ev.alias_exact:
@@ -116,6 +119,8 @@ def _guess(matcher: SkuMatcher, mention: str, sku: str, who: list[str], rivals: 
     if ev.explained < th.explained:
         words = ", ".join(repr(w) for w in matcher.unexplained(mention, sku))
         return f"{words} in no name or alias of {sku}: is it that SKU or a product the catalog does not hold?"
+    if th.said_size and ev.size_said:
+        return f"{ev.size_said!r} is no size of {sku}: which of {', '.join(rivals[:3])}?"
     if th.unsaid and ev.size_unsaid:
         return f"it names no size or variant of its own for {sku}: which of {', '.join(rivals[:3])}?"
     return ""

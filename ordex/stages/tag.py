@@ -16,7 +16,9 @@ from models.accounting import (
     Knowledge,
     Placement,
     a_request,
+    article_before,
     check_names,
+    item_edge,
     name_after,
     number_beside,
     orphan_counts,
@@ -34,7 +36,8 @@ from models.units import VOCABULARY_VERSION
 from ordex.schema import Case, Line
 from ordex.stages.base import Component, Options
 
-TAG_CHECKS = ("count_word", "catalog_spelling", "unread_words", "name_after", "size_after", "learned_requests", "orphan_counts", "bare_number")  # the line checks this stage runs
+TAG_CHECKS = ("count_word", "catalog_spelling", "unread_words", "name_after", "size_after", "learned_requests",
+              "orphan_counts", "article_items", "bare_number")  # the line checks this stage runs
 DISAGREE = 0.45  # below the default quantity threshold: the two extractors disagree, a person decides
 TRUSTED = 0.95  # a count written with its unit ("24 ctn") or marker ("qty: 5") needs no second opinion
 
@@ -119,17 +122,24 @@ class TagStage(Component):
                         continue
                     line, sized = self._accounted(text, p, spans, s.customer_id, k, b, block.confidence)
                     out.append(line)
-                if "unread_words" in self.options.checks:
-                    out.extend(self._unread(text, spans, parts, k, b))
-                if "orphan_counts" in self.options.checks:
-                    out.extend(self._orphans(text, spans, parts, s.customer_id, k, b, block.confidence))
+                orphans = self._orphans(text, spans, parts, s.customer_id, k, b, block.confidence) \
+                    if "orphan_counts" in self.options.checks else []
+                if "unread_words" in self.options.checks:  # words an orphan line took are read
+                    read = [Span("PRODUCT", at, at + len(ln.text), 1.0) for ln, at in orphans]
+                    out.extend(self._unread(text, [*spans, *read], parts, k, b))
+                out.extend(ln for ln, _at in orphans)
         return case.model_copy(update={"lines": tuple(out)})
 
     def _accounted(self, text: str, p: LineParts, spans: Sequence[Span], customer_id: str | None, k: int, b: int,
                    confidence: float) -> tuple[Line, int]:
         """A line with the word beside its count accounted for: read as its unit, or named as the reason its count
         is uncertain (``models.accounting``); and where the rest of its name or a size written after it ends (-1
-        when none)."""
+        when none). A line with no count that an article no span took begins counts one (", a sprite,")."""
+        art = article_before(text, p.start, spans) if p.qty is None and "article_items" in self.options.checks \
+            and item_edge(text, p.start + len(p.text)) else None
+        if art is not None:
+            p = replace(p, text=text[art.start:p.start + len(p.text)], qty=1.0, qty_score=art.score,
+                        qty_at=(art.start, art.end), start=art.start)
         placed = place_count_word(text, p, spans, self.knowledge, customer_id,
                                   "catalog_spelling" in self.options.checks) if "count_word" in self.options.checks \
             else Placement()
@@ -159,17 +169,20 @@ class TagStage(Component):
                      confidence=0.5, block=b)]
 
     def _orphans(self, text: str, spans: Sequence[Span], parts: Sequence[LineParts], customer_id: str | None, k: int,
-                 b: int, confidence: float) -> list[Line]:
-        """Counts no line took, with the words nothing places after them as the product (and the unit word between,
-        if any): lines to hold."""
+                 b: int, confidence: float) -> list[tuple[Line, int]]:
+        """Counts no line took (and, with ``article_items``, articles before catalog words no span took), with the
+        words nothing places after them as the product (and the unit word between, if any), each with where it
+        begins in the text."""
         out = []
         requests = "learned_requests" in self.options.checks
-        for span, value, words, end, said in orphan_counts(text, spans, parts, self.knowledge, customer_id, requests):
+        articles = "article_items" in self.options.checks
+        for span, value, words, end, said in orphan_counts(text, spans, parts, self.knowledge, customer_id, requests,
+                                                           articles):
             unit = self.knowledge.unit(said, customer_id) if said else None
             note = unplaced_note(said, value) if said and not unit else ""  # a unit word nothing reads: held
-            out.append(Line(section=k, text=text[span.start:end], product=words, qty=value, unit=unit,
-                            qty_note=note, qty_confidence=round(span.score, 4), confidence=round(0.5 * confidence, 4),
-                            block=b))
+            out.append((Line(section=k, text=text[span.start:end], product=words, qty=value, unit=unit,
+                             qty_note=note, qty_confidence=round(span.score, 4),
+                             confidence=round(0.5 * confidence, 4), block=b), span.start))
         return out
 
     def _rule_lines(self, case: Case) -> list[Line]:

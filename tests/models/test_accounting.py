@@ -219,3 +219,39 @@ def test_a_vague_word_after_a_count_makes_it_vague_whatever_span_took_it() -> No
     part = LineParts(text=text, product="extra large pizza", qty=1.0, unit=None, vague=False, price=None,
                      product_score=0.9, qty_score=0.99, qty_at=(0, 1), unit_at=None, start=0)
     assert not place_count_word(text, part, [Span("QTY", 0, 1, 0.99), Span("PRODUCT", 2, 19, 0.9)], know).vague
+
+
+def test_an_article_nobody_read_counts_one_catalog_item_of_a_list() -> None:
+    """ "pizza and a lemonade without ice": the classifier left "a lemonade" unlabelled. An article before a catalog
+    word no span took counts one of it, as an item ends ("without", a comma, "plus", the end); never right after a
+    word that begins a request ("with a coke"), nor where the words go on ("do you have a vegan menu?")."""
+    from models.accounting import orphan_counts
+    from models.tagger import lines_from_spans
+
+    know = Knowledge(catalog=frozenset({"pizza", "lemonade", "coke", "vegan", "garlic", "bread"}))
+
+    def items(text: str, spans: list[Span], articles: bool = True) -> list[tuple[float, str]]:
+        return [(v, w) for _s, v, w, _e, _u in orphan_counts(text, spans, lines_from_spans(text, spans), know,
+                                                             articles=articles)]
+
+    text = "2 pizza and a lemonade without ice"
+    spans = [Span("QTY", 0, 1, 0.99), Span("PRODUCT", 2, 7, 0.99)]
+    assert items(text, spans) == [(1, "lemonade")]
+    assert items(text, spans, articles=False) == []  # the check switched off: the gate sees a dropped word
+    assert items("2 pizza, a garlic bread plus 1 coke", spans) == [(1, "garlic bread")]  # "1" is no article
+    assert items("2 pizza with a coke", spans) == []  # asked on the pizza
+    assert items("do you have a vegan menu?", [Span("CUSTOMER", 20, 24, 0.4)]) == []  # "menu" goes on
+    assert items("do you have a straw?", []) == []  # no catalog word
+
+
+def test_an_article_before_a_product_read_without_a_count_counts_one() -> None:
+    from models.accounting import article_before, item_edge
+
+    text = "two lemonades with ice, a sprite, no lemon"
+    at = text.index("sprite")
+    art = article_before(text, at, [Span("PRODUCT", at, at + 6, 0.9)])
+    assert art is not None and text[art.start:art.end] == "a" and item_edge(text, at + 6)
+    text = "a burger with a straw"
+    assert article_before(text, text.index("straw"), []) is None  # "with a": a request
+    text = "do you have a vegan menu?"
+    assert not item_edge(text, text.index("vegan") + 5)

@@ -156,3 +156,18 @@ def test_only_one_new_word_for_one_unsaid_name_word_is_learned_and_never_a_lexic
     m.add_alias("c1", "regular pizza", "P2")
     m.add_alias("c2", "regular pizza", "P3")  # the customers do not agree what "regular" is: nothing learned
     assert m.meanings() == {}
+
+
+def test_a_size_word_the_sku_contradicts_is_said_and_an_alias_with_it_explains_it() -> None:
+    """ "2 regular bbq chicken pizzas" from a customer who always bought the small one: "regular" is no size of
+    Pizza Small, however near the customer's alias "sm bbq chicken pizzas"; a customer who wrote "regular" for the
+    medium one taught it for that SKU."""
+    m = SkuMatcher(_products(("S", "BBQ Chicken Pizza Small"), ("M", "BBQ Chicken Pizza Medium"),
+                             ("C", "Coke Can 330 ml")))
+    m.add_alias("T1", "sm bbq chicken pizzas", "S")
+    assert m.evidence("regular bbq chicken pizzas", "S", ["T1"], ["S", "M"]).size_said == "regular"
+    assert m.evidence("big bbq chicken pizza", "S", ["T1"], ["S", "M"]).size_said == "large"  # "big": large
+    assert m.evidence("sm bbq chicken pizza", "S", ["T1"], ["S", "M"]).size_said == ""
+    assert m.evidence("large coke", "C", ["T1"], ["C"]).size_said == ""  # the can names no size word
+    m.add_alias("T2", "regular bbq chicken pizzas", "M")
+    assert m.evidence("regular bbq chicken pizza", "M", ["T1"], ["S", "M"]).size_said == ""

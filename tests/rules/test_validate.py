@@ -91,6 +91,27 @@ def test_a_repeat_of_an_order_held_for_a_line_it_could_not_match_is_a_duplicate(
     assert found(md, view(md, "E100", [line("LED-9W", 2)], recent=held)) == []  # the earlier MCB-16A is not in it
 
 
+def test_a_repeat_of_an_order_held_for_a_line_perhaps_not_read_is_a_duplicate(trade_dir: Path) -> None:
+    """The first message was held because it may hold a line nothing read; its repeat, read whole, names one SKU
+    more: the same order read better, not a new one. Two SKUs more are a new order."""
+    md = load_master_data(trade_dir)
+    held = [PastOrder("m0", AT - timedelta(hours=1), signature([line("MCB-16A", 5)], unread=1))]
+    assert found(md, view(md, "E100", [line("LED-9W", 2), line("MCB-16A", 5)], recent=held)) == [Code.DUPLICATE_ORDER]
+    two_more = [line("LED-9W", 2), line("LED-12W", 1), line("MCB-16A", 5)]
+    assert Code.DUPLICATE_ORDER not in found(md, view(md, "E100", two_more, recent=held))
+    read_whole = [PastOrder("m0", AT - timedelta(hours=1), signature([line("MCB-16A", 5)]))]
+    assert found(md, view(md, "E100", [line("LED-9W", 2), line("MCB-16A", 5)], recent=read_whole)) == []
+
+
+def test_a_repeat_read_worse_than_the_first_still_finds_it(trade_dir: Path) -> None:
+    """The repeat could not match a line the first order matched: that line may be the SKU it lacks."""
+    md = load_master_data(trade_dir)
+    first = [PastOrder("m0", AT - timedelta(hours=1), signature([line("LED-9W", 2), line("MCB-16A", 5)]))]
+    worse = [line(None, 2), line("MCB-16A", 5)]
+    assert Code.DUPLICATE_ORDER in found(md, view(md, "E100", worse, recent=first))
+    assert Code.DUPLICATE_ORDER not in found(md, view(md, "E100", [line("MCB-16A", 5)], recent=first))
+
+
 def test_an_approved_code_is_not_raised_again(trade_dir: Path) -> None:
     md = load_master_data(trade_dir)
     o = view(md, "E300", [line("LED-12W", 2)], waived=frozenset({Code.CREDIT_LIMIT}))
