@@ -50,13 +50,18 @@ def candidates(text: str, know: Knowledge) -> list[tuple[float, str, bool]]:
     for k, ((_a, b, left), (c, d, right)) in enumerate(zip(words, words[1:], strict=False)):
         n = read_qty(left)
         w = right.lower()
-        if (n.value is None or n.certainty < COMMON_COUNT or left.lower() in ARTICLES or not w.isalpha()
+        if (n.value is None or n.certainty < COMMON_COUNT or left.lower() in ARTICLES or not _wordlike(w)
                 or know.lexicon_unit(w) or know.placed(w)
                 or "\n" in text[b:c]  # a count ending a line is not the next line's first word's
                 or _sized(text, words, k + 2, d)):
             continue
         out.append((n.value, w, n.certainty >= SURE))
     return out
+
+
+def _wordlike(word: str) -> bool:
+    """Letters only, or words of letters joined by hyphens ("peti-bandh": a sealed carton)."""
+    return all(part.isalpha() for part in word.split("-"))
 
 
 def _sized(text: str, words: Sequence[tuple[int, int, str]], k: int, end: int) -> bool:

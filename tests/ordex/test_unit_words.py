@@ -156,3 +156,12 @@ def test_a_short_name_with_its_size_and_a_count_word_that_is_a_common_word_teach
     assert learn_words(unsure, know) == []
     assert learn_words([*unsure, Said("C", "essence 2 lot", two)], know) == [("*", "lot", "CTN", 3)]
     assert learn_words([Said("A", "a lot of essence", (Shipped(1, "CTN", 24),))] * 3, know) == []  # an article
+
+
+def test_a_word_of_hyphen_joined_parts_is_learned_as_one() -> None:
+    """ "bulb 4 gathri-bandh" shipped as 4 boxes by two customers: the joined word is one unit word."""
+    know = Knowledge(catalog=frozenset({"bulb"}))
+    box = (Shipped(4, "BOX", 10),)
+    said = [Said("A", "bulb 4 gathri-bandh", box), Said("B", "4 gathri-bandh bulb", box)]
+    assert learn_words(said, know) == [("*", "gathri-bandh", "CTN", 2)]
+    assert learn_words([Said("A", "bulb 4 x-7", box), Said("B", "bulb 4 x-7", box)], know) == []  # no word

@@ -77,6 +77,10 @@ CONTAINER_WORDS: dict[str, tuple[str, ...]] = {
     "can": ("can", "cans"),
     "bucket": ("bucket", "buckets"),
 }
+# A pack word joined by a hyphen to a word about the pack ("peti-pack", "box-sealed"): one unit word, whose count
+# comes before it; the tokenizer splits it in three, and the hyphen is no "product - count" dash.
+PACK_COMPOUND = frozenset(w for u in ("CTN", "BOX", "BAG", "CRT", "PKT") for w in UOM_WORDS[u])
+PACK_SUFFIXES = ("pack", "packed", "sealed", "full", "wala", "master", "packing")
 ALL_UNIT_WORDS = frozenset(w.lower() for ws in (*UOM_WORDS.values(), *PIECE_WORDS.values(), *CONTAINER_WORDS.values())
                            for w in ws if w.lower() not in ("m", "l", "kg", "kgs", "kilo", "mtr", "meter", "mtrs", "ltr", "litre"))
 EN_NUM = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine", 10: "ten",
@@ -839,8 +843,12 @@ class Generator:
 
     def unit_surface(self, words: tuple[str, ...], persona: Persona | None) -> str:
         if persona is not None and self.chance(0.6):
-            return words[persona.unit_bias % len(words)]
-        return self.rng.choice(words)
+            word = words[persona.unit_bias % len(words)]
+        else:
+            word = self.rng.choice(words)
+        if word.lower() in PACK_COMPOUND and self.chance(0.06):
+            return f"{word}-{self.rng.choice(PACK_SUFFIXES)}"
+        return word
 
     def quantity(self, pv: ProductView, persona: Persona | None, q: Fraction, issue: str = ""
                  ) -> tuple[str | None, str | None, Fraction | None, str]:
