@@ -215,7 +215,7 @@ def measure(word: str) -> tuple[str, str, float] | None:
 
 def unit_word(word: str) -> str | None:
     """The canonical pack or count unit a word names, or None. A pack word joined by a hyphen to a word that is no
-    unit or number ("peti-pack", "box-sealed") names the pack word's unit."""
+    unit or number ("peti-packed", "box-sealed") names the pack word's unit."""
     w = word.lower()
     head, dash, tail = w.partition("-")
     if dash and tail.isalpha() and head in UNIT_WORDS and tail not in UNIT_WORDS and tail not in NUMBER_WORDS:

@@ -77,7 +77,7 @@ CONTAINER_WORDS: dict[str, tuple[str, ...]] = {
     "can": ("can", "cans"),
     "bucket": ("bucket", "buckets"),
 }
-# A pack word joined by a hyphen to a word about the pack ("peti-pack", "box-sealed"): one unit word, whose count
+# A pack word joined by a hyphen to a word about the pack ("peti-packed", "box-sealed", "ctn-pack"): one unit word, whose count
 # comes before it; the tokenizer splits it in three, and the hyphen is no "product - count" dash.
 PACK_COMPOUND = frozenset(w for u in ("CTN", "BOX", "BAG", "CRT", "PKT") for w in UOM_WORDS[u])
 PACK_SUFFIXES = ("pack", "packed", "sealed", "full", "wala", "master", "packing")
