@@ -221,14 +221,32 @@ class SkuMatcher:
         return self._meanings
 
     def parse(self, mention: str) -> Parsed:
-        """A mention as the matcher reads it: its words, those the aliases taught read as the name word they stand
-        for ("3 regular veggie pizzas": medium), unless the mention is an alias as written."""
+        """A mention as the matcher reads it: its words as the catalog spells them (``compounds``), those the
+        aliases taught read as the name word they stand for ("3 regular veggie pizzas": medium), unless the mention
+        is an alias as written."""
         parsed = Parsed.of(mention)
-        meanings = self.meanings()
-        if not meanings or parsed.key() in self._alias_keys:
+        if parsed.key() in self._alias_keys:
             return parsed
-        words = tuple(meanings.get(w, w) for w in parsed.words)
+        meanings = self.meanings()
+        words = tuple(meanings.get(w, w) for w in self.compounds(parsed.words))
         return parsed if words == parsed.words else replace(parsed, words=words)
+
+    def compounds(self, words: Sequence[str]) -> list[str]:
+        """Two words the catalog's names write as one joined ("cheese burger": Cheeseburger), and a word they write
+        as two split ("handwash": Hand Wash), so either spelling reads as the catalog's."""
+        out: list[str] = []
+        k = 0
+        while k < len(words):
+            w = words[k]
+            if k + 1 < len(words) and w + words[k + 1] in self._df:
+                out.append(w + words[k + 1])
+                k += 2
+                continue
+            split = None if w in self._df or len(w) < 6 else next(
+                ([w[:i], w[i:]] for i in range(3, len(w) - 2) if w[:i] in self._df and w[i:] in self._df), None)
+            out.extend(split or [w])
+            k += 1
+        return out
 
     def idf(self, word: str) -> float:
         """Inverse document frequency of a word over the catalog (unknown words weigh like rare ones, a bit less)."""

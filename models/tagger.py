@@ -162,7 +162,8 @@ def _softmax(x: np.ndarray) -> np.ndarray:
 def decode(labels: Sequence[str], probs: np.ndarray, offsets: Sequence[tuple[int, int]],
            special: Sequence[int], text: str | None = None) -> list[Span]:
     """BIO decoding over whole words: a word takes the label of its first piece, a span grows over its I- words.
-    Digits and letters side by side are two words ("1box", "20bx")."""
+    Digits and letters side by side are two words ("1box", "20bx"); letters joined by a hyphen are one
+    ("peti-bandh", never "peti-" and a count "bandh")."""
     out: list[Span] = []
     cur: tuple[str, int, int, list[float]] | None = None
     prev_end = -1
@@ -170,7 +171,8 @@ def decode(labels: Sequence[str], probs: np.ndarray, offsets: Sequence[tuple[int
         if special[k] or a == b:
             continue
         inside_word = a == prev_end and (text is None or (text[a - 1].isalnum() and text[a].isalnum()
-                                                          and text[a - 1].isdigit() == text[a].isdigit()))
+                                                          and text[a - 1].isdigit() == text[a].isdigit())
+                                         or _hyphen_joined(text, a))
         prev_end = b
         j = int(probs[k].argmax())
         tag, p = labels[j], float(probs[k, j])
@@ -190,6 +192,13 @@ def decode(labels: Sequence[str], probs: np.ndarray, offsets: Sequence[tuple[int
     if cur is not None:
         out.append(Span(cur[0], cur[1], cur[2], sum(cur[3]) / len(cur[3])))
     return out
+
+
+def _hyphen_joined(text: str, at: int) -> bool:
+    """True when the piece at ``at`` is a hyphen between two letters, or the letters right after one."""
+    if text[at] == "-":
+        return at > 0 and text[at - 1].isalpha() and at + 1 < len(text) and text[at + 1].isalpha()
+    return at > 1 and text[at - 1] == "-" and text[at - 2].isalpha() and text[at].isalpha()
 
 
 # What ends an item after its product: a comma or semicolon (not a decimal one), or a word joining two items

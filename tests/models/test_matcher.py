@@ -171,3 +171,14 @@ def test_a_size_word_the_sku_contradicts_is_said_and_an_alias_with_it_explains_i
     assert m.evidence("large coke", "C", ["T1"], ["C"]).size_said == ""  # the can names no size word
     m.add_alias("T2", "regular bbq chicken pizzas", "M")
     assert m.evidence("regular bbq chicken pizza", "M", ["T1"], ["S", "M"]).size_said == ""
+
+
+def test_a_word_the_catalog_writes_as_one_or_as_two_reads_either_way() -> None:
+    """ "cheese burger" is the Cheeseburger and "handwash" the Hand Wash Refill: the words explain the SKU."""
+    m = SkuMatcher(_products(("B", "Cheeseburger"), ("H", "Hand Wash Refill 750 ml"), ("P", "Cheese Pizza Small")))
+    assert m.compounds(["cheese", "burger"]) == ["cheeseburger"]
+    assert m.compounds(["handwash", "refill"]) == ["hand", "wash", "refill"]
+    assert m.compounds(["cheese", "pizza"]) == ["cheese", "pizza"]
+    assert m.unexplained("2 cheese burgers", "B") == []
+    assert top(m, "cheese burger", ["c1"])[0] == "B"
+    assert m.unexplained("handwash refill 750ml", "H") == []

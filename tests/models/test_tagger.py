@@ -50,6 +50,14 @@ def test_digits_glued_to_letters_are_two_words() -> None:
     assert [(s.label, text[s.start : s.end]) for s in got] == [("QTY", "1"), ("UNIT", "box"), ("PRODUCT", "pen")]
 
 
+def test_letters_joined_by_a_hyphen_are_one_word_and_a_range_is_not() -> None:
+    text = "2 peti-bandh 4-5"  # 2 | peti | - | bandh | 4 | - | 5
+    offsets = [(0, 0), (0, 1), (2, 6), (6, 7), (7, 12), (13, 14), (14, 15), (15, 16), (0, 0)]
+    tags = ["O", "B-QTY", "B-UNIT", "I-UNIT", "B-QTY", "B-QTY", "I-QTY", "I-QTY", "O"]
+    got = decode(BIO, probs_for(tags), offsets, [1, 0, 0, 0, 0, 0, 0, 0, 1], text)
+    assert [(s.label, text[s.start : s.end]) for s in got] == [("QTY", "2"), ("UNIT", "peti-bandh"), ("QTY", "4-5")]
+
+
 def test_unknown_unit_words_are_products_and_names_stay_names() -> None:
     def read(text: str, spans: list[tuple[str, str]]) -> list[tuple[str, str]]:
         at, out = 0, []
