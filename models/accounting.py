@@ -56,9 +56,6 @@ LINE_CHECKS: dict[str, str] = {
     "article_items": "an article no span took counts one of what follows it: a product span with no count (\", a "
                      "sprite,\") or catalog words no span took (\"and a lemonade\"), never right after a word that begins "
                      "a request (\"with a straw\") (tag stage)",
-    "leading_count": "a line read with no count whose product begins with a number word no catalog name has is "
-                     "counted by it (\"chaar ball valve\"); a weak one (\"tin\", \"char\") only before a unit word "
-                     "(\"tin cs flexible connection\") (tag stage)",
     "bare_number": "a line read with no count beside a number no span took (\"1 sunscreen lotion\", the \"1\" "
                    "unlabelled) is held naming the number, not dropped as chatter (tag stage)",
     "unit_no_count": "a line with a unit word and no count, its words like the catalog's (\"marker black 12 bx\", "
@@ -372,29 +369,6 @@ def article_before(text: str, at: int, spans: Sequence[Span]) -> Span | None:
     if w.lower() not in ARTICLES or cue or text[b:at].strip() or any(s.start <= a < s.end for s in spans):
         return None
     return Span("QTY", a, b, ARTICLE_SCORE)
-
-
-LEADING_WORDS = re.compile(r"([^\W\d_]+)\s+([^\W\d_]+)(?=\s+\S)")
-
-
-def leading_count(text: str, part: LineParts, know: Knowledge) -> tuple[Span, Span | None, int] | None:
-    """A line read with no count whose product begins with a number word ("chaar ball valve 1/2 inch", "tin cs
-    flexible connection 24"): that word as its count, the unit word right after it if any, and where the product
-    then begins. Before no unit word, the number word must be a plain one ("tin", "char" are also a pack word, a
-    common word) and no word of the catalog's ("Two Wheeler Oil"); a product word must remain."""
-    m = LEADING_WORDS.match(text, part.start) if part.qty is None and part.qty_at is None else None
-    if m is None or not part.product.lower().startswith(m.group(1).lower()):
-        return None
-    word, nxt = m.group(1), m.group(2)
-    count = read_qty(word)
-    unit = know.unit(nxt) is not None
-    if count.value is None or count.vague or not unit and (know.in_catalog(word) or not plain_count(word)):
-        return None
-    rest = next_word(text, m.end(2)) if unit else (m.start(2), m.end(2), nxt)
-    if rest is None or rest[0] >= part.start + len(part.text) or len(part.product.split()) <= (2 if unit else 1):
-        return None
-    return (Span("QTY", m.start(1), m.end(1), count.certainty), Span("UNIT", m.start(2), m.end(2), 1.0) if unit else None,
-            rest[0])
 
 
 def article_counts(text: str, spans: Sequence[Span], know: Knowledge) -> list[Span]:

@@ -19,7 +19,6 @@ from models.accounting import (
     article_before,
     check_names,
     item_edge,
-    leading_count,
     name_after,
     number_beside,
     orphan_counts,
@@ -33,12 +32,12 @@ from models.extractor import NumberHint, extract_block_lines, serial_numbers
 from models.matcher import normalize
 from models.span_rules import ALL_RULES, check_rules, read_lines
 from models.tagger import LineParts, Span, TokenTagger
-from models.units import VOCABULARY_VERSION, read_qty, read_unit
+from models.units import VOCABULARY_VERSION
 from ordex.schema import Case, Line
 from ordex.stages.base import Component, Options
 
 TAG_CHECKS = ("count_word", "catalog_spelling", "unread_words", "name_after", "size_after", "learned_requests",
-              "orphan_counts", "article_items", "leading_count", "bare_number")  # the line checks this stage runs
+              "orphan_counts", "article_items", "bare_number")  # the line checks this stage runs
 DISAGREE = 0.45  # below the default quantity threshold: the two extractors disagree, a person decides
 TRUSTED = 0.95  # a count written with its unit ("24 ctn") or marker ("qty: 5") needs no second opinion
 
@@ -141,14 +140,6 @@ class TagStage(Component):
         if art is not None:
             p = replace(p, text=text[art.start:p.start + len(p.text)], qty=1.0, qty_score=art.score,
                         qty_at=(art.start, art.end), start=art.start)
-        lead = leading_count(text, p, self.knowledge) if "leading_count" in self.options.checks else None
-        if lead is not None:  # "chaar ball valve 1/2 inch": the first word was the count
-            count, word, _rest = lead
-            p = replace(p, product=" ".join(p.product.split()[2 if word else 1:]),
-                        qty=read_qty(text[count.start:count.end]).value, qty_score=min(p.product_score, count.score),
-                        qty_at=(count.start, count.end),
-                        unit=read_unit(text[word.start:word.end]).canonical if word else p.unit,
-                        unit_at=(word.start, word.end) if word else p.unit_at)
         placed = place_count_word(text, p, spans, self.knowledge, customer_id,
                                   "catalog_spelling" in self.options.checks) if "count_word" in self.options.checks \
             else Placement()

@@ -255,27 +255,3 @@ def test_an_article_before_a_product_read_without_a_count_counts_one() -> None:
     assert article_before(text, text.index("straw"), []) is None  # "with a": a request
     text = "do you have a vegan menu?"
     assert not item_edge(text, text.index("vegan") + 5)
-
-
-def test_a_number_word_that_begins_a_line_read_without_a_count_is_its_count() -> None:
-    """ "chaar ball valve 1/2 inch", "tin cs flexible connection": the classifier read the number word into the
-    name. A weak one ("tin": a pack word too, and here a catalog word) counts only before a unit word; a number
-    word of the catalog's own names ("Two Wheeler Oil") is the name."""
-    from models.accounting import leading_count
-    from models.tagger import lines_from_spans
-
-    know = Knowledge(catalog=frozenset({"ball", "valve", "flexible", "connection", "tin", "cement", "two", "wheeler",
-                                        "oil", "upvc", "elbow"}))
-
-    def lead(text: str) -> tuple[str, str, str] | None:
-        found = leading_count(text, lines_from_spans(text, [Span("PRODUCT", 0, len(text), 0.9)])[0], know)
-        if found is None:
-            return None
-        count, unit, rest = found
-        return text[count.start:count.end], text[unit.start:unit.end] if unit else "", text[rest:]
-
-    assert lead("chaar ball valve 1/2 inch") == ("chaar", "", "ball valve 1/2 inch")
-    assert lead('tin cs flexible connection 24"') == ("tin", "cs", 'flexible connection 24"')
-    assert lead("tin upvc elbow") is None  # "tin" alone: the pack word, the catalog's, or three?
-    assert lead("two wheeler oil") is None
-    assert lead("chaar cs") is None  # nothing left to name the product
