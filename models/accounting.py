@@ -361,11 +361,16 @@ ARTICLE_SCORE = 0.9  # an article read as a count after decoding: the classifier
 def article_before(text: str, at: int, spans: Sequence[Span]) -> Span | None:
     """The article right before ``at`` that no span took and that does not begin a request ("a sprite", not "with
     a straw"), as a count of one."""
-    words = words_of(text[:at])[-2:]
-    if not words:
+    words = words_of(text[:at])
+    return _article(text, words, len(words), at, spans)
+
+
+def _article(text: str, words: Sequence[tuple[int, int, str]], k: int, at: int, spans: Sequence[Span]) -> Span | None:
+    """``article_before`` for the word ``k`` of ``words`` (the text's words), which begins at ``at``."""
+    if k < 1:
         return None
-    a, b, w = words[-1]
-    cue = len(words) == 2 and ASKED_CUE.fullmatch(words[0][2]) is not None
+    a, b, w = words[k - 1]
+    cue = k >= 2 and ASKED_CUE.fullmatch(words[k - 2][2]) is not None
     if w.lower() not in ARTICLES or cue or text[b:at].strip() or any(s.start <= a < s.end for s in spans):
         return None
     return Span("QTY", a, b, ARTICLE_SCORE)
@@ -373,11 +378,12 @@ def article_before(text: str, at: int, spans: Sequence[Span]) -> Span | None:
 
 def article_counts(text: str, spans: Sequence[Span], know: Knowledge) -> list[Span]:
     """Articles no span took, each right before a catalog word no span took ("and a lemonade without ice"): the
-    counts of lines the classifier dropped, for ``orphan_counts`` to read."""
+    counts of lines the classifier dropped, for ``orphan_counts`` to read (the text's words read once)."""
+    words = words_of(text)
     out = []
-    for a, _b, w in words_of(text):
+    for k, (a, _b, w) in enumerate(words):
         if know.in_catalog(w) and not any(s.start <= a < s.end for s in spans):
-            art = article_before(text, a, spans)
+            art = _article(text, words, k, a, spans)
             if art is not None:
                 out.append(art)
     return out
@@ -394,7 +400,8 @@ def orphan_counts(text: str, spans: Sequence[Span], parts: Sequence[LineParts], 
     before a catalog word counts too (``article_counts``)."""
     taken = {p.qty_at for p in parts if p.qty_at is not None}
     found = article_counts(text, spans, know) if articles else []
-    spans = sorted([*spans, *found], key=lambda s: s.start)
+    if found:
+        spans = sorted([*spans, *found], key=lambda s: s.start)
     out = []
     for k, s in enumerate(spans):
         value = read_qty(text[s.start:s.end]).value if s.label == "QTY" and (s.start, s.end) not in taken else None

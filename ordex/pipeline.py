@@ -241,10 +241,11 @@ def order_records(case: Case, md: MasterData) -> list[OrderRecord]:
     out = []
     for k, lines in orders_of(case):
         s = case.sections[k]
-        unread = sum(f.section == k and f.line is None and f.code == Code.QTY_UNCLEAR for f in case.findings)
+        # held for a line perhaps not read (a QTY_UNCLEAR on no line): its signature keeps a place for that line
+        unread = any(f.section == k and f.line is None and f.code == Code.QTY_UNCLEAR for f in case.findings)
         out.append(OrderRecord(
             section=k, customer_id=s.customer_id, released=released,
-            value=order_value(lines, s.customer_id, md), signature=[list(x) for x in signature(lines, min(unread, 1))],
+            value=order_value(lines, s.customer_id, md), signature=[list(x) for x in signature(lines, int(unread))],
             lines=[StoredLine.of(ln).model_dump(mode="json") for ln in lines],
             findings=[f.model_dump(mode="json") for f in case.findings if f.section == k],
         ))
