@@ -269,6 +269,8 @@ def place_count_word(text: str, part: LineParts, spans: Sequence[Span], know: Kn
             rest = text[b:inside.end].strip()
             product = part.product.replace(text[inside.start:inside.end], rest, 1).strip() if rest else part.product
         return Placement(unit=unit, product=product)
+    if inside is None and _names_with(text, b, part, spans, word, know):
+        return Placement(product=f"{word} {part.product}")  # "four small | pies": the size is the product's
     if know.placed(word):
         return Placement()
     if (spelling and inside is not None and inside.label == "PRODUCT" and know.like_catalog(word)
@@ -280,6 +282,17 @@ def place_count_word(text: str, part: LineParts, spans: Sequence[Span], know: Kn
     # the word stands where a unit stands: it is the count's, unplaced, and the rest names the product ("3 thela
     # powder pouch": the pouch with its count held, not a product called "thela powder pouch")
     return Placement(unplaced=word, product=_name_without(part.product, word))
+
+
+def _names_with(text: str, end: int, part: LineParts, spans: Sequence[Span], word: str, know: Knowledge) -> bool:
+    """True when the word after a count that no span took is a size or catalog word right before the line's
+    product span, apart from it by spaces alone: the first word of the name, which the classifier left out."""
+    w = word.lower()
+    if not (w in SIZE_WORDS or know.in_catalog(w)) or w in english_function_words() or w in know.names:
+        return False
+    after = next((s for s in spans if s.start >= end), None)
+    return (after is not None and after.label == "PRODUCT" and not text[end:after.start].strip()
+            and part.product.startswith(text[after.start:after.end].strip()))
 
 
 def _name_without(product: str, word: str) -> str:
@@ -302,7 +315,12 @@ def size_after(text: str, part: LineParts, spans: Sequence[Span]) -> tuple[str, 
     """The size word written alone after a line and a comma or bracket ("a veggie pizza, big, and ...", "2 pies
     (small)"), which is that item's size, and where it ends; ("", -1) when there is none or a span other than a
     product span of that word alone took it (a size alone names no product)."""
-    m = SIZE_AFTER.match(text, part.start + len(part.text))
+    return size_at(text, part.start + len(part.text), spans)
+
+
+def size_at(text: str, at: int, spans: Sequence[Span]) -> tuple[str, int]:
+    """``size_after`` for an item whose words end at ``at``."""
+    m = SIZE_AFTER.match(text, at)
     if m is None or m.group(1).lower() not in SIZE_WORDS or (m.group(2) and not _no_product(m.group(2).lower())):
         return "", -1
     alone = (m.start(1), m.end(1))

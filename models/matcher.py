@@ -162,6 +162,10 @@ class SkuMatcher:
         for e in self.entries.values():
             df.update(set(e.name.words))
         self._df = df
+        self._holders: dict[str, set[str]] = defaultdict(set)  # a name word -> the SKUs whose names hold it
+        for e in self.entries.values():
+            for w in e.name.words:
+                self._holders[w].add(e.sku)
         # products the catalog sells in more than one size, by their words: only for these is a size left unsaid
         # a doubt ("toned milk 6 crate" names the one toned milk there is)
         self._sized = Counter(_plain_words(e) for e in self.entries.values() if e.name.sizes)
@@ -196,16 +200,34 @@ class SkuMatcher:
     def _vote(self, alias: Parsed, sku: str, support: int) -> None:
         """An alias that says every word of its SKU's name but one, with one word no name of the catalog has,
         is a vote that this word stands for that name word ("regular pizzas" shipped as Pizza Medium: "regular"
-        is this distributor's "medium"; "big pies" as Pizza Large: "pie" is "pizza")."""
+        is this distributor's "medium"; "big pies" as Pizza Large: "pie" is "pizza"). A size word of the lexicon
+        stands only for a size word, and any other word never for one."""
         e = self.entries[sku]
         names = set(e.name.words) | _acronyms(e.name.words)
         words = [w for w in self.content_words(alias) if not _lexicon_word(w)]
         new = [w for w in words if w not in self._df and _word_sim(w, names) < 0.8]
         unsaid = [n for n in dict.fromkeys(e.name.words) if unit_word(n) is None and n not in english_function_words()
                   and _word_sim(n, set(words)) < 0.8]
+        if len(new) == 1:  # a size word stands for a size alone, any other word never for one
+            unsaid = [n for n in unsaid if (n in SIZE_WORDS) == (new[0] in SIZE_WORDS)]
+        if len(unsaid) > 1:
+            unsaid = self._choosing(sku, [w for w in words if w not in new], unsaid)
         if len(words) >= 2 and len(new) == 1 and len(unsaid) == 1 and not like_unit_word(new[0]):
             self._votes[new[0]][unsaid[0]] += support
             self._meanings = None
+
+    def _choosing(self, sku: str, said: Sequence[str], unsaid: Sequence[str]) -> list[str]:
+        """The unsaid name words that tell the SKU from the others whose names hold every word said: a word all of
+        them share goes without saying ("regular pepperonis" as Pepperoni Pizza Medium: every pepperoni is a pizza,
+        so only "medium" was chosen). All of them when a word said is no word of this SKU's name."""
+        names = self.entries[sku].name.words
+        family: set[str] | None = None
+        for w in said:  # each as the name word of this SKU it is said for ("pepperonis": pepperoni)
+            holders = set().union(*(self._holders[n] for n in names if _word_sim(w, {n}) >= 0.8))
+            family = holders if family is None else family & holders
+        if not family or sku not in family:
+            return list(unsaid)
+        return [n for n in unsaid if not all(n in self.entries[f].name.words for f in family)]
 
     def meanings(self) -> dict[str, str]:
         """The words the aliases taught (see ``_vote``), each with the name word it stands for: only where at

@@ -25,6 +25,7 @@ from models.accounting import (
     place_count_word,
     rule_line_parts,
     size_after,
+    size_at,
     unplaced_note,
     unread_words,
 )
@@ -178,6 +179,8 @@ class TagStage(Component):
         articles = "article_items" in self.options.checks
         for span, value, words, end, said in orphan_counts(text, spans, parts, self.knowledge, customer_id, requests,
                                                            articles):
+            size, size_end = size_at(text, end, spans) if "size_after" in self.options.checks else ("", -1)
+            words, end = (f"{words} {size}", size_end) if size else (words, end)  # "a pepperoni pizza, regular"
             unit = self.knowledge.unit(said, customer_id) if said else None
             note = unplaced_note(said, value) if said and not unit else ""  # a unit word nothing reads: held
             out.append((Line(section=k, text=text[span.start:end], product=words, qty=value, unit=unit,

@@ -55,6 +55,23 @@ def test_a_count_followed_by_a_vague_word_is_vague() -> None:
     assert not place_count_word(text, part, spans, Knowledge()).vague
 
 
+def test_a_size_or_name_word_between_count_and_name_that_no_span_took_is_the_names_first_word() -> None:
+    """ "four small | pies": the classifier left "small" out of the name; it is not dropped but read as the name's
+    first word, as is a catalog word ("2 diet | coke"); a word nothing places stays unplaced."""
+    from models.tagger import lines_from_spans
+
+    know = Knowledge(catalog=frozenset({"diet", "coke", "pizza"}))
+
+    def product(text: str, spans: list[Span]) -> str | None:
+        return place_count_word(text, lines_from_spans(text, spans)[0], spans, know).product
+
+    assert product("four small pies", [Span("QTY", 0, 4, 0.9), Span("PRODUCT", 11, 15, 0.9)]) == "small pies"
+    assert product("2 diet coke", [Span("QTY", 0, 1, 0.9), Span("PRODUCT", 7, 11, 0.9)]) == "diet coke"
+    thela = [Span("QTY", 0, 1, 0.9), Span("PRODUCT", 8, 12, 0.9)]
+    assert place_count_word("2 thela coke", lines_from_spans("2 thela coke", thela)[0], thela, know).unplaced == "thela"
+    assert product("2 small, coke", [Span("QTY", 0, 1, 0.9), Span("PRODUCT", 9, 13, 0.9)]) is None  # not beside
+
+
 def test_a_size_written_after_an_item_and_a_comma_is_its_size() -> None:
     from models.accounting import size_after
     from models.tagger import lines_from_spans

@@ -145,6 +145,20 @@ def test_a_word_an_alias_taught_reads_as_the_name_word_it_stood_for() -> None:
     assert plain.evidence("regular veggie supreme pizzas", "V2", ["c2"], ["V1", "V3"]).size_unsaid
 
 
+def test_a_name_word_every_product_said_shares_goes_without_saying_and_a_size_stands_only_for_a_size() -> None:
+    """ "regular pepperonis" shipped as Pepperoni Pizza Medium leaves "pizza" and "medium" unsaid, but every
+    pepperoni is a pizza: "regular" chose the medium. "barbecue chicken pizza" shipped as BBQ Chicken Pizza Medium
+    (the size cut off) teaches "barbecue" is "bbq": a word that is no size word never stands for a size."""
+    menu = _products(("P1", "Pepperoni Pizza Small"), ("P2", "Pepperoni Pizza Medium"),
+                     ("P3", "Pepperoni Pizza Large"), ("B1", "BBQ Chicken Pizza Small"),
+                     ("B2", "BBQ Chicken Pizza Medium"), ("B3", "BBQ Chicken Pizza Large"))
+    m = SkuMatcher(menu)
+    m.add_alias("c1", "regular pepperonis", "P2")
+    m.add_alias("c2", "barbecue chicken pizza", "B2")
+    assert m.meanings() == {"regular": "medium", "barbecue": "bbq"}
+    assert top(m, "2 regular barbecue chicken pizzas", ["c3"])[0] == "B2"
+
+
 def test_only_one_new_word_for_one_unsaid_name_word_is_learned_and_never_a_lexicon_word() -> None:
     menu = _products(("Y", "Instant Dry Yeast 500 g"), ("P2", "Pizza Medium"), ("P3", "Pizza Large"))
     m = SkuMatcher(menu)
