@@ -99,7 +99,10 @@ class Authenticator:
         """The key's principal, or None when it is no live key."""
         if not presented or len(presented) > 200:
             return None
-        digest = hash_key(presented)
+        return self.check_digest(hash_key(presented))
+
+    def check_digest(self, digest: str) -> Principal | None:
+        """The principal of the live key whose sha256 this is (a review session keeps the digest, never the key)."""
         now = time.monotonic()
         with self._lock:
             hit = self._cache.get(digest)

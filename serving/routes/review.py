@@ -1,0 +1,233 @@
+"""The review page (``/review``): ops work their exception queues in a browser, keyboard first.
+
+Server-rendered with Jinja2 (every value escaped), htmx and the page's own script served by ordex itself (no
+CDN, no inline script: the Content-Security-Policy allows only 'self'). Login is an API key of a queue's role,
+kept as a signed, http-only, same-site session cookie (``serving.session``); every form carries the session's
+CSRF token. A resolution is the same call as ``POST /v1/exceptions/{id}/resolve``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections import Counter
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import parse_qs
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from ordex.keys import Principal, hash_key
+from ordex.resolve import Resolution, ResolveError, needs
+from serving import session
+from serving.host import EngineHost, current_host
+
+Host = Annotated[EngineHost, Depends(current_host)]
+HERE = Path(__file__).resolve().parent.parent
+TEMPLATES = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]),
+                        trim_blocks=True, lstrip_blocks=True)
+STATIC = {"htmx.min.js": "text/javascript", "review.js": "text/javascript", "review.css": "text/css"}
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                               "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "Cache-Control": "no-store",
+}
+FORM_LIMIT = 64 * 1024
+_SECRET = (os.environ.get("ORDEX_SESSION_SECRET") or secrets.token_hex(32)).encode()  # shared by replicas via env
+
+
+def _page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """A rendered template with the page's security headers."""
+    return HTMLResponse(TEMPLATES.get_template(name).render(**context), status_code=status, headers=SECURITY_HEADERS)
+
+
+async def _form(request: Request) -> dict[str, str]:
+    """An url-encoded form's fields (first value of each); empty when the body is too large or not a form."""
+    body = await request.body()
+    if len(body) > FORM_LIMIT:
+        return {}
+    return {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace"), max_num_fields=2000).items()}
+
+
+def _signed_in(request: Request, host: EngineHost) -> tuple[session.Session, Principal] | None:
+    """The session and principal of a request's review cookie, while its key is live."""
+    current = session.read(_SECRET, request.cookies.get(session.COOKIE))
+    if current is None:
+        return None
+    principal = host.auth.check_digest(current.key_digest)
+    return (current, principal) if principal is not None and principal.queues() else None
+
+
+def _to_login() -> RedirectResponse:
+    return RedirectResponse("/review/login", status_code=303, headers=SECURITY_HEADERS)
+
+
+# -- pages --------------------------------------------------------------------------------------------------------
+async def login_page(request: Request) -> HTMLResponse:
+    """The login form: an API key of a queue's role."""
+    return _page("review/login.html", error=None)
+
+
+async def login(request: Request, host: Host) -> Response:
+    """Check the key; on success set the session cookie and go to the queue."""
+    key = (await _form(request)).get("key", "").strip()
+    principal = await run_in_threadpool(host.auth.check, key)
+    if principal is None or not principal.queues():
+        error = "That key is not a live key of a role that works a queue."
+        return _page("review/login.html", status=401, error=error)
+    cookie, _ = session.issue(_SECRET, hash_key(key))
+    response = RedirectResponse("/review", status_code=303, headers=SECURITY_HEADERS)
+    response.set_cookie(session.COOKIE, cookie, max_age=session.MAX_AGE_S, httponly=True, samesite="strict",
+                        secure=request.url.scheme == "https", path="/review")
+    return response
+
+
+async def logout(request: Request, host: Host) -> Response:
+    """End the session (the form carries the CSRF token)."""
+    signed = _signed_in(request, host)
+    if signed is not None and session.csrf_ok(signed[0], (await _form(request)).get("csrf")):
+        response = _to_login()
+        response.delete_cookie(session.COOKIE, path="/review")
+        return response
+    return _to_login()
+
+
+def _queue_rows(host: EngineHost, principal: Principal, filters: dict[str, str]) -> dict[str, Any]:
+    """The open exceptions of the caller's queues, lowest confidence and oldest first, with counts and filters."""
+    views = host.store.views.exceptions(principal.queues(), "open", 500, 0)
+    by_queue = Counter(v["queue"] for v in views)
+    by_code = Counter(v["code"] for v in views)
+    rows = [v for v in views
+            if (not filters.get("queue") or v["queue"] == filters["queue"])
+            and (not filters.get("code") or v["code"] == filters["code"])
+            and (not filters.get("channel") or v["message"]["channel"] == filters["channel"])
+            and (not filters.get("customer") or (v["order"] or {}).get("customer_id") == filters["customer"])]
+    rows.sort(key=lambda v: (_confidence(v), v["created_at"] or "", v["exception_id"]))
+    return {"rows": rows, "by_queue": sorted(by_queue.items()), "by_code": sorted(by_code.items()),
+            "channels": sorted({v["message"]["channel"] for v in views}),
+            "customers": sorted({(v["order"] or {}).get("customer_id") or "" for v in views} - {""})}
+
+
+def _confidence(view: dict[str, Any]) -> float:
+    """How sure the pipeline was of what an exception concerns: its line's, else its order's weakest line's."""
+    line = view["extracted"].get("line")
+    lines = [line] if line else (view["order"] or {}).get("lines") or []
+    return min((float(ln.get("confidence") or 0.0) for ln in lines), default=0.0)
+
+
+async def queue_page(request: Request, host: Host) -> Response:
+    """The queues a role works: counts per queue and code, filters, and the list to work through."""
+    signed = _signed_in(request, host)
+    if signed is None:
+        return _to_login()
+    current, principal = signed
+    filters = {k: request.query_params.get(k, "") for k in ("queue", "code", "channel", "customer")}
+    data = await run_in_threadpool(_queue_rows, host, principal, filters)
+    return _page("review/queue.html", principal=principal, csrf=current.csrf, filters=filters, **data)
+
+
+def _named(host: EngineHost, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Order lines with their SKU's and candidates' product names."""
+    def name(sku: str | None) -> str:
+        product = host.engine.md.product(sku) if sku else None
+        return product.description if product is not None else ""
+    return [{**ln, "name": name(ln.get("sku")),
+             "candidates": [{**c, "name": name(c.get("sku"))} for c in ln.get("candidates") or []]} for ln in lines]
+
+
+async def exception_page(exception_id: int, request: Request, host: Host) -> Response:
+    """One exception: the message as received, what was read line by line, candidates, what is needed."""
+    signed = _signed_in(request, host)
+    if signed is None:
+        return _to_login()
+    current, principal = signed
+    view = await run_in_threadpool(host.store.views.exception, exception_id)
+    if view is None or view["queue"] not in principal.queues():
+        return _page("review/missing.html", status=404, principal=principal, csrf=current.csrf,
+                     exception_id=exception_id)
+    lines = _named(host, (view["order"] or {}).get("lines") or [])
+    return _page("review/exception.html", principal=principal, csrf=current.csrf, view=view, needs=needs(view),
+                 lines=lines, focus=view.get("line") or 0, notice=request.query_params.get("notice", ""))
+
+
+async def resolve(exception_id: int, request: Request, host: Host) -> Response:
+    """Approve (with the candidate picked or the quantity edited per line) or reject, as the API does."""
+    signed = _signed_in(request, host)
+    if signed is None:
+        return _to_login()
+    current, principal = signed
+    form = await _form(request)
+    if not session.csrf_ok(current, form.get("csrf")):
+        return _page("review/missing.html", status=403, principal=principal, csrf=current.csrf,
+                     exception_id=exception_id, forbidden=True)
+    view = await run_in_threadpool(host.store.views.exception, exception_id)
+    if view is None or view["queue"] not in principal.queues():
+        return _page("review/missing.html", status=404, principal=principal, csrf=current.csrf,
+                     exception_id=exception_id)
+    try:
+        body = Resolution.model_validate(_resolution(form, view))
+        answer = await run_in_threadpool(host.resolve, exception_id, body, principal)
+    except (ValidationError, ValueError, ResolveError) as e:
+        message = e.message if isinstance(e, ResolveError) else "the fix is not valid: check the quantities"
+        return RedirectResponse(f"/review/exceptions/{exception_id}?notice={_q(message)}", status_code=303,
+                                headers=SECURITY_HEADERS)
+    notice = "Released." if answer.get("released") else f"Resolved; the order is {answer.get('order', {}).get('state')}"
+    nxt = await run_in_threadpool(_next_open, host, principal, exception_id)
+    target = f"/review/exceptions/{nxt}" if nxt is not None else "/review"
+    return RedirectResponse(f"{target}?notice={_q(notice)}", status_code=303, headers=SECURITY_HEADERS)
+
+
+def _resolution(form: dict[str, str], view: dict[str, Any]) -> dict[str, Any]:
+    """The API's resolution body from the page's form: ``action``, and per line ``sku-N`` / ``qty-N`` fixes."""
+    action = form.get("action", "")
+    lines = (view["order"] or {}).get("lines") or []
+    fixed = any(form.get(f"sku-{k}", ln.get("sku") or "") != (ln.get("sku") or "")
+                or _number(form.get(f"qty-{k}")) not in (None, ln.get("qty")) for k, ln in enumerate(lines))
+    if action != "approve" or not fixed:
+        return {"action": action}
+    out = []
+    for k, ln in enumerate(lines):
+        qty = _number(form.get(f"qty-{k}"))
+        out.append({"sku": form.get(f"sku-{k}") or ln.get("sku"), "qty": qty if qty is not None else ln.get("qty"),
+                    "uom": ln.get("uom")})
+    return {"action": "approve", "lines": out}
+
+
+def _number(text: str | None) -> float | None:
+    """A quantity typed in the form, or None when blank (a typo is an error the page shows)."""
+    return float(text) if text not in (None, "") else None
+
+
+def _next_open(host: EngineHost, principal: Principal, after: int) -> int | None:
+    """The next exception to work after one was resolved: the queue's first still open."""
+    rows = _queue_rows(host, principal, {})["rows"]
+    return next((v["exception_id"] for v in rows if v["exception_id"] != after), None)
+
+
+def _q(text: str) -> str:
+    from urllib.parse import quote
+
+    return quote(text[:200])
+
+
+async def static(name: str) -> Response:
+    """The page's own scripts and style (no CDN)."""
+    if name not in STATIC:
+        return Response(status_code=404)
+    return FileResponse(HERE / "static" / name, media_type=STATIC[name],
+                        headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"})
+
+
+def add_routes(app: FastAPI) -> None:
+    """Register the review page's routes (left out of the OpenAPI page: they answer HTML)."""
+    app.get("/review/login", include_in_schema=False)(login_page)
+    app.post("/review/login", include_in_schema=False)(login)
+    app.post("/review/logout", include_in_schema=False)(logout)
+    app.get("/review", include_in_schema=False)(queue_page)
+    app.get("/review/exceptions/{exception_id}", include_in_schema=False)(exception_page)
+    app.post("/review/exceptions/{exception_id}/resolve", include_in_schema=False)(resolve)
+    app.get("/review/static/{name}", include_in_schema=False)(static)

@@ -1,0 +1,94 @@
+"""The review page over HTTP: login by key into a signed cookie, the queue, one exception, a resolution from a
+form with its CSRF token, and the page's safety headers. (The keyboard is tested in a real browser.)"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from support_serving import Svc
+
+from serving.session import COOKIE
+
+
+def _post(svc: Svc, body: dict[str, Any]) -> Any:
+    return svc.client.post("/v1/messages", content=json.dumps(body).encode(), headers=svc.auth("ingest")).json()
+
+
+def _login(svc: Svc, role: str = "ops") -> None:
+    svc.client.cookies.clear()
+    r = svc.client.post("/review/login", content=f"key={svc.keys[role]}".encode(),
+                        headers={"content-type": "application/x-www-form-urlencoded"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/review"
+    cookie = r.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and svc.keys[role] not in cookie
+
+
+def _csrf(html: str) -> str:
+    m = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert m is not None
+    return m.group(1)
+
+
+def test_without_a_session_every_page_goes_to_login_and_a_wrong_key_is_refused(svc: Svc) -> None:
+    svc.client.cookies.clear()
+    assert svc.client.get("/review", follow_redirects=False).headers["location"] == "/review/login"
+    r = svc.client.post("/review/login", content=b"key=nope", follow_redirects=False,
+                        headers={"content-type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 401 and "not a live key" in r.text
+    svc.client.cookies.set(COOKIE, "forged.value", path="/review")
+    assert svc.client.get("/review", follow_redirects=False).status_code == 303
+    r = svc.client.post("/review/login", content=f"key={svc.keys['ingest']}".encode(), follow_redirects=False,
+                        headers={"content-type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 401  # the ingest role works no queue
+
+
+def test_the_queue_lists_the_exception_and_its_page_shows_names_and_candidates(svc: Svc) -> None:
+    answer = _post(svc, {"sender": "+911110000003", "text": "ceiling fan 1200 brown 2 pcs", "message_id": "rev-1"})
+    exception_id = answer["exception_ids"][0]
+    _login(svc)
+    queue = svc.client.get("/review")
+    assert queue.status_code == 200 and f"/review/exceptions/{exception_id}" in queue.text
+    assert "script-src 'self'" in queue.headers["content-security-policy"] and "<script>" not in queue.text
+    page = svc.client.get(f"/review/exceptions/{exception_id}")
+    assert page.status_code == 200 and "ceiling fan 1200 brown 2 pcs" in page.text
+    view = svc.client.get(f"/v1/exceptions/{exception_id}", headers=svc.auth("ops")).json()
+    assert view["code"] in page.text
+    for k, line in enumerate(view["order"]["lines"]):
+        for c in line["candidates"][:5]:  # each candidate offered by its product name, to pick with a digit
+            assert f'name="sku-{k}" value="{c["sku"]}"' in page.text
+        if not line["candidates"]:
+            assert f'name="sku-{k}"' in page.text  # no candidate: the SKU is typed
+
+
+def test_a_resolution_needs_the_csrf_token_then_releases_and_teaches(svc: Svc) -> None:
+    answer = _post(svc, {"sender": "+911110000003", "text": "glowing gadget 2 pcs", "message_id": "rev-2"})
+    [exception_id] = answer["exception_ids"]
+    _login(svc)
+    page = svc.client.get(f"/review/exceptions/{exception_id}").text
+    form = {"action": "approve", "sku-0": "MCB-32A", "qty-0": "2"}
+    bad = svc.client.post(f"/review/exceptions/{exception_id}/resolve", data={**form, "csrf": "x"},
+                          follow_redirects=False)
+    assert bad.status_code == 403
+    ok = svc.client.post(f"/review/exceptions/{exception_id}/resolve", data={**form, "csrf": _csrf(page)},
+                         follow_redirects=False)
+    assert ok.status_code == 303 and "Released" in ok.headers["location"]
+    again = _post(svc, {"sender": "+911110000003", "text": "glowing gadget 6 pcs", "message_id": "rev-3"})
+    assert [ln["sku"] for o in again["orders"] for ln in o["lines"]] == ["MCB-32A"]  # the alias was learned
+    assert "SKU_UNMATCHED" not in {e["code"] for e in again["exceptions"]}
+
+
+def test_page_values_are_escaped(svc: Svc) -> None:
+    answer = _post(svc, {"sender": "+911110000003", "text": "<script>alert(1)</script> gizmo 3 pcs",
+                         "message_id": "rev-4"})
+    _login(svc)
+    for exception_id in answer["exception_ids"]:
+        page = svc.client.get(f"/review/exceptions/{exception_id}").text
+        assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+
+
+def test_the_pages_scripts_are_served_by_ordex_itself(svc: Svc) -> None:
+    for name in ("htmx.min.js", "review.js", "review.css"):
+        assert svc.client.get(f"/review/static/{name}").status_code == 200
+    assert svc.client.get("/review/static/../api.py").status_code == 404
