@@ -127,7 +127,8 @@ async def queue_page(request: Request, host: Host) -> Response:
     current, principal = signed
     filters = {k: request.query_params.get(k, "") for k in ("queue", "code", "channel", "customer")}
     data = await run_in_threadpool(_queue_rows, host, principal, filters)
-    return _page("review/queue.html", principal=principal, csrf=current.csrf, filters=filters, **data)
+    return _page("review/queue.html", principal=principal, csrf=current.csrf, filters=filters,
+                 notice=request.query_params.get("notice", ""), **data)
 
 
 def _named(host: EngineHost, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -43,7 +43,10 @@
     var t = ev.target;
     if (ev.ctrlKey || ev.metaKey || ev.altKey) { return; }
     if (t && (t.tagName === "INPUT" && t.type !== "radio" || t.tagName === "TEXTAREA" || t.tagName === "SELECT")) {
-      if (ev.key === "Escape" || ev.key === "Enter") { t.blur(); if (ev.key === "Enter") { ev.preventDefault(); } }
+      // in a line's quantity or SKU field, Escape or Enter hands the keys back to the page; elsewhere (the
+      // login form) Enter submits as usual
+      var lineField = t.hasAttribute("data-qty") || t.hasAttribute("data-sku");
+      if (ev.key === "Escape" || (ev.key === "Enter" && lineField)) { t.blur(); ev.preventDefault(); }
       return;
     }
     var k = ev.key;
