@@ -158,14 +158,11 @@ class SkuMatcher:
         self._names = {sku: " ".join(e.name.words) for sku, e in self.entries.items()}
         self._alias_keys: dict[str, dict[str, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
         self._alias_words: dict[str, set[str]] = defaultdict(set)
-        df: Counter[str] = Counter()
-        for e in self.entries.values():
-            df.update(set(e.name.words))
-        self._df = df
         self._holders: dict[str, set[str]] = defaultdict(set)  # a name word -> the SKUs whose names hold it
         for e in self.entries.values():
             for w in e.name.words:
                 self._holders[w].add(e.sku)
+        self._df: Counter[str] = Counter({w: len(skus) for w, skus in self._holders.items()})
         # products the catalog sells in more than one size, by their words: only for these is a size left unsaid
         # a doubt ("toned milk 6 crate" names the one toned milk there is)
         self._sized = Counter(_plain_words(e) for e in self.entries.values() if e.name.sizes)
@@ -206,13 +203,14 @@ class SkuMatcher:
         names = set(e.name.words) | _acronyms(e.name.words)
         words = [w for w in self.content_words(alias) if not _lexicon_word(w)]
         new = [w for w in words if w not in self._df and _word_sim(w, names) < 0.8]
+        if len(words) < 2 or len(new) != 1 or like_unit_word(new[0]):
+            return
+        sized = new[0] in SIZE_WORDS  # a size word stands for a size alone, any other word never for one
         unsaid = [n for n in dict.fromkeys(e.name.words) if unit_word(n) is None and n not in english_function_words()
-                  and _word_sim(n, set(words)) < 0.8]
-        if len(new) == 1:  # a size word stands for a size alone, any other word never for one
-            unsaid = [n for n in unsaid if (n in SIZE_WORDS) == (new[0] in SIZE_WORDS)]
+                  and (n in SIZE_WORDS) == sized and _word_sim(n, set(words)) < 0.8]
         if len(unsaid) > 1:
             unsaid = self._choosing(sku, [w for w in words if w not in new], unsaid)
-        if len(words) >= 2 and len(new) == 1 and len(unsaid) == 1 and not like_unit_word(new[0]):
+        if len(unsaid) == 1:
             self._votes[new[0]][unsaid[0]] += support
             self._meanings = None
 
@@ -227,7 +225,7 @@ class SkuMatcher:
             family = holders if family is None else family & holders
         if not family or sku not in family:
             return list(unsaid)
-        return [n for n in unsaid if not all(n in self.entries[f].name.words for f in family)]
+        return [n for n in unsaid if not family <= self._holders[n]]
 
     def meanings(self) -> dict[str, str]:
         """The words the aliases taught (see ``_vote``), each with the name word it stands for: only where at

@@ -11,9 +11,12 @@ import base64
 import hashlib
 import hmac
 import json
+import os
 import secrets
 import time
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 COOKIE = "ordex_review"
 MAX_AGE_S = 8 * 3600  # one working shift
@@ -50,6 +53,23 @@ def read(secret: bytes, cookie: str | None, now: float | None = None) -> Session
     except (ValueError, KeyError, TypeError):
         return None
     return session if session.expires > (now or time.time()) else None
+
+
+@cache
+def signing_secret(configured: str, data_dir: Path) -> bytes:
+    """The secret cookies are signed with: the configured one, else one kept in ``data_dir/session.secret``,
+    written once (mode 600) and read by every worker process of this machine, so a session holds across them."""
+    if configured:
+        return configured.encode()
+    path = data_dir / "session.secret"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(secrets.token_hex(32))
+    except FileExistsError:
+        pass  # another worker wrote it first
+    return path.read_text(encoding="utf-8").strip().encode()
 
 
 def csrf_ok(session: Session, presented: str | None) -> bool:

@@ -22,6 +22,9 @@ class ServiceSettings(Settings):
                                                                         "fetch that failed for a passing reason")
     workers: int = Field(default=2, ge=1, le=32, description="Service worker processes, each with its own models "
                                                               "(about 0.6 GB): 2 fills a 2-core machine")
+    session_secret: str = Field(default="", description="Signs the review page's session cookies; the same value on "
+                                                        "every replica (empty: a secret kept in data_dir, shared by "
+                                                        "the workers of one machine)")
     access_log: bool = Field(default=False, description="Log every request (the audit trail records every state "
                                                         "change either way)")
 

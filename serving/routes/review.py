@@ -8,12 +8,10 @@ CSRF token. A resolution is the same call as ``POST /v1/exceptions/{id}/resolve`
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -37,7 +35,6 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "Cache-Control": "no-store",
 }
 FORM_LIMIT = 64 * 1024
-_SECRET = (os.environ.get("ORDEX_SESSION_SECRET") or secrets.token_hex(32)).encode()  # shared by replicas via env
 
 
 def _page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -53,9 +50,14 @@ async def _form(request: Request) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace"), max_num_fields=2000).items()}
 
 
+def _secret(host: EngineHost) -> bytes:
+    """The secret this service signs review cookies with (``ORDEX_SESSION_SECRET`` or one in its data_dir)."""
+    return session.signing_secret(host.settings.session_secret, host.settings.data_dir)
+
+
 def _signed_in(request: Request, host: EngineHost) -> tuple[session.Session, Principal] | None:
     """The session and principal of a request's review cookie, while its key is live."""
-    current = session.read(_SECRET, request.cookies.get(session.COOKIE))
+    current = session.read(_secret(host), request.cookies.get(session.COOKIE))
     if current is None:
         return None
     principal = host.auth.check_digest(current.key_digest)
@@ -79,7 +81,7 @@ async def login(request: Request, host: Host) -> Response:
     if principal is None or not principal.queues():
         error = "That key is not a live key of a role that works a queue."
         return _page("review/login.html", status=401, error=error)
-    cookie, _ = session.issue(_SECRET, hash_key(key))
+    cookie, _ = session.issue(_secret(host), hash_key(key))
     response = RedirectResponse("/review", status_code=303, headers=SECURITY_HEADERS)
     response.set_cookie(session.COOKIE, cookie, max_age=session.MAX_AGE_S, httponly=True, samesite="strict",
                         secure=request.url.scheme == "https", path="/review")
@@ -183,19 +185,19 @@ async def resolve(exception_id: int, request: Request, host: Host) -> Response:
 
 
 def _resolution(form: dict[str, str], view: dict[str, Any]) -> dict[str, Any]:
-    """The API's resolution body from the page's form: ``action``, and per line ``sku-N`` / ``qty-N`` fixes."""
+    """The API's resolution body from the page's form: ``action``, and the lines when a ``sku-N`` or ``qty-N``
+    field changed one of them (else the order is approved as it stands)."""
     action = form.get("action", "")
     lines = (view["order"] or {}).get("lines") or []
-    fixed = any(form.get(f"sku-{k}", ln.get("sku") or "") != (ln.get("sku") or "")
-                or _number(form.get(f"qty-{k}")) not in (None, ln.get("qty")) for k, ln in enumerate(lines))
-    if action != "approve" or not fixed:
-        return {"action": action}
-    out = []
+    fixes = []
     for k, ln in enumerate(lines):
         qty = _number(form.get(f"qty-{k}"))
-        out.append({"sku": form.get(f"sku-{k}") or ln.get("sku"), "qty": qty if qty is not None else ln.get("qty"),
-                    "uom": ln.get("uom")})
-    return {"action": "approve", "lines": out}
+        fixes.append({"sku": form.get(f"sku-{k}") or ln.get("sku"), "qty": qty if qty is not None else ln.get("qty"),
+                      "uom": ln.get("uom")})
+    if action != "approve" or all(f["sku"] == ln.get("sku") and f["qty"] == ln.get("qty")
+                                  for f, ln in zip(fixes, lines, strict=True)):
+        return {"action": action}
+    return {"action": "approve", "lines": fixes}
 
 
 def _number(text: str | None) -> float | None:
@@ -210,8 +212,7 @@ def _next_open(host: EngineHost, principal: Principal, after: int) -> int | None
 
 
 def _q(text: str) -> str:
-    from urllib.parse import quote
-
+    """A notice for a redirect's query string."""
     return quote(text[:200])
 
 
