@@ -31,6 +31,8 @@ class Customer(BaseModel):
     outstanding: Decimal = Decimal(0)
     currency: str = ""
     active: bool = True
+    language: str = Field(default="", description="Optional column: the language the dealer is written to in "
+                                                  "(en, hi, ...); empty: the service's default")
 
     @field_validator("phones", mode="before")
     @classmethod

@@ -24,7 +24,7 @@ from ordex.catalog import MasterData
 from ordex.intake.types import OcrFn
 from ordex.masterdata import load_master_data
 from ordex.prediction import Answer, Prediction, StoredLine, orders_of
-from ordex.schema import Case, Code, Message, StageTrace
+from ordex.schema import Case, Code, Finding, Line, Message, StageTrace
 from ordex.settings import Settings
 from ordex.stages import (
     SURE_COUNT,
@@ -50,6 +50,8 @@ from ordex.store import Store
 from ordex.store.store import Accepted, AlreadyProcessed, OrderRecord
 from ordex.unit_words import asked_in_history, knowledge, learn_from_history
 from rules.validate import PastOrder, load_config, order_value, signature, unreadable
+
+LinesFor = Callable[[Case], tuple[list[Line], list[Finding]]]  # a read case -> its known lines, or why none
 
 log = logging.getLogger("ordex.pipeline")
 
@@ -198,7 +200,23 @@ class Engine:
         if self.load_id is None:
             raise NotLoaded("no master data loaded: run `ordex load --master-data DIR` first")
         t0 = time.perf_counter()
-        case = self.run(Case(message=message))
+        return self._save(accepted, self.run(Case(message=message)), t0, observe)
+
+    def process_lines(self, row: int, message: Message, lines_for: LinesFor,
+                      observe: Callable[[Case], None] | None = None) -> Answer:
+        """A stored message whose order lines are known without reading them (a dealer's "same as last time"):
+        intake, read and split as always, then ``lines_for`` gives the lines (or a finding why there are
+        none), and the rules decide as for any order."""
+        if self.load_id is None:
+            raise NotLoaded("no master data loaded: run `ordex load --master-data DIR` first")
+        t0 = time.perf_counter()
+        case = self.run(Case(message=message), ("intake", "read", "split"))
+        lines, findings = lines_for(case)
+        case = case.model_copy(update={"lines": tuple(lines), "findings": (*case.findings, *findings)})
+        return self._save(Accepted(row, False, "processing"), self.run(case, ("validate", "decide")), t0, observe)
+
+    def _save(self, accepted: Accepted, case: Case, t0: float, observe: Callable[[Case], None] | None) -> Answer:
+        """Write what the stages found for a stored message, in one transaction, and answer."""
         pred = Prediction.of(case, (time.perf_counter() - t0) * 1000)
         ids = self.store.save_result(
             accepted.id, str(case.status), case.model_dump(mode="json", exclude={"message": {"raw", "attachments"}}),
@@ -211,9 +229,12 @@ class Engine:
         return Answer.model_construct(**dict(pred), message_id=accepted.id, order_ids=ids["order_ids"],
                                       exception_ids=ids["exception_ids"])  # its parts were validated as built
 
-    def run(self, case: Case) -> Case:
-        """The whole pipeline on one case, each stage timed into the trace with its model and version."""
+    def run(self, case: Case, only: tuple[str, ...] | None = None) -> Case:
+        """The whole pipeline on one case (or the stages named in ``only``), each stage timed into the trace with
+        its model and version."""
         for stage in self.stages:
+            if only is not None and stage.name not in only:
+                continue
             t = time.perf_counter()
             case = stage(case)
             trace = StageTrace(stage=stage.name, model=stage.model, version=stage.version,

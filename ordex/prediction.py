@@ -37,10 +37,13 @@ class StoredLine(PredictedLine):
     which resolving teaches as the customer's alias."""
 
     product: str = Field(default="", description="The product words of the mention, without quantity and unit")
+    unit: str | None = Field(default=None, description="The unit or pack word as written beside the count")
+    count: float | None = Field(default=None, description="The count as written (a question to the dealer offers "
+                                                          "it in each unit when the quantity was unclear)")
 
     @classmethod
     def of(cls, ln: Line) -> StoredLine:
-        return cls(**PredictedLine.of(ln).model_dump(), product=ln.product)
+        return cls(**PredictedLine.of(ln).model_dump(), product=ln.product, unit=ln.unit, count=ln.qty)
 
     def to_line(self, section: int) -> Line:
         """The stored line back as a pipeline line, to run the rules again (its quantity already in the uom)."""

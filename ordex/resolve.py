@@ -25,7 +25,7 @@ from ordex.keys import SYSTEM, Principal
 from ordex.schema import Code, Finding, Line
 from ordex.store import Store
 from ordex.store.queries import column_text
-from ordex.store.resolution import ResolutionTxn
+from ordex.store.resolution import OrderTxn, ResolutionTxn
 from ordex.store.tables import ExceptionRow, OrderRow
 from ordex.unit_words import taught_by
 from rules.validate import OrderView, PastOrder, load_config, order_value, signature, validate_order
@@ -189,7 +189,7 @@ def _fix_order(txn: ResolutionTxn, order: OrderRow, request: Resolution, actor: 
     return raised, learned
 
 
-def _findings(txn: ResolutionTxn, order: OrderRow, customer_id: str | None, lines: list[Line],
+def _findings(txn: OrderTxn, order: OrderRow, customer_id: str | None, lines: list[Line],
               waived: frozenset[Code], md: MasterData) -> dict[str, Finding]:
     """The rules on the corrected order, one finding per code (details joined), less the waived codes."""
     customer = md.customer(customer_id)
@@ -199,6 +199,8 @@ def _findings(txn: ResolutionTxn, order: OrderRow, customer_id: str | None, line
     if customer is not None:
         load_id = txn.current_load_id()
         released = txn.released_value(customer.customer_id, load_id)
+        if order.state == "released" and order.load_id == load_id and order.customer_id == customer.customer_id:
+            released -= order.value  # an amended order is judged once, as it now stands
         recent = tuple(PastOrder(mid, at, tuple((s, float(q)) for s, q in sig))
                        for mid, at, sig in txn.recent_orders(customer.customer_id, order.received_at,
                                                              cfg.duplicate_window_hours))
@@ -270,7 +272,7 @@ def _dump(ln: Line) -> dict[str, Any]:
             "candidates": [c.model_dump() for c in ln.candidates[:3]], "product": ln.product}
 
 
-def _learn(txn: ResolutionTxn, order: OrderRow, customer_id: str | None, request: Resolution,
+def _learn(txn: OrderTxn, order: OrderRow, customer_id: str | None, request: Resolution,
            old: list[dict[str, Any]], lines: list[Line], actor: Principal, md: MasterData) -> list[dict[str, str]]:
     """Teach each corrected line's mention as the customer's alias and the unit word beside its count (when the
     quantity set makes it plain), and keep it as a correction."""
@@ -294,6 +296,93 @@ def _learn(txn: ResolutionTxn, order: OrderRow, customer_id: str | None, request
     txn.learn_units(units)
     return [{"customer_id": c, "alias": a, "sku": s} for c, a, s, _ in unique] + \
         [{"customer_id": c, "unit_word": w, "unit": u} for c, w, u, _ in units]
+
+
+# -- what one answer settles elsewhere ------------------------------------------------------------------------
+def recheck(store: Store, md: MasterData, learned: list[dict[str, str]], actor: Principal) -> dict[str, Any]:
+    """Re-check every open SKU_UNMATCHED of the same customers whose unmatched mentions are all phrases a person
+    just taught: each is fixed with the taught SKU (its count as written) and released if nothing else holds it.
+    Answers how many were re-checked and which orders were released."""
+    taught: dict[tuple[str, str], str] = {(d["customer_id"], d["alias"]): d["sku"] for d in learned if "alias" in d}
+    rechecked: list[int] = []
+    released: list[int] = []
+    for customer_id in sorted({c for c, _ in taught}):
+        for exception_id, _order_id, lines in store.views.open_on_lines(customer_id, "SKU_UNMATCHED"):
+            fixes = _taught_lines(lines, customer_id, taught)
+            if fixes is None:
+                continue
+            try:
+                answer = resolve(store, md, exception_id, Resolution(action="approve", lines=fixes), actor)
+            except ResolveError:
+                continue  # resolved meanwhile, or the count does not convert: it stays for a person
+            rechecked.append(exception_id)
+            released.extend(answer.get("released_order_ids") or [])
+    return {"rechecked": rechecked, "released_order_ids": released}
+
+
+def _taught_lines(lines: list[dict[str, Any]], customer_id: str,
+                  taught: dict[tuple[str, str], str]) -> list[LineFix] | None:
+    """The order's lines with every unmatched line taken from what was just taught; None when a line stays open."""
+    out: list[LineFix] = []
+    hit = False
+    for d in lines:
+        if d.get("sku"):
+            if d.get("qty") is None:
+                return None
+            out.append(LineFix(sku=d["sku"], qty=d["qty"], uom=d.get("uom"), text=d.get("text")))
+            continue
+        sku = taught.get((customer_id, normalize(str(d.get("product") or ""))))
+        count = d.get("count") or d.get("qty")
+        if sku is None or not count:
+            return None
+        out.append(LineFix(sku=sku, qty=count, uom=d.get("unit"), text=d.get("text")))
+        hit = True
+    return out if hit else None
+
+
+# -- the dealer's own amendment ------------------------------------------------------------------------------
+def amend(store: Store, md: MasterData, order_id: int, lines: list[LineFix] | None, actor: Principal,
+          reason: str, ref: str) -> dict[str, Any]:
+    """Change a confirmed order as its dealer asked (``lines``), or cancel it (None), in one transaction; ``ref``
+    names the request (the reply's message), so the same request twice is one change and one notice.
+
+    The rules run again on the new lines (less what a person approved); if one holds it, the order goes back
+    to its queue with the exception, else it stays released and the dealer gets the updated confirmation. What
+    the dealer corrected is kept (and taught) like a person's correction."""
+    with store.resolutions.open_order(order_id) as txn:
+        if txn is None or txn.order is None:
+            raise ResolveError("not_found", "not_found", f"there is no order {order_id}")
+        order = txn.order
+        if order.state == "rejected":
+            raise ResolveError("conflict", "cancelled", f"order {order_id} is already cancelled")
+        before = _order_state(order)
+        mine = txn.order_exceptions(order)
+        if lines is None:
+            txn.reject(order)
+            for e in mine:
+                if e.state == "open":
+                    txn.close(e, "closed", actor.name, {"cancelled_by": actor.name})
+            txn.audit("cancelled", actor.name, actor.role, {"order_id": order.id, "reason": reason, "before": before})
+            txn.queue_outbound(f"cancelled:{order.id}:{ref}", "cancelled", order)
+            return {"order_id": order.id, "state": order.state, "raised": [], "learned": []}
+        old = list(order.lines)
+        new = [_line_of(fix, i, old, order.section, md) for i, fix in enumerate(lines)]
+        waived = frozenset(Code(e.code) for e in mine if e.state in APPROVED)
+        findings = _findings(txn, order, order.customer_id, new, waived, md)
+        open_codes = {e.code for e in mine if e.state == "open"}
+        raised = [txn.raise_exception(order, code, f.queue, f.detail, f.line)
+                  for code, f in findings.items() if code not in open_codes]
+        txn.replace_order(order, order.customer_id, [_dump(ln) for ln in new], order_value(new, order.customer_id, md),
+                          [list(x) for x in signature(new)])
+        learned = _learn(txn, order, order.customer_id, Resolution(action="approve", lines=lines), old, new, actor, md)
+        if findings and order.state == "released":
+            txn.hold(order)
+        txn.audit("amended", actor.name, actor.role, {"order_id": order.id, "reason": reason, "before": before,
+                                                      "after": _order_state(order), "raised": raised,
+                                                      "learned": learned})
+        if order.state == "released":
+            txn.queue_outbound(f"amended:{order.id}:{ref}", "amended", order)
+        return {"order_id": order.id, "state": order.state, "raised": raised, "learned": learned}
 
 
 # -- release -------------------------------------------------------------------------------------------------

@@ -14,6 +14,18 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 Channel = Literal["whatsapp", "sms", "email", "portal", "agent", "pdf", "image", "spreadsheet"]
 CHANNELS: tuple[str, ...] = ("whatsapp", "sms", "email", "portal", "agent", "pdf", "image", "spreadsheet")
+ASKABLE: frozenset[str] = frozenset({"QTY_UNCLEAR", "SKU_UNMATCHED"})  # codes the dealer can settle by answering
+
+
+def reply_channel(channel: str, sender: str) -> str | None:
+    """The channel a dealer is answered on: WhatsApp for WhatsApp, e-mail to an address, SMS to a phone that
+    wrote by SMS or through a field agent; None when the sender cannot be written back to (a portal, a file)."""
+    s = sender.strip()
+    if "@" in s and channel in ("email", "pdf", "spreadsheet", "image"):
+        return "email"
+    if s.startswith("+") and s[1:].isdigit():
+        return "whatsapp" if channel == "whatsapp" else "sms" if channel in ("sms", "agent") else None
+    return None
 
 
 class Code(StrEnum):

@@ -81,8 +81,10 @@ class Processor:
     """Runs ``Engine.process`` on accepted messages, one at a time (the engine is shared, mutable state)."""
 
     def __init__(self, engine: Engine, options: WorkerOptions, media: GraphMediaClient | None = None,
-                 observe: Callable[[Case], None] | None = None) -> None:
+                 observe: Callable[[Case], None] | None = None,
+                 intercept: Callable[[int, Message], Answer | None] | None = None) -> None:
         self.engine = engine
+        self.intercept = intercept  # a dealer's reply settled before the pipeline (ordex.conversation)
         self.store = engine.store
         self.options = options
         self.media = media
@@ -130,9 +132,24 @@ class Processor:
         with self.lock:
             self.engine.sync()
             try:
+                if self.intercept is not None:
+                    settled = self._intercepted(row, message)
+                    if settled is not None:
+                        return settled
                 return self.engine.process_held(row, message, observe=self.observe)
             except AlreadyProcessed:
                 return self._stored(row)
+
+    def _intercepted(self, row: int, message: Message) -> Answer | None:
+        """A dealer's reply settled by the conversation; a failure there leaves the message to the pipeline."""
+        assert self.intercept is not None
+        try:
+            return self.intercept(row, message)
+        except AlreadyProcessed:
+            raise
+        except Exception:  # noqa: BLE001 - logged; the message is still read as an order, nothing is lost
+            log.exception("reading message %s as a reply failed; reading it as a message", row)
+            return None
 
     def fail(self, row: int, external_id: str, reason: str) -> Answer:
         """Hold a message that cannot be processed as UNREADABLE in the intake queue (its raw bytes stay)."""

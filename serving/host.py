@@ -15,12 +15,14 @@ from typing import Any
 
 from ordex.aliases import history_reader
 from ordex.catalog import MasterData
+from ordex.conversation.dealer import Conversation
+from ordex.conversation.dispatcher import Dispatcher
 from ordex.keys import Authenticator, Principal
 from ordex.media import GraphMediaClient
 from ordex.pipeline import Engine, load_ranker, load_tagger
 from ordex.prediction import Answer
 from ordex.reload import reload_master_data
-from ordex.resolve import Resolution, resolve
+from ordex.resolve import Resolution, recheck, resolve
 from ordex.schema import Case, Message
 from ordex.store import Accepted
 from ordex.store.store import MODELS_VERSION
@@ -51,7 +53,11 @@ class EngineHost:
         self.warm_up_error: str | None = None
         media = (GraphMediaClient(self.settings.whatsapp_graph_url, self.settings.whatsapp_access_token,
                                   self.settings.max_body_bytes) if self.settings.whatsapp_access_token else None)
-        self.processor = Processor(engine, self.settings.worker_options(), media, self._observe)
+        opts = self.settings.conversation
+        self.dispatcher = Dispatcher(self.store, lambda: self.engine.md, self.settings.senders(), opts)
+        self.conversation = Conversation(engine, opts, self.dispatcher.notify)
+        self.processor = Processor(engine, self.settings.worker_options(), media, self._observe,
+                                   self._intercept if opts.enabled else None)
         self.worker = Worker(self.processor)
         self.auth = Authenticator(self.store)
         self.metrics: Any = None  # serving.metrics.Metrics, set by the BentoML service once Prometheus is set up
@@ -87,6 +93,8 @@ class EngineHost:
         if not self._started:
             self._started = True
             self.worker.start()
+            if self.settings.conversation.enabled:
+                self.dispatcher.start()
 
     @property
     def ready(self) -> bool:
@@ -110,6 +118,7 @@ class EngineHost:
         """Stop the worker (finishing the message in hand) and release the store's connections."""
         if self._started:
             self.worker.stop()
+            self.dispatcher.stop()
         self.store.engine.dispose()
 
     # -- messages -----------------------------------------------------------------------------------------------
@@ -126,9 +135,14 @@ class EngineHost:
         return accepted
 
     def _observe(self, case: Case) -> None:
-        """Hand a processed case to the metrics."""
+        """Hand a processed case to the metrics; wake the dispatcher for the dealer's confirmation or question."""
         if self.metrics is not None:
             self.metrics.observe(case)
+        self.dispatcher.notify()
+
+    def _intercept(self, row: int, message: Message) -> Answer | None:
+        """A dealer's reply to a question or a confirmation, settled before the pipeline (``ordex.conversation``)."""
+        return self.conversation.intercept(row, message)
 
     # -- people's work ------------------------------------------------------------------------------------------
     def resolve(self, exception_id: int, request: Resolution, principal: Principal) -> dict[str, Any]:
@@ -138,7 +152,11 @@ class EngineHost:
             queues = None if principal.role == "admin" else principal.queues()
             answer = resolve(self.store, self.engine.md, exception_id, request, principal, queues)
             self.engine.sync()
-            return answer
+            if answer.get("learned") and not answer.get("replayed"):
+                answer["rechecked"] = recheck(self.store, self.engine.md, answer["learned"], principal)
+                self.engine.sync()
+        self.dispatcher.notify()
+        return answer
 
     def reload(self, md: MasterData, source: str, principal: Principal) -> dict[str, Any]:
         """Make ``md`` the current master data in the store and in this worker (the others notice on their own)."""

@@ -126,6 +126,9 @@ class ResolveAnswer(BaseModel):
     released_order_ids: list[int]
     raised: list[int] = Field(description="Exceptions the corrected order raised")
     learned: list[dict[str, str]] = Field(description="Aliases taught: customer_id, alias, sku")
+    rechecked: dict[str, list[int]] | None = Field(
+        default=None, description="Open exceptions of the same customer with a phrase just taught, fixed with it "
+                                  "(rechecked: their ids) and the orders that released (released_order_ids)")
 
 
 class RetrainRun(BaseModel):

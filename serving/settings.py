@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Literal
 
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from ordex.conversation.options import ConversationOptions
+from ordex.conversation.senders import Sender, SmtpSender, WhatsAppSender, load_sender
 from ordex.settings import Settings
 from ordex.worker import WorkerOptions
 
 
 class ServiceSettings(Settings):
-    """``ORDEX_*`` settings of ``ordex serve`` (the WhatsApp Graph API, the work queue's leases)."""
+    """``ORDEX_*`` settings of ``ordex serve`` (the WhatsApp Graph API, the work queue's leases, the senders)."""
+
+    model_config = SettingsConfigDict(env_prefix="ORDEX_", env_file=".env", extra="ignore", env_nested_delimiter="__")
 
     whatsapp_graph_url: str = Field(default="https://graph.facebook.com/v21.0",
                                     description="Base URL of the Graph API that WhatsApp media are fetched from")
@@ -27,6 +34,35 @@ class ServiceSettings(Settings):
                                                         "the workers of one machine)")
     access_log: bool = Field(default=False, description="Log every request (the audit trail records every state "
                                                         "change either way)")
+
+    conversation: ConversationOptions = Field(default_factory=ConversationOptions,
+                                              description="The conversation with dealers (ORDEX_CONVERSATION__*: "
+                                                          "language, timezone, delivery_days, question_minutes, ...)")
+    whatsapp_phone_number_id: str = Field(default="", description="The business number confirmations are sent "
+                                                                  "from; empty: the number the dealer wrote to")
+    whatsapp_template: str = Field(default="order_update", description="Approved template for a WhatsApp message "
+                                                                       "outside the 24-hour window (one body "
+                                                                       "parameter: the text)")
+    smtp_host: str = Field(default="", description="SMTP server for e-mail replies; empty: none are sent")
+    smtp_port: int = Field(default=25, description="SMTP port")
+    smtp_security: Literal["none", "starttls", "tls"] = Field(default="none", description="SMTP transport security")
+    smtp_user: str = Field(default="", description="SMTP user (with smtp_password)")
+    smtp_password: str = Field(default="", description="SMTP password")
+    mail_from: str = Field(default="orders@ordex.local", description="From address of e-mail replies")
+    sms_sender: str = Field(default="log", description="SMS sender: 'log' (the log only) or 'package.module:Class' "
+                                                       "with a send(item, composed) -> provider id method")
+
+    def senders(self) -> dict[str, Sender]:
+        """The configured sender per channel (a channel with none configured gets no messages)."""
+        out: dict[str, Sender] = {"sms": load_sender(self.sms_sender)}
+        if self.whatsapp_access_token:
+            out["whatsapp"] = WhatsAppSender(self.whatsapp_graph_url, self.whatsapp_access_token,
+                                             self.whatsapp_phone_number_id, self.whatsapp_template,
+                                             self.conversation.language, self.conversation.whatsapp_window_hours)
+        if self.smtp_host:
+            out["email"] = SmtpSender(self.smtp_host, self.smtp_port, self.mail_from, self.smtp_user,
+                                      self.smtp_password, self.smtp_security)
+        return out
 
     def worker_options(self) -> WorkerOptions:
         """The work queue's options from these settings."""

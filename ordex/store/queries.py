@@ -11,12 +11,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ordex.schema import reply_channel
 from ordex.store.tables import (
     CorrectionRow,
     LearnedAliasRow,
     LearnedUnitRow,
     MessageRow,
     OrderRow,
+    OutboundRow,
     VersionRow,
 )
 
@@ -106,3 +108,17 @@ def as_utc(t: datetime) -> datetime:
 def aware_utc(t: datetime) -> datetime:
     """SQLite drops the zone of a stored time: read it back as UTC."""
     return t if t.tzinfo is not None else t.replace(tzinfo=UTC)
+
+
+def outbound_in(s: Session, key: str, kind: str, message: MessageRow, *, order_id: int | None = None,
+                exception_id: int | None = None, payload: dict[str, Any] | None = None) -> int | None:
+    """Queue a message to the dealer inside the caller's transaction, once per ``key``; None when the sender
+    cannot be written back to or ``key`` is already queued."""
+    channel = reply_channel(message.channel, message.sender)
+    if channel is None or s.scalar(select(OutboundRow.id).where(OutboundRow.key == key)) is not None:
+        return None
+    row = OutboundRow(key=key, kind=kind, channel=channel, recipient=message.sender.strip(), message_id=message.id,
+                      order_id=order_id, exception_id=exception_id, payload=payload or {})
+    s.add(row)
+    s.flush()
+    return row.id

@@ -24,6 +24,7 @@ from ordex.store.queries import (
     correction_in,
     learn_in,
     learn_units_in,
+    outbound_in,
     recent_orders_in,
     released_value_in,
 )
@@ -34,11 +35,10 @@ if TYPE_CHECKING:
 
 
 @dataclass
-class ResolutionTxn:
-    """The rows of one resolution, locked, and the writes it may make."""
+class OrderTxn:
+    """The rows of one change to an order (a resolution, a dealer's amendment), locked, and the writes it may make."""
 
     s: Session
-    exception: ExceptionRow
     order: OrderRow | None
     message: MessageRow
 
@@ -99,12 +99,22 @@ class ResolutionTxn:
         order.customer_id, order.lines, order.value, order.signature = customer_id, lines, value, signature
 
     def release(self, order: OrderRow, load_id: int | None) -> None:
-        """Release a held order: it now counts toward its customer's running credit check."""
+        """Release a held order: it now counts toward its customer's running credit check, and its dealer's
+        confirmation is queued in the same transaction."""
         order.state, order.released_at, order.load_id = "released", utcnow(), load_id
+        outbound_in(self.s, f"confirmation:{order.id}", "confirmation", self.message, order_id=order.id)
 
     def reject(self, order: OrderRow) -> None:
         """Cancel an order."""
         order.state = "rejected"
+
+    def hold(self, order: OrderRow) -> None:
+        """Take a released order back (an amendment raised a finding): it waits for its exceptions again."""
+        order.state, order.released_at = "held", None
+
+    def queue_outbound(self, key: str, kind: str, order: OrderRow) -> int | None:
+        """Queue a message about ``order`` to its dealer, in this transaction."""
+        return outbound_in(self.s, key, kind, self.message, order_id=order.id)
 
     def audit(self, event: str, actor: str, role: str, detail: dict[str, Any]) -> None:
         """One state change of this resolution."""
@@ -127,6 +137,13 @@ class ResolutionTxn:
                                 order_id=self.order.id if self.order is not None else None)
 
 
+@dataclass
+class ResolutionTxn(OrderTxn):
+    """The rows of one resolution: the order's, plus the exception being resolved."""
+
+    exception: ExceptionRow
+
+
 class Resolutions:
     """Opens resolution transactions."""
 
@@ -146,4 +163,17 @@ class Resolutions:
             order = s.get(OrderRow, found[1], with_for_update=True) if found[1] is not None else None
             exc = s.get(ExceptionRow, exception_id, with_for_update=True, populate_existing=True)
             assert message is not None and exc is not None
-            yield ResolutionTxn(s, exc, order, message)
+            yield ResolutionTxn(s, order, message, exc)
+
+    @contextmanager
+    def open_order(self, order_id: int) -> Iterator[OrderTxn | None]:
+        """Lock an order and its message (in that fixed order: message, then order); None when there is none."""
+        with self.store.write() as s:
+            message_id = s.scalar(select(OrderRow.message_id).where(OrderRow.id == order_id))
+            if message_id is None:
+                yield None
+                return
+            message = s.get(MessageRow, message_id, with_for_update=True)
+            order = s.get(OrderRow, order_id, with_for_update=True, populate_existing=True)
+            assert message is not None and order is not None
+            yield OrderTxn(s, order, message)

@@ -22,8 +22,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ordex.catalog import MasterData
-from ordex.schema import Message
+from ordex.schema import ASKABLE, Message
 from ordex.store.keys import ApiKeys
+from ordex.store.outbox import Outbox
 from ordex.store.queries import (
     DATA_VERSION,
     bump_in,
@@ -31,6 +32,7 @@ from ordex.store.queries import (
     correction_in,
     learn_in,
     learn_units_in,
+    outbound_in,
     recent_orders_in,
     released_value_in,
 )
@@ -155,6 +157,7 @@ class Store:
         self.keys = ApiKeys(self)
         self.views = Views(self)
         self.resolutions = Resolutions(self)
+        self.outbox = Outbox(self)
         self._ensure_versions()
 
     def _ensure_versions(self) -> None:
@@ -275,6 +278,9 @@ class Store:
             assert msg is not None, f"message row {message_row} vanished"
             if msg.state == "done":
                 raise AlreadyProcessed(f"message {message_row} already has its result")
+            read = case_json.get("message") or {}
+            msg.sender = msg.sender or str(read.get("sender") or "")[:320]  # a raw e-mail's From, once parsed
+            msg.subject = msg.subject or str(read.get("subject") or "")
             for o in orders:
                 row = OrderRow(message_id=message_row, section=o.section, customer_id=o.customer_id,
                                state="released" if o.released else "held", value=o.value, signature=o.signature,
@@ -283,8 +289,11 @@ class Store:
                 s.add(row)
                 s.flush()
                 order_ids.append(row.id)
-                for f in group_findings(o.findings, positions):
-                    exception_ids.append(self._add_exception(s, message_row, row.id, f))
+                raised = [(self._add_exception(s, message_row, row.id, f), f["code"], f.get("line"))
+                          for f in group_findings(o.findings, positions)]
+                exception_ids.extend(e for e, _, _ in raised)
+                if not message_findings:
+                    dealer_message_in(s, msg, row.id, o.released, o.customer_id, raised)
                 s.add(AuditRow(channel=msg.channel, message_id=message_row,
                                event="released" if o.released else "exception_raised",
                                detail={"order_id": row.id, "customer_id": o.customer_id,
@@ -327,6 +336,36 @@ class Store:
             s.add(AuditRow(channel=msg.channel, message_id=message_row, event="failed",
                            detail={"error": error, "exceptions": ids}))
             return dict(msg.prediction)
+
+    def customer_orders(self, customer_id: str, before: datetime, since: datetime | None = None,
+                        limit: int = 5) -> list[tuple[int, datetime, list[dict[str, Any]]]]:
+        """The customer's released orders received before ``before`` (and after ``since``), newest first:
+        (order id, received at, lines) — what "same as last time" repeats."""
+        q = select(OrderRow).where(OrderRow.customer_id == customer_id, OrderRow.state == "released",
+                                   OrderRow.received_at < _utc(before))
+        if since is not None:
+            q = q.where(OrderRow.received_at >= _utc(since))
+        with self.session() as s:
+            rows = s.scalars(q.order_by(OrderRow.received_at.desc(), OrderRow.id.desc()).limit(limit))
+            return [(o.id, _aware(o.received_at), list(o.lines)) for o in rows]
+
+    def latest_order(self, customer_id: str, since: datetime) -> int | None:
+        """The customer's newest order since a time that is not cancelled (what "cancel today's order" means)."""
+        with self.session() as s:
+            return s.scalar(select(OrderRow.id).where(OrderRow.customer_id == customer_id,
+                                                      OrderRow.state != "rejected",
+                                                      OrderRow.received_at >= _utc(since))
+                            .order_by(OrderRow.received_at.desc(), OrderRow.id.desc()).limit(1))
+
+    def note_exception(self, exception_id: int, note: str, message_row: int | None, actor: str) -> None:
+        """Add what the dealer said to an open exception's detail, so the person who takes it sees the conversation."""
+        with self.write() as s:
+            e = s.get(ExceptionRow, exception_id, with_for_update=True)
+            if e is None:
+                return
+            e.detail = column_text(f"{e.detail}; {note}" if e.detail else note)
+            s.add(AuditRow(actor=actor, role="dealer", channel="", message_id=e.message_id, event="dealer_replied",
+                           detail={"exception_id": e.id, "note": note, "reply_message": message_row}))
 
     # -- ledger for the rules -----------------------------------------------------------------------
     def released_value(self, customer_id: str, load_id: int | None) -> Decimal:
@@ -427,6 +466,18 @@ class Store:
             q = select(AuditRow).where(AuditRow.message_id == message_row).order_by(AuditRow.id)
             return [{"at": _aware(r.at).isoformat(), "actor": r.actor, "role": r.role, "channel": r.channel,
                      "event": r.event, "detail": r.detail} for r in s.scalars(q)]
+
+
+def dealer_message_in(s: Session, msg: MessageRow, order_id: int, released: bool, customer_id: str | None,
+                      raised: Sequence[tuple[int, str, int | None]]) -> None:
+    """Queue what the dealer hears about a new order: a confirmation when it is released, a clarifying question
+    when all that holds it is a line the dealer can settle (``ASKABLE``), nothing otherwise (ops decide)."""
+    if released:
+        outbound_in(s, f"confirmation:{order_id}", "confirmation", msg, order_id=order_id)
+    elif customer_id is not None and raised and all(code in ASKABLE for _, code, _ in raised):
+        first, code, line = raised[0]
+        outbound_in(s, f"question:{first}", "question", msg, order_id=order_id, exception_id=first,
+                    payload={"code": code, "line": line})
 
 
 def _order_positions(case_json: dict[str, Any]) -> dict[int, int]:

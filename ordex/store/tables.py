@@ -193,3 +193,31 @@ class VersionRow(Base):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     value: Mapped[int] = mapped_column(default=0)
+
+
+class OutboundRow(Base):
+    """A message to a dealer (a confirmation, a clarifying question, a notice), written in the same transaction
+    as what caused it and sent by the dispatcher: durable, retried with backoff, sent once per ``key``."""
+
+    __tablename__ = "outbound"
+    __table_args__ = (Index("ix_outbound_due", "state", "next_at"), Index("ix_outbound_to", "recipient", "kind"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)  # "confirmation:42:1": what it is about, once
+    kind: Mapped[str] = mapped_column(String(32))  # confirmation | question | amended | cancelled | notice
+    channel: Mapped[str] = mapped_column(String(16))  # whatsapp | email | sms
+    recipient: Mapped[str] = mapped_column(String(320))
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), nullable=True, index=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), nullable=True, index=True)
+    exception_id: Mapped[int | None] = mapped_column(ForeignKey("exceptions.id"), nullable=True)
+    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending | sending | sent | dead | skipped
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    body: Mapped[str] = mapped_column(Text, default="")  # what was sent, as rendered
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # a question's options, the reply's ids
+    provider_id: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)  # a question answered

@@ -135,6 +135,16 @@ class Views:
             q = q.order_by(ExceptionRow.id).limit(limit).offset(offset)
             return [self._exception_view(s, r[0], r[1], r[2]) for r in s.execute(q).all()]
 
+    def open_on_lines(self, customer_id: str, code: str) -> list[tuple[int, int, list[dict[str, Any]]]]:
+        """(exception id, order id, order lines) of the customer's open exceptions of a code, oldest first: what
+        a person's answer about a phrase may settle elsewhere."""
+        with self.store.session() as s:
+            rows = s.execute(select(ExceptionRow.id, OrderRow.id, OrderRow.lines).join(OrderRow, ExceptionRow.order_id == OrderRow.id)
+                             .where(ExceptionRow.state == "open", ExceptionRow.code == code,
+                                    OrderRow.customer_id == customer_id, OrderRow.state == "held")
+                             .order_by(ExceptionRow.id)).all()
+            return [(int(e), int(o), list(lines)) for e, o, lines in rows]
+
     def _exception_view(self, s: Session, e: ExceptionRow, m: MessageRow, o: OrderRow | None) -> dict[str, Any]:
         """An exception with its message, what was extracted, its order and its siblings."""
         case = m.case_json or {}

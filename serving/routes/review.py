@@ -179,6 +179,10 @@ async def resolve(exception_id: int, request: Request, host: Host) -> Response:
         return RedirectResponse(f"/review/exceptions/{exception_id}?notice={_q(message)}", status_code=303,
                                 headers=SECURITY_HEADERS)
     notice = "Released." if answer.get("released") else f"Resolved; the order is {answer.get('order', {}).get('state')}"
+    again = answer.get("rechecked") or {}
+    if again.get("rechecked"):
+        notice += (f" The same phrase settled {len(again['rechecked'])} more open exception(s); "
+                   f"{len(again['released_order_ids'])} order(s) released.")
     nxt = await run_in_threadpool(_next_open, host, principal, exception_id)
     target = f"/review/exceptions/{nxt}" if nxt is not None else "/review"
     return RedirectResponse(f"{target}?notice={_q(notice)}", status_code=303, headers=SECURITY_HEADERS)

@@ -228,6 +228,24 @@ def test_a_corrected_line_releases_the_order_and_teaches_that_customer_only(svc:
     assert other["status"] == "exception" and lines_of(other)[0][1] is None
 
 
+def test_resolving_a_phrase_settles_the_customers_other_open_exceptions_with_it(svc: Svc) -> None:
+    sender = "+911110000006"
+    held = [post_json(svc, {"sender": sender, "text": text, "message_id": f"recheck-{i}"}).json()
+            for i, text in enumerate(["zappy widget 3 pcs", "zappy widget 7 pcs", "mcb 32a 2 pcs\nzappy widget 6 pcs"])]
+    assert all(h["status"] == "exception" for h in held)
+    elsewhere = post_json(svc, {"sender": "+911110000005", "text": "zappy widget 2 pcs", "message_id": "recheck-x"}).json()
+    fixed = resolve(svc, held[0]["exception_ids"][0], {"action": "approve", "lines": [{"sku": "MCB-16A", "qty": 3}]})
+    assert fixed.status_code == 200, fixed.text
+    again = fixed.json()["rechecked"]
+    assert sorted(again["rechecked"]) == sorted(h["exception_ids"][0] for h in held[1:])
+    assert sorted(again["released_order_ids"]) == sorted(h["order_ids"][0] for h in held[1:])
+    order = svc.host.store.views.order(held[2]["order_ids"][0])
+    assert order["state"] == "released"
+    assert [(ln["sku"], ln["qty"]) for ln in order["lines"]] == [("MCB-32A", 2), ("MCB-16A", 6)]
+    other = svc.host.store.views.exception(elsewhere["exception_ids"][0])
+    assert other["state"] == "open"  # another customer's words are not this one's
+
+
 def test_resolving_twice_answers_the_same_and_another_decision_is_409(svc: Svc) -> None:
     first = post_json(svc, {"sender": "+911110000006", "text": "ceiling fan 1200 brown 2 pcs", "message_id": "twice-1"}).json()
     exc = first["exception_ids"][0]

@@ -1,0 +1,164 @@
+"""The outbox of messages to dealers: claimed by a dispatcher with a lease, marked sent, retried or dead.
+
+Rows are written in the transaction of what caused them (``queries.outbound_in``); a dispatcher claims a due
+row (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, the one writer on SQLite), sends it and marks it sent. A row
+whose dispatcher died is due again when its lease lapses, so every row is sent at least once and, unless a
+process dies between the provider's answer and the commit, exactly once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import and_, or_, select, update
+
+from ordex.store.queries import as_utc, outbound_in
+from ordex.store.tables import AuditRow, MessageRow, OrderRow, OutboundRow, utcnow
+
+if TYPE_CHECKING:
+    from ordex.store.store import Store
+
+
+@dataclass(frozen=True)
+class Outbound:
+    """One outbound message with what composing it needs: the inbound message it answers and its order."""
+
+    id: int
+    key: str
+    kind: str
+    channel: str
+    recipient: str
+    state: str
+    attempts: int
+    payload: dict[str, Any]
+    body: str
+    exception_id: int | None
+    order_id: int | None
+    message_id: int | None
+    external_id: str = ""
+    subject: str = ""
+    raw: bytes = b""
+    raw_kind: str = ""
+    received_at: datetime | None = None
+    customer_id: str | None = None
+    order_lines: list[dict[str, Any]] = field(default_factory=list)
+    order_state: str = ""
+    sent_at: datetime | None = None
+
+
+def _due(now: datetime) -> Any:
+    """Rows waiting for their time, and rows whose dispatcher's lease lapsed."""
+    return or_(and_(OutboundRow.state == "pending", OutboundRow.next_at <= now),
+               and_(OutboundRow.state == "sending", OutboundRow.lease_until < now))
+
+
+class Outbox:
+    """Claims, results and reads of the outbound messages."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def claim_next(self, lease_seconds: float) -> Outbound | None:
+        """Lease the oldest due message (counting the attempt); None when nothing is due."""
+        now = utcnow()
+        with self.store.write() as s:
+            row_id = s.scalar(select(OutboundRow.id).where(_due(now)).order_by(OutboundRow.next_at, OutboundRow.id)
+                              .limit(1).with_for_update(skip_locked=True))
+            if row_id is None:
+                return None
+            s.execute(update(OutboundRow).where(OutboundRow.id == row_id)
+                      .values(state="sending", lease_until=now + timedelta(seconds=lease_seconds),
+                              attempts=OutboundRow.attempts + 1))
+        return self.get(int(row_id))
+
+    def get(self, outbound_id: int) -> Outbound | None:
+        """One outbound message with its inbound message and order."""
+        with self.store.session() as s:
+            row = s.get(OutboundRow, outbound_id)
+            if row is None:
+                return None
+            msg = s.get(MessageRow, row.message_id) if row.message_id is not None else None
+            order = s.get(OrderRow, row.order_id) if row.order_id is not None else None
+            return Outbound(
+                id=row.id, key=row.key, kind=row.kind, channel=row.channel, recipient=row.recipient, state=row.state,
+                attempts=row.attempts, payload=dict(row.payload or {}), body=row.body, exception_id=row.exception_id,
+                order_id=row.order_id, message_id=row.message_id,
+                external_id=msg.external_id if msg else "", subject=msg.subject if msg else "",
+                raw=msg.raw if msg else b"", raw_kind=msg.raw_kind if msg else "",
+                received_at=as_utc(msg.received_at) if msg else None,
+                customer_id=order.customer_id if order else None, order_lines=list(order.lines) if order else [],
+                order_state=order.state if order else "",
+                sent_at=as_utc(row.sent_at) if row.sent_at else None)
+
+    def sent(self, outbound_id: int, body: str, provider_id: str, payload: dict[str, Any]) -> None:
+        """Mark a message sent, keeping what was sent and the provider's id; audited on its inbound message."""
+        with self.store.write() as s:
+            row = s.get(OutboundRow, outbound_id, with_for_update=True)
+            assert row is not None
+            row.state, row.body, row.provider_id, row.sent_at, row.lease_until = "sent", body, provider_id, utcnow(), None
+            row.payload, row.error = {**(row.payload or {}), **payload}, None
+            s.add(AuditRow(channel=row.channel, message_id=row.message_id, event="dealer_message_sent",
+                           detail={"outbound_id": row.id, "kind": row.kind, "to": row.recipient, "order_id": row.order_id,
+                                   "exception_id": row.exception_id, "provider_id": provider_id}))
+
+    def failed(self, outbound_id: int, error: str, retry_in: float | None) -> None:
+        """A failed attempt: due again after ``retry_in`` seconds, or a dead letter when None (audited)."""
+        with self.store.write() as s:
+            row = s.get(OutboundRow, outbound_id, with_for_update=True)
+            assert row is not None
+            row.error, row.lease_until = error[:2000], None
+            if retry_in is None:
+                row.state = "dead"
+                s.add(AuditRow(channel=row.channel, message_id=row.message_id, event="dealer_message_dead",
+                               detail={"outbound_id": row.id, "kind": row.kind, "to": row.recipient, "error": error}))
+            else:
+                row.state, row.next_at = "pending", utcnow() + timedelta(seconds=retry_in)
+
+    def skip(self, outbound_id: int, reason: str) -> None:
+        """Nothing worth sending after all (a question with no good options): kept with the reason."""
+        with self.store.write() as s:
+            row = s.get(OutboundRow, outbound_id, with_for_update=True)
+            assert row is not None
+            row.state, row.error, row.lease_until, row.closed_at = "skipped", reason, None, utcnow()
+
+    def open_question(self, recipient: str, since: datetime) -> Outbound | None:
+        """The latest question sent to ``recipient`` after ``since`` that is not answered yet."""
+        with self.store.session() as s:
+            row_id = s.scalar(select(OutboundRow.id).where(
+                OutboundRow.recipient == recipient, OutboundRow.kind == "question", OutboundRow.state == "sent",
+                OutboundRow.closed_at.is_(None), OutboundRow.sent_at >= since).order_by(OutboundRow.id.desc()).limit(1))
+        return self.get(int(row_id)) if row_id is not None else None
+
+    def last_sent(self, recipient: str, kinds: tuple[str, ...], since: datetime) -> Outbound | None:
+        """The latest message of these kinds sent to ``recipient`` after ``since``."""
+        with self.store.session() as s:
+            row_id = s.scalar(select(OutboundRow.id).where(
+                OutboundRow.recipient == recipient, OutboundRow.kind.in_(kinds), OutboundRow.state == "sent",
+                OutboundRow.sent_at >= since).order_by(OutboundRow.id.desc()).limit(1))
+        return self.get(int(row_id)) if row_id is not None else None
+
+    def close(self, outbound_id: int, how: str, reply_message: int | None = None) -> bool:
+        """Close a question (answered, not understood, expired); False when it was closed already."""
+        with self.store.write() as s:
+            row = s.get(OutboundRow, outbound_id, with_for_update=True)
+            if row is None or row.closed_at is not None:
+                return False
+            row.closed_at = utcnow()
+            row.payload = {**(row.payload or {}), "closed": how, "reply_message": reply_message}
+            return True
+
+    def queue(self, message_row: int, key: str, kind: str, *, order_id: int | None = None,
+              exception_id: int | None = None, payload: dict[str, Any] | None = None) -> int | None:
+        """Queue a message to the sender of ``message_row`` (once per ``key``)."""
+        with self.store.write() as s:
+            msg = s.get(MessageRow, message_row)
+            assert msg is not None
+            return outbound_in(s, key, kind, msg, order_id=order_id, exception_id=exception_id, payload=payload)
+
+    def listing(self, limit: int = 200) -> list[Outbound]:
+        """The latest outbound messages, newest first."""
+        with self.store.session() as s:
+            ids = list(s.scalars(select(OutboundRow.id).order_by(OutboundRow.id.desc()).limit(limit)))
+        return [o for i in ids if (o := self.get(i)) is not None]
