@@ -9,6 +9,8 @@ CSRF token. A resolution is the same call as ``POST /v1/exceptions/{id}/resolve`
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qs, quote
@@ -82,6 +84,8 @@ async def login(request: Request, host: Host) -> Response:
         error = "That key is not a live key of a role that works a queue."
         return _page("review/login.html", status=401, error=error)
     cookie, _ = session.issue(_secret(host), hash_key(key))
+    await run_in_threadpool(host.store.audit, "review_login", actor=principal.name, role=principal.role,
+                            detail={"queues": list(principal.queues())})
     response = RedirectResponse("/review", status_code=303, headers=SECURITY_HEADERS)
     response.set_cookie(session.COOKIE, cookie, max_age=session.MAX_AGE_S, httponly=True, samesite="strict",
                         secure=request.url.scheme == "https", path="/review")
@@ -92,6 +96,7 @@ async def logout(request: Request, host: Host) -> Response:
     """End the session (the form carries the CSRF token)."""
     signed = _signed_in(request, host)
     if signed is not None and session.csrf_ok(signed[0], (await _form(request)).get("csrf")):
+        await run_in_threadpool(host.store.audit, "review_logout", actor=signed[1].name, role=signed[1].role)
         response = _to_login()
         response.delete_cookie(session.COOKIE, path="/review")
         return response
@@ -153,8 +158,44 @@ async def exception_page(exception_id: int, request: Request, host: Host) -> Res
         return _page("review/missing.html", status=404, principal=principal, csrf=current.csrf,
                      exception_id=exception_id)
     lines = _named(host, (view["order"] or {}).get("lines") or [])
+    facts = await run_in_threadpool(_facts, host, view)
     return _page("review/exception.html", principal=principal, csrf=current.csrf, view=view, needs=needs(view),
-                 lines=lines, focus=view.get("line") or 0, notice=request.query_params.get("notice", ""))
+                 lines=lines, focus=view.get("line") or 0, notice=request.query_params.get("notice", ""),
+                 facts=facts)
+
+
+def _facts(host: EngineHost, view: dict[str, Any]) -> list[tuple[str, str]]:
+    """What deciding this code takes, as label/value pairs: the credit position, the minimum quantity, the
+    earlier order a duplicate repeats."""
+    order = view.get("order") or {}
+    md = host.engine.md
+    customer = md.customer(order.get("customer_id"))
+    code = view["code"]
+    if code == "CREDIT_LIMIT" and customer is not None:
+        released = host.store.released_value(customer.customer_id, host.engine.load_id)
+        value = Decimal(str(order.get("value") or 0))
+        total = value + customer.outstanding + released
+        return [("Order value", f"{value:,.2f} {customer.currency}"),
+                ("Outstanding", f"{customer.outstanding:,.2f}"), ("Released since the last load", f"{released:,.2f}"),
+                ("Together", f"{total:,.2f}"), ("Credit limit", f"{customer.credit_limit:,.2f}"),
+                ("Over by", f"{total - customer.credit_limit:,.2f}")]
+    if code == "BELOW_MOQ":
+        out = []
+        for ln in order.get("lines") or []:
+            p = md.product(ln.get("sku"))
+            if p is not None and p.moq and ln.get("qty") is not None and Decimal(str(ln["qty"])) < p.moq:
+                out.append((f"{p.description} ({p.sku})", f"ordered {ln['qty']} {p.uom}; minimum {p.moq:g}: "
+                                                          f"suggested {p.moq:g} {p.uom}"))
+        return out
+    if code == "DUPLICATE_ORDER" and customer is not None and order.get("received_at"):
+        when = datetime.fromisoformat(order["received_at"])
+        earlier = [r for r in host.store.recent_orders(customer.customer_id, when, 24) if r[0] != order.get("id")]
+        def name(sku: str) -> str:
+            p = md.product(sku)
+            return p.description if p is not None else sku
+        return [(f"Earlier: {mid} at {at:%d %b %H:%M}", ", ".join(f"{q:g} {name(sku)}" for sku, q in sig))
+                for mid, at, sig in earlier[:3]]
+    return []
 
 
 async def resolve(exception_id: int, request: Request, host: Host) -> Response:

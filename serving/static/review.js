@@ -1,6 +1,7 @@
 // The review page's keys (no inline script: the CSP allows scripts from 'self' only).
 // j/k next/previous (rows on the queue, lines on an exception), 1-5 pick a candidate for the focused line,
-// e edit its quantity, a approve, r reject, u undo the last pick within 10 s, ? show the keys.
+// e edit its quantity, s type its SKU, a approve, r reject (sent after a 10 s undo window; Enter sends now),
+// u undo the last pick or the pending approve/reject, ? show the keys.
 (function () {
   "use strict";
   var lastPick = null; // {input, previous, at}
@@ -25,11 +26,33 @@
     list[i].scrollIntoView({block: "nearest"});
   }
   function focusedLine() { return document.querySelector("li.line.focused") || document.querySelector("li.line"); }
+  var pending = null; // {timer, action}: an approve or reject waits its undo window before it is sent
   function submit(action) {
     var form = document.getElementById("resolve");
-    if (!form) { return; }
+    if (!form || pending) { return; }
     document.getElementById("action").value = action;
-    form.submit();
+    var wait = parseInt(form.dataset.undoMs || "0", 10);
+    var note = document.getElementById("pending");
+    if (!wait || !note) { form.submit(); return; }
+    note.textContent = (action === "approve" ? "Approving" : "Rejecting") + " in " + Math.round(wait / 1000) +
+      " s: u undoes, Enter sends now.";
+    note.hidden = false;
+    pending = {action: action, timer: window.setTimeout(function () { pending = null; form.submit(); }, wait)};
+  }
+  function sendNow() {
+    if (!pending) { return false; }
+    window.clearTimeout(pending.timer);
+    pending = null;
+    document.getElementById("resolve").submit();
+    return true;
+  }
+  function undoPending() {
+    if (!pending) { return false; }
+    window.clearTimeout(pending.timer);
+    pending = null;
+    var note = document.getElementById("pending");
+    note.textContent = "Undone: nothing was sent.";
+    return true;
   }
   document.querySelectorAll("button[data-action]").forEach(function (b) {
     b.addEventListener("click", function () { document.getElementById("action").value = b.dataset.action; });
@@ -53,8 +76,13 @@
     if (k === "j") { move(1); }
     else if (k === "k") { move(-1); }
     else if (k === "Enter") {
+      if (sendNow()) { ev.preventDefault(); return; }
       var row = document.querySelector("table.queue tr.focused");
       if (row) { window.location.href = row.dataset.href; } else { return; }
+    }
+    else if (k === "s") {
+      var sku = focusedLine() && focusedLine().querySelector("input[data-sku]");
+      if (sku) { sku.focus(); sku.select(); } else { return; }
     }
     else if (k >= "1" && k <= "5") {
       var line = focusedLine();
@@ -65,6 +93,7 @@
       input.checked = true;
     }
     else if (k === "u") {
+      if (undoPending()) { ev.preventDefault(); return; }
       if (lastPick && Date.now() - lastPick.at <= 10000) {
         lastPick.input.checked = false;
         if (lastPick.previous) { lastPick.previous.checked = true; }

@@ -23,6 +23,8 @@ def _login(svc: Svc, role: str = "ops") -> None:
     assert r.status_code == 303 and r.headers["location"] == "/review"
     cookie = r.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie and svc.keys[role] not in cookie
+    logins = svc.host.store.views.audit(event="review_login")
+    assert logins and logins[-1]["actor"] == f"{role}-tester" and logins[-1]["role"] == role  # the newest is last
 
 
 def _csrf(html: str) -> str:
@@ -92,3 +94,21 @@ def test_the_pages_scripts_are_served_by_ordex_itself(svc: Svc) -> None:
     for name in ("htmx.min.js", "review.js", "review.css"):
         assert svc.client.get(f"/review/static/{name}").status_code == 200
     assert svc.client.get("/review/static/../api.py").status_code == 404
+
+
+def test_a_credit_exception_shows_the_credit_position_and_a_moq_one_the_suggested_quantity(svc: Svc) -> None:
+    credit = _post(svc, {"sender": "+911110000003", "text": "copper wire 2.5 sqmm 3 roll", "message_id": "page-credit"})
+    assert {e["code"] for e in credit["exceptions"]} == {"CREDIT_LIMIT"}
+    _login(svc, "credit")
+    page = svc.client.get(f"/review/exceptions/{credit['exception_ids'][0]}").text
+    for label, value in (("Order value", "6,900.00 INR"), ("Outstanding", "19,000.00"), ("Credit limit", "20,000.00")):
+        assert f"<dt>{label}</dt><dd>{value}</dd>" in page
+    released = re.search(r"<dt>Released since the last load</dt><dd>([\d,.]+)</dd>", page)
+    assert released is not None  # what other tests of this module released for the customer counts too
+    over = 6900 + 19000 + float(released.group(1).replace(",", "")) - 20000
+    assert f"<dt>Over by</dt><dd>{over:,.2f}</dd>" in page
+    moq = _post(svc, {"sender": "+911110000005", "text": "mcb 16a 2 pcs", "message_id": "page-moq"})
+    assert {e["code"] for e in moq["exceptions"]} == {"BELOW_MOQ"}
+    _login(svc)
+    page = svc.client.get(f"/review/exceptions/{moq['exception_ids'][0]}").text
+    assert "ordered 2 PCS; minimum 5: suggested 5 PCS" in page
