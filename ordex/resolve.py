@@ -385,6 +385,30 @@ def amend(store: Store, md: MasterData, order_id: int, lines: list[LineFix] | No
         return {"order_id": order.id, "state": order.state, "raised": raised, "learned": learned}
 
 
+def merge(store: Store, md: MasterData, into_id: int, from_id: int, actor: Principal, ref: str) -> bool:
+    """Join a released order sent in a burst (``from_id``) to the sender's previous released order: one order,
+    one confirmation. The later order is kept as ``merged`` (its message and lines stay on record); an unsent
+    confirmation of it is dropped, and the earlier order's confirmation, if already sent, is followed by an
+    updated one. False (nothing changed) unless both are released orders of one customer."""
+    with store.resolutions.open_order(into_id) as txn:
+        into = txn.order if txn is not None else None
+        other = txn.other_order(from_id) if txn is not None else None
+        if txn is None or into is None or other is None or into.state != "released" or other.state != "released" \
+                or into.customer_id != other.customer_id or into.id == other.id:
+            return False
+        lines = [*into.lines, *other.lines]
+        read = [_stored_line(d, into.section) for d in lines]
+        txn.replace_order(into, into.customer_id, lines, order_value(read, into.customer_id, md),
+                          [list(x) for x in signature(read)])
+        other.state = "merged"
+        txn.audit("merged", actor.name, actor.role, {"order_id": into.id, "from_order": other.id,
+                                                     "lines": len(other.lines)})
+        txn.skip_outbound(f"confirmation:{other.id}", f"merged into ORD-{into.id}")
+        if txn.outbound_state(f"confirmation:{into.id}") not in (None, "pending"):
+            txn.queue_outbound(f"amended:{into.id}:{ref}", "amended", into)
+        return True
+
+
 # -- release -------------------------------------------------------------------------------------------------
 def _release_ready(txn: ResolutionTxn, actor: Principal) -> list[int]:
     """Release every held order of the message none of whose exceptions (nor the message's) is open."""

@@ -82,9 +82,11 @@ class Processor:
 
     def __init__(self, engine: Engine, options: WorkerOptions, media: GraphMediaClient | None = None,
                  observe: Callable[[Case], None] | None = None,
-                 intercept: Callable[[int, Message], Answer | None] | None = None) -> None:
+                 intercept: Callable[[int, Message], Answer | None] | None = None,
+                 after: Callable[[int, Answer], None] | None = None) -> None:
         self.engine = engine
         self.intercept = intercept  # a dealer's reply settled before the pipeline (ordex.conversation)
+        self.after = after  # what follows a processed message (a burst joined to the order before it)
         self.store = engine.store
         self.options = options
         self.media = media
@@ -136,9 +138,15 @@ class Processor:
                     settled = self._intercepted(row, message)
                     if settled is not None:
                         return settled
-                return self.engine.process_held(row, message, observe=self.observe)
+                answer = self.engine.process_held(row, message, observe=self.observe)
             except AlreadyProcessed:
                 return self._stored(row)
+            if self.after is not None:
+                try:
+                    self.after(row, answer)
+                except Exception:  # noqa: BLE001 - logged; the message's own result stands
+                    log.exception("the follow-up of message %s failed", row)
+            return answer
 
     def _intercepted(self, row: int, message: Message) -> Answer | None:
         """A dealer's reply settled by the conversation; a failure there leaves the message to the pipeline."""

@@ -57,7 +57,8 @@ class EngineHost:
         self.dispatcher = Dispatcher(self.store, lambda: self.engine.md, self.settings.senders(), opts)
         self.conversation = Conversation(engine, opts, self.dispatcher.notify)
         self.processor = Processor(engine, self.settings.worker_options(), media, self._observe,
-                                   self._intercept if opts.enabled else None)
+                                   self._intercept if opts.enabled else None,
+                                   self.conversation.after if opts.enabled else None)
         self.worker = Worker(self.processor)
         self.auth = Authenticator(self.store)
         self.metrics: Any = None  # serving.metrics.Metrics, set by the BentoML service once Prometheus is set up

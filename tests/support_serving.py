@@ -232,9 +232,13 @@ def service_settings(tmp: Path, **update: Any) -> ServiceSettings:
     """Settings of an in-process service under ``tmp``."""
     from serving.settings import ServiceSettings
 
+    from ordex.conversation.options import ConversationOptions
+
+    # Tests send unrelated orders seconds apart from one sender: no burst merging unless a test asks for it
+    # (tests/serving/test_conversation.py does).
     base = ServiceSettings(data_dir=tmp / "var", database_url="", whatsapp_app_secret=SECRET,
                            whatsapp_verify_token=VERIFY_TOKEN, max_body_bytes=MAX_BODY, extractor="rules", matcher="rules",
-                           lease_seconds=5, worker_poll_seconds=0.2)
+                           lease_seconds=5, worker_poll_seconds=0.2, conversation=ConversationOptions(burst_minutes=0))
     return base.model_copy(update=update)
 
 

@@ -22,12 +22,13 @@ from ordex.conversation.options import ConversationOptions
 from ordex.keys import Principal
 from ordex.pipeline import Engine
 from ordex.prediction import Answer, Prediction
-from ordex.resolve import LineFix, Resolution, ResolveError, amend, resolve
+from ordex.resolve import LineFix, Resolution, ResolveError, amend, merge, resolve
 from ordex.schema import ASKABLE, Case, Code, Finding, Line, Message, Status, reply_channel
 from ordex.stages.split import customer_of_sender
 from ordex.store.outbox import Outbound
 
 log = logging.getLogger("ordex.conversation")
+BURST = Principal("ordex burst", "system")  # the actor of a merge: no person decided it
 SAME_PHRASE = 80  # rapidfuzz score a reply's words need against a line to name it
 
 
@@ -65,6 +66,15 @@ class Conversation:
         if (again := replies.repeat(text)) is not None:
             return self._repeat(row, message, customer.customer_id, again)
         return None
+
+    def after(self, row: int, answer: Answer) -> None:
+        """A released order that follows the sender's previous one within the burst window joins it."""
+        if not self.opts.enabled or self.opts.burst_minutes <= 0 or answer.status != "auto":
+            return
+        pair = self.store.burst_order(row, self.opts.burst_minutes)
+        if pair is not None and merge(self.store, self.engine.md, pair[0], pair[1], BURST, str(row)):
+            self.engine.sync()
+            self.notify()
 
     # -- a question's answer -------------------------------------------------------------------------------
     def _answer(self, row: int, case: Case, text: str) -> Answer | None:

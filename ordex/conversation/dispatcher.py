@@ -61,7 +61,7 @@ class Dispatcher:
 
     def send_one(self) -> bool:
         """Claim one due message and send it; False when nothing was due."""
-        item = self.store.outbox.claim_next(self.opts.lease_seconds)
+        item = self.store.outbox.claim_next(self.opts.lease_seconds, self.opts.settle_seconds)
         if item is None:
             return False
         sender = self.senders.get(item.channel)

@@ -21,6 +21,11 @@ class ConversationOptions(BaseModel):
                                                                      "its answer; after it the exception stays for ops")
     correction_hours: float = Field(default=24.0, gt=0, description="How long after a confirmation a reply may "
                                                                     "still correct the order")
+    burst_minutes: float = Field(default=3.0, ge=0, description="Orders a sender releases within this long of "
+                                                               "their previous one on a chat channel join it: one "
+                                                               "order, confirmed once")
+    settle_seconds: float = Field(default=15.0, ge=0, description="A chat confirmation waits this long for the rest "
+                                                                 "of a burst before it is sent")
     max_attempts: int = Field(default=8, ge=1, description="Sends of one message before it is a dead letter")
     backoff_seconds: float = Field(default=5.0, ge=0, description="First retry wait; doubled per attempt, with jitter")
     poll_seconds: float = Field(default=0.5, gt=0, description="How often the dispatcher looks for due messages")

@@ -48,6 +48,9 @@ class Outbound:
     sent_at: datetime | None = None
 
 
+CHAT = ("whatsapp", "sms")  # channels on which a dealer sends an order in several messages
+
+
 def _due(now: datetime) -> Any:
     """Rows waiting for their time, and rows whose dispatcher's lease lapsed."""
     return or_(and_(OutboundRow.state == "pending", OutboundRow.next_at <= now),
@@ -60,11 +63,15 @@ class Outbox:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def claim_next(self, lease_seconds: float) -> Outbound | None:
-        """Lease the oldest due message (counting the attempt); None when nothing is due."""
+    def claim_next(self, lease_seconds: float, settle_seconds: float = 0.0) -> Outbound | None:
+        """Lease the oldest due message (counting the attempt); None when nothing is due. A chat confirmation is
+        due ``settle_seconds`` after it was queued, so the rest of a burst can join its order first."""
         now = utcnow()
+        settling = and_(OutboundRow.kind == "confirmation", OutboundRow.channel.in_(CHAT),
+                        OutboundRow.created_at > now - timedelta(seconds=settle_seconds))
         with self.store.write() as s:
-            row_id = s.scalar(select(OutboundRow.id).where(_due(now)).order_by(OutboundRow.next_at, OutboundRow.id)
+            row_id = s.scalar(select(OutboundRow.id).where(_due(now), ~settling)
+                              .order_by(OutboundRow.next_at, OutboundRow.id)
                               .limit(1).with_for_update(skip_locked=True))
             if row_id is None:
                 return None

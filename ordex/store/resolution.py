@@ -28,7 +28,7 @@ from ordex.store.queries import (
     recent_orders_in,
     released_value_in,
 )
-from ordex.store.tables import AuditRow, ExceptionRow, MasterDataRow, MessageRow, OrderRow, utcnow
+from ordex.store.tables import AuditRow, ExceptionRow, MasterDataRow, MessageRow, OrderRow, OutboundRow, utcnow
 
 if TYPE_CHECKING:
     from ordex.store.store import Store
@@ -111,6 +111,19 @@ class OrderTxn:
     def hold(self, order: OrderRow) -> None:
         """Take a released order back (an amendment raised a finding): it waits for its exceptions again."""
         order.state, order.released_at = "held", None
+
+    def outbound_state(self, key: str) -> str | None:
+        """The state of the outbound message ``key`` (pending, sending, sent, ...), None when there is none."""
+        return self.s.scalar(select(OutboundRow.state).where(OutboundRow.key == key))
+
+    def skip_outbound(self, key: str, reason: str) -> None:
+        """Drop an outbound message that is not sent yet (an order merged into another: one confirmation)."""
+        self.s.execute(update(OutboundRow).where(OutboundRow.key == key, OutboundRow.state == "pending")
+                       .values(state="skipped", error=reason, closed_at=utcnow()))
+
+    def other_order(self, order_id: int) -> OrderRow | None:
+        """Another order, locked (after this transaction's own)."""
+        return self.s.get(OrderRow, order_id, with_for_update=True, populate_existing=True)
 
     def queue_outbound(self, key: str, kind: str, order: OrderRow) -> int | None:
         """Queue a message about ``order`` to its dealer, in this transaction."""

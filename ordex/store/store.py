@@ -349,6 +349,23 @@ class Store:
             rows = s.scalars(q.order_by(OrderRow.received_at.desc(), OrderRow.id.desc()).limit(limit))
             return [(o.id, _aware(o.received_at), list(o.lines)) for o in rows]
 
+    def burst_order(self, message_row: int, minutes: float) -> tuple[int, int] | None:
+        """(earlier order, this order) when this message's one released order follows, within ``minutes``, a
+        released order of an earlier message from the same sender on the same channel for the same customer."""
+        with self.session() as s:
+            msg = s.get(MessageRow, message_row)
+            mine = list(s.scalars(select(OrderRow).where(OrderRow.message_id == message_row)))
+            if msg is None or not msg.sender or len(mine) != 1 or mine[0].state != "released":
+                return None
+            at = _utc(msg.received_at)
+            earlier = s.scalar(
+                select(OrderRow.id).join(MessageRow, MessageRow.id == OrderRow.message_id)
+                .where(MessageRow.sender == msg.sender, MessageRow.channel == msg.channel, MessageRow.id != msg.id,
+                       OrderRow.customer_id == mine[0].customer_id, OrderRow.state == "released",
+                       OrderRow.received_at >= at - timedelta(minutes=minutes), OrderRow.received_at <= at)
+                .order_by(OrderRow.received_at.desc(), OrderRow.id.desc()).limit(1))
+            return (int(earlier), mine[0].id) if earlier is not None else None
+
     def latest_order(self, customer_id: str, since: datetime) -> int | None:
         """The customer's newest order since a time that is not cancelled (what "cancel today's order" means)."""
         with self.session() as s:

@@ -28,7 +28,7 @@ from ordex.keys import create_key
 from serving.host import EngineHost
 
 PHONE = "911110000001"  # Volt Electricals (E100) on WhatsApp
-FAST = ConversationOptions(poll_seconds=0.05, backoff_seconds=0.05)
+FAST = ConversationOptions(poll_seconds=0.05, backoff_seconds=0.05, settle_seconds=0.0, burst_minutes=0.0)
 
 
 class GraphSends:
@@ -126,11 +126,12 @@ def mailbox() -> Iterator[Mailbox]:
     controller.stop()
 
 
-def open_talking_host(tmp: Path, md: Path, graph: GraphSends, mailbox: Mailbox) -> EngineHost:
+def open_talking_host(tmp: Path, md: Path, graph: GraphSends, mailbox: Mailbox,
+                      opts: ConversationOptions = FAST) -> EngineHost:
     return open_host(tmp, md, whatsapp_access_token=TOKEN, whatsapp_graph_url=graph.base_url,
                      whatsapp_phone_number_id="1555000111", smtp_host="127.0.0.1",
                      smtp_port=mailbox.port,
-                     mail_from="orders@distributor.example", conversation=FAST)
+                     mail_from="orders@distributor.example", conversation=opts)
 
 
 @pytest.fixture(scope="module")
@@ -281,3 +282,30 @@ def test_a_confirmation_is_sent_once_across_a_failed_send_a_crash_and_a_restart(
     again.close()
     assert len(graph.to(phone)) == 1
     assert [o.state for o in again.store.outbox.listing() if o.recipient == f"+{phone}"] == ["sent"]
+
+
+def test_an_order_sent_in_a_burst_of_messages_is_one_order_confirmed_once(
+        tmp_path: Path, graph: GraphSends, mailbox: Mailbox) -> None:
+    md = write_trade(tmp_path / "md")
+    phone = "911110000006"
+    host = open_talking_host(tmp_path, md, graph, mailbox, FAST.model_copy(update={"settle_seconds": 2.0,
+                                                                                   "burst_minutes": 3.0}))
+    client = client_for(host)
+    results = []
+    try:
+        for k, text in enumerate(["led 12w 3 box", "mcb 32a 2 pcs"]):
+            body = webhook_now(text, f"wamid.burst{k}", phone)
+            client.post("/v1/webhooks/whatsapp", content=body,
+                        headers={"x-hub-signature-256": signature(body, SECRET), "content-type": "application/json"})
+            row = wait_for(lambda k=k: host.store.views.message_row(f"wamid.burst{k}"))
+            results.append(wait_for(lambda row=row: host.store.prediction(row)))
+        assert [r["status"] for r in results] == ["auto", "auto"]
+        first, second = results[0]["order_ids"][0], results[1]["order_ids"][0]
+        sent = wait_for(lambda: texts(graph.to(phone)))
+        time.sleep(2.5)
+        assert len(graph.to(phone)) == 1
+        assert f"ORD-{first}" in sent[0] and "LED Bulb 12 W" in sent[0] and "MCB Double Pole 32 A" in sent[0]
+        assert host.store.views.order(second)["state"] == "merged"
+        assert [ln["sku"] for ln in host.store.views.order(first)["lines"]] == ["LED-12W", "MCB-32A"]
+    finally:
+        host.close()

@@ -198,7 +198,8 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
                "ORDEX_WHATSAPP_VERIFY_TOKEN": VERIFY_TOKEN, "ORDEX_WHATSAPP_ACCESS_TOKEN": TOKEN,
                "ORDEX_WHATSAPP_GRAPH_URL": media.base_url, "ORDEX_LEASE_SECONDS": "3",
                "ORDEX_WORKER_POLL_SECONDS": "0.2", "ORDEX_EXTRACTOR": "rules", "ORDEX_MATCHER": "rules",
-               "ORDEX_WORKERS": "1"}  # one worker: the test machine has two cores and other tests run beside
+               "ORDEX_WORKERS": "1",  # one worker: the test machine has two cores and other tests run beside
+               "ORDEX_CONVERSATION__BURST_MINUTES": "0"}  # unrelated orders seconds apart: no burst merging
         env.pop("ORDEX_DATABASE_URL", None)
         srv = Server(tmp, db, write_trade(tmp / "md"), env, media)
         made = subprocess.run([str(ORDEX), "keys", "create", "--role", "admin", "--name", "admin-tester", "--db", db],
