@@ -230,9 +230,8 @@ def no_ocr(image: Any) -> list[Any]:
 
 def service_settings(tmp: Path, **update: Any) -> ServiceSettings:
     """Settings of an in-process service under ``tmp``."""
-    from serving.settings import ServiceSettings
-
     from ordex.conversation.options import ConversationOptions
+    from serving.settings import ServiceSettings
 
     # Tests send unrelated orders seconds apart from one sender: no burst merging unless a test asks for it
     # (tests/serving/test_conversation.py does).

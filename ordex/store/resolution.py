@@ -28,7 +28,15 @@ from ordex.store.queries import (
     recent_orders_in,
     released_value_in,
 )
-from ordex.store.tables import AuditRow, ExceptionRow, MasterDataRow, MessageRow, OrderRow, OutboundRow, utcnow
+from ordex.store.tables import (
+    AuditRow,
+    ExceptionRow,
+    MasterDataRow,
+    MessageRow,
+    OrderRow,
+    OutboundRow,
+    utcnow,
+)
 
 if TYPE_CHECKING:
     from ordex.store.store import Store
