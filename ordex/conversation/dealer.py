@@ -63,6 +63,10 @@ class Conversation:
             done = self._cancel(row, case, customer.customer_id)
             if done is not None:
                 return done
+        if (more := replies.addition(text)) is not None:
+            done = self._add(row, case, more)
+            if done is not None:
+                return done
         if (again := replies.repeat(text)) is not None:
             return self._repeat(row, message, customer.customer_id, again)
         return None
@@ -172,6 +176,39 @@ class Conversation:
         if not scored or (len(scored) > 1 and scored[0][0] == scored[1][0]):
             return None
         return scored[0][1]
+
+    def _add(self, row: int, case: Case, more: str) -> Answer | None:
+        """"add 2 more peti of X": the words read as order lines and added to the order just confirmed (to the
+        same SKU's line when it has one); None when no order was confirmed lately (it is read as a new order)."""
+        m = case.message
+        conf = self.store.outbox.last_sent(m.sender, ("confirmation", "amended"),
+                                           m.received_at - timedelta(hours=self.opts.correction_hours))
+        current = self.store.outbox.get(conf.id) if conf is not None and conf.order_id is not None else None
+        if current is None or current.order_id is None:
+            return None
+        only = m.model_copy(update={"text": more, "raw": None, "raw_kind": None, "attachments": ()})
+        read = self.engine.run(Case(message=only), ("intake", "read", "split", "tag", "match"))
+        sure = self.engine.settings.sku_threshold
+        if not read.lines or any(not ln.sku or not ln.sku_qty or ln.sku_confidence < sure or ln.qty_vague
+                                 or ln.qty_note for ln in read.lines):
+            return self._hold(row, case, f"an addition to order ORD-{current.order_id} that could not be read "
+                                         f"with confidence: {more!r}")
+        lines = [dict(d) for d in current.order_lines]
+        for ln in read.lines:
+            same = next((d for d in lines if d.get("sku") == ln.sku), None)
+            if same is not None:
+                same["qty"] = float(same["qty"]) + float(ln.sku_qty or 0)
+            else:
+                lines.append({"sku": ln.sku, "qty": ln.sku_qty, "uom": ln.uom, "text": ln.text})
+        fixes = [LineFix(sku=d["sku"], qty=d["qty"], uom=d.get("uom"), text=d.get("text")) for d in lines]
+        try:
+            result = amend(self.store, self.engine.md, current.order_id, fixes,
+                           Principal(f"dealer {m.sender}", "dealer"), m.text.strip()[:500], str(row))
+        except ResolveError as e:
+            return self._hold(row, case, f"could not add to order ORD-{current.order_id}: {e.message}")
+        self.engine.sync()
+        self.notify()
+        return self._reply(row, case, {"added_to": current.order_id, **result})
 
     # -- cancel and repeat ---------------------------------------------------------------------------------
     def _cancel(self, row: int, case: Case, customer_id: str) -> Answer | None:

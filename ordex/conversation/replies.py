@@ -115,3 +115,19 @@ _CANCEL_ORDER = re.compile(r"^(?:please\s+|pls\s+|plz\s+)?(?:cancel|radd?\s+karo
 def cancel_order(text: str) -> bool:
     """"cancel today's order", "cancel my order", "order cancel karo": the whole order called off."""
     return bool(_CANCEL_ORDER.match(first_words(text).strip().lower().rstrip(".!")))
+
+
+_ADD = re.compile(r"^(?:please\s+|pls\s+|plz\s+|also\s+)?(?:add|aur|plus|also\s+send|add\s+on)\s+(?P<rest>\d.*?)"
+                  r"(?:\s+(?:more|extra|aur|bhi|also|to\s+(?:the|my|today'?s)\s+order|in\s+(?:the\s+)?order|please|pls|bhejo))*$")
+
+
+def addition(text: str) -> str | None:
+    """"add 2 more peti of X", "aur 3 ctn X bhi": the line to add to the order just confirmed, as the dealer wrote
+    it ("2 peti of X"); None when the message does not start by asking to add."""
+    said = first_words(text).translate(DIGITS).strip().rstrip(".!")
+    m = _ADD.match(said.lower())
+    if not m or len(said) > 200:
+        return None
+    rest = said[m.start("rest"):m.end("rest")]
+    rest = re.sub(r"^(\d+(?:\.\d+)?)\s+(?:more|extra)\s+", r"\1 ", rest, flags=re.IGNORECASE)
+    return re.sub(r"\s+(?:more|extra)$", "", rest, flags=re.IGNORECASE).strip() or None

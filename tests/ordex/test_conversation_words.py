@@ -10,7 +10,7 @@ import pytest
 from ordex.catalog import Customer, MasterData, Product
 from ordex.conversation.compose import Composer, NothingToSay, delivery_day
 from ordex.conversation.options import ConversationOptions
-from ordex.conversation.replies import Correction, cancel_order, choice, correction, repeat
+from ordex.conversation.replies import Correction, addition, cancel_order, choice, correction, repeat
 from ordex.store.outbox import Outbound
 
 OPTIONS = ["Rubi Oil 500 ml", "Rubi Oil 1 L", "Rubi Oil 5 L"]
@@ -118,3 +118,11 @@ def test_no_question_when_another_line_is_open_too_or_the_order_moved_on() -> No
                                   {"code": "SKU_UNMATCHED", "line": 0}), MD)
     with pytest.raises(NothingToSay):
         composer.compose(outbound("question", "C2", [open_line], "released", {"code": "SKU_UNMATCHED", "line": 0}), MD)
+
+
+@pytest.mark.parametrize("text, line", [
+    ("add 2 more peti of Rubi 1L", "2 peti of Rubi 1L"), ("aur 3 ctn paneer bhi", "3 ctn paneer"),
+    ("please add 5 box led 9w to my order", "5 box led 9w"), ("add paneer", None), ("2 ctn paneer", None),
+])
+def test_adding_to_the_order_just_confirmed(text: str, line: str | None) -> None:
+    assert addition(text) == line

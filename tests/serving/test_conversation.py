@@ -206,6 +206,19 @@ def test_a_reply_correcting_a_quantity_amends_the_order_and_confirms_it_again(ta
     assert "amended" in events
 
 
+def test_add_more_joins_the_order_just_confirmed(talk: Any, graph: GraphSends) -> None:
+    talk.whatsapp("9 watt 3 dabba", "wamid.add0")
+    order_id = talk.result("wamid.add0")["order_ids"][0]
+    wait_for(lambda: any(f"ORD-{order_id} noted" in t for t in texts(graph.to(PHONE))))
+    talk.whatsapp("add 2 more dabba of 9 watt", "wamid.add1")
+    talk.whatsapp("aur 6 pc mcb 32a bhi", "wamid.add2")
+    assert talk.result("wamid.add1")["status"] == talk.result("wamid.add2")["status"] == "no_order"
+    order = talk.host.store.views.order(order_id)
+    assert [(ln["sku"], ln["qty"]) for ln in order["lines"]] == [("LED-9W", 5), ("MCB-32A", 6)]
+    wait_for(lambda: any(f"Updated order ORD-{order_id}" in t and "6 pcs MCB Double Pole 32 A" in t
+                         for t in texts(graph.to(PHONE))))
+
+
 def test_a_question_answered_with_2_resolves_the_exception_and_teaches_the_alias(talk: Any, graph: GraphSends) -> None:
     talk.whatsapp("led bulb 4 box", "wamid.ask1")
     pred = talk.result("wamid.ask1")
