@@ -92,6 +92,19 @@ class Views:
              .where(AttachmentRow.message_id == message_row).order_by(AttachmentRow.position))
         return [{"filename": f, "content_type": t, "sha256": h, "bytes": n} for f, t, h, n in s.execute(q)]
 
+    def attachment(self, message_row: int, position: int) -> tuple[str, str, bytes] | None:
+        """One attachment's name, type and bytes, as received."""
+        with self.store.session() as s:
+            row = s.execute(select(AttachmentRow.filename, AttachmentRow.content_type, AttachmentRow.data)
+                            .where(AttachmentRow.message_id == message_row)
+                            .order_by(AttachmentRow.position).offset(position).limit(1)).first()
+            return (row[0], row[1], row[2]) if row is not None else None
+
+    def message_queues(self, message_row: int) -> set[str]:
+        """The queues a message's exceptions are in (who may see its attachments)."""
+        with self.store.session() as s:
+            return set(s.scalars(select(ExceptionRow.queue).where(ExceptionRow.message_id == message_row)))
+
     def order(self, order_id: int) -> dict[str, Any] | None:
         """An order with its lines and exceptions."""
         with self.store.session() as s:
@@ -159,6 +172,8 @@ class Views:
                         "subject": m.subject, "received_at": iso(m.received_at), "text": message_text(m),
                         "attachments": self._attachments(s, m.id)},
             "extracted": {"blocks": [b.get("text", "") for b in case.get("blocks", [])],
+                          "boxes": [{k: b.get(k) for k in ("attachment", "page", "bbox", "text", "confidence")}
+                                    for b in case.get("blocks", []) if b.get("bbox") and b.get("attachment") is not None],
                           "transcript": (m.prediction or {}).get("transcript"),
                           "line": line},
             "order": order_view(o, [x for x in siblings if x.id != e.id], m.external_id) if o is not None else None,

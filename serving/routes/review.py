@@ -159,9 +159,71 @@ async def exception_page(exception_id: int, request: Request, host: Host) -> Res
                      exception_id=exception_id)
     lines = _named(host, (view["order"] or {}).get("lines") or [])
     facts = await run_in_threadpool(_facts, host, view)
+    sizes = await run_in_threadpool(_image_sizes, host, view)
     return _page("review/exception.html", principal=principal, csrf=current.csrf, view=view, needs=needs(view),
                  lines=lines, focus=view.get("line") or 0, notice=request.query_params.get("notice", ""),
-                 facts=facts)
+                 facts=facts, sizes=sizes)
+
+
+IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp", "image/gif", "image/bmp", "image/tiff")
+
+
+async def attachment(message_id: int, position: int, request: Request, host: Host) -> Response:
+    """An attachment of a message in one of the signed-in role's queues: a photo upright as OCR read it (PNG),
+    anything else as a download."""
+    signed = _signed_in(request, host)
+    if signed is None:
+        return _to_login()
+    _, principal = signed
+    queues = await run_in_threadpool(host.store.views.message_queues, message_id)
+    found = await run_in_threadpool(host.store.views.attachment, message_id, position) if queues & set(
+        principal.queues()) else None
+    if found is None:
+        return Response("no such attachment", status_code=404, headers=SECURITY_HEADERS)
+    name, content_type, data = found
+    if content_type.lower() in IMAGE_TYPES:
+        png = await run_in_threadpool(_upright_png, data)
+        if png is not None:
+            return Response(png, media_type="image/png", headers=SECURITY_HEADERS)
+    safe = "".join(c for c in name if c.isalnum() or c in "._- ")[:100] or "attachment"
+    return Response(data, media_type="application/octet-stream",
+                    headers={**SECURITY_HEADERS, "Content-Disposition": f'attachment; filename="{safe}"'})
+
+
+def _upright_png(data: bytes) -> bytes | None:
+    """The photo turned upright by its EXIF orientation (as OCR read it, so the boxes fit), as PNG."""
+    import io
+
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            out = io.BytesIO()
+            ImageOps.exif_transpose(im).convert("RGB").save(out, format="PNG")
+            return out.getvalue()
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        return None
+
+
+def _image_sizes(host: EngineHost, view: dict[str, Any]) -> dict[int, tuple[int, int]]:
+    """Width and height of each photo attachment, upright, for drawing the read boxes over it."""
+    import io
+
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    out: dict[int, tuple[int, int]] = {}
+    for i, a in enumerate(view["message"].get("attachments") or []):
+        if str(a.get("content_type", "")).lower() not in IMAGE_TYPES:
+            continue
+        found = host.store.views.attachment(view["message"]["message_id"], i)
+        if found is None:
+            continue
+        try:
+            with Image.open(io.BytesIO(found[2])) as im:
+                out[i] = ImageOps.exif_transpose(im).size
+        except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+            continue
+    return out
 
 
 def _facts(host: EngineHost, view: dict[str, Any]) -> list[tuple[str, str]]:
@@ -278,3 +340,4 @@ def add_routes(app: FastAPI) -> None:
     app.get("/review/exceptions/{exception_id}", include_in_schema=False)(exception_page)
     app.post("/review/exceptions/{exception_id}/resolve", include_in_schema=False)(resolve)
     app.get("/review/static/{name}", include_in_schema=False)(static)
+    app.get("/review/messages/{message_id}/attachments/{position}", include_in_schema=False)(attachment)

@@ -3,10 +3,13 @@ form with its CSRF token, and the page's safety headers. (The keyboard is tested
 
 from __future__ import annotations
 
+import io
 import json
 import re
+from pathlib import Path
 from typing import Any
 
+import pytest
 from support_serving import Svc
 
 from serving.session import COOKIE
@@ -112,3 +115,47 @@ def test_a_credit_exception_shows_the_credit_position_and_a_moq_one_the_suggeste
     _login(svc)
     page = svc.client.get(f"/review/exceptions/{moq['exception_ids'][0]}").text
     assert "ordered 2 PCS; minimum 5: suggested 5 PCS" in page
+
+
+@pytest.mark.slow
+def test_a_photo_is_shown_upright_with_the_boxes_ocr_read(tmp_path: Path) -> None:
+    import base64
+
+    from builders import photo_jpeg
+    from support import write_trade
+    from support_serving import client_for, service_settings
+
+    from ordex.keys import create_key
+    from ordex.pipeline import Engine
+    from serving.host import EngineHost
+
+    settings = service_settings(tmp_path)
+    host = EngineHost(Engine.open(settings, write_trade(tmp_path / "md")), settings)  # real OCR
+    host.engine.warm_up()
+    try:
+        client = client_for(host)
+        ingest, ops = create_key(host.store, "ingest", "up"), create_key(host.store, "ops", "op")
+        photo = photo_jpeg(["LED 9W 5 box", "MCB 16A 10 pcs"])
+        body = {"sender": "+919999999999", "message_id": "photo-1", "channel": "whatsapp", "text": "",
+                "attachments": [{"filename": "list.jpg", "content_type": "image/jpeg",
+                                 "content_base64": base64.b64encode(photo).decode()}]}
+        answer = client.post("/v1/messages", content=json.dumps(body).encode(),
+                             headers={"authorization": f"Bearer {ingest}", "content-type": "application/json"}).json()
+        assert answer["status"] == "exception"
+        r = client.post("/review/login", content=f"key={ops}".encode(),
+                        headers={"content-type": "application/x-www-form-urlencoded"}, follow_redirects=False)
+        assert r.status_code == 303
+        page = client.get(f"/review/exceptions/{answer['exception_ids'][0]}").text
+        assert '<svg class="photo"' in page and page.count('<rect class="box"') >= 2
+        assert re.search(r"<title>LED 9W 5 box</title>", page)
+        shown = client.get(f"/review/messages/{answer['message_id']}/attachments/0")
+        assert shown.status_code == 200 and shown.headers["content-type"] == "image/png"
+        from PIL import Image
+
+        width, height = Image.open(io.BytesIO(shown.content)).size
+        assert f'viewBox="0 0 {width} {height}"' in page and width > height  # upright: the lines run across
+        client.cookies.clear()
+        assert client.get(f"/review/messages/{answer['message_id']}/attachments/0",
+                          follow_redirects=False).status_code == 303  # no session: to the login page
+    finally:
+        host.close()
