@@ -158,6 +158,27 @@ class Views:
                              .order_by(ExceptionRow.id)).all()
             return [(int(e), int(o), list(lines)) for e, o, lines in rows]
 
+    def queue(self, queues: Sequence[str], limit: int = 2000) -> list[dict[str, Any]]:
+        """The open exceptions of some queues in the shape of ``exception`` but only what a queue's list shows
+        (one query, no message bodies, attachments or siblings), oldest first."""
+        q = (select(ExceptionRow.id, ExceptionRow.code, ExceptionRow.queue, ExceptionRow.detail, ExceptionRow.line,
+                    ExceptionRow.created_at, MessageRow.channel, MessageRow.received_at, MessageRow.external_id,
+                    OrderRow.id, OrderRow.customer_id, OrderRow.lines)
+             .join(MessageRow, MessageRow.id == ExceptionRow.message_id)
+             .outerjoin(OrderRow, OrderRow.id == ExceptionRow.order_id)
+             .where(ExceptionRow.state == "open", ExceptionRow.queue.in_(list(queues)))
+             .order_by(ExceptionRow.id).limit(limit))
+        out = []
+        with self.store.session() as s:
+            for eid, code, queue, detail, line, created, channel, received, ext, oid, customer, lines in s.execute(q):
+                lines = list(lines or [])
+                out.append({"exception_id": eid, "code": code, "queue": queue, "detail": detail, "line": line,
+                            "created_at": iso(created),
+                            "message": {"channel": channel, "received_at": iso(received), "id": ext},
+                            "order": None if oid is None else {"order_id": oid, "customer_id": customer, "lines": lines},
+                            "extracted": {"line": lines[line] if line is not None and 0 <= line < len(lines) else None}})
+        return out
+
     def _exception_view(self, s: Session, e: ExceptionRow, m: MessageRow, o: OrderRow | None) -> dict[str, Any]:
         """An exception with its message, what was extracted, its order and its siblings."""
         case = m.case_json or {}

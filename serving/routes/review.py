@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qs, quote
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import ValidationError
@@ -66,6 +66,24 @@ def _signed_in(request: Request, host: EngineHost) -> tuple[session.Session, Pri
     return (current, principal) if principal is not None and principal.queues() else None
 
 
+class NotSignedIn(HTTPException):
+    """A review page asked for without a live session: answered with the login page (its own handler)."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=303, detail="sign in first")
+
+
+def _signed(request: Request, host: Host) -> tuple[session.Session, Principal]:
+    """The request's session and principal (a dependency of every signed-in page)."""
+    signed = _signed_in(request, host)
+    if signed is None:
+        raise NotSignedIn()
+    return signed
+
+
+SignedIn = Annotated[tuple[session.Session, Principal], Depends(_signed)]
+
+
 def _to_login() -> RedirectResponse:
     return RedirectResponse("/review/login", status_code=303, headers=SECURITY_HEADERS)
 
@@ -105,7 +123,7 @@ async def logout(request: Request, host: Host) -> Response:
 
 def _queue_rows(host: EngineHost, principal: Principal, filters: dict[str, str]) -> dict[str, Any]:
     """The open exceptions of the caller's queues, lowest confidence and oldest first, with counts and filters."""
-    views = host.store.views.exceptions(principal.queues(), "open", 500, 0)
+    views = host.store.views.queue(principal.queues())
     by_queue = Counter(v["queue"] for v in views)
     by_code = Counter(v["code"] for v in views)
     rows = [v for v in views
@@ -126,11 +144,8 @@ def _confidence(view: dict[str, Any]) -> float:
     return min((float(ln.get("confidence") or 0.0) for ln in lines), default=0.0)
 
 
-async def queue_page(request: Request, host: Host) -> Response:
+async def queue_page(request: Request, host: Host, signed: SignedIn) -> Response:
     """The queues a role works: counts per queue and code, filters, and the list to work through."""
-    signed = _signed_in(request, host)
-    if signed is None:
-        return _to_login()
     current, principal = signed
     filters = {k: request.query_params.get(k, "") for k in ("queue", "code", "channel", "customer")}
     data = await run_in_threadpool(_queue_rows, host, principal, filters)
@@ -147,11 +162,8 @@ def _named(host: EngineHost, lines: list[dict[str, Any]]) -> list[dict[str, Any]
              "candidates": [{**c, "name": name(c.get("sku"))} for c in ln.get("candidates") or []]} for ln in lines]
 
 
-async def exception_page(exception_id: int, request: Request, host: Host) -> Response:
+async def exception_page(exception_id: int, request: Request, host: Host, signed: SignedIn) -> Response:
     """One exception: the message as received, what was read line by line, candidates, what is needed."""
-    signed = _signed_in(request, host)
-    if signed is None:
-        return _to_login()
     current, principal = signed
     view = await run_in_threadpool(host.store.views.exception, exception_id)
     if view is None or view["queue"] not in principal.queues():
@@ -168,12 +180,9 @@ async def exception_page(exception_id: int, request: Request, host: Host) -> Res
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp", "image/gif", "image/bmp", "image/tiff")
 
 
-async def attachment(message_id: int, position: int, request: Request, host: Host) -> Response:
+async def attachment(message_id: int, position: int, host: Host, signed: SignedIn) -> Response:
     """An attachment of a message in one of the signed-in role's queues: a photo upright as OCR read it (PNG),
     anything else as a download."""
-    signed = _signed_in(request, host)
-    if signed is None:
-        return _to_login()
     _, principal = signed
     queues = await run_in_threadpool(host.store.views.message_queues, message_id)
     found = await run_in_threadpool(host.store.views.attachment, message_id, position) if queues & set(
@@ -260,11 +269,8 @@ def _facts(host: EngineHost, view: dict[str, Any]) -> list[tuple[str, str]]:
     return []
 
 
-async def resolve(exception_id: int, request: Request, host: Host) -> Response:
+async def resolve(exception_id: int, request: Request, host: Host, signed: SignedIn) -> Response:
     """Approve (with the candidate picked or the quantity edited per line) or reject, as the API does."""
-    signed = _signed_in(request, host)
-    if signed is None:
-        return _to_login()
     current, principal = signed
     form = await _form(request)
     if not session.csrf_ok(current, form.get("csrf")):
@@ -333,6 +339,7 @@ async def static(name: str) -> Response:
 
 def add_routes(app: FastAPI) -> None:
     """Register the review page's routes (left out of the OpenAPI page: they answer HTML)."""
+    app.add_exception_handler(NotSignedIn, lambda _request, _exc: _to_login())
     app.get("/review/login", include_in_schema=False)(login_page)
     app.post("/review/login", include_in_schema=False)(login)
     app.post("/review/logout", include_in_schema=False)(logout)
