@@ -60,6 +60,7 @@ bench: install
 	$(BIN)/python -m evaluation.bench_service --master-data $(MASTER_DATA)
 	$(BIN)/python -m evaluation.bench_matcher
 	$(BIN)/python -m evaluation.bench_tagger
+	$(BIN)/python -m evaluation.bench_confirmation --master-data $(MASTER_DATA) --repeat 5
 
 predict: install
 	$(BIN)/ordex predict --master-data $(MASTER_DATA) --cases $(MASTER_DATA)/cases.jsonl --out var/pred.jsonl
