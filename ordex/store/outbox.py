@@ -146,6 +146,14 @@ class Outbox:
                 OutboundRow.sent_at >= since).order_by(OutboundRow.id.desc()).limit(1))
         return self.get(int(row_id)) if row_id is not None else None
 
+    def for_exception(self, exception_id: int) -> Outbound | None:
+        """The latest question asked about an exception, if any."""
+        with self.store.session() as s:
+            row_id = s.scalar(select(OutboundRow.id).where(OutboundRow.exception_id == exception_id,
+                                                           OutboundRow.kind == "question")
+                              .order_by(OutboundRow.id.desc()).limit(1))
+        return self.get(int(row_id)) if row_id is not None else None
+
     def close(self, outbound_id: int, how: str, reply_message: int | None = None) -> bool:
         """Close a question (answered, not understood, expired); False when it was closed already."""
         with self.store.write() as s:

@@ -9,7 +9,7 @@ CSRF token. A resolution is the same call as ``POST /v1/exceptions/{id}/resolve`
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ordex.keys import Principal, hash_key
 from ordex.resolve import Resolution, ResolveError, needs
+from ordex.store.outbox import Outbound
 from serving import session
 from serving.host import EngineHost, current_host
 
@@ -235,6 +236,23 @@ def _image_sizes(host: EngineHost, view: dict[str, Any]) -> dict[int, tuple[int,
     return out
 
 
+def _asked(q: Outbound, minutes: float) -> str:
+    """Where a clarifying question to the dealer stands."""
+    closed = q.payload.get("closed")
+    if q.state in ("pending", "sending"):
+        return f"on {q.channel}: being sent"
+    if q.state != "sent":
+        return f"on {q.channel}: not sent ({q.state})"
+    options = "; ".join(f"{o.get('n')}. {o.get('label')}" for o in q.payload.get("options") or [])
+    sent = f"on {q.channel} at {q.sent_at:%d %b %H:%M} UTC ({options})" if q.sent_at else f"on {q.channel}"
+    if closed == "not_understood":
+        return f"{sent}; the answer was not an option (see the detail)"
+    if closed:
+        return f"{sent}; {closed}"
+    until = q.sent_at + timedelta(minutes=minutes) if q.sent_at else None
+    return f"{sent}; awaiting the answer until {until:%H:%M} UTC" if until else sent
+
+
 def _facts(host: EngineHost, view: dict[str, Any]) -> list[tuple[str, str]]:
     """What deciding this code takes, as label/value pairs: the credit position, the minimum quantity, the
     earlier order a duplicate repeats."""
@@ -242,6 +260,9 @@ def _facts(host: EngineHost, view: dict[str, Any]) -> list[tuple[str, str]]:
     md = host.engine.md
     customer = md.customer(order.get("customer_id"))
     code = view["code"]
+    asked = host.store.outbox.for_exception(view["exception_id"])
+    if asked is not None:
+        return [("Asked the dealer", _asked(asked, host.settings.conversation.question_minutes))]
     if code == "CREDIT_LIMIT" and customer is not None:
         released = host.store.released_value(customer.customer_id, host.engine.load_id)
         value = Decimal(str(order.get("value") or 0))

@@ -162,6 +162,7 @@ def talk(tmp_path_factory: pytest.TempPathFactory, graph: GraphSends, mailbox: M
 
     t = Talk()
     t.host = host  # type: ignore[attr-defined]
+    t.client = client  # type: ignore[attr-defined]
     yield t
     host.close()
 
@@ -249,6 +250,12 @@ def test_an_answer_that_is_no_option_goes_to_ops_with_the_conversation(talk: Any
     talk.result("wamid.vague2")
     exc = talk.host.store.views.exception(pred["exception_ids"][0])
     assert exc["state"] == "open" and "the red one" in exc["detail"]
+    ops = create_key(talk.host.store, "ops", "ops-talk")
+    talk.client.post("/review/login", content=f"key={ops}".encode(),
+                     headers={"content-type": "application/x-www-form-urlencoded"})
+    page = talk.client.get(f"/review/exceptions/{exc['exception_id']}").text
+    assert "<dt>Asked the dealer</dt>" in page and "the answer was not an option" in page
+    assert "1. Copper Wire 1.5 sqmm Red; 2. Copper Wire 2.5 sqmm Red" in page
 
 
 def test_same_as_last_time_repeats_the_customers_last_order_for_confirmation(talk: Any, graph: GraphSends) -> None:
