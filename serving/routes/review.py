@@ -172,10 +172,10 @@ async def exception_page(exception_id: int, request: Request, host: Host, signed
                      exception_id=exception_id)
     lines = _named(host, (view["order"] or {}).get("lines") or [])
     facts = await run_in_threadpool(_facts, host, view)
-    sizes = await run_in_threadpool(_image_sizes, host, view)
+    figures = await run_in_threadpool(_figures, host, view)
     return _page("review/exception.html", principal=principal, csrf=current.csrf, view=view, needs=needs(view),
                  lines=lines, focus=view.get("line") or 0, notice=request.query_params.get("notice", ""),
-                 facts=facts, sizes=sizes)
+                 facts=facts, figures=figures)
 
 
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp", "image/gif", "image/bmp", "image/tiff")
@@ -215,25 +215,76 @@ def _upright_png(data: bytes) -> bytes | None:
         return None
 
 
-def _image_sizes(host: EngineHost, view: dict[str, Any]) -> dict[int, tuple[int, int]]:
-    """Width and height of each photo attachment, upright, for drawing the read boxes over it."""
+MAX_PAGES_SHOWN = 10  # PDF pages drawn on one exception's screen
+
+
+def _figures(host: EngineHost, view: dict[str, Any]) -> dict[int, list[dict[str, Any]]]:
+    """Per attachment, what to draw with the boxes read from it: a photo upright (pixels), or each PDF page
+    read (points), with its size and where to fetch it."""
     import io
 
+    import pypdfium2 as pdfium
     from PIL import Image, ImageOps, UnidentifiedImageError
 
-    out: dict[int, tuple[int, int]] = {}
+    message_id = view["message"]["message_id"]
+    out: dict[int, list[dict[str, Any]]] = {}
     for i, a in enumerate(view["message"].get("attachments") or []):
-        if str(a.get("content_type", "")).lower() not in IMAGE_TYPES:
+        kind = str(a.get("content_type", "")).lower()
+        if kind not in IMAGE_TYPES and kind != "application/pdf":
             continue
-        found = host.store.views.attachment(view["message"]["message_id"], i)
+        found = host.store.views.attachment(message_id, i)
         if found is None:
             continue
+        href = f"/review/messages/{message_id}/attachments/{i}"
         try:
-            with Image.open(io.BytesIO(found[2])) as im:
-                out[i] = ImageOps.exif_transpose(im).size
-        except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+            if kind in IMAGE_TYPES:
+                with Image.open(io.BytesIO(found[2])) as im:
+                    w, h = ImageOps.exif_transpose(im).size
+                out[i] = [{"page": None, "w": w, "h": h, "href": href}]
+                continue
+            pdf = pdfium.PdfDocument(found[2])
+            try:
+                pages = sorted({(b.get("page") or 1) - 1 for b in view["extracted"].get("boxes") or []
+                                if b.get("attachment") == i} | {0})  # blocks count pages from 1
+                out[i] = [{"page": n, "w": pdf[n].get_width(), "h": pdf[n].get_height(),
+                           "href": f"{href}/pages/{n}"} for n in pages[:MAX_PAGES_SHOWN] if n < len(pdf)]
+            finally:
+                pdf.close()
+        except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError, pdfium.PdfiumError):
             continue
     return out
+
+
+async def pdf_page(message_id: int, position: int, page: int, host: Host, signed: SignedIn) -> Response:
+    """A PDF attachment's page as PNG (at 1.5 times its size in points), for the boxes read from it."""
+    _, principal = signed
+    queues = await run_in_threadpool(host.store.views.message_queues, message_id)
+    found = await run_in_threadpool(host.store.views.attachment, message_id, position) if queues & set(
+        principal.queues()) else None
+    png = await run_in_threadpool(_page_png, found[2], page) if found is not None else None
+    if png is None:
+        return Response("no such page", status_code=404, headers=SECURITY_HEADERS)
+    return Response(png, media_type="image/png", headers=SECURITY_HEADERS)
+
+
+def _page_png(data: bytes, page: int) -> bytes | None:
+    """One page of a PDF rendered as PNG; None when it is not there or cannot be read."""
+    import io
+
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError:
+        return None
+    try:
+        if not 0 <= page < len(pdf):
+            return None
+        out = io.BytesIO()
+        pdf[page].render(scale=1.5).to_pil().convert("RGB").save(out, format="PNG")
+        return out.getvalue()
+    finally:
+        pdf.close()
 
 
 def _asked(q: Outbound, minutes: float) -> str:
@@ -369,3 +420,4 @@ def add_routes(app: FastAPI) -> None:
     app.post("/review/exceptions/{exception_id}/resolve", include_in_schema=False)(resolve)
     app.get("/review/static/{name}", include_in_schema=False)(static)
     app.get("/review/messages/{message_id}/attachments/{position}", include_in_schema=False)(attachment)
+    app.get("/review/messages/{message_id}/attachments/{position}/pages/{page}", include_in_schema=False)(pdf_page)

@@ -159,3 +159,23 @@ def test_a_photo_is_shown_upright_with_the_boxes_ocr_read(tmp_path: Path) -> Non
                           follow_redirects=False).status_code == 303  # no session: to the login page
     finally:
         host.close()
+
+
+def test_a_pdf_page_is_drawn_with_the_lines_read_from_its_text_layer(svc: Svc) -> None:
+    import base64
+
+    from builders import text_pdf
+
+    pdf = text_pdf([[(72, 720, "Purchase order"), (72, 690, "LED 12W 4 box"), (72, 670, "MCB 32A 3 pcs")]])
+    body = {"sender": "+919999999999", "message_id": "page-pdf", "channel": "email", "text": "PO attached",
+            "attachments": [{"filename": "po.pdf", "content_type": "application/pdf",
+                             "content_base64": base64.b64encode(pdf).decode()}]}
+    answer = _post(svc, body)
+    assert "CUSTOMER_UNKNOWN" in {e["code"] for e in answer["exceptions"]}
+    _login(svc)
+    page = svc.client.get(f"/review/exceptions/{answer['exception_ids'][0]}").text
+    assert 'aria-label="po.pdf page 1 with the text read from it"' in page
+    assert "<title>LED 12W 4 box</title>" in page and "<title>MCB 32A 3 pcs</title>" in page
+    shown = svc.client.get(f"/review/messages/{answer['message_id']}/attachments/0/pages/0")
+    assert shown.status_code == 200 and shown.headers["content-type"] == "image/png"
+    assert svc.client.get(f"/review/messages/{answer['message_id']}/attachments/0/pages/7").status_code == 404
