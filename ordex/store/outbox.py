@@ -46,6 +46,7 @@ class Outbound:
     order_lines: list[dict[str, Any]] = field(default_factory=list)
     order_state: str = ""
     sent_at: datetime | None = None
+    provider_id: str | None = None
 
 
 CHAT = ("whatsapp", "sms")  # channels on which a dealer sends an order in several messages
@@ -97,7 +98,7 @@ class Outbox:
                 received_at=as_utc(msg.received_at) if msg else None,
                 customer_id=order.customer_id if order else None, order_lines=list(order.lines) if order else [],
                 order_state=order.state if order else "",
-                sent_at=as_utc(row.sent_at) if row.sent_at else None)
+                sent_at=as_utc(row.sent_at) if row.sent_at else None, provider_id=row.provider_id)
 
     def sent(self, outbound_id: int, body: str, provider_id: str, payload: dict[str, Any]) -> None:
         """Mark a message sent, keeping what was sent and the provider's id; audited on its inbound message."""
@@ -145,6 +146,21 @@ class Outbox:
                 OutboundRow.recipient == recipient, OutboundRow.kind.in_(kinds), OutboundRow.state == "sent",
                 OutboundRow.sent_at >= since).order_by(OutboundRow.id.desc()).limit(1))
         return self.get(int(row_id)) if row_id is not None else None
+
+    def delivery(self, provider_id: str, status: str) -> bool:
+        """Record a provider's delivery status (sent, delivered, read, failed) on the message it names (audited);
+        False when no outbound message has that id. A status never moves back (read stays read)."""
+        rank = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}
+        with self.store.write() as s:
+            row = s.scalar(select(OutboundRow).where(OutboundRow.provider_id == provider_id).with_for_update())
+            if row is None:
+                return False
+            was = str((row.payload or {}).get("delivery", ""))
+            if rank.get(status, 0) > rank.get(was, 0):
+                row.payload = {**(row.payload or {}), "delivery": status}
+                s.add(AuditRow(channel=row.channel, message_id=row.message_id, event="dealer_message_status",
+                               detail={"outbound_id": row.id, "kind": row.kind, "status": status}))
+            return True
 
     def for_exception(self, exception_id: int) -> Outbound | None:
         """The latest question asked about an exception, if any."""

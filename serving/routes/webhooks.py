@@ -84,7 +84,11 @@ async def post_whatsapp(request: Request, host: Host) -> JSONResponse:
     raw = await read_body(request, host.settings.max_body_bytes)
     check_signature(raw, request.headers.get("x-hub-signature-256"), host.settings.whatsapp_app_secret)
     stored: list[dict[str, Any]] = []
-    for message in messages_of(raw, webhook_events(raw)):
+    events = webhook_events(raw)
+    for e in events:
+        if e.kind == "status" and e.wamid:  # how a confirmation or question we sent fared
+            await run_in_threadpool(host.store.outbox.delivery, e.wamid, e.type)
+    for message in messages_of(raw, events):
         try:
             accepted = await run_in_threadpool(host.enqueue, message, "whatsapp")
         except IdempotencyConflict:

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from support import write_trade
-from support_serving import SECRET, TOKEN, client_for, open_host, raw_mail, signature, text_webhook
+from support_serving import SECRET, TOKEN, client_for, open_host, raw_mail, signature, status_webhook, text_webhook
 
 from ordex.conversation.options import ConversationOptions
 from ordex.keys import create_key
@@ -188,6 +188,16 @@ def test_a_released_whatsapp_order_is_confirmed_once_with_names_quantities_and_r
     assert "Delivery:" in text
     time.sleep(0.5)
     assert len(graph.to(PHONE)) == before + 1  # once
+    wamid = f"wamid.out.{graph.sent.index(body) + 1}"  # the id the Graph API answered for it
+    for status in ("delivered", "read", "delivered"):  # statuses come back on the webhook, out of order too
+        raw = status_webhook(wamid, status)
+        talk.client.post("/v1/webhooks/whatsapp", content=raw,
+                         headers={"x-hub-signature-256": signature(raw, SECRET), "content-type": "application/json"})
+    row = next(o for o in talk.host.store.outbox.listing() if o.provider_id == wamid)
+    assert row.payload["delivery"] == "read"
+    trail = [e["detail"].get("status") for e in talk.host.store.views.audit(pred["message_id"])
+             if e["event"] == "dealer_message_status"]
+    assert trail == ["delivered", "read"]
 
 
 def test_a_reply_correcting_a_quantity_amends_the_order_and_confirms_it_again(talk: Any, graph: GraphSends) -> None:
