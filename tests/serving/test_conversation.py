@@ -21,7 +21,16 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from support import write_trade
-from support_serving import SECRET, TOKEN, client_for, open_host, raw_mail, signature, status_webhook, text_webhook
+from support_serving import (
+    SECRET,
+    TOKEN,
+    client_for,
+    open_host,
+    raw_mail,
+    signature,
+    status_webhook,
+    text_webhook,
+)
 
 from ordex.conversation.options import ConversationOptions
 from ordex.keys import create_key
