@@ -24,7 +24,7 @@ KEY_PREFIX = "ordex_"
 # What each role may do, by permission; admin may do everything.
 GRANTS: dict[str, frozenset[str]] = {
     "ingest": frozenset({"messages.write", "messages.read", "orders.read"}),
-    "ops": frozenset({"queue.customer", "queue.catalog", "queue.intake", "audit.read"}),
+    "ops": frozenset({"queue.customer", "queue.catalog", "queue.intake", "audit.read", "deliveries"}),
     "credit": frozenset({"queue.credit"}),
     "commercial": frozenset({"queue.commercial"}),
     "ml": frozenset({"retrain", "metrics.read"}),

@@ -355,6 +355,9 @@ def amend(store: Store, md: MasterData, order_id: int, lines: list[LineFix] | No
         order = txn.order
         if order.state == "rejected":
             raise ResolveError("conflict", "cancelled", f"order {order_id} is already cancelled")
+        if txn.outbound_state(f"erp:{order.id}") in ("sending", "sent"):
+            raise ResolveError("conflict", "handed_off", f"order ORD-{order_id} has already left for the ERP: "
+                                                         "change it there")
         before = _order_state(order)
         mine = txn.order_exceptions(order)
         if lines is None:
@@ -396,6 +399,8 @@ def merge(store: Store, md: MasterData, into_id: int, from_id: int, actor: Princ
         if txn is None or into is None or other is None or into.state != "released" or other.state != "released" \
                 or into.customer_id != other.customer_id or into.id == other.id:
             return False
+        if any(txn.outbound_state(f"erp:{o.id}") not in (None, "pending") for o in (into, other)):
+            return False  # the ERP has one of them already: they stay two orders
         lines = [*into.lines, *other.lines]
         read = [_stored_line(d, into.section) for d in lines]
         txn.replace_order(into, into.customer_id, lines, order_value(read, into.customer_id, md),
@@ -404,6 +409,7 @@ def merge(store: Store, md: MasterData, into_id: int, from_id: int, actor: Princ
         txn.audit("merged", actor.name, actor.role, {"order_id": into.id, "from_order": other.id,
                                                      "lines": len(other.lines)})
         txn.skip_outbound(f"confirmation:{other.id}", f"merged into ORD-{into.id}")
+        txn.skip_outbound(f"erp:{other.id}", f"merged into ORD-{into.id}")
         if txn.outbound_state(f"confirmation:{into.id}") not in (None, "pending"):
             txn.queue_outbound(f"amended:{into.id}:{ref}", "amended", into)
         return True

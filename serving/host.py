@@ -54,7 +54,10 @@ class EngineHost:
         media = (GraphMediaClient(self.settings.whatsapp_graph_url, self.settings.whatsapp_access_token,
                                   self.settings.max_body_bytes) if self.settings.whatsapp_access_token else None)
         opts = self.settings.conversation
-        self.dispatcher = Dispatcher(self.store, lambda: self.engine.md, self.settings.senders(), opts)
+        senders = self.settings.senders()
+        if not opts.enabled:  # the dealers hear nothing; orders still go to the ERP
+            senders = {k: v for k, v in senders.items() if k == "erp"}
+        self.dispatcher = Dispatcher(self.store, lambda: self.engine.md, senders, opts, self.settings.erp_hold_seconds)
         self.conversation = Conversation(engine, opts, self.dispatcher.notify)
         self.processor = Processor(engine, self.settings.worker_options(), media, self._observe,
                                    self._intercept if opts.enabled else None,
@@ -94,8 +97,7 @@ class EngineHost:
         if not self._started:
             self._started = True
             self.worker.start()
-            if self.settings.conversation.enabled:
-                self.dispatcher.start()
+            self.dispatcher.start()
 
     @property
     def ready(self) -> bool:

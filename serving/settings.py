@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from ordex.conversation.erp import ErpHttpSender, FileDropSender
 from ordex.conversation.options import ConversationOptions
 from ordex.conversation.senders import Sender, SmtpSender, WhatsAppSender, load_sender
 from ordex.settings import Settings
@@ -52,9 +54,21 @@ class ServiceSettings(Settings):
     sms_sender: str = Field(default="log", description="SMS sender: 'log' (the log only) or 'package.module:Class' "
                                                        "with a send(item, composed) -> provider id method")
 
+    erp_url: str = Field(default="", description="Released orders are POSTed here (signed JSON, Idempotency-Key)")
+    erp_secret: str = Field(default="", description="Shared secret of the ERP delivery's HMAC-SHA256 signature")
+    erp_drop_dir: Path | None = Field(default=None, description="Or: a folder each released order is written to "
+                                                                "(order-{id}.json and .csv)")
+    erp_hold_seconds: float = Field(default=0.0, ge=0, description="A released order waits this long before it "
+                                                                   "leaves for the ERP (a dealer's correction "
+                                                                   "after it raises an exception instead)")
+
     def senders(self) -> dict[str, Sender]:
-        """The configured sender per channel (a channel with none configured gets no messages)."""
+        """The configured sender per channel (a dealer channel with none gets no messages; the ERP's waits)."""
         out: dict[str, Sender] = {"sms": load_sender(self.sms_sender)}
+        if self.erp_url:
+            out["erp"] = ErpHttpSender(self.erp_url, self.erp_secret)
+        elif self.erp_drop_dir is not None:
+            out["erp"] = FileDropSender(self.erp_drop_dir)
         if self.whatsapp_access_token:
             out["whatsapp"] = WhatsAppSender(self.whatsapp_graph_url, self.whatsapp_access_token,
                                              self.whatsapp_phone_number_id, self.whatsapp_template,

@@ -99,6 +99,10 @@ class Composer:
             return self.confirmation(item, md, amended=item.kind == "amended")
         if item.kind == "question":
             return self.question(item, md)
+        if item.kind == "erp":
+            from ordex.conversation.erp import compose_order  # the ERP's message: JSON, not a template
+
+            return compose_order(item, md)
         if item.kind == "cancelled":
             lang = self.language(md, item.customer_id)
             return Composed(self._render(lang, "cancelled.txt", self._base(item, md)), subject=self._subject(item))

@@ -1,4 +1,4 @@
-"""The dispatcher: a background thread that sends the outbox's due messages to dealers.
+"""The dispatcher: a background thread that sends the outbox's due messages to dealers and orders to the ERP.
 
 Claim the oldest due row (leased, so two service processes never send one row at once), compose it from the
 order as it stands, send it through the channel's sender, mark it sent. A passing failure is retried with
@@ -25,8 +25,9 @@ class Dispatcher:
     """Sends due outbound messages until stopped; ``notify`` wakes it when something was queued."""
 
     def __init__(self, store: Store, md: Callable[[], MasterData], senders: Mapping[str, Sender],
-                 opts: ConversationOptions) -> None:
+                 opts: ConversationOptions, erp_hold_seconds: float = 0.0) -> None:
         self.store, self.md, self.senders, self.opts = store, md, dict(senders), opts
+        self.erp_hold_seconds = erp_hold_seconds  # an order waits this long before it leaves for the ERP
         self.composer = Composer(opts)
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -61,7 +62,8 @@ class Dispatcher:
 
     def send_one(self) -> bool:
         """Claim one due message and send it; False when nothing was due."""
-        item = self.store.outbox.claim_next(self.opts.lease_seconds, self.opts.settle_seconds)
+        item = self.store.outbox.claim_next(self.opts.lease_seconds, self.opts.settle_seconds, self.erp_hold_seconds,
+                                            skip=() if "erp" in self.senders else ("erp",))
         if item is None:
             return False
         sender = self.senders.get(item.channel)

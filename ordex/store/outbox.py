@@ -47,6 +47,10 @@ class Outbound:
     order_state: str = ""
     sent_at: datetime | None = None
     provider_id: str | None = None
+    order_value: float = 0.0
+    released_at: datetime | None = None
+    message_channel: str = ""
+    error: str | None = None
 
 
 CHAT = ("whatsapp", "sms")  # channels on which a dealer sends an order in several messages
@@ -64,14 +68,22 @@ class Outbox:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def claim_next(self, lease_seconds: float, settle_seconds: float = 0.0) -> Outbound | None:
+    def claim_next(self, lease_seconds: float, settle_seconds: float = 0.0, erp_hold_seconds: float = 0.0,
+                   skip: tuple[str, ...] = ()) -> Outbound | None:
         """Lease the oldest due message (counting the attempt); None when nothing is due. A chat confirmation is
-        due ``settle_seconds`` after it was queued, so the rest of a burst can join its order first."""
+        due ``settle_seconds`` after it was queued, so the rest of a burst can join its order first; an order
+        for the ERP ``erp_hold_seconds`` after, so a dealer's correction can still reach it; channels in
+        ``skip`` (no sender configured: the ERP's) wait."""
         now = utcnow()
-        settling = and_(OutboundRow.kind == "confirmation", OutboundRow.channel.in_(CHAT),
-                        OutboundRow.created_at > now - timedelta(seconds=settle_seconds))
+        settling = or_(and_(OutboundRow.kind == "confirmation", OutboundRow.channel.in_(CHAT),
+                            OutboundRow.created_at > now - timedelta(seconds=settle_seconds)),
+                       and_(OutboundRow.channel == "erp",
+                            OutboundRow.created_at > now - timedelta(seconds=erp_hold_seconds)))
         with self.store.write() as s:
-            row_id = s.scalar(select(OutboundRow.id).where(_due(now), ~settling)
+            q = select(OutboundRow.id).where(_due(now), ~settling)
+            if skip:
+                q = q.where(OutboundRow.channel.not_in(skip))
+            row_id = s.scalar(q
                               .order_by(OutboundRow.next_at, OutboundRow.id)
                               .limit(1).with_for_update(skip_locked=True))
             if row_id is None:
@@ -98,7 +110,10 @@ class Outbox:
                 received_at=as_utc(msg.received_at) if msg else None,
                 customer_id=order.customer_id if order else None, order_lines=list(order.lines) if order else [],
                 order_state=order.state if order else "",
-                sent_at=as_utc(row.sent_at) if row.sent_at else None, provider_id=row.provider_id)
+                sent_at=as_utc(row.sent_at) if row.sent_at else None, provider_id=row.provider_id,
+                order_value=float(order.value) if order else 0.0,
+                released_at=as_utc(order.released_at) if order and order.released_at else None,
+                message_channel=msg.channel if msg else "", error=row.error)
 
     def sent(self, outbound_id: int, body: str, provider_id: str, payload: dict[str, Any]) -> None:
         """Mark a message sent, keeping what was sent and the provider's id; audited on its inbound message."""
@@ -188,8 +203,24 @@ class Outbox:
             assert msg is not None
             return outbound_in(s, key, kind, msg, order_id=order_id, exception_id=exception_id, payload=payload)
 
-    def listing(self, limit: int = 200) -> list[Outbound]:
+    def redrive(self, outbound_id: int, actor: str, role: str) -> Outbound | None:
+        """A dead letter due again now, its attempts counted from zero (audited); None when it is not dead."""
+        with self.store.write() as s:
+            row = s.get(OutboundRow, outbound_id, with_for_update=True)
+            if row is None or row.state != "dead":
+                return None
+            row.state, row.attempts, row.next_at, row.error = "pending", 0, utcnow(), None
+            s.add(AuditRow(actor=actor, role=role, channel=row.channel, message_id=row.message_id,
+                           event="delivery_redriven", detail={"outbound_id": row.id, "kind": row.kind}))
+        return self.get(outbound_id)
+
+    def listing(self, limit: int = 200, channel: str | None = None, state: str | None = None) -> list[Outbound]:
         """The latest outbound messages, newest first."""
         with self.store.session() as s:
-            ids = list(s.scalars(select(OutboundRow.id).order_by(OutboundRow.id.desc()).limit(limit)))
+            q = select(OutboundRow.id)
+            if channel is not None:
+                q = q.where(OutboundRow.channel == channel)
+            if state is not None:
+                q = q.where(OutboundRow.state == state)
+            ids = list(s.scalars(q.order_by(OutboundRow.id.desc()).limit(limit)))
         return [o for i in ids if (o := self.get(i)) is not None]

@@ -122,3 +122,15 @@ def outbound_in(s: Session, key: str, kind: str, message: MessageRow, *, order_i
     s.add(row)
     s.flush()
     return row.id
+
+
+def erp_in(s: Session, order: OrderRow) -> int | None:
+    """Queue a released order for the ERP inside the release's own transaction, once per order id."""
+    key = f"erp:{order.id}"
+    if s.scalar(select(OutboundRow.id).where(OutboundRow.key == key)) is not None:
+        return None
+    row = OutboundRow(key=key, kind="erp", channel="erp", recipient="erp", message_id=order.message_id,
+                      order_id=order.id, payload={})
+    s.add(row)
+    s.flush()
+    return row.id

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from ordex.store.queries import (
     column_text,
     correction_in,
+    erp_in,
     learn_in,
     learn_units_in,
     outbound_in,
@@ -110,6 +111,7 @@ class OrderTxn:
         """Release a held order: it now counts toward its customer's running credit check, and its dealer's
         confirmation is queued in the same transaction."""
         order.state, order.released_at, order.load_id = "released", utcnow(), load_id
+        erp_in(self.s, order)
         outbound_in(self.s, f"confirmation:{order.id}", "confirmation", self.message, order_id=order.id)
 
     def reject(self, order: OrderRow) -> None:

@@ -30,6 +30,7 @@ from ordex.store.queries import (
     bump_in,
     column_text,
     correction_in,
+    erp_in,
     learn_in,
     learn_units_in,
     outbound_in,
@@ -490,6 +491,9 @@ def dealer_message_in(s: Session, msg: MessageRow, order_id: int, released: bool
     """Queue what the dealer hears about a new order: a confirmation when it is released, a clarifying question
     when all that holds it is a line the dealer can settle (``ASKABLE``), nothing otherwise (ops decide)."""
     if released:
+        order = s.get(OrderRow, order_id)
+        assert order is not None
+        erp_in(s, order)
         outbound_in(s, f"confirmation:{order_id}", "confirmation", msg, order_id=order_id)
     elif customer_id is not None and raised and all(code in ASKABLE for _, code, _ in raised):
         first, code, line = raised[0]

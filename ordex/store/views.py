@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from ordex.store.tables import AttachmentRow, AuditRow, ExceptionRow, MessageRow, OrderRow
+from ordex.store.tables import AttachmentRow, AuditRow, ExceptionRow, MessageRow, OrderRow, OutboundRow
 
 if TYPE_CHECKING:
     from ordex.store.store import Store
@@ -106,13 +106,38 @@ class Views:
             return set(s.scalars(select(ExceptionRow.queue).where(ExceptionRow.message_id == message_row)))
 
     def order(self, order_id: int) -> dict[str, Any] | None:
-        """An order with its lines and exceptions."""
+        """An order with its lines, exceptions and its hand-off to the ERP."""
         with self.store.session() as s:
             o = s.get(OrderRow, order_id)
             if o is None:
                 return None
             external = s.scalar(select(MessageRow.external_id).where(MessageRow.id == o.message_id)) or ""
-            return order_view(o, self._order_exceptions(s, o), external)
+            return {**order_view(o, self._order_exceptions(s, o), external), "delivery": self._delivery(s, o.id)}
+
+    @staticmethod
+    def _delivery(s: Session, order_id: int) -> dict[str, Any] | None:
+        """Where the order's hand-off to the ERP stands (None: not released, so not queued)."""
+        row = s.scalar(select(OutboundRow).where(OutboundRow.key == f"erp:{order_id}"))
+        if row is None:
+            return None
+        return {"delivery_id": row.id, "state": row.state, "attempts": row.attempts, "delivered_at": iso(row.sent_at),
+                "next_attempt_at": iso(row.next_at) if row.state == "pending" else None, "error": row.error}
+
+    def orders(self, status: str | None, customer_id: str | None, since: datetime | None, after: int,
+               limit: int) -> list[dict[str, Any]]:
+        """Orders by id after a cursor, filtered by state, customer and receipt time, with their delivery."""
+        q = select(OrderRow, MessageRow.external_id).join(MessageRow, MessageRow.id == OrderRow.message_id) \
+            .where(OrderRow.id > after)
+        if status:
+            q = q.where(OrderRow.state == status)
+        if customer_id:
+            q = q.where(OrderRow.customer_id == customer_id)
+        if since is not None:
+            q = q.where(OrderRow.received_at >= since)
+        with self.store.session() as s:
+            rows = s.execute(q.order_by(OrderRow.id).limit(limit)).all()
+            return [{**order_view(o, self._order_exceptions(s, o), ext), "delivery": self._delivery(s, o.id)}
+                    for o, ext in rows]
 
     @staticmethod
     def _order_exceptions(s: Session, o: OrderRow) -> list[ExceptionRow]:
