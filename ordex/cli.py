@@ -11,6 +11,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from models.artifacts import ArtifactMissing
 from ordex.masterdata import MasterDataError
@@ -28,6 +29,11 @@ def _parser() -> argparse.ArgumentParser:
     pr.add_argument("--cases", required=True, type=Path)
     pr.add_argument("--out", required=True, type=Path)
     pr.add_argument("--db", default="", help="store URL (default: a fresh SQLite file in a temporary folder)")
+
+    ev = sub.add_parser("eval", help="score a labelled set per channel and message kind, logged as an MLflow run")
+    ev.add_argument("--master-data", required=True, type=Path)
+    ev.add_argument("--cases", required=True, type=Path)
+    ev.add_argument("--name", default=None, help="the evaluation set's name (its MLflow experiment: ordex-eval-NAME)")
 
     ld = sub.add_parser("load", help="load (or reload) master data into the store; running services pick it up")
     ld.add_argument("--master-data", required=True, type=Path)
@@ -85,6 +91,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "predict":
             return predict(args.master_data, args.cases, args.out, args.db)
+        if args.command == "eval":
+            return evaluate(args.master_data, args.cases, args.name)
         if args.command == "load":
             return load(args.master_data, args.db)
         if args.command == "keys":
@@ -121,6 +129,21 @@ def _settings(db: str, data_dir: Path | None = None):  # type: ignore[no-untyped
     if data_dir is not None:
         update["data_dir"] = data_dir
     return s.model_copy(update=update)
+
+
+def evaluate(master_data: Path, cases_path: Path, name: str | None) -> int:
+    """``ordex eval``: the set scored per channel and message kind, one MLflow run; prints the run and figures."""
+    from evaluation.eval_run import evaluate as run_eval
+
+    run = run_eval(_settings(""), master_data, cases_path, name)
+    table = Table(title=f"{run.run_name} (MLflow run {run.run_id}, experiment {run.experiment})")
+    for col in ("group", "cases", "line_f1", "exception_f1", "auto_precision", "stp_correct"):
+        table.add_column(col)
+    for group, f in run.figures.items():
+        table.add_row(group, *(str(f.get(k)) for k in ("cases", "line_f1", "exception_f1", "auto_precision",
+                                                         "stp_correct")))
+    Console().print(table)
+    return 0
 
 
 def predict(master_data: Path, cases_path: Path, out: Path, db: str = "") -> int:
