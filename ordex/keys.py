@@ -24,10 +24,10 @@ KEY_PREFIX = "ordex_"
 # What each role may do, by permission; admin may do everything.
 GRANTS: dict[str, frozenset[str]] = {
     "ingest": frozenset({"messages.write", "messages.read", "orders.read"}),
-    "ops": frozenset({"queue.customer", "queue.catalog", "queue.intake", "audit.read", "deliveries"}),
+    "ops": frozenset({"queue.customer", "queue.catalog", "queue.intake", "audit.read", "deliveries", "kpis.read"}),
     "credit": frozenset({"queue.credit"}),
     "commercial": frozenset({"queue.commercial"}),
-    "ml": frozenset({"retrain", "metrics.read"}),
+    "ml": frozenset({"retrain", "metrics.read", "kpis.read"}),
     "admin": frozenset(),
 }
 

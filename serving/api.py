@@ -19,7 +19,7 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
 from serving.host import current_host
-from serving.routes import admin, exceptions, messages, orders, review, webhooks
+from serving.routes import admin, exceptions, kpis, messages, orders, review, webhooks
 from serving.schemas import ApiError
 
 log = logging.getLogger("serving.api")
@@ -85,7 +85,7 @@ def create_app() -> FastAPI:
                               "its X-Hub-Signature-256 instead. Errors are JSON: `{code, message}`.")
     app.router.route_class = GuardedRoute
     # Routes go on the app itself: BentoML's build schema lists only an app's direct routes.
-    for module in (messages, orders, webhooks, exceptions, admin, review):
+    for module in (messages, orders, kpis, webhooks, exceptions, admin, review):
         module.add_routes(app)
     app.add_exception_handler(ApiError, api_error)
     app.add_exception_handler(RequestValidationError, validation_error)

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ordex.catalog import MasterData
 from ordex.schema import ASKABLE, Message
 from ordex.store.keys import ApiKeys
+from ordex.store.kpis import Kpis
 from ordex.store.outbox import Outbox
 from ordex.store.queries import (
     DATA_VERSION,
@@ -159,6 +160,7 @@ class Store:
         self.views = Views(self)
         self.resolutions = Resolutions(self)
         self.outbox = Outbox(self)
+        self.kpis = Kpis(self)
         self._ensure_versions()
 
     def _ensure_versions(self) -> None:

@@ -26,6 +26,8 @@ from ordex.resolve import Resolution, ResolveError, needs
 from ordex.store.outbox import Outbound
 from serving import session
 from serving.host import EngineHost, current_host
+from serving.routes.kpis import figures as kpi_figures
+from serving.routes.kpis import kpi_range
 
 Host = Annotated[EngineHost, Depends(current_host)]
 HERE = Path(__file__).resolve().parent.parent
@@ -176,6 +178,23 @@ async def exception_page(exception_id: int, request: Request, host: Host, signed
     return _page("review/exception.html", principal=principal, csrf=current.csrf, view=view, needs=needs(view),
                  lines=lines, focus=view.get("line") or 0, notice=request.query_params.get("notice", ""),
                  facts=facts, figures=figures)
+
+
+async def kpis_page(request: Request, host: Host, signed: SignedIn) -> Response:
+    """The KPIs of a range as figures and server-side SVG charts (no script, no CDN)."""
+    current, principal = signed
+    if not principal.may("kpis.read"):
+        return _page("review/missing.html", status=403, principal=principal, csrf=current.csrf, exception_id=0,
+                     forbidden=True)
+    def day(name: str) -> datetime | None:
+        value = request.query_params.get(name, "")
+        try:
+            return datetime.fromisoformat(value) if value else None
+        except ValueError:
+            return None
+    r = kpi_range(day("from"), day("to"), request.query_params.get("channel") or None)
+    k = await run_in_threadpool(kpi_figures, host, r)
+    return _page("review/kpis.html", principal=principal, csrf=current.csrf, k=k)
 
 
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp", "image/gif", "image/bmp", "image/tiff")
@@ -419,5 +438,6 @@ def add_routes(app: FastAPI) -> None:
     app.get("/review/exceptions/{exception_id}", include_in_schema=False)(exception_page)
     app.post("/review/exceptions/{exception_id}/resolve", include_in_schema=False)(resolve)
     app.get("/review/static/{name}", include_in_schema=False)(static)
+    app.get("/review/kpis", include_in_schema=False)(kpis_page)
     app.get("/review/messages/{message_id}/attachments/{position}", include_in_schema=False)(attachment)
     app.get("/review/messages/{message_id}/attachments/{position}/pages/{page}", include_in_schema=False)(pdf_page)
