@@ -47,21 +47,21 @@ def replay(folder: Path, settings: Settings, every_days: int = 1) -> dict[str, A
                 if day is None:
                     day = today
                 elif (today - day).days >= every_days:
-                    _work_queue(engine, gold, counts, left)
+                    work_queue(engine, gold, counts, left)
                     day = today
                 if message.attachments:
                     engine.warm_up()
                 answer = engine.submit(message)
                 counts["messages"] += 1
                 counts["exceptions"] += len(answer.exception_ids)
-            _work_queue(engine, gold, counts, left)
+            work_queue(engine, gold, counts, left)
         finally:
             engine.store.engine.dispose()
     counts.update(f"left_open:{why}" for why in left.values())
     return dict(counts)
 
 
-def _work_queue(engine: Engine, gold: dict[str, dict[str, Any]], counts: Counter[str], left: dict[int, str]) -> None:
+def work_queue(engine: Engine, gold: dict[str, dict[str, Any]], counts: Counter[str], left: dict[int, str]) -> None:
     """Resolve every open exception, oldest first, as a person with the gold answer would (what a person cannot
     settle with the gold, a line with no SKU in the catalog, is left open, once)."""
     for view in engine.store.views.exceptions(None, "open", limit=10_000):

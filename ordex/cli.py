@@ -35,6 +35,13 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--cases", required=True, type=Path)
     ev.add_argument("--name", default=None, help="the evaluation set's name (its MLflow experiment: ordex-eval-NAME)")
 
+    rp = sub.add_parser("replay", help="live through a labelled set week by week (queue worked with the gold, "
+                                       "weekly retraining); the STP curve in MLflow")
+    rp.add_argument("--master-data", required=True, type=Path)
+    rp.add_argument("--cases", required=True, type=Path)
+    rp.add_argument("--name", default=None, help="the set's name (its MLflow experiment: ordex-replay-NAME)")
+    rp.add_argument("--no-retrain", action="store_true", help="work the queue weekly but do not retrain")
+
     ld = sub.add_parser("load", help="load (or reload) master data into the store; running services pick it up")
     ld.add_argument("--master-data", required=True, type=Path)
     ld.add_argument("--db", default="")
@@ -93,6 +100,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return predict(args.master_data, args.cases, args.out, args.db)
         if args.command == "eval":
             return evaluate(args.master_data, args.cases, args.name)
+        if args.command == "replay":
+            return replay(args.master_data, args.cases, args.name, not args.no_retrain)
         if args.command == "load":
             return load(args.master_data, args.db)
         if args.command == "keys":
@@ -143,6 +152,24 @@ def evaluate(master_data: Path, cases_path: Path, name: str | None) -> int:
         table.add_row(group, *(str(f.get(k)) for k in ("cases", "line_f1", "exception_f1", "auto_precision",
                                                          "stp_correct")))
     Console().print(table)
+    return 0
+
+
+def replay(master_data: Path, cases_path: Path, name: str | None, retrain: bool) -> int:
+    """``ordex replay``: the weekly STP curve and the second-use release rate, logged to MLflow."""
+    from evaluation.replay import log_replay
+    from evaluation.replay import replay as run_replay
+
+    settings = _settings("")
+    result = run_replay(settings, master_data, cases_path, retrain)
+    run_id = log_replay(settings, result, name or cases_path.parent.name or "set")
+    table = Table(title=f"replay (MLflow run {run_id})")
+    for col in ("week", "messages", "stp", "alias_coverage", "retrained"):
+        table.add_column(col)
+    for w in result["weeks"]:
+        table.add_row(*(str(w.get(k)) for k in ("week", "messages", "stp", "alias_coverage", "retrained")))
+    Console().print(table)
+    Console().print({k: v for k, v in result.items() if k != "weeks"})
     return 0
 
 

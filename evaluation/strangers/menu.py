@@ -166,10 +166,10 @@ def make_menu_history(w: World, rng: random.Random, per_customer: int = 3) -> li
     return sorted(out, key=lambda h: h["received_at"])
 
 
-def make_menu_messages(w: World, n: int, rng: random.Random) -> list[Message]:
+def make_menu_messages(w: World, n: int, rng: random.Random, days: int = 21) -> list[Message]:
     """n orders over three weeks: web-form and chat sentences, a few questions that are no order."""
     out: list[Message] = []
-    for k, when in enumerate(timeline(START, 21, n, rng)):
+    for k, when in enumerate(timeline(START, days, n, rng)):
         d = rng.choice(w.dealers)
         mid = f"tak-{k + 1:04d}"
         channel = rng.choices(("portal", "whatsapp", "sms", "email", "no_order"), (0.45, 0.33, 0.1, 0.06, 0.06))[0]

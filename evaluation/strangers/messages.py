@@ -127,11 +127,11 @@ def table_rows(d: Dealer, w: World, rng: random.Random, n: int) -> tuple[list[li
     return rows, gold
 
 
-def make_messages(w: World, n: int, rng: random.Random) -> list[Message]:
-    """n messages over three weeks from START, a few of them repeats within a day (DUPLICATE_ORDER)."""
+def make_messages(w: World, n: int, rng: random.Random, days: int = 21) -> list[Message]:
+    """n messages over ``days`` (three weeks) from START, a few of them repeats within a day (DUPLICATE_ORDER)."""
     names, weights = zip(*CHANNELS, strict=True)
     out: list[Message] = []
-    for k, when in enumerate(timeline(START, 21, n, rng)):
+    for k, when in enumerate(timeline(START, days, n, rng)):
         channel = rng.choices(names, weights)[0]
         d = rng.choice(w.dealers)
         mid = f"{w.trade[:3]}-{k + 1:04d}"

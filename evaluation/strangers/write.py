@@ -83,17 +83,18 @@ def case_of(m: Message, w: World, earlier: list[Message], out: Path, rng: random
             "expected": {"orders": m.orders(), "exceptions": exceptions(m, w, earlier), "transcript": m.transcript}}
 
 
-def write_strangers(trade: str, seed: int, n_cases: int, out: Path) -> World:
-    """One strangers' distributor of a trade, seeded, as a contract folder; its world is returned."""
+def write_strangers(trade: str, seed: int, n_cases: int, out: Path, days: int = 21) -> World:
+    """One strangers' distributor of a trade, seeded, as a contract folder (its messages over ``days``); its world
+    is returned."""
     rng = random.Random(f"strangers/{trade}/{seed}")
     if trade in MENU_TRADES:
         w = make_menu_world(rng)
         w.history = make_menu_history(w, rng)
-        messages = make_menu_messages(w, n_cases, rng)
+        messages = make_menu_messages(w, n_cases, rng, days)
     else:
         w = make_world(trade, rng)
         w.history = make_history(w, rng)
-        messages = make_messages(w, n_cases, rng)
+        messages = make_messages(w, n_cases, rng, days)
     (out / "files").mkdir(parents=True, exist_ok=True)
     write_master(w, out)
     with (out / "cases.jsonl").open("w", encoding="utf-8") as f:
