@@ -9,11 +9,15 @@ same whichever worker answers and survive restarts.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ordex.schema import Case
 from ordex.store import Store
+from ordex.store.kpis import Range
 
+RELEASE_BUCKETS = (1.0, 5.0, 15.0, 60.0, 300.0, 900.0, 3600.0, 4 * 3600.0, 24 * 3600.0)
+CONFIRM_BUCKETS = (0.1, 0.5, 1.0, 2.0, 5.0, 15.0, 30.0, 60.0, 300.0)
 STAGE_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 
@@ -49,6 +53,40 @@ class StoreCollector:
         yield info
         yield GaugeMetricFamily("ordex_master_data_load", "Id of the master-data load in use",
                                 value=self.load_id() or 0)
+        yield from self.kpis()
+
+    def kpis(self) -> Iterator[Any]:
+        """The sales-ops KPIs of the last 7 days, from the store (the same on every worker and instance)."""
+        from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
+
+        kpis = self.store.kpis
+        now = datetime.now(UTC)
+        k = kpis.figures(Range(now - timedelta(days=7), now))
+        stp = GaugeMetricFamily("ordex_first_pass_release_ratio", "Messages with an order released untouched over "
+                                "messages with an order, last 7 days, by channel", labels=["channel"])
+        by_channel: dict[str, list[int]] = {}
+        for row in k["stp"]:
+            acc = by_channel.setdefault(row["channel"], [0, 0])
+            acc[0] += row["auto"]
+            acc[1] += row["auto"] + row["held"]
+        for channel, (auto, total) in sorted(by_channel.items()):
+            stp.add_metric([channel], auto / total if total else 0.0)
+        yield stp
+        yield GaugeMetricFamily("ordex_manual_touches_per_order", "People's resolutions per order, last 7 days",
+                                value=k["manual_touches_per_order"] or 0.0)
+        yield GaugeMetricFamily("ordex_alias_coverage_ratio", "Mentions read that are a known alias, last 7 days",
+                                value=k["alias_coverage"] or 0.0)
+        dead = GaugeMetricFamily("ordex_dead_letters", "Outbound messages and ERP deliveries given up on",
+                                 labels=["channel"])
+        for channel, n in k["dead_letters"].items():
+            dead.add_metric([channel], n)
+        yield dead
+        for name, help_text, buckets in (
+                ("receipt_to_release", "Receipt to release of orders, last 7 days", RELEASE_BUCKETS),
+                ("confirmation_latency", "Receipt to the dealer's confirmation sent, last 7 days", CONFIRM_BUCKETS)):
+            values = kpis.samples.get(name, [])
+            counts = [(str(b), sum(1 for v in values if v <= b)) for b in buckets] + [("+Inf", len(values))]
+            yield HistogramMetricFamily(f"ordex_{name}_seconds", help_text, buckets=counts, sum_value=sum(values))
 
 
 class Metrics:

@@ -43,6 +43,7 @@ class Kpis:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.samples: dict[str, list[float]] = {}  # the last figures' latencies, in seconds
 
     def figures(self, r: Range, aliases: Callable[[], set[tuple[str, str]]] | None = None,
                 normalize: Callable[[str], str] = str.lower) -> dict[str, Any]:
@@ -77,6 +78,7 @@ class Kpis:
                      if state == "released" and rel is not None]
         confirm_s = [(as_utc(sent) - messages[mid][2]).total_seconds() for mid, sent in confirmations
                      if sent is not None and mid in messages]
+        self.samples = {"receipt_to_release": release_s, "confirmation_latency": confirm_s}  # for histograms
         mentions = [(cust, normalize(str(ln.get("product") or ""))) for _, _, cust, _, _, _, lines in orders
                     for ln in lines or [] if ln.get("product")]
         covered = sum(1 for cust, m in mentions if (cust, m) in known or ("*", m) in known)

@@ -369,7 +369,9 @@ def test_metrics_count_messages_exceptions_stages_queue_and_models(server: Serve
     text = server.client.get("/metrics", headers=server.auth("ml")).text
     for needle in ('ordex_messages{channel="whatsapp",status="auto"}', 'ordex_exceptions{code="SKU_UNMATCHED",queue="catalog"',
                    "ordex_queue_depth", 'ordex_stage_seconds_bucket{', 'stage="match"', 'ordex_model_info{model="matcher"',
-                   "ordex_messages_processed_total"):
+                   "ordex_messages_processed_total", 'ordex_first_pass_release_ratio{channel="whatsapp"}',
+                   "ordex_manual_touches_per_order", "ordex_alias_coverage_ratio",
+                   'ordex_receipt_to_release_seconds_bucket{le="+Inf"}', "ordex_confirmation_latency_seconds_count"):
         assert needle in text, needle
 
 
