@@ -329,3 +329,16 @@ HOSTILE: list[tuple[str, str, bytes, str, int]] = [
     ("POST", "/v1/keys", b'{"role": "ops", "name": "a\\u0000"}', "admin", 422),
     ("POST", "/v1/retrain", b'{"models": "tagger"}', "ml", 422),
 ]
+
+
+def wait_for(check: Any, timeout_s: float = 15.0) -> Any:
+    """Poll ``check`` until it answers something truthy (what a background dispatcher delivers); that answer."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        got = check()
+        if got:
+            return got
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout_s} s waiting for {check}")

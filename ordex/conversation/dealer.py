@@ -135,13 +135,10 @@ class Conversation:
     # -- a correction of a confirmed order ---------------------------------------------------------------
     def _correct(self, row: int, case: Case, fix: replies.Correction) -> Answer | None:
         m = case.message
-        conf = self.store.outbox.last_sent(m.sender, ("confirmation", "amended"),
-                                           m.received_at - timedelta(hours=self.opts.correction_hours))
+        conf = self._confirmed(m)
         if conf is None or conf.order_id is None:
             return None
-        current = self.store.outbox.get(conf.id)
-        assert current is not None
-        lines = current.order_lines
+        lines = conf.order_lines
         at = self._line_named(lines, fix)
         dealer = Principal(f"dealer {m.sender}", "dealer")
         if at is None:
@@ -158,6 +155,11 @@ class Conversation:
         self.engine.sync()
         self.notify()
         return self._reply(row, case, {"corrected": conf.order_id, **result})
+
+    def _confirmed(self, m: Message) -> Outbound | None:
+        """The last confirmation sent to this sender within the correction window, with its order as it stands."""
+        return self.store.outbox.last_sent(m.sender, ("confirmation", "amended"),
+                                           m.received_at - timedelta(hours=self.opts.correction_hours))
 
     def _line_named(self, lines: list[dict[str, Any]], fix: replies.Correction) -> int | None:
         """The one line the correction's words name (its product's name, its mention or its text), preferring
@@ -181,9 +183,7 @@ class Conversation:
         """"add 2 more peti of X": the words read as order lines and added to the order just confirmed (to the
         same SKU's line when it has one); None when no order was confirmed lately (it is read as a new order)."""
         m = case.message
-        conf = self.store.outbox.last_sent(m.sender, ("confirmation", "amended"),
-                                           m.received_at - timedelta(hours=self.opts.correction_hours))
-        current = self.store.outbox.get(conf.id) if conf is not None and conf.order_id is not None else None
+        current = self._confirmed(m)
         if current is None or current.order_id is None:
             return None
         only = m.model_copy(update={"text": more, "raw": None, "raw_kind": None, "attachments": ()})

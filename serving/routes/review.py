@@ -203,10 +203,7 @@ IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp", "image/gif", "image/bmp"
 async def attachment(message_id: int, position: int, host: Host, signed: SignedIn) -> Response:
     """An attachment of a message in one of the signed-in role's queues: a photo upright as OCR read it (PNG),
     anything else as a download."""
-    _, principal = signed
-    queues = await run_in_threadpool(host.store.views.message_queues, message_id)
-    found = await run_in_threadpool(host.store.views.attachment, message_id, position) if queues & set(
-        principal.queues()) else None
+    found = await run_in_threadpool(_attachment_for, host, signed[1], message_id, position)
     if found is None:
         return Response("no such attachment", status_code=404, headers=SECURITY_HEADERS)
     name, content_type, data = found
@@ -217,6 +214,14 @@ async def attachment(message_id: int, position: int, host: Host, signed: SignedI
     safe = "".join(c for c in name if c.isalnum() or c in "._- ")[:100] or "attachment"
     return Response(data, media_type="application/octet-stream",
                     headers={**SECURITY_HEADERS, "Content-Disposition": f'attachment; filename="{safe}"'})
+
+
+def _attachment_for(host: EngineHost, principal: Principal, message_id: int,
+                    position: int) -> tuple[str, str, bytes] | None:
+    """A message's attachment, when one of the principal's queues holds an exception of that message."""
+    if not host.store.views.message_queues(message_id) & set(principal.queues()):
+        return None
+    return host.store.views.attachment(message_id, position)
 
 
 def _upright_png(data: bytes) -> bytes | None:
@@ -276,10 +281,7 @@ def _figures(host: EngineHost, view: dict[str, Any]) -> dict[int, list[dict[str,
 
 async def pdf_page(message_id: int, position: int, page: int, host: Host, signed: SignedIn) -> Response:
     """A PDF attachment's page as PNG (at 1.5 times its size in points), for the boxes read from it."""
-    _, principal = signed
-    queues = await run_in_threadpool(host.store.views.message_queues, message_id)
-    found = await run_in_threadpool(host.store.views.attachment, message_id, position) if queues & set(
-        principal.queues()) else None
+    found = await run_in_threadpool(_attachment_for, host, signed[1], message_id, position)
     png = await run_in_threadpool(_page_png, found[2], page) if found is not None else None
     if png is None:
         return Response("no such page", status_code=404, headers=SECURITY_HEADERS)

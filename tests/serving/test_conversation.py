@@ -12,7 +12,7 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from email.message import Message as EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -30,6 +30,7 @@ from support_serving import (
     signature,
     status_webhook,
     text_webhook,
+    wait_for,
 )
 
 from ordex.conversation.options import ConversationOptions
@@ -105,15 +106,6 @@ def webhook_now(text: str, wamid: str, phone: str) -> bytes:
     return json.dumps(body).encode()
 
 
-def wait_for(check: Callable[[], Any], timeout_s: float = 15.0) -> Any:
-    """Poll until ``check`` answers something truthy."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        got = check()
-        if got:
-            return got
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout_s} s waiting for {check}")
 
 
 @pytest.fixture(scope="module")

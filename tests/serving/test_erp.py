@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from support import write_trade
-from support_serving import client_for, open_host
+from support_serving import client_for, open_host, wait_for
 
 from ordex.conversation.options import ConversationOptions
 from ordex.keys import create_key
@@ -75,13 +75,6 @@ def erp() -> Iterator[Erp]:
     e.httpd.server_close()
 
 
-def wait_for(check: Any, timeout_s: float = 15.0) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if got := check():
-            return got
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {check}")
 
 
 ORDERS = [("+911110000001", "led 9w 5 box"), ("+911110000002", "mcb 32a 4 pcs"), ("+911110000006", "led 12w 2 box")]
