@@ -100,8 +100,10 @@ def analysis(cases: list[dict[str, Any]], preds: list[dict[str, Any]]) -> dict[s
     return {"counts": dict(counts), "worst": dict(grouped)}
 
 
-def evaluate(settings: Settings, master_data: Path, cases_path: Path, name: str | None = None) -> EvalRun:
-    """Predict, score per channel and per message kind, log one MLflow run; the figures and the run."""
+def evaluate(settings: Settings, master_data: Path, cases_path: Path, name: str | None = None,
+             baseline: str = "") -> EvalRun:
+    """Predict, score per channel and per message kind, log one MLflow run; the figures and the run. ``baseline``
+    names a baseline configuration (tagged, and in the run's name) logged beside the pipeline's runs."""
     import mlflow
 
     from models.units import VOCABULARY_VERSION
@@ -116,12 +118,14 @@ def evaluate(settings: Settings, master_data: Path, cases_path: Path, name: str 
         figures[f"kind:{kind}"] = score(members, preds)["all"]
     models = _models(preds)
     set_name = name or cases_path.parent.name or "set"
-    run_name = f"{set_name} · tagger {models['tagger']} · matcher {models['matcher']} · {time.strftime('%Y%m%d-%H%M%S')}"
+    run_name = (f"{set_name} · {baseline + ' · ' if baseline else ''}tagger {models['tagger']} · matcher "
+                f"{models['matcher']} · {time.strftime('%Y%m%d-%H%M%S')}")
     mlflow.set_tracking_uri(settings.tracking_uri())
     experiment = f"ordex-eval-{set_name}"
     mlflow.set_experiment(experiment)
     with mlflow.start_run(run_name=run_name) as run:
-        mlflow.set_tags({"set": set_name, "lexicon": VOCABULARY_VERSION, **{f"model.{k}": v for k, v in models.items()}})
+        mlflow.set_tags({"set": set_name, "lexicon": VOCABULARY_VERSION, "baseline": baseline or "no",
+                         **{f"model.{k}": v for k, v in models.items()}})
         mlflow.log_params({"cases": len(cases), "sku_threshold": settings.sku_threshold,
                            "qty_threshold": settings.qty_threshold, "release_gate": settings.release_gate,
                            "release_precision": settings.release_precision, "extractor": settings.extractor,

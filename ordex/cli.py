@@ -34,6 +34,8 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--master-data", required=True, type=Path)
     ev.add_argument("--cases", required=True, type=Path)
     ev.add_argument("--name", default=None, help="the evaluation set's name (its MLflow experiment: ordex-eval-NAME)")
+    ev.add_argument("--baselines", action="store_true", help="also log, in the same experiment, the pipeline with "
+                                                              "the rule extractor, and with the rules for both")
 
     rp = sub.add_parser("replay", help="live through a labelled set week by week (queue worked with the gold, "
                                        "weekly retraining); the STP curve in MLflow")
@@ -99,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "predict":
             return predict(args.master_data, args.cases, args.out, args.db)
         if args.command == "eval":
-            return evaluate(args.master_data, args.cases, args.name)
+            return evaluate(args.master_data, args.cases, args.name, args.baselines)
         if args.command == "replay":
             return replay(args.master_data, args.cases, args.name, not args.no_retrain)
         if args.command == "load":
@@ -140,18 +142,25 @@ def _settings(db: str, data_dir: Path | None = None):  # type: ignore[no-untyped
     return s.model_copy(update=update)
 
 
-def evaluate(master_data: Path, cases_path: Path, name: str | None) -> int:
-    """``ordex eval``: the set scored per channel and message kind, one MLflow run; prints the run and figures."""
+def evaluate(master_data: Path, cases_path: Path, name: str | None, baselines: bool = False) -> int:
+    """``ordex eval``: the set scored per channel and message kind, one MLflow run (and one per baseline, in the
+    same experiment); prints each run and its figures."""
     from evaluation.eval_run import evaluate as run_eval
 
-    run = run_eval(_settings(""), master_data, cases_path, name)
-    table = Table(title=f"{run.run_name} (MLflow run {run.run_id}, experiment {run.experiment})")
-    for col in ("group", "cases", "line_f1", "exception_f1", "auto_precision", "stp_correct"):
-        table.add_column(col)
-    for group, f in run.figures.items():
-        table.add_row(group, *(str(f.get(k)) for k in ("cases", "line_f1", "exception_f1", "auto_precision",
-                                                         "stp_correct")))
-    Console().print(table)
+    settings = _settings("")
+    variants = [("", settings)]
+    if baselines:
+        variants += [("baseline: rule extractor", settings.model_copy(update={"extractor": "rules"})),
+                     ("baseline: rules for both", settings.model_copy(update={"extractor": "rules", "matcher": "rules"}))]
+    for label, s in variants:
+        run = run_eval(s, master_data, cases_path, name, label)
+        table = Table(title=f"{run.run_name} (MLflow run {run.run_id}, experiment {run.experiment})")
+        for col in ("group", "cases", "line_f1", "exception_f1", "auto_precision", "stp_correct"):
+            table.add_column(col)
+        for group, f in run.figures.items():
+            table.add_row(group, *(str(f.get(k)) for k in ("cases", "line_f1", "exception_f1", "auto_precision",
+                                                             "stp_correct")))
+        Console().print(table)
     return 0
 
 

@@ -76,7 +76,7 @@ class StoredOrder(BaseModel):
     order_id: int
     message_id: int
     customer_id: str | None
-    state: Literal["held", "released", "rejected"]
+    state: Literal["held", "released", "rejected", "merged"]
     value: float | None
     lines: list[dict[str, Any]]
     released_at: str | None
@@ -197,3 +197,41 @@ def inline_schema(model: type[BaseModel]) -> dict[str, Any]:
 
     resolved: dict[str, Any] = resolve(schema)
     return resolved
+
+
+class ErpLine(BaseModel):
+    """One line of an order handed to the ERP."""
+
+    sku: str
+    description: str
+    qty: float = Field(description="In the SKU's uom")
+    uom: str | None
+    unit_price: float | None = Field(description="The customer's price (null when there is no condition)")
+    amount: float | None
+    text: str = Field(description="The words of the message it was read from")
+
+
+class ErpOrder(BaseModel):
+    """The body ordex POSTs to ``ORDEX_ERP_URL`` (and writes as ``order-{id}.json``) for each released order, once
+    per order id. Headers: ``Idempotency-Key: ordex-order-{order_id}``, ``X-Ordex-Timestamp`` (Unix seconds),
+    ``X-Ordex-Signature: sha256=`` HMAC-SHA256 of ``{timestamp}.{body}`` with ``ORDEX_ERP_SECRET``. Answer 2xx
+    (or 409 for a key you have): anything else is retried with backoff, a 4xx but 408/425/429 is a dead letter."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "order_id": 42, "reference": "ORD-42", "message_id": "wamid.HBgLOTE5ODEy", "channel": "whatsapp",
+        "customer_id": "C001", "customer_name": "Sharma Traders", "currency": "INR",
+        "received_at": "2026-11-02T04:30:00+00:00", "released_at": "2026-11-02T04:30:01+00:00", "value": 15600.0,
+        "lines": [{"sku": "MLK-TTR-1L", "description": "Full Cream Milk Tetra Pack 1 L", "qty": 24, "uom": "CTN",
+                   "unit_price": 650.0, "amount": 15600.0, "text": "24 ctn tetra 1L"}]}]})
+
+    order_id: int
+    reference: str
+    message_id: str = Field(description="The dealer's message id (wamid, Message-ID, or the client's id)")
+    channel: str
+    customer_id: str | None
+    customer_name: str
+    currency: str
+    received_at: str | None
+    released_at: str | None
+    value: float
+    lines: list[ErpLine]

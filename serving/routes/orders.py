@@ -20,7 +20,7 @@ from ordex.store.outbox import Outbound
 from serving.auth import require
 from serving.host import EngineHost, current_host
 from serving.http import RowId
-from serving.schemas import ApiError, error_responses
+from serving.schemas import ApiError, ErpOrder, error_responses
 
 Host = Annotated[EngineHost, Depends(current_host)]
 OrderReader = Annotated[Principal, Depends(require("orders.read", "read orders"))]
@@ -64,8 +64,13 @@ async def redrive(delivery_id: RowId, host: Host, principal: DeliveryWorker) -> 
     return JSONResponse(_delivery(row))
 
 
+def erp_order(body: ErpOrder) -> None:
+    """What ordex sends the ERP for each released order (see the schema's description for the headers)."""
+
+
 def add_routes(app: FastAPI) -> None:
-    """Register this module's routes."""
+    """Register this module's routes (and document the ERP hand-off as an outgoing webhook)."""
+    app.webhooks.post("erp-order", summary="A released order, to the ERP", tags=["orders"])(erp_order)
     app.get("/v1/orders", response_model=None, summary="Orders, paged by cursor", tags=["orders"],
             responses={200: {"description": "`{orders: [StoredOrder with delivery], next_cursor}`"},
                        **error_responses(401, 403, 422)})(list_orders)

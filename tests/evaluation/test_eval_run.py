@@ -40,7 +40,8 @@ def test_two_model_versions_are_logged_with_the_scorers_figures_and_compared_in_
     cases = tmp_path / "cases.jsonl"
     cases.write_text("".join(json.dumps(c) + "\n" for c in CASES), encoding="utf-8")
     base = champions.model_copy(update={"data_dir": tmp_path / "var"})
-    runs = [evaluate(base.model_copy(update={"extractor": "rules", "matcher": "rules"}), md, cases, "electrical"),
+    runs = [evaluate(base.model_copy(update={"extractor": "rules", "matcher": "rules"}), md, cases, "electrical",
+                     "baseline: rules for both"),
             evaluate(base, md, cases, "electrical")]
     client = mlflow.MlflowClient(base.tracking_uri())
     for run in runs:
@@ -59,6 +60,7 @@ def test_two_model_versions_are_logged_with_the_scorers_figures_and_compared_in_
     found = mlflow.search_runs(experiment_names=["ordex-eval-electrical"])
     assert len(found) == 2 and found["params.tagger"].nunique() == 2  # the rules beside the trained tagger
     assert found["tags.mlflow.runName"].nunique() == 2
+    assert sorted(found["tags.baseline"]) == ["baseline: rules for both", "no"]
 
 
 def test_errors_are_sorted_by_kind() -> None:

@@ -21,6 +21,7 @@ from support_serving import client_for, open_host, wait_for
 
 from ordex.conversation.options import ConversationOptions
 from ordex.keys import create_key
+from serving.schemas import ErpOrder
 
 SECRET = "erp-shared-secret"
 QUICK = ConversationOptions(poll_seconds=0.05, backoff_seconds=0.05, burst_minutes=0, settle_seconds=0)
@@ -101,6 +102,9 @@ def test_released_orders_reach_the_erp_signed_once_each_through_failures(tmp_pat
         time.sleep(0.3)
         assert sorted(erp.log) == sorted(f"ordex-order-{i}" for i in ids) and erp.bad_signatures == 0
         sent = erp.accepted[f"ordex-order-{ids[0]}"]
+        ErpOrder.model_validate(sent)  # the body is what the OpenAPI page documents
+        documented = client_for(host).get("/openapi.json").json()
+        assert "erp-order" in documented["webhooks"] and "ErpOrder" in documented["components"]["schemas"]
         assert sent["customer_id"] == "E100" and sent["reference"] == f"ORD-{ids[0]}"
         assert sent["lines"] == [{"sku": "LED-9W", "description": "LED Bulb 9 W Cool Day Light", "qty": 5.0,
                                   "uom": "BOX", "unit_price": 600.0, "amount": 3000.0, "text": "led 9w 5 box"}]
