@@ -29,6 +29,7 @@ from ordex.conversation.senders import WhatsAppSender
 from ordex.messages import message_from_case
 from ordex.pipeline import Engine
 from ordex.settings import Settings
+from ordex.store.kpis import percentile
 from ordex.worker import Processor, WorkerOptions
 
 
@@ -58,10 +59,6 @@ class GraphSink:
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v21.0"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
-
-def _pct(values: list[float], q: float) -> float:
-    s = sorted(values)
-    return s[min(len(s) - 1, int(q * len(s)))] if s else float("nan")
 
 
 def bench(master_data: Path, cases_path: Path, repeat: int, settle_seconds: float = 0.0) -> dict[str, Any]:
@@ -100,7 +97,13 @@ def bench(master_data: Path, cases_path: Path, repeat: int, settle_seconds: floa
             finally:
                 dispatcher.stop()
                 engine.store.engine.dispose()
-    return {"confirmations": len(waits), "settle_s": settle_seconds, "p50_ms": round(_pct(waits, 0.5), 1), "p95_ms": round(_pct(waits, 0.95), 1)}
+    return {"confirmations": len(waits), "settle_s": settle_seconds, "p50_ms": _ms(waits, 0.5), "p95_ms": _ms(waits, 0.95)}
+
+
+def _ms(values: list[float], q: float) -> float:
+    """A percentile in milliseconds to one decimal (NaN for no values)."""
+    p = percentile(values, q)
+    return round(p, 1) if p is not None else float("nan")
 
 
 def main(argv: list[str] | None = None) -> int:

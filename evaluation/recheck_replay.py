@@ -20,8 +20,9 @@ from zoneinfo import ZoneInfo
 from rich.console import Console
 from tqdm import tqdm
 
-from ordex.batch import message_from_case, read_cases
+from ordex.batch import read_cases
 from ordex.keys import Principal
+from ordex.messages import message_from_case
 from ordex.pipeline import Engine
 from ordex.resolve import LineFix, Resolution, ResolveError, recheck, resolve
 from ordex.settings import Settings

@@ -24,8 +24,9 @@ from tqdm import tqdm
 
 from evaluation.recheck_replay import work_queue
 from models.matcher import normalize
-from ordex.batch import message_from_case, read_cases
+from ordex.batch import read_cases
 from ordex.masterdata import load_master_data
+from ordex.messages import message_from_case
 from ordex.pipeline import Engine, load_ranker
 from ordex.settings import Settings
 from ordex.store.kpis import Range

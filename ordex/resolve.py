@@ -46,6 +46,11 @@ class LineFix(BaseModel):
                              description="How the message named it; taught as this customer's alias")
 
 
+def stored_fix(d: dict[str, Any], **change: Any) -> LineFix:
+    """A stored order line as the fix that keeps it (its SKU, quantity in the uom, text), with ``change`` applied."""
+    return LineFix(**{"sku": d.get("sku"), "qty": d.get("qty"), "uom": d.get("uom"), "text": d.get("text"), **change})
+
+
 class Resolution(BaseModel):
     """``POST /v1/exceptions/{id}/resolve``: approve (optionally fixing customer and lines) or reject."""
 
@@ -329,13 +334,13 @@ def _taught_lines(lines: list[dict[str, Any]], customer_id: str,
         if d.get("sku"):
             if d.get("qty") is None:
                 return None
-            out.append(LineFix(sku=d["sku"], qty=d["qty"], uom=d.get("uom"), text=d.get("text")))
+            out.append(stored_fix(d))
             continue
         sku = taught.get((customer_id, normalize(str(d.get("product") or ""))))
         count = d.get("count") or d.get("qty")
         if sku is None or not count:
             return None
-        out.append(LineFix(sku=sku, qty=count, uom=d.get("unit"), text=d.get("text")))
+        out.append(stored_fix(d, sku=sku, qty=count, uom=d.get("unit")))
         hit = True
     return out if hit else None
 

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from models.matcher import normalize
 from ordex.aliases import history_reader
 from ordex.catalog import MasterData
 from ordex.conversation.dealer import Conversation
@@ -202,6 +203,10 @@ class EngineHost:
             self.engine.tagger = tagger
             self.engine.ranker = load_ranker(settings)
             self.engine.refresh()
+
+    def alias_pairs(self) -> set[tuple[str, str]]:
+        """The master data's (customer or "*", normalised alias) pairs, for the KPIs' alias coverage."""
+        return {(a.customer_id, normalize(a.alias)) for a in self.engine.md.aliases}
 
     def model_info(self) -> list[tuple[str, str, str]]:
         """(model, name, version) of each model this worker uses."""

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from models.matcher import normalize
 from ordex.schema import Case
 from ordex.store import Store
 from ordex.store.kpis import Range
@@ -25,10 +26,12 @@ class StoreCollector:
     """Gauges read from the store on each scrape."""
 
     def __init__(self, store: Store, models: Callable[[], list[tuple[str, str, str]]],
-                 load_id: Callable[[], int | None]) -> None:
+                 load_id: Callable[[], int | None],
+                 aliases: Callable[[], set[tuple[str, str]]] | None = None) -> None:
         self.store = store
         self.models = models
         self.load_id = load_id
+        self.aliases = aliases  # the master data's (customer, alias) pairs, counted as the KPI API counts them
 
     def collect(self) -> Iterator[Any]:
         """The store's gauges, read now."""
@@ -59,9 +62,8 @@ class StoreCollector:
         """The sales-ops KPIs of the last 7 days, from the store (the same on every worker and instance)."""
         from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
 
-        kpis = self.store.kpis
         now = datetime.now(UTC)
-        k = kpis.figures(Range(now - timedelta(days=7), now))
+        k, samples = self.store.kpis.measure(Range(now - timedelta(days=7), now), self.aliases, normalize)
         stp = GaugeMetricFamily("ordex_first_pass_release_ratio", "Messages with an order released untouched over "
                                 "messages with an order, last 7 days, by channel", labels=["channel"])
         by_channel: dict[str, list[int]] = {}
@@ -84,7 +86,7 @@ class StoreCollector:
         for name, help_text, buckets in (
                 ("receipt_to_release", "Receipt to release of orders, last 7 days", RELEASE_BUCKETS),
                 ("confirmation_latency", "Receipt to the dealer's confirmation sent, last 7 days", CONFIRM_BUCKETS)):
-            values = kpis.samples.get(name, [])
+            values = samples.get(name, [])
             counts = [(str(b), sum(1 for v in values if v <= b)) for b in buckets] + [("+Inf", len(values))]
             yield HistogramMetricFamily(f"ordex_{name}_seconds", help_text, buckets=counts, sum_value=sum(values))
 
@@ -93,7 +95,8 @@ class Metrics:
     """The service's metrics; ``observe`` takes each processed Case, ``render`` adds the store's to a scrape."""
 
     def __init__(self, store: Store, models: Callable[[], list[tuple[str, str, str]]],
-                 load_id: Callable[[], int | None]) -> None:
+                 load_id: Callable[[], int | None],
+                 aliases: Callable[[], set[tuple[str, str]]] | None = None) -> None:
         from prometheus_client import CollectorRegistry, Counter, Histogram, values
 
         self.multiprocess = bool(getattr(values.ValueClass, "_multiprocess", False))
@@ -105,7 +108,7 @@ class Metrics:
         self.stage = Histogram("ordex_stage_seconds", "Time per pipeline stage (from the Case trace)",
                                ["stage", "model"], buckets=STAGE_BUCKETS, registry=self.registry)
         self.scraped = CollectorRegistry(auto_describe=False)
-        self.scraped.register(StoreCollector(store, models, load_id))
+        self.scraped.register(StoreCollector(store, models, load_id, aliases))
 
     def observe(self, case: Case) -> None:
         """Count a processed case and time its stages."""

@@ -110,7 +110,8 @@ class Ordex:
         from serving.metrics import Metrics  # after BentoML set up Prometheus's multiprocess mode
 
         self.host = EngineHost.open(SETTINGS, master_data=master_data_dir())
-        self.host.metrics = Metrics(self.host.store, self.host.model_info, lambda: self.host.engine.load_id)
+        self.host.metrics = Metrics(self.host.store, self.host.model_info, lambda: self.host.engine.load_id,
+                                    self.host.alias_pairs)
         ACTIVE[:] = [self.host]
         self.host.start_warm_up()
 

@@ -22,7 +22,7 @@ from ordex.conversation.options import ConversationOptions
 from ordex.keys import Principal
 from ordex.pipeline import Engine
 from ordex.prediction import Answer, Prediction
-from ordex.resolve import LineFix, Resolution, ResolveError, amend, merge, resolve
+from ordex.resolve import LineFix, Resolution, ResolveError, amend, merge, resolve, stored_fix
 from ordex.schema import ASKABLE, Case, Code, Finding, Line, Message, Status, reply_channel
 from ordex.stages.split import customer_of_sender
 from ordex.store.outbox import Outbound
@@ -114,13 +114,8 @@ class Conversation:
     @staticmethod
     def _lines_with(q: Outbound, index: int, picked: dict[str, Any]) -> list[LineFix]:
         """The order's lines as they stand, the asked line as the dealer picked it."""
-        out = []
-        for i, d in enumerate(q.order_lines):
-            if i == index:
-                out.append(LineFix(sku=picked["sku"], qty=picked["qty"], uom=picked.get("uom"), text=d.get("text")))
-            else:
-                out.append(LineFix(sku=d["sku"], qty=d["qty"], uom=d.get("uom"), text=d.get("text")))
-        return out
+        pick = {"sku": picked["sku"], "qty": picked["qty"], "uom": picked.get("uom")}
+        return [stored_fix(d, **pick) if i == index else stored_fix(d) for i, d in enumerate(q.order_lines)]
 
     def _ask_next(self, q: Outbound, order: dict[str, Any]) -> None:
         """After an answer, ask about the next line the dealer can settle, if that is all that holds the order."""
@@ -146,8 +141,8 @@ class Conversation:
                                          f"{m.text.strip()[:200]!r}")
         kept = [d for i, d in enumerate(lines) if not (fix.drop and i == at)]
         fixes = None if not kept else [
-            LineFix(sku=d["sku"], qty=(fix.qty if i == at and fix.qty is not None else d["qty"]), uom=d.get("uom"),
-                    text=d.get("text")) for i, d in enumerate(lines) if not (fix.drop and i == at)]
+            stored_fix(d, qty=fix.qty) if i == at and fix.qty is not None else stored_fix(d)
+            for i, d in enumerate(lines) if not (fix.drop and i == at)]
         try:
             result = amend(self.store, self.engine.md, conf.order_id, fixes, dealer, m.text.strip()[:500], str(row))
         except ResolveError as e:
@@ -200,7 +195,7 @@ class Conversation:
                 same["qty"] = float(same["qty"]) + float(ln.sku_qty or 0)
             else:
                 lines.append({"sku": ln.sku, "qty": ln.sku_qty, "uom": ln.uom, "text": ln.text})
-        fixes = [LineFix(sku=d["sku"], qty=d["qty"], uom=d.get("uom"), text=d.get("text")) for d in lines]
+        fixes = [stored_fix(d) for d in lines]
         try:
             result = amend(self.store, self.engine.md, current.order_id, fixes,
                            Principal(f"dealer {m.sender}", "dealer"), m.text.strip()[:500], str(row))

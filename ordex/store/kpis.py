@@ -43,11 +43,15 @@ class Kpis:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.samples: dict[str, list[float]] = {}  # the last figures' latencies, in seconds
 
     def figures(self, r: Range, aliases: Callable[[], set[tuple[str, str]]] | None = None,
                 normalize: Callable[[str], str] = str.lower) -> dict[str, Any]:
         """Every KPI for a range; ``aliases`` gives the master data's (customer or "*", alias) pairs."""
+        return self.measure(r, aliases, normalize)[0]
+
+    def measure(self, r: Range, aliases: Callable[[], set[tuple[str, str]]] | None = None,
+                normalize: Callable[[str], str] = str.lower) -> tuple[dict[str, Any], dict[str, list[float]]]:
+        """The KPIs, and the latencies (seconds) behind them, for histograms."""
         with self.store.session() as s:
             q = select(MessageRow.id, MessageRow.channel, MessageRow.status, MessageRow.received_at).where(
                 MessageRow.received_at >= as_utc(r.start), MessageRow.received_at < as_utc(r.end))
@@ -78,11 +82,10 @@ class Kpis:
                      if state == "released" and rel is not None]
         confirm_s = [(as_utc(sent) - messages[mid][2]).total_seconds() for mid, sent in confirmations
                      if sent is not None and mid in messages]
-        self.samples = {"receipt_to_release": release_s, "confirmation_latency": confirm_s}  # for histograms
         mentions = [(cust, normalize(str(ln.get("product") or ""))) for _, _, cust, _, _, _, lines in orders
                     for ln in lines or [] if ln.get("product")]
         covered = sum(1 for cust, m in mentions if (cust, m) in known or ("*", m) in known)
-        return {
+        figures = {
             "from": r.start.isoformat(), "to": r.end.isoformat(), "channel": r.channel,
             "messages": len(messages), "orders": len(orders),
             "stp": [{"channel": ch, "week": wk, "auto": c["auto"], "held": c["exception"],
@@ -99,6 +102,7 @@ class Kpis:
             "alias_coverage": _rate(covered, len(mentions)),
             "dead_letters": dict(sorted(Counter(ch for (ch,) in dead).items())),
         }
+        return figures, {"receipt_to_release": release_s, "confirmation_latency": confirm_s}
 
 
 def _rate(part: int, whole: int) -> float | None:

@@ -115,22 +115,23 @@ def outbound_in(s: Session, key: str, kind: str, message: MessageRow, *, order_i
     """Queue a message to the dealer inside the caller's transaction, once per ``key``; None when the sender
     cannot be written back to or ``key`` is already queued."""
     channel = reply_channel(message.channel, message.sender)
-    if channel is None or s.scalar(select(OutboundRow.id).where(OutboundRow.key == key)) is not None:
+    if channel is None:
         return None
-    row = OutboundRow(key=key, kind=kind, channel=channel, recipient=message.sender.strip(), message_id=message.id,
-                      order_id=order_id, exception_id=exception_id, payload=payload or {})
-    s.add(row)
-    s.flush()
-    return row.id
+    return _queue_once(s, OutboundRow(key=key, kind=kind, channel=channel, recipient=message.sender.strip(),
+                                      message_id=message.id, order_id=order_id, exception_id=exception_id,
+                                      payload=payload or {}))
 
 
 def erp_in(s: Session, order: OrderRow) -> int | None:
     """Queue a released order for the ERP inside the release's own transaction, once per order id."""
-    key = f"erp:{order.id}"
-    if s.scalar(select(OutboundRow.id).where(OutboundRow.key == key)) is not None:
+    return _queue_once(s, OutboundRow(key=f"erp:{order.id}", kind="erp", channel="erp", recipient="erp",
+                                      message_id=order.message_id, order_id=order.id, payload={}))
+
+
+def _queue_once(s: Session, row: OutboundRow) -> int | None:
+    """Add an outbox row unless its key is queued already; its id, or None."""
+    if s.scalar(select(OutboundRow.id).where(OutboundRow.key == row.key)) is not None:
         return None
-    row = OutboundRow(key=key, kind="erp", channel="erp", recipient="erp", message_id=order.message_id,
-                      order_id=order.id, payload={})
     s.add(row)
     s.flush()
     return row.id

@@ -296,7 +296,7 @@ class Store:
                           for f in group_findings(o.findings, positions)]
                 exception_ids.extend(e for e, _, _ in raised)
                 if not message_findings:
-                    dealer_message_in(s, msg, row.id, o.released, o.customer_id, raised)
+                    dealer_message_in(s, msg, row, raised)
                 s.add(AuditRow(channel=msg.channel, message_id=message_row,
                                event="released" if o.released else "exception_raised",
                                detail={"order_id": row.id, "customer_id": o.customer_id,
@@ -488,18 +488,15 @@ class Store:
                      "event": r.event, "detail": r.detail} for r in s.scalars(q)]
 
 
-def dealer_message_in(s: Session, msg: MessageRow, order_id: int, released: bool, customer_id: str | None,
-                      raised: Sequence[tuple[int, str, int | None]]) -> None:
-    """Queue what the dealer hears about a new order: a confirmation when it is released, a clarifying question
-    when all that holds it is a line the dealer can settle (``ASKABLE``), nothing otherwise (ops decide)."""
-    if released:
-        order = s.get(OrderRow, order_id)
-        assert order is not None
+def dealer_message_in(s: Session, msg: MessageRow, order: OrderRow, raised: Sequence[tuple[int, str, int | None]]) -> None:
+    """Queue what follows a new order: when released, its hand-off to the ERP and its confirmation; when all that
+    holds it is a line the dealer can settle (``ASKABLE``), a clarifying question; nothing otherwise (ops decide)."""
+    if order.state == "released":
         erp_in(s, order)
-        outbound_in(s, f"confirmation:{order_id}", "confirmation", msg, order_id=order_id)
-    elif customer_id is not None and raised and all(code in ASKABLE for _, code, _ in raised):
+        outbound_in(s, f"confirmation:{order.id}", "confirmation", msg, order_id=order.id)
+    elif order.customer_id is not None and raised and all(code in ASKABLE for _, code, _ in raised):
         first, code, line = raised[0]
-        outbound_in(s, f"question:{first}", "question", msg, order_id=order_id, exception_id=first,
+        outbound_in(s, f"question:{first}", "question", msg, order_id=order.id, exception_id=first,
                     payload={"code": code, "line": line})
 
 

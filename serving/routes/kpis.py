@@ -30,9 +30,7 @@ def kpi_range(start: datetime | None, end: datetime | None, channel: str | None)
 
 def figures(host: EngineHost, r: Range) -> dict[str, Any]:
     """The KPIs of a range, the master data's aliases counted with the learned ones."""
-    md = host.engine.md
-    return host.store.kpis.figures(r, aliases=lambda: {(a.customer_id, normalize(a.alias)) for a in md.aliases},
-                                   normalize=normalize)
+    return host.store.kpis.figures(r, aliases=host.alias_pairs, normalize=normalize)
 
 
 async def get_kpis(host: Host, _: KpiReader,
