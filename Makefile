@@ -55,10 +55,11 @@ golden: install models
 test-fast: install
 	$(BIN)/python -m pytest -q -m "not slow"
 
-bench: install
+# The service on the example and on a realistic distributor, the matcher at 1k/10k/100k SKUs: into MLflow and the
+# README's table; then the in-process pipeline, the tagger and the confirmation latency (printed).
+bench: install models
+	$(BIN)/python -m evaluation.bench_report --master-data $(MASTER_DATA)
 	$(BIN)/python -m evaluation.bench --master-data $(MASTER_DATA)
-	$(BIN)/python -m evaluation.bench_service --master-data $(MASTER_DATA)
-	$(BIN)/python -m evaluation.bench_matcher
 	$(BIN)/python -m evaluation.bench_tagger
 	$(BIN)/python -m evaluation.bench_confirmation --master-data $(MASTER_DATA) --repeat 5
 

@@ -12,14 +12,16 @@ usage: python -m evaluation.baseline_matcher [--trade stationery] [--seed 7] [--
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import process, utils
 from rich.console import Console
 from rich.table import Table
 
-from ordex.catalog import Product
+from models.matcher import SkuMatcher
+from models.ranker import Ranker
+from ordex.catalog import MasterData, Product
 from ordex.schema import Candidate
 
 MatchFn = Callable[[str, str | None], Sequence[Candidate]]
@@ -61,6 +63,26 @@ def extract_one_baseline(products: Sequence[Product]) -> MatchFn:
         return [] if hit is None else [Candidate(sku=hit[2], probability=round(hit[1] / 100, 4))]
 
     return match
+
+
+class ExtractOneMatcher(SkuMatcher):
+    """The baseline as the pipeline's matcher ("the whole pipeline with each"): ``extract_one_baseline`` answers
+    every mention; the rest of the matcher (parsing, evidence for the gate) is the catalog's, with no aliases."""
+
+    name = "rapidfuzz-extractone"
+
+    def __init__(self, products: Sequence[Product]) -> None:
+        super().__init__(products)
+        self._baseline = extract_one_baseline(products)
+
+    def match_many(self, queries: Sequence[tuple[str, Sequence[str]]], limit: int = 5) -> list[list[Candidate]]:
+        return [list(self._baseline(mention, None)) for mention, _customers in queries]
+
+
+def extract_one_matcher(md: MasterData, _learned: Iterable[tuple[str, str, str, int]], _ranker: Ranker | None,
+                        _learn_names: bool) -> SkuMatcher:
+    """``ordex.aliases.MatcherFactory`` of the baseline: what ``ordex eval --baselines`` runs the pipeline with."""
+    return ExtractOneMatcher(md.products)
 
 
 def expected_calibration_error(confidences: Sequence[float], correct: Sequence[bool], bins: int = 10) -> float:
@@ -129,7 +151,6 @@ def held_out_mentions(trade: str = HOLDOUT_TRADE, seed: int = 7, cases: int = 30
 
 def compare(trade: str = HOLDOUT_TRADE, seed: int = 7, cases: int = 300, threshold: float = 0.6) -> dict[str, MatcherScores]:
     """The baseline and the project's matcher (with the trade's aliases and those its history teaches), same mentions."""
-    from models.matcher import SkuMatcher
     from ordex.aliases import learn_history_aliases
     from training.synth.generator import TradeData
 

@@ -1,9 +1,11 @@
 """``make bench`` (service part): the real ``ordex serve`` on loopback, driven over HTTP.
 
-Measures, after warm-up: end-to-end latency of a text message posted to ``POST /v1/messages`` (one client,
-one request at a time), throughput at a fixed concurrency (a bounded number of requests within a bounded
-time), and the resident memory of the service's processes. Targets: p50 <= 30 ms, >= 100 requests/s at
-concurrency 16, RSS <= 1.5 GB. Loopback only; the store is a fresh SQLite file (or ``--db``).
+Measures, after warm-up: the time to ready (cold start: process start to ``/readyz`` 200, master data loaded),
+end-to-end latency per channel (one client, one request at a time: text channels to ``POST /v1/messages``,
+raw e-mails to ``/v1/messages/email``, photos, PDFs and spreadsheets as base64 attachments), throughput of text
+messages at a fixed concurrency (a bounded number of requests within a bounded time), and the resident memory
+of the service's processes. Targets: text p50 <= 30 ms, >= 100 requests/s at concurrency 16, RSS <= 1.5 GB.
+Loopback only; the store is a fresh SQLite file (or ``--db``).
 
 usage: python -m evaluation.bench_service --master-data DIR [--requests N] [--concurrency C] [--seconds S]
 """
@@ -11,9 +13,11 @@ usage: python -m evaluation.bench_service --master-data DIR [--requests N] [--co
 from __future__ import annotations
 
 import argparse
+import base64
 import http.client
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -28,6 +32,8 @@ from typing import Any
 import httpx
 from rich.console import Console
 from rich.table import Table
+
+from evaluation.eval_run import message_kind
 
 ORDEX = Path(sys.executable).with_name("ordex")
 TARGET_P50_MS = 30.0
@@ -49,6 +55,24 @@ class Result:
     rss_mb: float
     rss_after_load_mb: float
     ready_s: float
+    kinds: dict[str, tuple[float, float, int]]  # per channel (or kind of attachment): p50 ms, p95 ms, requests
+
+
+@dataclass(frozen=True)
+class Request:
+    """One message as the API takes it: the route, the body, its content type."""
+
+    path: str
+    body: bytes
+    content_type: str
+
+    def fresh(self, n: int) -> bytes:
+        """The body with a message id of its own (``n``), so that idempotency never answers from the store."""
+        if self.content_type == "message/rfc822":
+            header = f"Message-ID: <bench-{n}@ordex.bench>".encode()
+            new, found = re.subn(rb"(?im)^message-id:[^\r\n]*", header, self.body, count=1)
+            return new if found else header + b"\r\n" + self.body
+        return json.dumps({**json.loads(self.body), "message_id": f"bench-{n}"}).encode()
 
 
 def free_port() -> int:
@@ -59,13 +83,44 @@ def free_port() -> int:
         return port
 
 
+def _cases(master_data: Path) -> list[dict[str, Any]]:
+    path = master_data / "cases.jsonl"
+    return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()] if path.exists() else []
+
+
 def text_messages(master_data: Path) -> list[dict[str, Any]]:
     """The text-only cases of the master data folder's cases.jsonl (chat and SMS orders), as API bodies."""
-    path = master_data / "cases.jsonl"
-    cases = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()] if path.exists() else []
     bodies = [{"channel": c.get("channel", "whatsapp"), "sender": c.get("sender", ""), "text": c["text"]}
-              for c in cases if c.get("text") and not c.get("attachments") and not c.get("raw")]
+              for c in _cases(master_data) if c.get("text") and not c.get("attachments") and not c.get("raw")]
     return bodies or [{"channel": "whatsapp", "sender": "", "text": "10 ctn of the first product please"}]
+
+
+def kind_of(case: dict[str, Any]) -> str:
+    """What a case is timed as: its channel for a text message, else the kind of what it carries."""
+    kind = message_kind(case)
+    if kind == "email":
+        return "email (raw)" if case.get("raw") else "email"
+    return case.get("channel", "whatsapp") if kind == "text" else kind
+
+
+def requests_by_kind(master_data: Path) -> dict[str, list[Request]]:
+    """Every case of the folder's cases.jsonl as an API request, grouped by ``kind_of`` (a raw WhatsApp webhook,
+    which needs the app's signature, is left out)."""
+    out: dict[str, list[Request]] = {}
+    for c in _cases(master_data):
+        raw = c.get("raw")
+        if raw and not str(raw).lower().endswith(".eml"):
+            continue
+        if raw:
+            req = Request("/v1/messages/email", (master_data / raw).read_bytes(), "message/rfc822")
+        else:
+            body = {k: c[k] for k in ("channel", "sender", "received_at", "subject", "text") if c.get(k)}
+            body["attachments"] = [{"filename": Path(a["path"]).name, "content_type": a.get("content_type"),
+                                    "content_base64": base64.b64encode((master_data / a["path"]).read_bytes()).decode()}
+                                   for a in c.get("attachments") or []]
+            req = Request("/v1/messages", json.dumps(body).encode(), "application/json")
+        out.setdefault(kind_of(c), []).append(req)
+    return out
 
 
 def _parents() -> dict[int, int]:
@@ -169,38 +224,68 @@ class Service:
         self.log.close()
 
 
+HEAVY = ("photo", "pdf", "spreadsheet", "email (raw)")  # kinds timed with fewer requests (OCR takes a second)
+
+
 def bench(master_data: Path, db: str, requests: int, concurrency: int, seconds: float, warmup: int,
-          workers: int) -> Result:
-    """Start the service, warm it up, then measure latency, throughput and memory."""
+          workers: int, per_kind: int = 30) -> Result:
+    """Start the service, warm it up, then measure latency (text, and per kind), throughput and memory."""
     bodies = text_messages(master_data)
+    kinds = requests_by_kind(master_data)
     counter = iter(range(10**9))
     lock = threading.Lock()
 
+    def fresh() -> int:
+        with lock:
+            return next(counter)
+
     def body() -> bytes:
         """The next request body (a text case with a fresh message id)."""
-        with lock:
-            n = next(counter)
+        n = fresh()
         return json.dumps({**bodies[n % len(bodies)], "message_id": f"bench-{n}"}).encode()
 
     with tempfile.TemporaryDirectory(prefix="ordex-bench-") as tmp:
         service = Service(master_data, db.format(tmp=tmp), Path(tmp), workers)
         try:
             ready_s = service.wait_ready()
-            with httpx.Client(base_url=service.url, headers=service.headers, timeout=60) as c:
-                for _ in range(warmup):
-                    c.post("/v1/messages", content=body()).raise_for_status()
+            with httpx.Client(base_url=service.url, headers=service.headers, timeout=120) as c:
+                warm(c, body, warmup)
                 rss = rss_mb(service.process.pid)
                 latencies = []
                 for _ in range(requests):
                     t = time.perf_counter()
                     c.post("/v1/messages", content=body()).raise_for_status()
                     latencies.append((time.perf_counter() - t) * 1000)
+                per: dict[str, tuple[float, float, int]] = {}
+                for kind, reqs in sorted(kinds.items()):
+                    times = []
+                    for i in range(min(per_kind, 8) if kind in HEAVY else per_kind):
+                        req = reqs[i % len(reqs)]
+                        t = time.perf_counter()
+                        c.post(req.path, content=req.fresh(fresh()),
+                               headers={"content-type": req.content_type}).raise_for_status()
+                        times.append((time.perf_counter() - t) * 1000)
+                    per[kind] = (pct(times, 0.5), pct(times, 0.95), len(times))
             done, errors, elapsed = load(service, body, concurrency, requests * 4, seconds)
             rss_after = rss_mb(service.process.pid)
         finally:
             service.stop()
     return Result(pct(latencies, 0.5), pct(latencies, 0.95), len(latencies), done / elapsed, done, elapsed, errors,
-                  rss, rss_after, ready_s)
+                  rss, rss_after, ready_s, per)
+
+
+def warm(client: httpx.Client, body: Any, n: int, timeout_s: float = 300.0) -> None:
+    """Post ``n`` messages before measuring; a worker still loading answers 503 (``/readyz`` asks one worker):
+    wait for it rather than time it."""
+    deadline = time.monotonic() + timeout_s
+    done = 0
+    while done < n:
+        r = client.post("/v1/messages", content=body())
+        if r.status_code == 503 and time.monotonic() < deadline:
+            time.sleep(0.5)
+            continue
+        r.raise_for_status()
+        done += 1
 
 
 def load(service: Service, body: Any, concurrency: int, total: int, seconds: float) -> tuple[int, int, float]:
@@ -255,9 +340,10 @@ def main() -> int:
     p.add_argument("--seconds", type=float, default=20.0, help="longest the throughput run may take")
     p.add_argument("--warmup", type=int, default=30, help="requests before measuring (per worker)")
     p.add_argument("--workers", type=int, default=2, help="service worker processes (ORDEX_WORKERS; 2, as served)")
+    p.add_argument("--per-kind", type=int, default=30, help="sequential requests per channel (8 at most for files)")
     args = p.parse_args()
     r = bench(args.master_data, args.db, args.requests, args.concurrency, args.seconds, args.warmup * args.workers,
-              args.workers)
+              args.workers, args.per_kind)
     checks = [("latency p50 (ms)", r.p50_ms, f"<= {TARGET_P50_MS:g}", r.p50_ms <= TARGET_P50_MS),
               ("latency p95 (ms)", r.p95_ms, "", True),
               (f"throughput at {args.concurrency} (req/s)", r.rps, f">= {TARGET_RPS:g}", r.rps >= TARGET_RPS),
@@ -269,6 +355,8 @@ def main() -> int:
         table.add_column(col, justify="left" if col == "measure" else "right")
     for name, value, target, ok in checks:
         table.add_row(name, f"{value:.1f}", target, "yes" if ok else "NO")
+    for kind, (p50, p95, n) in r.kinds.items():
+        table.add_row(f"{kind}: p50 / p95 (ms), {n} requests", f"{p50:.0f} / {p95:.0f}", "", "")
     Console().print(table)
     return 0 if all(ok for *_, ok in checks) and r.errors == 0 else 1
 

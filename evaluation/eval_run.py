@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from evaluation.score import load_jsonl, score
+from ordex.aliases import MatcherFactory, build_matcher
 from ordex.batch import predict_cases, read_cases
+from ordex.intake.types import OcrFn
 from ordex.settings import Settings
 
 WORST = 40  # cases shown in the error analysis
@@ -101,15 +103,18 @@ def analysis(cases: list[dict[str, Any]], preds: list[dict[str, Any]]) -> dict[s
 
 
 def evaluate(settings: Settings, master_data: Path, cases_path: Path, name: str | None = None,
-             baseline: str = "") -> EvalRun:
+             baseline: str = "", ocr: OcrFn | None = None, ocr_name: str = "",
+             make_matcher: MatcherFactory = build_matcher) -> EvalRun:
     """Predict, score per channel and per message kind, log one MLflow run; the figures and the run. ``baseline``
-    names a baseline configuration (tagged, and in the run's name) logged beside the pipeline's runs."""
+    names a baseline configuration (tagged, and in the run's name) logged beside the pipeline's runs; ``ocr``
+    (named ``ocr_name``) and ``make_matcher`` replace the OCR engine and the matcher for it."""
     import mlflow
 
     from models.units import VOCABULARY_VERSION
 
     cases = read_cases(cases_path)
-    preds = [p.model_dump(mode="json") for p in predict_cases(settings, master_data, cases_path)]
+    preds = [p.model_dump(mode="json") for p in predict_cases(settings, master_data, cases_path, ocr=ocr,
+                                                              make_matcher=make_matcher)]
     figures = score(cases, preds)
     kinds: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for c in cases:
@@ -130,7 +135,8 @@ def evaluate(settings: Settings, master_data: Path, cases_path: Path, name: str 
                            "qty_threshold": settings.qty_threshold, "release_gate": settings.release_gate,
                            "release_precision": settings.release_precision, "extractor": settings.extractor,
                            "matcher": settings.matcher, "tagger": models["tagger"], "ranker": models["matcher"],
-                           "lexicon": VOCABULARY_VERSION})
+                           "lexicon": VOCABULARY_VERSION, "ocr": ocr_name or models["ocr"],
+                           "matcher_impl": models["matcher"].split("@")[0]})
         for group, values in figures.items():
             for k, v in values.items():
                 if isinstance(v, int | float) and not isinstance(v, bool) and v is not None:
@@ -148,15 +154,15 @@ def evaluate(settings: Settings, master_data: Path, cases_path: Path, name: str 
 
 def _models(preds: list[dict[str, Any]]) -> dict[str, str]:
     """The tagger's and the matcher's name and version, from the predictions' stage traces."""
-    out = {"tagger": "none", "matcher": "none"}
+    out = {"tagger": "none", "matcher": "none", "ocr": "none"}
     for p in preds:
         for t in p.get("trace") or []:
             if t.get("stage") == "tag":
                 out["tagger"] = f"{t.get('model')}@{str(t.get('version'))[:40]}"
             elif t.get("stage") == "match":
                 out["matcher"] = f"{t.get('model')}@{str(t.get('version'))[:40]}"
-        if out["tagger"] != "none":
-            return out
+            elif t.get("stage") == "read" and t.get("model"):
+                out["ocr"] = f"{t.get('model')}@{t.get('version')}"
     return out
 
 

@@ -163,10 +163,20 @@ class SkuMatcher:
             for w in e.name.words:
                 self._holders[w].add(e.sku)
         self._df: Counter[str] = Counter({w: len(skus) for w, skus in self._holders.items()})
+        self._sims = WordSims()  # name words, their initials, alias words: what mentions are compared with
+        self._sims.add(self._df)
+        self._acronyms = {sku: frozenset(_acronyms(e.name.words)) for sku, e in self.entries.items()}
+        self._fuzzy_names: dict[str, frozenset[str]] = {}  # _fuzzy's names per SKU, until an alias of it is added
+        self._word_skus: dict[str, set[str]] = defaultdict(set)  # a word -> the SKUs whose _fuzzy names hold it
+        for sku, e in self.entries.items():
+            self._sims.add(self._acronyms[sku])
+            for w in (*e.name.words, *self._acronyms[sku]):
+                self._word_skus[w].add(sku)
         # products the catalog sells in more than one size, by their words: only for these is a size left unsaid
         # a doubt ("toned milk 6 crate" names the one toned milk there is)
         self._sized = Counter(_plain_words(e) for e in self.entries.values() if e.name.sizes)
         self._n = max(1, len(self.entries))
+        self._idf_unknown = 0.6 * math.log(1 + self._n)
         self._tfidf: Any = None
         self._matrix: Any = None
         self._skus: list[str] = []
@@ -190,7 +200,11 @@ class SkuMatcher:
         self._alias_keys[parsed.key()][customer_id][sku] += support
         if customer_id == "*":  # a customer's private name never leaks into everyone's matching
             self._alias_words[sku].update(parsed.words)
+            self._fuzzy_names.pop(sku, None)
+            for w in parsed.words:
+                self._word_skus[w].add(sku)
         self._aliases_of[sku].append((customer_id, " ".join(parsed.words)))
+        self._sims.add(parsed.words)
         self._name_words.pop(sku, None)
         self._vote(parsed, sku, support)
 
@@ -271,9 +285,7 @@ class SkuMatcher:
     def idf(self, word: str) -> float:
         """Inverse document frequency of a word over the catalog (unknown words weigh like rare ones, a bit less)."""
         df = self._df.get(word, 0)
-        if df == 0:
-            return 0.6 * math.log(1 + self._n)
-        return math.log(1 + self._n / df)
+        return self._idf_unknown if df == 0 else math.log(1 + self._n / df)
 
     def resemblance(self, mention: str) -> float:
         """Share of a mention's words that look like catalog or alias words: is this a product mention at all?"""
@@ -353,9 +365,21 @@ class SkuMatcher:
         scores: dict[str, float] = {}
         for sku, s in self._alias_scores(parsed, customers).items():
             scores[sku] = max(scores.get(sku, 0.0), s)
+        touched = self._touched(parsed)
         for sku in self._shortlist(parsed):
-            scores[sku] = max(scores.get(sku, 0.0), self._fuzzy(parsed, self.entries[sku]))
+            e = self.entries[sku]
+            s = self._fuzzy(parsed, e) if sku in touched else max(0.0, min(1.0, _size_adjust(parsed, e.name)))
+            scores[sku] = max(scores.get(sku, 0.0), s)
         return scores
+
+    def _touched(self, parsed: Parsed) -> set[str]:
+        """The SKUs one of whose names resembles a word of the mention, either way: for any other ``_fuzzy`` finds
+        no word in common and the score is the sizes' alone (so it is computed as that, at a fraction of the cost)."""
+        out: set[str] = set()
+        for w in set(parsed.words):
+            for n in self._sims.resembling(w):
+                out |= self._word_skus.get(n, set())
+        return out
 
     def add_history(self, customer_id: str, sku: str, n: int = 1) -> None:
         """Record that a customer bought a SKU (the ranker weighs a customer's habits)."""
@@ -442,7 +466,7 @@ class SkuMatcher:
             theirs = _plain_words(self.entries[rival])
             own = mine - theirs
             told = own | (_acronyms(self.entries[sku].name.words) - _acronyms(self.entries[rival].name.words))
-            if own and not any(_word_sim(w, told) >= 0.8 for w in said):
+            if own and not any(self._sims.sim(w, told) >= 0.8 for w in said):
                 return True
         return False
 
@@ -460,7 +484,7 @@ class SkuMatcher:
         """(how many content words the mention has, those the SKU's names do not explain)."""
         names = self._names_of(sku)
         words = self.content_words(parsed) or list(parsed.words)
-        return len(words), [w for w in words if _word_sim(w, names) < 0.8]
+        return len(words), [w for w in words if self._sims.sim(w, names) < 0.8]
 
     def _explained(self, parsed: Parsed, sku: str) -> float:
         """Share of the mention's content words that the SKU's names explain: "hair colour sachet" explains nothing
@@ -523,14 +547,18 @@ class SkuMatcher:
 
     def _fuzzy(self, m: Parsed, e: Entry, sizes: bool = True) -> float:
         """Similarity of a mention to a SKU: weighted word coverage both ways, plus size agreement."""
-        names = set(e.name.words) | self._alias_words.get(e.sku, set()) | _acronyms(e.name.words)
+        names = self._fuzzy_names.get(e.sku)
+        if names is None:
+            names = self._fuzzy_names[e.sku] = frozenset(set(e.name.words) | self._alias_words.get(e.sku, set())
+                                                         | self._acronyms[e.sku])
         if not m.words:
             cov = 0.0
         else:
             total = sum(self.idf(w) for w in m.words)
-            cov = sum(self.idf(w) * _word_sim(w, names) for w in m.words) / total
+            cov = sum(self.idf(w) * self._sims.sim(w, names) for w in m.words) / total
         pw = e.name.words
-        back = sum(self.idf(w) * _word_sim(w, set(m.words)) for w in pw) / max(1e-9, sum(self.idf(w) for w in pw))
+        said = set(m.words)
+        back = sum(self.idf(w) * self._sims.sim(w, said) for w in pw) / max(1e-9, sum(self.idf(w) for w in pw))
         score = 0.75 * cov + 0.25 * back
         if sizes:
             score += _size_adjust(m, e.name)
@@ -562,18 +590,93 @@ def _acronyms(words: Sequence[str]) -> set[str]:
 
 
 def _word_sim(w: str, names: set[str] | frozenset[str]) -> float:
+    """How closely a word is one of ``names``: 1 the same, 0.9 a prefix, 0.85 an abbreviation, else its edit ratio
+    when at least 0.8, else 0."""
     if w in names:
         return 1.0
+    return max((_pair_sim(w, n) for n in names), default=0.0)
+
+
+def _pair_sim(w: str, n: str) -> float:
+    """``_word_sim`` of one word against one name word."""
+    if w == n:
+        return 1.0
     best = 0.0
-    for n in names:
-        if len(w) >= 3 and (n.startswith(w) or w.startswith(n) and len(n) >= 4):
-            best = max(best, 0.9)
-        elif len(w) >= 3 and w[0] == n[0] and len(w) >= 0.4 * len(n) and _subsequence(w, n):
-            best = max(best, 0.85)  # "tabs" for "tablets", "pkt" for "packet"
-        r = fuzz.ratio(w, n) / 100
-        if r >= 0.8:
-            best = max(best, r)
-    return best
+    if len(w) >= 3 and (n.startswith(w) or w.startswith(n) and len(n) >= 4):
+        best = 0.9
+    elif len(w) >= 3 and w[0] == n[0] and len(w) >= 0.4 * len(n) and _subsequence(w, n):
+        best = 0.85  # "tabs" for "tablets", "pkt" for "packet"
+    r = fuzz.ratio(w, n) / 100
+    return max(best, r) if r >= 0.8 else best
+
+
+class WordSims:
+    """``_word_sim`` against a known vocabulary, remembered per word: a mention's word is compared once with every
+    vocabulary word (edit ratios in rapidfuzz, prefixes and abbreviations among words of its first letter), then
+    each SKU's names cost a few set lookups. Exactly ``_word_sim``; a name outside the vocabulary is compared as
+    it comes. The catalog's words are compared for every line of every message: this is where matching spends."""
+
+    LIMIT = 50_000  # words remembered before the memory is dropped
+
+    def __init__(self) -> None:
+        self.vocab: set[str] = set()
+        self._by_first: dict[str, list[str]] = defaultdict(list)
+        self._list: list[str] | None = None
+        self._hits: dict[str, dict[str, float]] = {}
+        self._back: dict[str, frozenset[str]] = {}
+
+    def add(self, words: Iterable[str]) -> None:
+        """Add words to the vocabulary (what was remembered is dropped when one is new)."""
+        new = [w for w in words if w and w not in self.vocab]
+        if not new:
+            return
+        for w in new:
+            self.vocab.add(w)
+            self._by_first[w[0]].append(w)
+        self._list = None
+        self._hits.clear()
+        self._back.clear()
+
+    def hits(self, w: str) -> dict[str, float]:
+        """Every vocabulary word ``w`` resembles (``_pair_sim`` > 0), with the similarity."""
+        found = self._hits.get(w)
+        if found is not None:
+            return found
+        if self._list is None:
+            self._list = sorted(self.vocab)
+        found = {n: score / 100 for n, score, _ in process.extract(w, self._list, scorer=fuzz.ratio, processor=None,
+                                                                   score_cutoff=80, limit=None)}
+        if len(w) >= 3:
+            for n in self._by_first.get(w[0], ()):
+                s = _pair_sim(w, n)
+                if s > found.get(n, 0.0):
+                    found[n] = s
+        if len(self._hits) >= self.LIMIT:
+            self._hits.clear()
+            self._back.clear()
+        self._hits[w] = found
+        return found
+
+    def resembling(self, w: str) -> frozenset[str]:
+        """Every vocabulary word that resembles ``w`` either way (``_pair_sim(w, n)`` or ``_pair_sim(n, w)`` > 0)."""
+        found = self._back.get(w)
+        if found is None:
+            found = frozenset(self.hits(w)) | {n for n in self._by_first.get(w[0], ()) if _pair_sim(n, w) > 0}
+            self._back[w] = found
+        return found
+
+    def sim(self, w: str, names: set[str] | frozenset[str]) -> float:
+        """``_word_sim(w, names)``."""
+        if w in names:
+            return 1.0
+        hits = self.hits(w)
+        if len(names) < len(hits):
+            best = max((hits.get(n, 0.0) for n in names), default=0.0)
+        else:
+            best = max((s for n, s in hits.items() if n in names), default=0.0)
+        for n in names - self.vocab if not names <= self.vocab else ():
+            best = max(best, _pair_sim(w, n))
+        return best
 
 
 def _subsequence(short: str, long: str) -> bool:

@@ -82,6 +82,8 @@ class TokenTagger:
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = self.threads
         opts.inter_op_num_threads = 1
+        # threads that wait instead of spinning: another worker's tagger, matching and OCR share the cores
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = ort.InferenceSession(str(self.model_dir / self.model_file), opts, providers=["CPUExecutionProvider"])
         tok = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
         tok.enable_truncation(MAX_TOKENS)

@@ -353,6 +353,9 @@ def global_aliases(per: Counter[tuple[str, str, str]], options: AliasOptions | N
     return out
 
 
+MatcherFactory = Callable[[MasterData, Iterable[tuple[str, str, str, int]], Ranker | None, bool], SkuMatcher]
+
+
 def build_matcher(md: MasterData, learned: Iterable[tuple[str, str, str, int]], ranker: Ranker | None = None,
                   learn_names: bool = True) -> SkuMatcher:
     """The matcher as the pipeline uses it: the catalog, the master data's aliases, the learned ones (and the

@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from ordex.aliases import MatcherFactory, build_matcher
+from ordex.intake.types import OcrFn
 from ordex.messages import message_from_case
 from ordex.pipeline import Engine
 from ordex.prediction import Prediction
@@ -41,14 +43,16 @@ def read_cases(path: Path) -> list[dict[str, Any]]:
 
 
 def predict_cases(settings: Settings, master_data: Path, cases_path: Path,
-                  track: Callable[[list[dict[str, Any]]], Iterable[dict[str, Any]]] = iter) -> list[Prediction]:
+                  track: Callable[[list[dict[str, Any]]], Iterable[dict[str, Any]]] = iter,
+                  ocr: OcrFn | None = None, make_matcher: MatcherFactory = build_matcher) -> list[Prediction]:
     """Every case through the pipeline, in ``received_at`` order, against a fresh store loaded from
-    ``master_data`` (unless ``settings`` names a store); models and MLflow stay where the settings say."""
+    ``master_data`` (unless ``settings`` names a store); models and MLflow stay where the settings say. ``ocr`` and
+    ``make_matcher`` replace the OCR engine and the matcher (a baseline's, in an evaluation)."""
     cases = read_cases(cases_path)
     with tempfile.TemporaryDirectory(prefix="ordex-predict-") as tmp:
         if not settings.database_url:
             settings = settings.model_copy(update={"database_url": f"sqlite:///{Path(tmp) / 'predict.db'}"})
-        engine = Engine.open(settings, master_data)
+        engine = Engine.open(settings, master_data, ocr, make_matcher)
         try:
             if any(c.get("attachments") or c.get("raw") for c in cases):
                 engine.warm_up()  # model loading counts toward the run, not toward a case's latency

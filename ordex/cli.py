@@ -8,6 +8,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -15,6 +16,9 @@ from rich.table import Table
 
 from models.artifacts import ArtifactMissing
 from ordex.masterdata import MasterDataError
+
+if TYPE_CHECKING:
+    from ordex.settings import Settings
 
 err = Console(stderr=True)
 
@@ -35,7 +39,9 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--cases", required=True, type=Path)
     ev.add_argument("--name", default=None, help="the evaluation set's name (its MLflow experiment: ordex-eval-NAME)")
     ev.add_argument("--baselines", action="store_true", help="also log, in the same experiment, the pipeline with "
-                                                              "the rule extractor, and with the rules for both")
+                                                              "the rule extractor, with the rules for both, with "
+                                                              "rapidfuzz's extractOne as the matcher, and with "
+                                                              "Tesseract as the OCR")
 
     rp = sub.add_parser("replay", help="live through a labelled set week by week (queue worked with the gold, "
                                        "weekly retraining); the STP curve in MLflow")
@@ -142,18 +148,38 @@ def _settings(db: str, data_dir: Path | None = None):  # type: ignore[no-untyped
     return s.model_copy(update=update)
 
 
+def baseline_variants(settings: Settings, cases_path: Path) -> list[tuple[str, Settings, dict[str, Any]]]:
+    """The baselines ``ordex eval --baselines`` logs beside the pipeline: the rule extractor, the rules for both,
+    rapidfuzz's extractOne as the matcher, and Tesseract as the OCR (when the set has files and it is installed)."""
+    from evaluation import tesseract
+    from evaluation.baseline_matcher import extract_one_matcher
+    from ordex.batch import read_cases
+
+    out: list[tuple[str, Settings, dict[str, Any]]] = [
+        ("baseline: rule extractor", settings.model_copy(update={"extractor": "rules"}), {}),
+        ("baseline: rules for both", settings.model_copy(update={"extractor": "rules", "matcher": "rules"}), {}),
+        ("baseline: extractOne matcher", settings, {"make_matcher": extract_one_matcher}),
+    ]
+    if any(c.get("attachments") or c.get("raw") for c in read_cases(cases_path)):
+        if tesseract.available():
+            out.append(("baseline: Tesseract OCR", settings, {"ocr": tesseract.tesseract_ocr,
+                                                               "ocr_name": tesseract.version()}))
+        else:
+            err.print("[yellow]Tesseract is not installed (apt install tesseract-ocr): its OCR baseline is skipped[/yellow]")
+    return out
+
+
 def evaluate(master_data: Path, cases_path: Path, name: str | None, baselines: bool = False) -> int:
     """``ordex eval``: the set scored per channel and message kind, one MLflow run (and one per baseline, in the
     same experiment); prints each run and its figures."""
     from evaluation.eval_run import evaluate as run_eval
 
     settings = _settings("")
-    variants = [("", settings)]
+    variants: list[tuple[str, Settings, dict[str, Any]]] = [("", settings, {})]
     if baselines:
-        variants += [("baseline: rule extractor", settings.model_copy(update={"extractor": "rules"})),
-                     ("baseline: rules for both", settings.model_copy(update={"extractor": "rules", "matcher": "rules"}))]
-    for label, s in variants:
-        run = run_eval(s, master_data, cases_path, name, label)
+        variants += baseline_variants(settings, cases_path)
+    for label, s, extra in variants:
+        run = run_eval(s, master_data, cases_path, name, label, **extra)
         table = Table(title=f"{run.run_name} (MLflow run {run.run_id}, experiment {run.experiment})")
         for col in ("group", "cases", "line_f1", "exception_f1", "auto_precision", "stp_correct"):
             table.add_column(col)

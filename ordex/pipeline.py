@@ -19,7 +19,14 @@ from models.gate import packaged_gate
 from models.matcher import SkuMatcher
 from models.ranker import Ranker
 from models.tagger import TokenTagger
-from ordex.aliases import Reader, build_matcher, history_reader, learn_history_aliases, read_mentions
+from ordex.aliases import (
+    MatcherFactory,
+    Reader,
+    build_matcher,
+    history_reader,
+    learn_history_aliases,
+    read_mentions,
+)
 from ordex.catalog import MasterData
 from ordex.intake.types import OcrFn
 from ordex.masterdata import load_master_data
@@ -67,11 +74,13 @@ class Engine:
     order by ``run``; each stage's name, model, version and milliseconds go into the case's trace."""
 
     def __init__(self, store: Store, settings: Settings, ocr: OcrFn | None = None,
-                 tagger: TokenTagger | None = None, ranker: Ranker | None = None) -> None:
+                 tagger: TokenTagger | None = None, ranker: Ranker | None = None,
+                 make_matcher: MatcherFactory = build_matcher) -> None:
         self.store = store
         self.settings = settings
         self.tagger = tagger
         self.ranker = ranker
+        self.make_matcher = make_matcher  # build_matcher; a baseline's in an evaluation
         self.load_id: int | None = None
         self.md = MasterData()
         self.matcher = SkuMatcher(())
@@ -83,13 +92,14 @@ class Engine:
         self.refresh()
 
     @classmethod
-    def open(cls, settings: Settings, master_data: Path | None = None, ocr: OcrFn | None = None) -> Engine:
+    def open(cls, settings: Settings, master_data: Path | None = None, ocr: OcrFn | None = None,
+             make_matcher: MatcherFactory = build_matcher) -> Engine:
         """Open the store (migrating it), load master data from a directory if given, and build the matcher."""
         store = Store(settings.store_url())
         tagger = load_tagger(settings)
         if master_data is not None:
             load_into(store, load_master_data(master_data), str(master_data), history_reader(tagger))
-        return cls(store, settings, ocr, tagger, load_ranker(settings))
+        return cls(store, settings, ocr, tagger, load_ranker(settings), make_matcher)
 
     def _stages(self) -> tuple[Stage, ...]:
         """intake -> read -> split -> tag -> match -> validate -> gate -> decide, for the current master data and models."""
@@ -134,7 +144,7 @@ class Engine:
                 self.asked = asked_in_history(current[1])
             self.load_id, self.md = current
             learned = self.store.learned_aliases()
-            self.matcher = build_matcher(self.md, learned, self.ranker, self.settings.learn_names)
+            self.matcher = self.make_matcher(self.md, learned, self.ranker, self.settings.learn_names)
             self.knowledge = knowledge(self.md, learned, self.store.learned_units() if self.settings.learn_words else {},
                                        self.asked)
         self.stages = self._stages()

@@ -39,7 +39,7 @@ class Settings(BaseSettings):
                                                  "threshold is read off its held-out curve for it")
     release_threshold: float | None = Field(default=None, ge=0.0, le=1.0,
                                             description="Overrides the threshold the target precision gives")
-    tagger_threads: int = Field(default=1, description="onnxruntime intra-op threads per worker for the tagger")
+    tagger_threads: int = Field(default=2, description="onnxruntime intra-op threads per worker for the tagger (they wait rather than spin, so two workers on two cores lose little under load and a lone message is read twice as fast)")
     ocr_threads: int = Field(default=2, description="onnxruntime intra-op threads per worker for OCR")
     extractor: Literal["auto", "tagger", "hybrid", "rules"] = Field(
         default="auto",

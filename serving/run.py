@@ -24,6 +24,7 @@ from ordex.pipeline import load_tagger
 from ordex.reload import reload_master_data
 from ordex.settings import Settings
 from ordex.store import Store
+from serving.server import METRICS_DIR_ENV
 from serving.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -106,7 +107,13 @@ def safe_url(url: str) -> str:
 
 def server_argv(host: str, port: int) -> list[str]:
     """The command line that starts the BentoML server (one worker, as the service declares)."""
-    return [sys.executable, "-m", "bentoml", "serve", SERVICE, "--host", host, "--port", str(port)]
+    return [sys.executable, "-m", "serving.server", SERVICE, "--host", host, "--port", str(port)]
+
+
+def metrics_dir(env: Mapping[str, str], settings: Settings, port: int) -> str:
+    """This instance's Prometheus folder: ``ORDEX_METRICS_DIR`` when set, else ``<data dir>/metrics/<port>``
+    (two instances on one host serve on two ports, so their counters never mix)."""
+    return str(Path(env.get(METRICS_DIR_ENV) or settings.data_dir / "metrics" / str(port)).resolve())
 
 
 def serve(master_data: Path | None, db: str, host: str, port: int) -> int:
@@ -114,6 +121,7 @@ def serve(master_data: Path | None, db: str, host: str, port: int) -> int:
     settings = effective_settings(db).pinned()  # the champions looked up once, here, for the load and the workers
     prepare_store(settings, master_data)
     env = server_env(os.environ, settings)
+    env[METRICS_DIR_ENV] = metrics_dir(os.environ, settings, port)
     argv = server_argv(host, port)
     sys.stdout.flush()
     sys.stderr.flush()

@@ -1,4 +1,5 @@
-"""MLflow for every training run: params, metrics and artifacts, a registered model and its ``champion`` alias.
+"""MLflow for every training run: params, metrics and artifacts, the model as a pyfunc (``training.pyfunc``), a
+registered model and its ``champion`` alias.
 
 The tracking store is SQLite under the data folder by default (any URI by setting); artifacts go beside it.
 """
@@ -13,6 +14,7 @@ from typing import Any
 
 from models.artifacts import champion, mlflow_at, verified_champion, write_checksums
 from ordex.settings import Settings
+from training.pyfunc import log_pyfunc
 
 log = logging.getLogger("ordex.tracking")
 
@@ -26,6 +28,7 @@ class LoggedModel:
     promoted: bool
     reason: str
     metrics: dict[str, float]
+    pyfunc: str = ""  # the model as an MLflow pyfunc (``mlflow.pyfunc.load_model(pyfunc)``)
 
 
 def _mlflow(settings: Settings) -> Any:
@@ -59,6 +62,9 @@ def log_and_register(settings: Settings, model: str, params: Mapping[str, Any], 
         mlflow.log_metrics(dict(metrics))
         mlflow.set_tags({"model": model, **{f"sha256.{k}": v for k, v in sums.items()}, **(tags or {})})
         mlflow.log_artifacts(str(artifacts), artifact_path=model)
+        pyfunc = log_pyfunc(model, artifacts)
+        if pyfunc:
+            mlflow.set_tag("pyfunc", pyfunc)
     client = mlflow.MlflowClient()
     try:
         client.create_registered_model(model)
@@ -75,5 +81,7 @@ def log_and_register(settings: Settings, model: str, params: Mapping[str, Any], 
         reason = f"{gate} {new:.4f} < champion v{previous.version}'s {float(old):.4f}: champion kept" if previous else ""
         promoted = False
     client.set_model_version_tag(model, mv.version, "promoted", str(promoted).lower())
+    if pyfunc:
+        client.set_model_version_tag(model, mv.version, "pyfunc", pyfunc)
     log.info("%s v%s: %s", model, mv.version, reason)
-    return LoggedModel(run.info.run_id, str(mv.version), promoted, reason, dict(metrics))
+    return LoggedModel(run.info.run_id, str(mv.version), promoted, reason, dict(metrics), pyfunc or "")

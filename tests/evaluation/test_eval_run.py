@@ -4,10 +4,12 @@ and per message kind, with an error analysis; runs of two model versions side by
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
+from builders import photo_jpeg
 from support import write_trade
 
 from evaluation.eval_run import errors_of, evaluate, rescore
@@ -69,3 +71,42 @@ def test_errors_are_sorted_by_kind() -> None:
             "exceptions": [{"code": "QTY_UNCLEAR"}]}
     assert sorted(errors_of(gold, pred)) == ["extra_code", "missed_code", "unit_misread", "unknown_word", "wrong_sku"]
     assert errors_of(gold, None) == ["missing"]
+
+
+@pytest.mark.slow
+def test_the_baselines_are_logged_beside_the_pipeline_extractone_matching_and_tesseract_reading(
+        tmp_path: Path, champions: Settings) -> None:
+    import mlflow
+
+    from evaluation import tesseract
+    from evaluation.baseline_matcher import extract_one_matcher
+
+    if not tesseract.available():
+        if os.environ.get("ORDEX_REQUIRE_TESSERACT"):
+            pytest.fail("tesseract is not installed (CI installs Debian's tesseract-ocr)")
+        pytest.skip("tesseract is not installed")
+    md = write_trade(tmp_path / "md")
+    (tmp_path / "files").mkdir()
+    written = ["LED 9W 5 box", "MCB 32A 4 pcs"]
+    (tmp_path / "files" / "list.jpg").write_bytes(photo_jpeg(written))
+    photo = case(5, "+911110000001", "", [("LED-9W", 5, "BOX"), ("MCB-32A", 4, "PCS")], "E100")
+    photo["attachments"] = [{"path": "files/list.jpg", "content_type": "image/jpeg"}]
+    photo["expected"]["transcript"] = "\n".join(written)
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text("".join(json.dumps(c) + "\n" for c in [*CASES[:2], photo]), encoding="utf-8")
+    base = champions.model_copy(update={"data_dir": tmp_path / "var"})
+    pp = evaluate(base, md, cases, "baselines")
+    tess = evaluate(base, md, cases, "baselines", "baseline: Tesseract OCR", ocr=tesseract.tesseract_ocr,
+                    ocr_name=tesseract.version())
+    fuzzy = evaluate(base, md, cases, "baselines", "baseline: extractOne matcher", make_matcher=extract_one_matcher)
+    client = mlflow.MlflowClient(base.tracking_uri())
+    runs = {r.run_name: client.get_run(r.run_id).data for r in (pp, tess, fuzzy)}
+    assert runs[pp.run_name].params["ocr"].startswith("rapidocr")
+    assert runs[tess.run_name].params["ocr"].startswith("tesseract")
+    assert runs[fuzzy.run_name].params["matcher_impl"] == "rapidfuzz-extractone"
+    for run in (pp, tess):  # the same image read by each: its CER, as the scorer computes it
+        assert runs[run.run_name].metrics["cer"] == run.figures["all"]["cer"] is not None
+    assert pp.figures["all"]["cer"] <= 0.2  # PP-OCR reads the rendered list
+    mlflow.set_tracking_uri(base.tracking_uri())
+    found = mlflow.search_runs(experiment_names=["ordex-eval-baselines"])
+    assert sorted(found["tags.baseline"]) == ["baseline: Tesseract OCR", "baseline: extractOne matcher", "no"]

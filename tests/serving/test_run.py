@@ -8,7 +8,15 @@ import pytest
 
 from ordex.settings import Settings
 from ordex.store import Store
-from serving.run import MASTER_DATA_ENV, absolute_db_url, prepare_store, server_argv, server_env, settings_env
+from serving.run import (
+    MASTER_DATA_ENV,
+    absolute_db_url,
+    metrics_dir,
+    prepare_store,
+    server_argv,
+    server_env,
+    settings_env,
+)
 
 
 def test_relative_sqlite_paths_become_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -32,8 +40,15 @@ def test_the_server_sees_the_same_settings_wherever_it_runs(tmp_path: Path, monk
 def test_server_env_drops_a_stale_master_data_folder_and_tracking(tmp_path: Path) -> None:
     env = server_env({MASTER_DATA_ENV: "/old", "PATH": "/bin"}, Settings(data_dir=tmp_path))
     assert MASTER_DATA_ENV not in env and env["PATH"] == "/bin" and env["BENTOML_DO_NOT_TRACK"] == "True"
-    assert server_argv("0.0.0.0", 8080)[1:] == ["-m", "bentoml", "serve", "serving.service:Ordex",
+    assert server_argv("0.0.0.0", 8080)[1:] == ["-m", "serving.server", "serving.service:Ordex",
                                                 "--host", "0.0.0.0", "--port", "8080"]
+
+
+def test_each_instance_has_its_own_metrics_folder(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    assert metrics_dir({}, settings, 3000) == str(tmp_path / "metrics" / "3000")
+    assert metrics_dir({}, settings, 3001) != metrics_dir({}, settings, 3000)
+    assert metrics_dir({"ORDEX_METRICS_DIR": str(tmp_path / "m")}, settings, 3000) == str(tmp_path / "m")
 
 
 def test_prepare_store_loads_the_master_data_once(tmp_path: Path, trade_dir: Path) -> None:

@@ -87,6 +87,7 @@ class Server:
     readiness: list[int] = field(default_factory=list)
     keys: dict[str, str] = field(default_factory=dict)
     starts: list[float] = field(default_factory=list)
+    port: int = 0
 
     @property
     def log(self) -> Path:
@@ -94,7 +95,7 @@ class Server:
 
     def start(self, master_data: bool = True) -> None:
         """Start the server (loading the master data the first time) and wait until it is ready."""
-        port = free_port()
+        port = self.port = free_port()
         cmd = [str(ORDEX), "serve", "--db", self.db, "--host", "127.0.0.1", "--port", str(port)]
         if master_data:
             cmd += ["--master-data", str(self.md)]
@@ -373,6 +374,8 @@ def test_metrics_count_messages_exceptions_stages_queue_and_models(server: Serve
                    "ordex_manual_touches_per_order", "ordex_alias_coverage_ratio",
                    'ordex_receipt_to_release_seconds_bucket{le="+Inf"}', "ordex_confirmation_latency_seconds_count"):
         assert needle in text, needle
+    # this instance's own Prometheus folder (another instance on the host has its own port's)
+    assert list((server.tmp / "var" / "metrics" / str(server.port)).glob("*.db"))
 
 
 def test_openapi_pages_document_the_routes(server: Server) -> None:

@@ -87,3 +87,18 @@ def test_a_model_file_changed_after_it_was_built_is_refused_naming_the_file_and_
     (copy / "ranker.joblib").write_bytes((copy / "ranker.joblib").read_bytes() + b"tampered")
     with pytest.raises(ArtifactMissing, match=r"ranker\.joblib does not match its sha256.*ordex train matcher"):
         find_ranker(settings.model_source().model_copy(update={"ranker_path": copy / "ranker.joblib"}))
+
+
+def test_the_logged_ranker_loads_as_an_mlflow_pyfunc_scoring_feature_rows(trained: tuple[Settings, LoggedModel]) -> None:
+    import mlflow
+
+    from models.ranker import FEATURES
+
+    settings, logged = trained
+    mlflow.set_tracking_uri(settings.tracking_uri())
+    model = mlflow.pyfunc.load_model(logged.pyfunc)
+    assert [c.name for c in model.metadata.get_input_schema().inputs] == list(FEATURES)
+    example = model.metadata.load_input_example()
+    probs = model.predict(example)["probability"].tolist()
+    assert len(probs) == 2 and all(0.0 <= p <= 1.0 for p in probs)
+    assert probs[0] > probs[1]  # the alias hit is likelier than the weak fuzzy candidate

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from models.artifacts import champion, find_tagger
@@ -64,3 +65,23 @@ def test_a_run_is_logged_and_promoted_only_if_not_worse(tmp_path: Path, small_ta
     found = champion(settings.tracking_uri(), "ordex-tagger")
     assert found is not None and found.version == "3" and found.metrics["int8_f1_all"] == 0.9
     assert find_tagger(settings.model_source()).sha256.keys() == {"model.onnx", "tokenizer.json", "labels.json"}
+
+
+def test_the_logged_tagger_loads_as_an_mlflow_pyfunc_with_its_signature(tmp_path: Path, small_tagger: TrainResult) -> None:
+    import mlflow
+
+    settings = Settings(data_dir=tmp_path)
+    logged = log_and_register(settings, "ordex-tagger", {"seed": 1}, {"int8_f1_all": 0.9}, small_tagger.model_dir,
+                              "int8_f1_all")
+    assert logged.pyfunc.startswith("models:/")
+    mlflow.set_tracking_uri(settings.tracking_uri())
+    model = mlflow.pyfunc.load_model(logged.pyfunc)
+    assert [c.name for c in model.metadata.get_input_schema().inputs] == ["text"]
+    assert model.metadata.load_input_example() is not None
+    text = "25 box wire 1.5 sqmm"
+    out = model.predict(pd.DataFrame({"text": [text]}))
+    spans = json.loads(out["spans"][0])
+    assert spans and all(text[s["start"]:s["end"]] == s["text"] for s in spans)
+    assert {"QTY", "PRODUCT"} <= {s["label"] for s in spans}
+    run = mlflow.get_run(logged.run_id)
+    assert run.data.tags["pyfunc"] == logged.pyfunc
