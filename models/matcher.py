@@ -138,6 +138,9 @@ class MatchEvidence:
     size_said: str = ""  # a size word of the mention the SKU's name contradicts ("regular" of Pizza Small)
 
 
+RECENT_MATCHES = 4096  # answers match_many remembers (a few hundred messages' mentions)
+
+
 class SkuMatcher:
     """Maps a product mention to SKUs for a customer, with probabilities; load once, call many."""
 
@@ -151,6 +154,7 @@ class SkuMatcher:
         self._votes: dict[str, Counter[str]] = defaultdict(Counter)  # a word no name has -> the name words it stood for
         self._meanings: dict[str, str] | None = None
         self._bought: Counter[tuple[str, str]] = Counter()
+        self._recent: dict[tuple[str, tuple[str, ...], int], list[Candidate]] = {}  # match_many's last answers
         self._popular: Counter[str] = Counter()
         self._aliases_of: dict[str, list[tuple[str, str]]] = defaultdict(list)
         self._name_words: dict[str, frozenset[str]] = {}  # _names_of, per SKU until an alias of it is added
@@ -204,6 +208,7 @@ class SkuMatcher:
             for w in parsed.words:
                 self._word_skus[w].add(sku)
         self._aliases_of[sku].append((customer_id, " ".join(parsed.words)))
+        self._recent.clear()
         self._sims.add(parsed.words)
         self._name_words.pop(sku, None)
         self._vote(parsed, sku, support)
@@ -332,7 +337,20 @@ class SkuMatcher:
         return self.match_many([(mention, customers)], limit)[0]
 
     def match_many(self, queries: Sequence[tuple[str, Sequence[str]]], limit: int = 5) -> list[list[Candidate]]:
-        """``match`` for every (mention, customers) of a message, with one ranker call for all their candidates."""
+        """``match`` for every (mention, customers) of a message, with one ranker call for all their candidates.
+        The last few thousand answers are remembered until an alias or a purchase is added: the release gate's
+        second reading of a message asks for most of the same mentions again."""
+        keys = [(mention, tuple(customers), limit) for mention, customers in queries]
+        out = [self._recent.get(k) for k in keys]
+        todo = [i for i, found in enumerate(out) if found is None]
+        if todo:
+            if len(self._recent) > RECENT_MATCHES:
+                self._recent.clear()
+            for i, got in zip(todo, self._match_many([queries[i] for i in todo], limit), strict=True):
+                out[i] = self._recent[keys[i]] = got
+        return [list(found or ()) for found in out]
+
+    def _match_many(self, queries: Sequence[tuple[str, Sequence[str]]], limit: int) -> list[list[Candidate]]:
         out: list[list[Candidate]] = [[] for _ in queries]
         pending: list[tuple[int, list[str], np.ndarray]] = []
         for i, (mention, customers) in enumerate(queries):
@@ -385,6 +403,7 @@ class SkuMatcher:
         """Record that a customer bought a SKU (the ranker weighs a customer's habits)."""
         self._bought[(customer_id, sku)] += n
         self._popular[sku] += n
+        self._recent.clear()
 
     def features(self, mention: str, parsed: Parsed, customers: Sequence[str],
                  scores: dict[str, float]) -> tuple[list[str], np.ndarray]:
@@ -702,6 +721,8 @@ def size_agreement(m: Parsed, p: Parsed) -> tuple[int, int, int]:
 
 
 def _size_adjust(m: Parsed, p: Parsed) -> float:
+    if not m.sizes and not m.numbers:
+        return 0.0
     agree, conflict, other = size_agreement(m, p)
     adj = 0.12 * agree - 0.6 * conflict - 0.15 * other
     for n in set(m.numbers):
