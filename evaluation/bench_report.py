@@ -24,6 +24,8 @@ from typing import Any
 
 from rich.console import Console
 
+from training.tracking import run_name
+
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -101,7 +103,7 @@ def log_run(tracking_uri: str, figures: Mapping[str, float], params: Mapping[str
 
     mlflow.set_tracking_uri(tracking_uri)
     mlflow.set_experiment("ordex-bench")
-    with mlflow.start_run(run_name=f"bench · {time.strftime('%Y%m%d-%H%M%S')}") as run:
+    with mlflow.start_run(run_name=run_name("bench")) as run:
         mlflow.log_params({k: str(v)[:500] for k, v in params.items()})
         mlflow.log_metrics(dict(figures))
         mlflow.log_text(text, "bench.md")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import tempfile
-import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ from ordex.aliases import MatcherFactory, build_matcher
 from ordex.batch import predict_cases, read_cases
 from ordex.intake.types import OcrFn
 from ordex.settings import Settings
+from training.tracking import run_name
 
 WORST = 40  # cases shown in the error analysis
 
@@ -123,12 +123,11 @@ def evaluate(settings: Settings, master_data: Path, cases_path: Path, name: str 
         figures[f"kind:{kind}"] = score(members, preds)["all"]
     models = _models(preds)
     set_name = name or cases_path.parent.name or "set"
-    run_name = (f"{set_name} · {baseline + ' · ' if baseline else ''}tagger {models['tagger']} · matcher "
-                f"{models['matcher']} · {time.strftime('%Y%m%d-%H%M%S')}")
+    name_of_run = run_name(set_name, baseline, f"tagger {models['tagger']}", f"matcher {models['matcher']}")
     mlflow.set_tracking_uri(settings.tracking_uri())
     experiment = f"ordex-eval-{set_name}"
     mlflow.set_experiment(experiment)
-    with mlflow.start_run(run_name=run_name) as run:
+    with mlflow.start_run(run_name=name_of_run) as run:
         mlflow.set_tags({"set": set_name, "lexicon": VOCABULARY_VERSION, "baseline": baseline or "no",
                          **{f"model.{k}": v for k, v in models.items()}})
         mlflow.log_params({"cases": len(cases), "sku_threshold": settings.sku_threshold,
@@ -149,7 +148,7 @@ def evaluate(settings: Settings, master_data: Path, cases_path: Path, name: str 
             (out / "errors.json").write_text(json.dumps(analysis(cases, preds), indent=1, ensure_ascii=False),
                                              encoding="utf-8")
             mlflow.log_artifacts(str(out))
-        return EvalRun(run.info.run_id, experiment, run_name, figures)
+        return EvalRun(run.info.run_id, experiment, name_of_run, figures)
 
 
 def _models(preds: list[dict[str, Any]]) -> dict[str, str]:

@@ -30,6 +30,7 @@ from evaluation.score import load_jsonl, score
 from evaluation.strangers.vocab import NUMBER_WORDS, TRADES
 from evaluation.strangers.write import write_strangers
 from models.units import LEXICON_DIR
+from training.tracking import run_name
 
 FIGURES = ("line_f1", "auto_precision", "auto_cases", "exception_f1")
 
@@ -140,7 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         mlflow.set_tracking_uri(Settings().tracking_uri())
         mlflow.set_experiment("ordex-evaluation")
-        with mlflow.start_run(run_name=f"leave-one-language-out-seed{args.seed}") as r:
+        with mlflow.start_run(run_name=run_name(f"leave-one-language-out-seed{args.seed}")) as r:
             for lang, row in results.items():
                 for label, figures in row.items():
                     for k, v in figures.items():

@@ -14,7 +14,6 @@ went through untouched with the SKU at the gold quantity.
 from __future__ import annotations
 
 import tempfile
-import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,6 +29,7 @@ from ordex.messages import message_from_case
 from ordex.pipeline import Engine, load_ranker
 from ordex.settings import Settings
 from ordex.store.kpis import Range
+from training.tracking import run_name
 
 
 def replay(settings: Settings, master_data: Path, cases_path: Path, retrain: bool = True) -> dict[str, Any]:
@@ -144,7 +144,7 @@ def log_replay(settings: Settings, result: dict[str, Any], name: str) -> str:
 
     mlflow.set_tracking_uri(settings.tracking_uri())
     mlflow.set_experiment(f"ordex-replay-{name}")
-    with mlflow.start_run(run_name=f"{name} · {time.strftime('%Y%m%d-%H%M%S')}") as run:
+    with mlflow.start_run(run_name=run_name(name)) as run:
         for i, w in enumerate(result["weeks"]):
             for key in ("stp", "alias_coverage"):
                 if w[key] is not None:

@@ -27,6 +27,7 @@ from ordex.masterdata import load_master_data
 from ordex.settings import Settings
 from ordex.unit_words import history_split, learn_from_history
 from training.tagger_data import HOLDOUT_TRADE
+from training.tracking import run_name
 
 FIGURES = ("line_f1", "exception_f1", "auto_precision", "auto_cases", "stp_correct", "stp_max", "case_exact", "cer")
 
@@ -72,7 +73,7 @@ def log(results: dict[str, dict[str, Any]], settings: Settings) -> str:
 
     mlflow.set_tracking_uri(settings.tracking_uri())
     mlflow.set_experiment("ordex-evaluation")
-    with mlflow.start_run(run_name="strangers-vs-synth") as r:
+    with mlflow.start_run(run_name=run_name("strangers-vs-synth")) as r:
         gate = packaged_gate()
         mlflow.set_tags({"lexicon": VOCABULARY_VERSION, "kind": "strangers",
                          "release_gate": "off" if gate is None or not settings.release_gate else gate.version,

@@ -181,11 +181,11 @@ def evaluate(master_data: Path, cases_path: Path, name: str | None, baselines: b
     for label, s, extra in variants:
         run = run_eval(s, master_data, cases_path, name, label, **extra)
         table = Table(title=f"{run.run_name} (MLflow run {run.run_id}, experiment {run.experiment})")
-        for col in ("group", "cases", "line_f1", "exception_f1", "auto_precision", "stp_correct"):
+        for col in ("group", "cases", "line_f1", "exception_f1", "auto_precision", "stp_correct", "cer"):
             table.add_column(col)
         for group, f in run.figures.items():
             table.add_row(group, *(str(f.get(k)) for k in ("cases", "line_f1", "exception_f1", "auto_precision",
-                                                             "stp_correct")))
+                                                             "stp_correct", "cer")))
         Console().print(table)
     return 0
 

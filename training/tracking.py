@@ -31,6 +31,14 @@ class LoggedModel:
     pyfunc: str = ""  # the model as an MLflow pyfunc (``mlflow.pyfunc.load_model(pyfunc)``)
 
 
+def run_name(*parts: str) -> str:
+    """A run name that says what ran and is never used twice: the parts, the time, four random hex digits."""
+    import secrets
+    import time
+
+    return " · ".join([*(p for p in parts if p), f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(2)}"])
+
+
 def _mlflow(settings: Settings) -> Any:
     return mlflow_at(settings.tracking_uri())
 

@@ -45,6 +45,7 @@ from ordex.schema import Case
 from ordex.settings import Settings
 from ordex.stages.gate import GateStage
 from training.tagger_data import HOLDOUT_TRADE
+from training.tracking import run_name
 
 FIT_SEEDS = (201, 202, 203, 206, 207, 208, 211, 212, 213, 214)
 THRESHOLD_SEEDS = (204, 205, 209, 210, 215, 216)
@@ -305,7 +306,7 @@ def log_run(settings: Settings, args: argparse.Namespace, metrics: dict[str, flo
 
     mlflow.set_tracking_uri(settings.tracking_uri())
     mlflow.set_experiment("ordex-gate")
-    with mlflow.start_run(run_name="release-gate") as run:
+    with mlflow.start_run(run_name=run_name("release-gate")) as run:
         mlflow.log_params({"trade": HOLDOUT_TRADE, "fit_seeds": FIT_SEEDS, "threshold_seeds": THRESHOLD_SEEDS,
                            "image_seeds": sorted(IMAGE_SEEDS), "cases": args.cases, "target_precision": args.target,
                            "C": args.C, "line_features": ",".join(LINE_FEATURES),

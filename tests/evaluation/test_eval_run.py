@@ -110,3 +110,10 @@ def test_the_baselines_are_logged_beside_the_pipeline_extractone_matching_and_te
     mlflow.set_tracking_uri(base.tracking_uri())
     found = mlflow.search_runs(experiment_names=["ordex-eval-baselines"])
     assert sorted(found["tags.baseline"]) == ["baseline: Tesseract OCR", "baseline: extractOne matcher", "no"]
+
+
+def test_run_names_say_what_ran_and_never_repeat() -> None:
+    from training.tracking import run_name
+
+    names = {run_name("electrical", "", "tagger v4") for _ in range(50)}
+    assert len(names) == 50 and all(n.startswith("electrical · tagger v4 · ") for n in names)
