@@ -219,8 +219,12 @@ def name_holds(text: str, name: str, product: str = "") -> bool:
 
 def next_word(text: str, at: int) -> tuple[int, int, str] | None:
     """The first word starting at or after ``at`` on the same line (punctuation and glue skipped)."""
-    for a, b, w in words_of(text[at:]):
-        return at + a, at + b, w
+    rest = text[at:]
+    for m in WORD.finditer(rest):  # the first word only: a long line is not read to its end for each count
+        w = m.group().strip(PUNCT)
+        if w:
+            a = m.start() + m.group().index(w)
+            return at + a, at + a + len(w), w
     return None
 
 

@@ -23,6 +23,7 @@ from models.units import JOINERS, read_qty, read_unit
 ENTITIES: tuple[str, ...] = ("PRODUCT", "QTY", "UNIT", "PRICE", "CUSTOMER", "PO", "DATE")
 BIO: tuple[str, ...] = ("O", *(f"{p}-{e}" for e in ENTITIES for p in ("B", "I")))
 MAX_TOKENS = 96
+BATCH = 32  # windows per onnxruntime call
 RECENT_TEXTS = 512  # texts whose spans a tagger remembers (a message's lines, read by split and by tag)
 
 
@@ -100,8 +101,10 @@ class TokenTagger:
         if todo:
             pieces = [(i, at, piece) for i, t in enumerate(todo) for at, piece in windows(t)]
             found: list[list[Span]] = [[] for _ in todo]
-            for (i, at, _piece), got in zip(pieces, self._spans([p for _, _, p in pieces]), strict=True):
-                found[i].extend(Span(s.label, s.start + at, s.end + at, s.score) for s in got)
+            for k in range(0, len(pieces), BATCH):  # a batch at a time: memory stays bounded on a long message
+                chunk = pieces[k : k + BATCH]
+                for (i, at, _piece), got in zip(chunk, self._spans([p for _, _, p in chunk]), strict=True):
+                    found[i].extend(Span(s.label, s.start + at, s.end + at, s.score) for s in got)
             with self._lock:
                 for t, spans in zip(todo, found, strict=True):
                     known[t] = self._recent[t] = tuple(spans)

@@ -86,7 +86,11 @@ class Engine:
         self.matcher = SkuMatcher(())
         self.knowledge = Knowledge()
         self.asked: Counter[str] = Counter()  # words asked on an item in the history, per load (``asked_in_history``)
-        self.reader = ReadStage(ReadOptions(ocr_threads=settings.ocr_threads), ocr)
+        if ocr is None and settings.ocr_engine:
+            ocr = load_ocr(settings.ocr_engine)
+        self.reader = ReadStage(ReadOptions(ocr_threads=settings.ocr_threads, max_chars=settings.max_message_chars,
+                                            max_lines=settings.max_message_lines,
+                                            max_line_chars=settings.max_line_chars), ocr)
         self.stages: tuple[Stage, ...] = ()  # built by refresh, for the master data and models it finds
         self.synced_version = store.version()
         self.refresh()
@@ -281,6 +285,20 @@ def order_records(case: Case, md: MasterData) -> list[OrderRecord]:
             findings=[f.model_dump(mode="json") for f in case.findings if f.section == k],
         ))
     return out
+
+
+def load_ocr(path: str) -> OcrFn:
+    """The OCR function named 'module:function' (``Settings.ocr_engine``); a ValueError naming what is wrong."""
+    import importlib
+
+    module, _, name = path.partition(":")
+    try:
+        fn = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError, ValueError) as e:
+        raise ValueError(f"ORDEX_OCR_ENGINE={path!r}: {e}; give 'module:function'") from e
+    if not callable(fn):
+        raise ValueError(f"ORDEX_OCR_ENGINE={path!r} is not a function")
+    return fn  # type: ignore[no-any-return]
 
 
 def load_tagger(settings: Settings) -> TokenTagger | None:

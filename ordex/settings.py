@@ -39,8 +39,20 @@ class Settings(BaseSettings):
                                                  "threshold is read off its held-out curve for it")
     release_threshold: float | None = Field(default=None, ge=0.0, le=1.0,
                                             description="Overrides the threshold the target precision gives")
-    tagger_threads: int = Field(default=2, description="onnxruntime intra-op threads per worker for the tagger (they wait rather than spin, so two workers on two cores lose little under load and a lone message is read twice as fast)")
+    tagger_threads: int = Field(default=2, description="onnxruntime intra-op threads per worker for the tagger (they "
+                                                      "wait rather than spin, so two workers on two cores lose "
+                                                      "little under load and a lone message is read twice as fast)")
+    max_message_chars: int = Field(default=50_000, ge=1, description="Characters of text read per message (body "
+                                                                     "and subject); a longer one is held UNREADABLE")
+    max_message_lines: int = Field(default=500, ge=1, description="Lines read per message (body, subject and "
+                                                                  "attachments); a message with more is held "
+                                                                  "UNREADABLE, so one message costs bounded time")
+    max_line_chars: int = Field(default=1_000, ge=20, description="A longer line is read in pieces of at most this "
+                                                                 "many characters, cut at an item separator")
     ocr_threads: int = Field(default=2, description="onnxruntime intra-op threads per worker for OCR")
+    ocr_engine: str = Field(default="", description="Another OCR engine than PP-OCR, as 'module:function' taking a "
+                                                    "PIL image and answering ordex.schema.OcrLine's "
+                                                    "(evaluation.tesseract:tesseract_ocr reads with Tesseract)")
     extractor: Literal["auto", "tagger", "hybrid", "rules"] = Field(
         default="auto",
         description="Order lines: the token classifier when a model is there, else the rules (auto); the tagger or "

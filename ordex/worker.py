@@ -41,6 +41,9 @@ class WorkerOptions(BaseModel):
     lease_seconds: float = Field(default=60.0, gt=0, description="How long a claim holds before another worker may take over")
     poll_seconds: float = Field(default=1.0, gt=0, description="How often an idle worker looks for work it was not told of")
     max_attempts: int = Field(default=5, ge=1, description="Claims of one message before it is held for a person")
+    max_interruptions: int = Field(default=1, ge=1, description="Times a message's processing may be interrupted "
+                                                               "(its worker crashed, was killed or overran) before "
+                                                               "it is held for a person instead of leased again")
     retry_seconds: float = Field(default=30.0, ge=0, description="Wait before retrying a message whose media fetch failed")
     wait_seconds: float = Field(default=60.0, ge=0, description="How long a retried request waits for another worker's result")
 
@@ -105,6 +108,9 @@ class Processor:
         if stored is not None:
             return Answer.model_validate(stored)
         if self.store.queue.claim(accepted.id, self.lease):
+            interrupted = self.store.queue.interruptions(accepted.id)
+            if interrupted >= self.options.max_interruptions:
+                return self.fail(accepted.id, message.id, interrupted_reason(interrupted))
             return self._run_held(accepted.id, message)
         return self.wait_for(accepted.id)
 
@@ -132,6 +138,7 @@ class Processor:
         """The one pipeline on a claimed message (``Engine.process_held``: a crash holds it as UNREADABLE); a
         late second result yields to the first."""
         with self.lock:
+            self.store.queue.started(row, self.lease)
             self.engine.sync()
             try:
                 if self.intercept is not None:
@@ -175,6 +182,8 @@ class Processor:
         stored = self.store.queue.stored(row)
         if stored is None:
             return None
+        if stored.interruptions >= self.options.max_interruptions:
+            return self.fail(row, stored.external_id, interrupted_reason(stored.interruptions))
         if stored.attempts > self.options.max_attempts:
             return self.fail(row, stored.external_id, f"processing was interrupted {stored.attempts - 1} times; "
                                                       "held for a person")
@@ -232,6 +241,13 @@ class Processor:
         return Message(id=stored.external_id, channel=stored.channel, sender=event.from_,
                        sender_name=event.contact_name, received_at=stored.received_at,
                        text=event.text or event.caption, attachments=tuple(atts))
+
+
+def interrupted_reason(times: int) -> str:
+    """Why a message is held rather than processed again."""
+    return (f"processing this message was interrupted {'once' if times == 1 else f'{times} times'} (its worker "
+            "crashed, was killed, ran out of memory or overran its time); it is held for a person rather than "
+            "given to the next worker")
 
 
 def single_message_body(raw: bytes, wamid: str) -> bytes:

@@ -27,6 +27,9 @@ class ServiceSettings(Settings):
     lease_seconds: float = Field(default=60.0, gt=0, description="A worker's claim on a message; a crashed "
                                                                  "worker's messages are taken over after it")
     worker_poll_seconds: float = Field(default=1.0, gt=0, description="How often an idle worker looks for work")
+    worker_max_interruptions: int = Field(default=1, ge=1, description="Times a message's processing may be "
+                                                                       "interrupted (a crashed, killed or overrun "
+                                                                       "worker) before it is held for a person")
     worker_retry_seconds: float = Field(default=30.0, ge=0, description="Wait before retrying a WhatsApp media "
                                                                         "fetch that failed for a passing reason")
     workers: int = Field(default=2, ge=1, le=32, description="Service worker processes, each with its own models "
@@ -81,4 +84,4 @@ class ServiceSettings(Settings):
     def worker_options(self) -> WorkerOptions:
         """The work queue's options from these settings."""
         return WorkerOptions(lease_seconds=self.lease_seconds, poll_seconds=self.worker_poll_seconds,
-                             retry_seconds=self.worker_retry_seconds)
+                             retry_seconds=self.worker_retry_seconds, max_interruptions=self.worker_max_interruptions)

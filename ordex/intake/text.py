@@ -42,6 +42,24 @@ SIGNATURE_MAX_LINES = 8
 L = TypeVar("L", bound=str)
 
 
+CUT = re.compile(r"[,;.!?]\s|\s(?:and|aur|&|\+)\s|\s", re.IGNORECASE)  # where a long line may be cut, best first
+
+
+def pieces(line: str, limit: int) -> list[str]:
+    """A line of at most ``limit`` characters as it is; a longer one cut into pieces of at most ``limit``, each
+    cut after the last item separator (",", ";", a full stop, "and") before the limit, else the last space, else
+    at the limit. Reading cost grows faster than a line's length; a real order line is far shorter than this."""
+    out = []
+    while len(line) > limit:
+        head = line[:limit]
+        cuts = [m.end() for m in CUT.finditer(head) if m.group().strip()] or [m.end() for m in CUT.finditer(head)]
+        at = cuts[-1] if cuts and cuts[-1] > limit // 2 else limit
+        out.append(line[:at].strip())
+        line = line[at:]
+    out.append(line.strip())
+    return [p for p in out if p]
+
+
 def body_blocks(text: str, *, source: Source = "body") -> list[Block]:
     """One Block per non-empty line of ``text``, after quoted replies and signatures are removed."""
     lines = text.splitlines()

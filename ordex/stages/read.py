@@ -10,7 +10,7 @@ from pydantic import Field
 
 from ordex.intake.errors import Unreadable
 from ordex.intake.readers import read_attachment
-from ordex.intake.text import body_blocks
+from ordex.intake.text import body_blocks, pieces
 from ordex.intake.types import OcrFn
 from ordex.schema import Block, Case
 from ordex.stages.base import Component, Options, package_version
@@ -21,6 +21,9 @@ class ReadOptions(Options):
     """How attachments are read."""
 
     ocr_threads: int = Field(default=2, ge=1, description="onnxruntime intra-op threads of the OCR engine")
+    max_chars: int = Field(default=50_000, ge=1, description="Characters of body and subject read per message")
+    max_lines: int = Field(default=500, ge=1, description="Lines read per message, attachments included")
+    max_line_chars: int = Field(default=1_000, ge=20, description="A longer line is read in pieces of at most this")
 
 
 class ReadStage(Component):
@@ -65,17 +68,38 @@ class ReadStage(Component):
 
     def __call__(self, case: Case) -> Case:
         m = case.message
+        findings = list(case.findings)
+        chars = len(m.subject) + len(m.text)
+        if chars > self.options.max_chars:  # refused before any reading: its cost must not grow with the text
+            findings.append(unreadable(f"the message's text has {chars:,} characters; ordex reads at most "
+                                       f"{self.options.max_chars:,} per message (ORDEX_MAX_MESSAGE_CHARS): held "
+                                       "for a person"))
+            return case.model_copy(update={"blocks": (), "findings": tuple(findings)})
         blocks: list[Block] = []
         if m.subject.strip():
             blocks.extend(body_blocks(m.subject, source="subject"))
         blocks.extend(body_blocks(m.text))
-        findings = list(case.findings)
         for i, att in enumerate(m.attachments):
+            if len(blocks) > self.options.max_lines:
+                break
             try:
                 blocks.extend(read_attachment(att, i, self._lazy_ocr))
             except Unreadable as e:
                 findings.append(unreadable(f"{att.filename or f'attachment {i + 1}'}: {e.reason}"))
+        blocks = [piece for b in blocks for piece in self._pieces(b)]
+        if len(blocks) > self.options.max_lines:
+            findings.append(unreadable(f"the message has more than {self.options.max_lines:,} lines; ordex reads at "
+                                       f"most {self.options.max_lines:,} per message (ORDEX_MAX_MESSAGE_LINES): "
+                                       "held for a person"))
+            blocks = []
         return case.model_copy(update={"blocks": tuple(blocks), "findings": tuple(findings)})
+
+
+    def _pieces(self, block: Block) -> list[Block]:
+        """A block as it is, or a long one in pieces (``pieces``); a spreadsheet row's columns stay whole."""
+        if len(block.text) <= self.options.max_line_chars or block.fields:
+            return [block]
+        return [block.model_copy(update={"text": t}) for t in pieces(block.text, self.options.max_line_chars)]
 
 
 def _rapidocr(threads: int) -> OcrFn:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 
 from ordex.store.tables import AttachmentRow, MessageRow, utcnow
 
@@ -45,12 +45,26 @@ class StoredMessage:
     state: str
     attempts: int
     attachments: tuple[StoredAttachment, ...]
+    interruptions: int = 0
+
+
+RETRY = "retry:"  # a lease owner's prefix while a message waits for a planned retry (not an interruption)
 
 
 def _claimable(now: datetime) -> ColumnElement[bool]:
     """Waiting messages, and those whose worker's lease lapsed."""
     return or_(MessageRow.state == "received",
                and_(MessageRow.state == "processing", MessageRow.lease_until < now))
+
+
+def _claimed(lease: Lease) -> dict[str, Any]:
+    """The columns a claim sets: leased to us, not started, one more attempt, and one more interruption when the
+    lease it takes over lapsed while the pipeline ran (not while the message waited, nor before a planned retry)."""
+    interrupted = and_(MessageRow.state == "processing", MessageRow.started_at.is_not(None),
+                       or_(MessageRow.lease_owner.is_(None), ~MessageRow.lease_owner.startswith(RETRY)))
+    return {"state": "processing", "lease_owner": lease.owner, "lease_until": lease.until(), "started_at": None,
+            "attempts": MessageRow.attempts + 1,
+            "interruptions": MessageRow.interruptions + case((interrupted, 1), else_=0)}
 
 
 class WorkQueue:
@@ -64,9 +78,7 @@ class WorkQueue:
         now = utcnow()
         with self.store.write() as s:
             result: Any = s.execute(
-                update(MessageRow).where(MessageRow.id == message_row, _claimable(now))
-                .values(state="processing", lease_owner=lease.owner, lease_until=lease.until(),
-                        attempts=MessageRow.attempts + 1)
+                update(MessageRow).where(MessageRow.id == message_row, _claimable(now)).values(**_claimed(lease))
             )
             return bool(result.rowcount == 1)
 
@@ -78,9 +90,7 @@ class WorkQueue:
                               .with_for_update(skip_locked=True))
             if row_id is None:
                 return None
-            s.execute(update(MessageRow).where(MessageRow.id == row_id)
-                      .values(state="processing", lease_owner=lease.owner, lease_until=lease.until(),
-                              attempts=MessageRow.attempts + 1))
+            s.execute(update(MessageRow).where(MessageRow.id == row_id).values(**_claimed(lease)))
             return int(row_id)
 
     def renew(self, rows: Iterable[int], lease: Lease) -> None:
@@ -94,11 +104,24 @@ class WorkQueue:
                       .values(lease_until=lease.until()))
 
     def retry_later(self, message_row: int, lease: Lease, seconds: float) -> None:
-        """Keep the message leased for ``seconds`` more, then any worker may take it again (a transient failure)."""
+        """Keep the message leased for ``seconds`` more, then any worker may take it again (a transient failure;
+        marked as planned, so the next claim does not count it as an interruption)."""
         with self.store.write() as s:
             s.execute(update(MessageRow).where(MessageRow.id == message_row, MessageRow.lease_owner == lease.owner,
                                                MessageRow.state == "processing")
-                      .values(lease_until=utcnow() + timedelta(seconds=seconds)))
+                      .values(lease_until=utcnow() + timedelta(seconds=seconds), lease_owner=RETRY + lease.owner))
+
+    def started(self, message_row: int, lease: Lease) -> None:
+        """Mark that the pipeline starts on a message we hold: if our lease lapses from now on, it was interrupted."""
+        with self.store.write() as s:
+            s.execute(update(MessageRow).where(MessageRow.id == message_row, MessageRow.lease_owner == lease.owner,
+                                               MessageRow.state == "processing")
+                      .values(started_at=utcnow()))
+
+    def interruptions(self, message_row: int) -> int:
+        """How often the message's processing was interrupted (see ``MessageRow.interruptions``)."""
+        with self.store.session() as s:
+            return int(s.scalar(select(MessageRow.interruptions).where(MessageRow.id == message_row)) or 0)
 
     def depth(self) -> int:
         """How many accepted messages have no result yet (waiting or being processed)."""
@@ -126,6 +149,7 @@ class WorkQueue:
                 received_at=received if received.tzinfo else received.replace(tzinfo=utcnow().tzinfo),
                 raw=row.raw, raw_kind=row.raw_kind, state=row.state, attempts=row.attempts,
                 attachments=tuple(StoredAttachment(a.filename, a.content_type, a.data) for a in atts),
+                interruptions=row.interruptions,
             )
 
     def store_attachments(self, message_row: int, attachments: Iterable[StoredAttachment]) -> None:

@@ -44,6 +44,11 @@ class MessageRow(Base):
     lease_owner: Mapped[str | None] = mapped_column(String(200), nullable=True)
     lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    # When the pipeline started on the message under its current lease (None: not yet; a message waiting for a
+    # worker's lock is not being processed), and the claims that found a lease lapsed after that: a message that
+    # brought its worker down is held for a person rather than leased to the next worker.
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    interruptions: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class AttachmentRow(Base):

@@ -101,12 +101,63 @@ def test_a_crash_in_the_pipeline_is_held_as_unreadable_and_kept(backend_engine: 
 
 def test_a_message_interrupted_too_often_is_held_for_a_person(backend_engine: Engine) -> None:
     (row,) = accept(backend_engine.store, 1, "poison")
-    processor = Processor(backend_engine, WorkerOptions(max_attempts=2))
-    for owner in ("dead-1", "dead-2", "dead-3"):
+    processor = Processor(backend_engine, WorkerOptions(max_attempts=2, max_interruptions=5))
+    for owner in ("dead-1", "dead-2", "dead-3"):  # claimed and never started (its worker died waiting)
         assert backend_engine.store.queue.claim(row, Lease(owner, 0.01))
         time.sleep(0.05)
     answer = processor.run_stored(row)
     assert answer is not None and "interrupted 2 times" in answer.exceptions[0].detail
+
+
+def crash_while_processing(store: Store, row: int) -> None:
+    """A worker claims the message, starts the pipeline on it and dies (its lease lapses)."""
+    dead = Lease("died-mid-message", 0.05)
+    assert store.queue.claim(row, dead)
+    store.queue.started(row, dead)
+    time.sleep(0.1)
+
+
+def test_a_message_that_brought_its_worker_down_once_is_held_on_the_next_lease(backend_engine: Engine) -> None:
+    store = backend_engine.store
+    (row,) = accept(store, 1, "killer")
+    crash_while_processing(store, row)
+    processor = Processor(backend_engine, WorkerOptions())
+    assert store.queue.claim_next(processor.lease) == row  # the next worker leases it
+    answer = processor.run_stored(row)
+    assert answer is not None and answer.status == "exception" and answer.exceptions[0].code == "UNREADABLE"
+    assert "interrupted once" in answer.exceptions[0].detail and "held for a person" in answer.exceptions[0].detail
+    view = store.views.message(row)
+    assert view is not None and view["state"] == "failed" and view["exceptions"][0]["queue"] == "intake"
+    assert json.loads(store.queue.stored(row).raw)["text"] == "led 12w 1 box"  # type: ignore[union-attr]
+
+
+def test_a_synchronous_retry_of_a_message_that_brought_its_worker_down_is_held_too(backend_engine: Engine) -> None:
+    store = backend_engine.store
+    m = api_message("led 12w 3 box", "killer-sync")
+    row = store.accept(m, m.raw or b"", "json", lease=Lease("a-process-that-died", 0.05)).id
+    store.queue.started(row, Lease("a-process-that-died", 0.05))
+    time.sleep(0.1)
+    answer = Processor(backend_engine, WorkerOptions()).submit(m, "json")  # the client retries its post
+    assert answer.exceptions[0].code == "UNREADABLE" and "interrupted once" in answer.exceptions[0].detail
+
+
+def test_waiting_and_planned_retries_are_no_interruptions(backend_engine: Engine) -> None:
+    store = backend_engine.store
+    rows = accept(store, 2, "innocent")
+    waiting = Lease("died-before-its-turn", 0.05)  # accepted with a lease, never started: the lock was busy
+    assert store.queue.claim(rows[0], waiting)
+    retrying = Lease("media-later", 30)
+    assert store.queue.claim(rows[1], retrying)
+    store.queue.started(rows[1], retrying)
+    store.queue.retry_later(rows[1], retrying, 0.05)  # a passing media failure: planned
+    time.sleep(0.1)
+    processor = Processor(backend_engine, WorkerOptions())
+    for k, row in enumerate(rows):
+        assert store.queue.claim(row, processor.lease)
+        answer = processor.run_stored(row)
+        assert answer is not None and answer.status == "auto", answer
+        assert store.queue.stored(row).interruptions == 0  # type: ignore[union-attr]
+        assert lines_of(store.prediction(row)) == [("E100", "LED-12W", k + 1, "BOX")]  # type: ignore[arg-type]
 
 
 def test_the_background_worker_drains_the_queue_and_picks_up_a_dead_workers_messages(backend_engine: Engine) -> None:
