@@ -6,11 +6,12 @@ import base64
 import binascii
 import json
 import mimetypes
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ordex.schema import CHANNELS, Attachment, Message
 
@@ -19,20 +20,35 @@ class InputError(ValueError):
     """A client sent a body the contract does not accept; the message says which field and why."""
 
 
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # JSON may carry one ("\\ud800"); no text can be stored with it
+
+
+def clean_text(value: str) -> str:
+    """Text with every lone surrogate replaced by U+FFFD: what JSON allows and UTF-8 cannot encode."""
+    return LONE_SURROGATE.sub("\ufffd", value)
+
+
 class ApiAttachment(BaseModel):
     """An attachment as the API carries it: base64 content with its name and type."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="forbid")
 
     filename: str = ""
     content_type: str = ""
-    content_base64: str = ""
+    content_base64: str = Field(min_length=1, description="The file's bytes, base64-encoded")
+
+    @field_validator("filename", "content_type")
+    @classmethod
+    def _clean(cls, v: str) -> str:
+        return clean_text(v)
 
 
 class ApiMessage(BaseModel):
-    """``POST /v1/messages``: a case without ``expected``; attachments carry base64 content."""
+    """``POST /v1/messages``: a case without ``expected``; attachments carry base64 content. Unknown fields are
+    refused (a misspelt field would otherwise be a message read as empty); a case's ``raw`` may be null and its
+    ``expected`` is ignored, so a case line can be posted as it is."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="forbid")
 
     message_id: str | None = Field(default=None, description="Makes the post idempotent")
     id: str | None = None
@@ -42,6 +58,13 @@ class ApiMessage(BaseModel):
     subject: str = ""
     text: str = ""
     attachments: list[ApiAttachment] = Field(default_factory=list)
+    raw: None = Field(default=None, description="Always null here: post a raw e-mail to /v1/messages/email")
+    expected: Any = Field(default=None, description="Ignored (a labelled case's answer)", exclude=True)
+
+    @field_validator("message_id", "id", "sender", "subject", "text")
+    @classmethod
+    def _clean(cls, v: str | None) -> str | None:
+        return None if v is None else clean_text(v)
 
     @field_validator("channel")
     @classmethod
@@ -49,6 +72,12 @@ class ApiMessage(BaseModel):
         if v not in CHANNELS:
             raise ValueError(f"channel must be one of {', '.join(CHANNELS)}")
         return v
+
+    @model_validator(mode="after")
+    def _something(self) -> ApiMessage:
+        if not (self.text.strip() or self.subject.strip() or self.attachments):
+            raise ValueError("a message needs text, a subject or an attachment")
+        return self
 
 
 def _aware(t: datetime | None) -> datetime:

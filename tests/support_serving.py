@@ -145,7 +145,8 @@ QUEUE_MESSAGES: dict[str, dict[str, Any]] = {
     "customer": {"sender": "+919999999999", "text": "led 12w 2 box"},
     "catalog": {"sender": VOLT_PHONE, "text": "flux capacitor deluxe 7 pcs"},
     "intake": {"sender": VOLT_PHONE, "text": "order attached",
-               "attachments": [{"filename": "po.pdf", "content_type": "application/pdf", "content_base64": ""}]},
+               "attachments": [{"filename": "po.pdf", "content_type": "application/pdf",  # cut short: unreadable
+                                "content_base64": "JVBERi0xLjQgdHJ1bmNhdGVk"}]},
     "credit": {"sender": "+911110000003", "text": "copper wire 2.5 sqmm 3 roll"},
     "commercial": {"sender": VOLT_PHONE, "text": "modular switch 6a 2 box"},
 }

@@ -1,5 +1,5 @@
 """The store: SQLAlchemy tables, migrations and the Store that reads and writes them."""
 
-from ordex.store.store import Accepted, IdempotencyConflict, OrderRecord, Store
+from ordex.store.store import Accepted, IdempotencyConflict, OrderRecord, Store, identity_digest
 
-__all__ = ["Accepted", "IdempotencyConflict", "OrderRecord", "Store"]
+__all__ = ["Accepted", "IdempotencyConflict", "OrderRecord", "Store", "identity_digest"]

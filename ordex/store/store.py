@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -224,7 +225,7 @@ class Store:
         With a ``lease`` the message is stored already claimed by its caller (``processing``), so no background
         worker takes it while the caller processes it; if the caller dies, the lease lapses and a worker does.
         """
-        sha = hashlib.sha256(raw).hexdigest()
+        sha = identity_digest(raw, raw_kind)
         for attempt in range(2):
             try:
                 return self._accept(message, raw, raw_kind, sha, actor, role, lease)
@@ -525,3 +526,27 @@ def group_findings(findings: Sequence[dict[str, Any]], positions: dict[int, int]
     return list(by_code.values())
 
 
+
+
+# Headers a relay adds or rewrites on the way: an e-mail re-delivered through another relay is the same message.
+TRANSPORT_HEADERS = re.compile(rb"^(received|return-path|delivered-to|x-[^:]*|authentication-results|arc-[^:]*|"
+                               rb"dkim-signature|received-spf|envelope-to|x-original-to):", re.IGNORECASE)
+
+
+def identity_digest(raw: bytes, raw_kind: str) -> str:
+    """The sha256 that says whether a message id came back with the same message: the raw bytes, but for an
+    e-mail without the headers relays add (``TRANSPORT_HEADERS``), so a re-delivery is the same message."""
+    if raw_kind != "eml":
+        return hashlib.sha256(raw).hexdigest()
+    end = min((i for i in (raw.find(b"\r\n\r\n"), raw.find(b"\n\n")) if i >= 0), default=len(raw))
+    kept: list[bytes] = []
+    dropping = False
+    for line in raw[:end].splitlines():
+        if line[:1] in (b" ", b"\t"):  # a folded continuation belongs to the header above
+            if not dropping:
+                kept.append(line)
+            continue
+        dropping = TRANSPORT_HEADERS.match(line) is not None
+        if not dropping:
+            kept.append(line)
+    return hashlib.sha256(b"\n".join(kept) + b"\n\n" + raw[end:].lstrip(b"\r\n")).hexdigest()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from datetime import UTC, datetime
 from email.parser import BytesHeaderParser
@@ -18,7 +17,7 @@ from ordex.keys import Principal
 from ordex.messages import ApiMessage, message_from_api
 from ordex.pipeline import NotLoaded
 from ordex.schema import Message
-from ordex.store import IdempotencyConflict
+from ordex.store import IdempotencyConflict, identity_digest
 from ordex.worker import StillProcessing
 from serving.auth import require
 from serving.host import EngineHost, current_host
@@ -58,10 +57,11 @@ def api_message_id(body: ApiMessage) -> str:
 
 
 def email_message_id(raw: bytes) -> str:
-    """The e-mail's Message-ID header without angle brackets, else ``eml-`` and the sha256 of the bytes."""
+    """The e-mail's Message-ID header without angle brackets, else ``eml-`` and the sha256 of the message without
+    the headers relays add (``identity_digest``: a re-delivery is the same message)."""
     headers = BytesHeaderParser(policy=compat32).parsebytes(raw)
     value = str(headers.get("Message-ID") or "").strip().strip("<>").strip()
-    return value if usable_id(value) else "eml-" + hashlib.sha256(raw).hexdigest()
+    return value if usable_id(value) else "eml-" + identity_digest(raw, "eml")
 
 
 async def submit(host: EngineHost, message: Message, raw_kind: str, principal: Principal) -> dict[str, Any]:

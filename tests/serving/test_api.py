@@ -139,6 +139,27 @@ def test_an_email_without_message_id_is_named_by_its_hash_and_idempotent(svc: Sv
     assert again.json() == first
 
 
+def relayed(mail: bytes, relay: str) -> bytes:
+    """The e-mail as another relay hands it on: one more Received header on top, a new Delivered-To."""
+    return (f"Received: from {relay} (mx.{relay} [10.1.2.3])\r\n\tby mx.ordex.example with ESMTPS; "
+            f"Sat, 5 Dec 2026 18:00:00 +0530\r\nDelivered-To: orders@ordex.example\r\n").encode() + mail
+
+
+@pytest.mark.parametrize("message_id", ["<po-re-1@voltelec.example>", None])
+def test_an_email_redelivered_through_another_relay_is_the_same_message(svc: Svc, message_id: str | None) -> None:
+    mail = raw_mail("led 12w 4 box", message_id=message_id)
+    first = svc.client.post("/v1/messages/email", content=mail, headers=svc.auth("ingest", "message/rfc822"))
+    again = svc.client.post("/v1/messages/email", content=relayed(mail, "relay-b.example"),
+                            headers=svc.auth("ingest", "message/rfc822"))
+    assert first.status_code == again.status_code == 200, again.text
+    assert again.json() == first.json()  # one message, one answer
+    edited = mail.replace(b"led 12w 4 box", b"led 12w 40 box")
+    if message_id is not None:  # the same id with another text is a conflict, whatever the relays
+        r = svc.client.post("/v1/messages/email", content=relayed(edited, "relay-c.example"),
+                            headers=svc.auth("ingest", "message/rfc822"))
+        assert r.status_code == 409 and r.json()["code"] == "idempotency_conflict"
+
+
 def test_broken_and_empty_emails(svc: Svc) -> None:
     r = svc.client.post("/v1/messages/email", content=b"\x00\x01 not a mail", headers=svc.auth("ingest", "message/rfc822"))
     assert r.status_code == 200 and r.json()["status"] in ("exception", "no_order")
@@ -540,3 +561,36 @@ def test_settings_reach_the_worker() -> None:
     s = ServiceSettings(lease_seconds=7, worker_poll_seconds=0.5)
     assert (s.worker_options().lease_seconds, s.worker_options().poll_seconds) == (7, 0.5)
     assert isinstance(s, Settings)
+
+
+def test_a_lone_surrogate_is_read_as_a_replacement_character_not_an_internal_error(svc: Svc) -> None:
+    body = b'{"sender": "+911110000001", "message_id": "surrogate-1", "text": "led 12w 6 box \\ud800 pls"}'
+    r = svc.client.post("/v1/messages", content=body, headers=svc.auth("ingest"))
+    assert r.status_code == 200, r.text
+    answer = r.json()
+    assert lines_of(answer) == [("E100", "LED-12W", 6, "BOX")], answer
+    assert "Error" not in json.dumps(answer.get("exceptions"))
+
+
+@pytest.mark.parametrize("body, field", [
+    ({}, "a message needs text"),
+    ({"sender": "+911110000001", "txt": "led 12w 2 box"}, "txt"),  # a misspelt field is not an empty message
+    ({"sender": "+911110000001", "text": "see file",
+      "attachments": [{"filename": "po.pdf", "content": "JVBERi0="}]}, "content"),
+    ({"sender": "+911110000001", "text": "see file", "attachments": [{"filename": "po.pdf"}]}, "content_base64"),
+    ({"sender": "+911110000001", "text": "x", "raw": "files/po.eml"}, "raw"),
+])
+def test_unknown_fields_empty_messages_and_attachments_without_content_are_refused(
+        svc: Svc, body: dict[str, Any], field: str) -> None:
+    r = svc.client.post("/v1/messages", json=body, headers=svc.auth("ingest"))
+    assert r.status_code == 422 and r.json()["code"] == "invalid_body", r.text
+    assert field in r.text
+
+
+def test_a_case_line_can_be_posted_as_it_is(svc: Svc) -> None:
+    case = {"id": "case-as-is-1", "channel": "sms", "sender": "+911110000001", "received_at": "2026-11-02T10:00:00+05:30",
+            "subject": "", "text": "led 12w 7 box", "attachments": [], "raw": None,
+            "expected": {"orders": [], "exceptions": []}}
+    r = svc.client.post("/v1/messages", json=case, headers=svc.auth("ingest"))
+    assert r.status_code == 200, r.text
+    assert lines_of(r.json()) == [("E100", "LED-12W", 7, "BOX")]
