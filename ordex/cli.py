@@ -25,6 +25,7 @@ err = Console(stderr=True)
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ordex", description="Turns dealers' messages into validated sales orders.")
+    p.add_argument("--version", action="version", version=version_line())
     p.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -134,6 +135,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         err.print(f"[red]error:[/red] {e}")
         return 2
     return 1
+
+
+def version_line() -> str:
+    """ordex's version, with the lexicon and the database schema it runs (``ordex --version``)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from models.units import VOCABULARY_VERSION
+
+    try:
+        mine = version("ordex")
+    except PackageNotFoundError:
+        mine = "unknown (not installed)"
+    heads = sorted(p.stem.split("_")[0] for p in (Path(__file__).parent / "migrations" / "versions").glob("0*.py"))
+    return f"ordex {mine} (lexicon {VOCABULARY_VERSION}, store schema {heads[-1] if heads else '?'})"
 
 
 def _settings(db: str, data_dir: Path | None = None):  # type: ignore[no-untyped-def]

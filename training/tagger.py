@@ -12,9 +12,11 @@ import os
 import random
 import re
 import shutil
+import sys
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,6 +107,33 @@ def _encode(tokenizer: Any, examples: Sequence[Example], max_tokens: int) -> lis
     return out
 
 
+@contextmanager
+def steps_progress(total: int, desc: str, enabled: bool) -> Iterator[Callable[[float], None]]:
+    """A step counter for a training loop: a tqdm bar on a terminal; in a log (CI, a service) one plain line per
+    tenth of the run, so the log is not flooded with redrawn bars."""
+    if enabled and sys.stderr.isatty():
+        from tqdm import tqdm
+
+        with tqdm(total=total, desc=desc, unit="step") as bar:
+            def tick(loss: float) -> None:
+                bar.update(1)
+                bar.set_postfix(loss=f"{loss:.3f}")
+
+            yield tick
+        return
+    done = 0
+    start = time.monotonic()
+
+    def line(loss: float) -> None:
+        nonlocal done
+        done += 1
+        if enabled and (done == total or done % max(1, total // 10) == 0):
+            print(f"{desc}: {done}/{total} steps ({done / total:.0%}), loss {loss:.3f}, "
+                  f"{time.monotonic() - start:.0f} s", file=sys.stderr, flush=True)
+
+    yield line
+
+
 def _batches(rows: list[dict[str, list[int]]], size: int, rng: random.Random) -> Iterator[dict[str, Any]]:
     import torch
 
@@ -149,7 +178,6 @@ def train(train_set: Sequence[Example], eval_set: Sequence[Example], cfg: TrainC
           progress: bool = True) -> TrainResult:
     """Fine-tune, export fp32 and int8 ONNX into ``out_dir`` and score both (and torch) on ``eval_set``."""
     import torch
-    from tqdm import tqdm
     from transformers import AutoModelForTokenClassification, AutoTokenizer, get_linear_schedule_with_warmup
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -171,7 +199,7 @@ def train(train_set: Sequence[Example], eval_set: Sequence[Example], cfg: TrainC
     sched = get_linear_schedule_with_warmup(opt, int(cfg.warmup_ratio * steps), steps)
     rng = random.Random(cfg.seed)
     model.train()
-    with tqdm(total=steps, desc="train tagger", disable=not progress, unit="step") as bar:
+    with steps_progress(steps, "train tagger", progress) as step:
         for _epoch in range(cfg.epochs):
             for batch in _batches(rows, cfg.batch_size, rng):
                 loss = model(**batch).loss
@@ -180,8 +208,7 @@ def train(train_set: Sequence[Example], eval_set: Sequence[Example], cfg: TrainC
                 opt.step()
                 sched.step()
                 opt.zero_grad()
-                bar.update(1)
-                bar.set_postfix(loss=f"{loss.item():.3f}")
+                step(loss.item())
     model.eval()
     out_dir.mkdir(parents=True, exist_ok=True)
     hf_dir = out_dir / "hf"

@@ -15,6 +15,7 @@ from ordex.intake.types import OcrFn
 from ordex.schema import Block
 
 MAX_FRAMES = 20
+MAX_PIXELS = 60_000_000  # a 50-megapixel phone photo passes; a 12000x12000 bomb is refused before decoding
 
 
 def read_image(data: bytes, attachment: int, ocr: OcrFn) -> list[Block]:
@@ -34,7 +35,10 @@ def read_image(data: bytes, attachment: int, ocr: OcrFn) -> list[Block]:
 def open_image(data: bytes) -> Image.Image:
     """Open and fully decode the image, so that truncated files fail here and not inside OCR."""
     try:
-        image = Image.open(io.BytesIO(data))
+        image = Image.open(io.BytesIO(data))  # reads the header only: the size is known before any decoding
+        if image.width * image.height > MAX_PIXELS:
+            raise Unreadable(f"image is too large to read safely ({image.width}x{image.height} px; at most "
+                             f"{MAX_PIXELS // 1_000_000} megapixels)")
         image.load()
     except UnidentifiedImageError as e:
         raise Unreadable(f"not an image, or an unsupported image format (starts with {data[:8]!r})") from e

@@ -138,7 +138,8 @@ def csv_rows(data: bytes) -> list[list[str]]:
     except csv.Error:
         dialect = csv.excel
     try:
-        return trimmed_rows(csv.reader(io.StringIO(text), dialect), "CSV")
+        # universal newlines: old Mac files end lines with a lone \r
+        return trimmed_rows(csv.reader(io.StringIO(text, newline=None), dialect), "CSV")
     except csv.Error as e:
         raise Unreadable(f"cannot read CSV: {e}") from e
 

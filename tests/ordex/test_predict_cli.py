@@ -8,6 +8,7 @@ file; the predictions are scored with ``evaluation.score`` exactly as an evaluat
 from __future__ import annotations
 
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -173,3 +174,9 @@ def test_bad_master_data_exits_with_an_error(tmp_path: Path) -> None:
                         "--out", str(tmp_path / "pred.jsonl")], tmp_path)
     assert done.returncode == 2
     assert "error" in done.stderr.lower() and not (tmp_path / "pred.jsonl").exists()
+
+
+def test_version_names_ordex_its_lexicon_and_its_store_schema(tmp_path: Path) -> None:
+    done = run_predict(["--version"], tmp_path)
+    assert done.returncode == 0
+    assert re.fullmatch(r"ordex \S+ \(lexicon [0-9a-f]{12}, store schema \d{4}\)\n", done.stdout), done.stdout

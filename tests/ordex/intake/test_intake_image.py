@@ -34,6 +34,15 @@ def test_truncated_jpeg_is_unreadable(list_photo: bytes, lazy_ocr: OcrEngine) ->
         read_image(list_photo[: len(list_photo) // 2], 0, lazy_ocr)
 
 
+def test_a_decompression_bomb_is_refused_before_it_is_decoded(lazy_ocr: OcrEngine) -> None:
+    buffer = io.BytesIO()
+    Image.new("1", (12_000, 12_000), 1).save(buffer, "PNG")  # 144 megapixels in a few kilobytes
+    t = time.perf_counter()
+    with pytest.raises(Unreadable, match="too large to read safely .12000x12000"):
+        read_image(buffer.getvalue(), 0, lazy_ocr)
+    assert time.perf_counter() - t < 1.0
+
+
 def test_garbage_is_not_an_image(lazy_ocr: OcrEngine) -> None:
     with pytest.raises(Unreadable, match="not an image"):
         read_image(b"this is not an image at all", 0, lazy_ocr)

@@ -128,3 +128,9 @@ def test_example_sheets_if_present(example_dir: Path, example_cases: list[dict[s
 def test_bad_spreadsheets_are_unreadable(data: bytes, kind: str, reason: str) -> None:
     with pytest.raises(Unreadable, match=reason):
         read_spreadsheet(data, 0, kind)  # type: ignore[arg-type]
+
+
+def test_csv_with_old_mac_line_endings_is_read() -> None:
+    data = b"product,qty,unit\rled 12w,5,box\rmcb 32a,2,pcs\r"
+    blocks = read_spreadsheet(data, 0, "csv")
+    assert [b.fields.get("qty") for b in blocks] == ["5", "2"]
