@@ -8,8 +8,8 @@ file; the predictions are scored with ``evaluation.score`` exactly as an evaluat
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import shutil
 import subprocess
 import sys
