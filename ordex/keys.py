@@ -14,11 +14,14 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, get_args
 
 from ordex.store import Store
 
-ROLES: tuple[str, ...] = ("ingest", "ops", "credit", "commercial", "ml", "admin")
-QUEUES: tuple[str, ...] = ("customer", "catalog", "intake", "credit", "commercial")
+Role = Literal["ingest", "ops", "credit", "commercial", "ml", "admin"]
+Queue = Literal["customer", "catalog", "intake", "credit", "commercial"]
+ROLES: tuple[str, ...] = get_args(Role)
+QUEUES: tuple[str, ...] = get_args(Queue)
 KEY_PREFIX = "ordex_"
 
 # What each role may do, by permission; admin may do everything.

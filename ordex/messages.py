@@ -50,7 +50,10 @@ class ApiMessage(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    message_id: str | None = Field(default=None, description="Makes the post idempotent")
+    message_id: str | None = Field(default=None, description="The client's id of the message: posting it again "
+                                                             "answers the first answer (idempotent). The answer "
+                                                             "carries it back as `id`; the answer's own "
+                                                             "`message_id` is the stored row's id")
     id: str | None = None
     channel: str = "portal"
     sender: str = ""

@@ -112,7 +112,8 @@ class Prediction(BaseModel):
 class Answer(Prediction):
     """The prediction plus where the store keeps what it made."""
 
-    message_id: int = Field(description="The stored message's row id")
+    message_id: int = Field(description="The stored message's row id (GET /v1/messages/{message_id}); the id the "
+                                        "client posted (the contract's request `message_id`) comes back as `id`")
     order_ids: list[int] = Field(default_factory=list)
     exception_ids: list[int] = Field(default_factory=list)
 

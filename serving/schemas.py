@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ordex import prediction
+from ordex.keys import Queue, Role
 
 
 class ApiError(Exception):
@@ -63,7 +64,7 @@ class ExceptionBrief(BaseModel):
 
     exception_id: int
     code: str
-    queue: str
+    queue: Queue
     state: Literal["open", "approved", "fixed", "rejected", "closed"]
     detail: str
 
@@ -106,7 +107,7 @@ class ExceptionView(BaseModel):
 
     exception_id: int
     code: str
-    queue: str
+    queue: Queue
     state: str
     detail: str
     message: dict[str, Any] = Field(description="The original message: sender, subject, text, attachments")
@@ -159,7 +160,7 @@ class KeyCreated(BaseModel):
 
     key: str
     name: str
-    role: str
+    role: Role
 
 
 class MasterDataLoaded(BaseModel):

@@ -7,7 +7,7 @@ import tempfile
 import threading
 import zipfile
 from pathlib import Path, PurePosixPath
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.encoders import jsonable_encoder
@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from ordex.keys import ROLES, Principal, create_key
+from ordex.keys import ROLES, Principal, Role, create_key
 from ordex.masterdata import MasterDataError, load_master_data
 from serving.auth import require
 from serving.host import EngineHost, current_host
@@ -55,7 +55,7 @@ class RetrainRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    models: list[str] = Field(description='["matcher"] or ["matcher", "tagger"]')
+    models: list[Literal["matcher", "tagger"]] = Field(min_length=1, description='["matcher"] or ["matcher", "tagger"]')
 
 
 async def retrain(request: Request, host: Host, principal: Trainer) -> JSONResponse:
@@ -64,7 +64,7 @@ async def retrain(request: Request, host: Host, principal: Trainer) -> JSONRespo
     if not _retraining.acquire(blocking=False):
         raise ApiError(409, "retrain_running", "a retraining is already running; try again when it has finished")
     try:
-        runs = await run_in_threadpool(host.retrain, body.models, principal)
+        runs = await run_in_threadpool(host.retrain, list(body.models), principal)
     except ValueError as e:
         raise ApiError(422, "invalid_models", str(e)) from e
     except ImportError as e:
@@ -130,7 +130,7 @@ class KeyRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    role: str = Field(description=f"One of {', '.join(ROLES)}")
+    role: Role = Field(description=f"One of {', '.join(ROLES)}")
     name: str = Field(min_length=1, max_length=200, pattern=NO_NUL,
                       description="Who or what uses the key (shown in the audit trail)")
 

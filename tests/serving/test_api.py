@@ -516,7 +516,7 @@ def test_retrain_answers_runs_and_refuses_unknown_models(lax: tuple[EngineHost, 
     host, client, key = lax
     headers = {"authorization": f"Bearer {key}", "content-type": "application/json"}
     r = client.post("/v1/retrain", content=b'{"models": ["weather"]}', headers=headers)
-    assert (r.status_code, r.json()["code"]) == (422, "invalid_models")
+    assert (r.status_code, r.json()["code"]) == (422, "invalid_body") and "models" in r.text  # an enum of the schema
     r = client.post("/v1/retrain", content=b'{"models": ["tagger"]}', headers=headers)  # no corrections yet
     assert r.status_code == 200, r.text
     assert r.json() == {"runs": [{"model": "tagger", "run_id": "", "metrics": {}, "promoted": False,
