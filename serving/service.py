@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import bentoml
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from serving.api import app
 from serving.auth import authenticate, forbidden
 from serving.host import ACTIVE, EngineHost
+from serving.openapi import openapi30
 from serving.run import MASTER_DATA_ENV
 from serving.schemas import ApiError
 from serving.settings import ServiceSettings
@@ -35,15 +36,22 @@ def master_data_dir() -> Path | None:
 
 
 class ServiceGuard:
-    """ASGI middleware around BentoML's own routes: ``/metrics`` needs an ``ml`` or ``admin`` key, and BentoML's
-    plain-text 404 and 405 become the API's JSON errors."""
+    """ASGI middleware around BentoML's own routes: ``/metrics`` needs an ``ml`` or ``admin`` key, ``/docs.json``
+    is BentoML's document with every schema in the OpenAPI 3.0 form it declares (``serving.openapi``), and
+    BentoML's plain-text 404 and 405 become the API's JSON errors."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
+        self._docs: bytes | None = None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope.get("type") != "http":
             await self.app(scope, receive, send)
+            return
+        if scope.get("path") == "/docs.json" and scope.get("method") in ("GET", "HEAD"):
+            if self._docs is None:
+                self._docs = json.dumps(openapi30(Ordex.openapi_spec.asdict())).encode()  # type: ignore[attr-defined]
+            await Response(self._docs, media_type="application/json")(scope, receive, send)
             return
         if scope.get("path") == "/metrics":
             refusal = await self._refusal(scope)

@@ -388,9 +388,14 @@ def test_metrics_count_messages_exceptions_stages_queue_and_models(server: Serve
 def test_openapi_pages_document_the_routes(server: Server) -> None:
     ours = {"/v1/messages", "/v1/messages/email", "/v1/webhooks/whatsapp", "/v1/exceptions",
             "/v1/exceptions/{exception_id}/resolve", "/v1/retrain", "/v1/audit", "/v1/master-data"}
+    from openapi_spec_validator import validate
+
     bento = server.client.get("/docs.json").json()  # BentoML's page at / reads this
     assert ours | {"/readyz", "/healthz", "/metrics"} <= set(bento["paths"])
-    assert ours <= set(server.client.get("/openapi.json").json()["paths"])  # FastAPI's, page at /docs
+    validate(bento)  # a valid OpenAPI 3.0 document, as it declares
+    fastapi = server.client.get("/openapi.json").json()  # FastAPI's, page at /docs
+    assert ours <= set(fastapi["paths"])
+    validate(fastapi)  # a valid OpenAPI 3.1 document
     assert server.client.get("/").status_code == 200
     assert server.client.get("/docs").status_code == 200
 
