@@ -90,7 +90,9 @@ class Engine:
             ocr = load_ocr(settings.ocr_engine)
         self.reader = ReadStage(ReadOptions(ocr_threads=settings.ocr_threads, max_chars=settings.max_message_chars,
                                             max_lines=settings.max_message_lines,
-                                            max_line_chars=settings.max_line_chars), ocr)
+                                            max_line_chars=settings.max_line_chars,
+                                            max_attachments=settings.max_attachments,
+                                            max_attachment_bytes=settings.max_attachment_bytes), ocr)
         self.stages: tuple[Stage, ...] = ()  # built by refresh, for the master data and models it finds
         self.synced_version = store.version()
         self.refresh()

@@ -49,6 +49,10 @@ class Settings(BaseSettings):
                                                                   "UNREADABLE, so one message costs bounded time")
     max_line_chars: int = Field(default=1_000, ge=20, description="A longer line is read in pieces of at most this "
                                                                  "many characters, cut at an item separator")
+    max_attachments: int = Field(default=10, ge=0, description="Attachments read per message; the rest are held "
+                                                               "UNREADABLE (kept with the message)")
+    max_attachment_bytes: int = Field(default=15 * 2**20, ge=1, description="A larger attachment is held "
+                                                                             "UNREADABLE (kept with the message)")
     ocr_threads: int = Field(default=2, description="onnxruntime intra-op threads per worker for OCR")
     ocr_engine: str = Field(default="", description="Another OCR engine than PP-OCR, as 'module:function' taking a "
                                                     "PIL image and answering ordex.schema.OcrLine's "

@@ -18,6 +18,7 @@ from ordex.schema import Block
 
 RENDER_DPI = 200
 MAX_RENDER_SIDE = 5000
+MAX_PAGES = 30  # a purchase order is a few pages; a 2,000-page PDF would hold a worker for an hour of OCR
 MIN_TEXT_CHARS = 20
 CELL_GAP = "  "
 LOAD_ERRORS = {
@@ -48,6 +49,8 @@ def read_pdf(data: bytes, attachment: int, ocr: OcrFn | None) -> list[Block]:
     document = open_pdf(data)
     try:
         pages = len(document)
+        if pages > MAX_PAGES:
+            raise Unreadable(f"PDF has {pages} pages; ordex reads at most {MAX_PAGES} per attachment")
         blocks = [
             block for number in range(1, pages + 1) for block in read_page(document, number, attachment, ocr)
         ]

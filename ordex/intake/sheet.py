@@ -30,6 +30,8 @@ HEADER_SEARCH_ROWS = 15
 MAX_COLUMNS = 60
 MAX_ROWS = 5000
 MAX_BLANK_RUN = 200
+MAX_UNZIPPED = 100 * 1024 * 1024  # what an .xlsx may inflate to in all
+MAX_RATIO = 500  # how much one entry may inflate (a zip bomb inflates thousands of times)
 CELL_JOIN = "  "
 
 
@@ -103,8 +105,25 @@ def read_spreadsheet(data: bytes, attachment: int, kind: SheetKind) -> list[Bloc
     return blocks
 
 
+def check_zip(data: bytes) -> None:
+    """Refuse a zip that would inflate beyond ``MAX_UNZIPPED`` or whose entries inflate beyond ``MAX_RATIO``, from
+    its directory, before anything is inflated (``zipfile`` then stops each entry at the size declared here)."""
+    try:
+        entries = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as e:
+        raise Unreadable(f"cannot open spreadsheet: not an .xlsx file, or password-protected ({e})") from e
+    total = sum(e.file_size for e in entries)
+    if total > MAX_UNZIPPED:
+        raise Unreadable(f"spreadsheet would inflate to {total / 2**20:,.0f} MB; at most {MAX_UNZIPPED // 2**20} MB")
+    bomb = next((e for e in entries if e.file_size > 1024 * 1024 and e.file_size > MAX_RATIO * max(1, e.compress_size)), None)
+    if bomb is not None:
+        raise Unreadable(f"spreadsheet entry {bomb.filename} inflates {bomb.file_size // max(1, bomb.compress_size):,}"
+                         " times: refused as a zip bomb")
+
+
 def xlsx_sheets(data: bytes) -> list[tuple[int, list[list[str]]]]:
     """(1-based sheet index, rows as text) of every visible worksheet of an .xlsx file."""
+    check_zip(data)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

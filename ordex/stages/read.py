@@ -24,6 +24,8 @@ class ReadOptions(Options):
     max_chars: int = Field(default=50_000, ge=1, description="Characters of body and subject read per message")
     max_lines: int = Field(default=500, ge=1, description="Lines read per message, attachments included")
     max_line_chars: int = Field(default=1_000, ge=20, description="A longer line is read in pieces of at most this")
+    max_attachments: int = Field(default=10, ge=0, description="Attachments read per message; the rest UNREADABLE")
+    max_attachment_bytes: int = Field(default=15 * 2**20, ge=1, description="A larger attachment is UNREADABLE")
 
 
 class ReadStage(Component):
@@ -82,10 +84,20 @@ class ReadStage(Component):
         for i, att in enumerate(m.attachments):
             if len(blocks) > self.options.max_lines:
                 break
+            name = att.filename or f"attachment {i + 1}"
+            if i >= self.options.max_attachments:
+                findings.append(unreadable(f"{len(m.attachments) - i} attachment(s) from {name} on not read: ordex "
+                                           f"reads at most {self.options.max_attachments} per message "
+                                           "(ORDEX_MAX_ATTACHMENTS)"))
+                break
+            if len(att.data) > self.options.max_attachment_bytes:
+                findings.append(unreadable(f"{name}: {size(len(att.data))}; ordex reads attachments of at most "
+                                           f"{size(self.options.max_attachment_bytes)} (ORDEX_MAX_ATTACHMENT_BYTES)"))
+                continue
             try:
                 blocks.extend(read_attachment(att, i, self._lazy_ocr))
             except Unreadable as e:
-                findings.append(unreadable(f"{att.filename or f'attachment {i + 1}'}: {e.reason}"))
+                findings.append(unreadable(f"{name}: {e.reason}"))
         blocks = [piece for b in blocks for piece in self._pieces(b)]
         if len(blocks) > self.options.max_lines:
             findings.append(unreadable(f"the message has more than {self.options.max_lines:,} lines; ordex reads at "
@@ -100,6 +112,13 @@ class ReadStage(Component):
         if len(block.text) <= self.options.max_line_chars or block.fields:
             return [block]
         return [block.model_copy(update={"text": t}) for t in pieces(block.text, self.options.max_line_chars)]
+
+
+def size(n: int) -> str:
+    """A byte count as people read it: 830 bytes, 12 KB, 3.4 MB."""
+    if n < 1024:
+        return f"{n} bytes"
+    return f"{n / 1024:,.0f} KB" if n < 2**20 else f"{n / 2**20:,.1f} MB"
 
 
 def _rapidocr(threads: int) -> OcrFn:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support import msg, write_trade
+from support import lines_of, msg, write_trade
 from support_serving import Svc, client_for, open_host
 
 from ordex.keys import create_key
@@ -114,3 +114,25 @@ def test_pieces_cut_after_an_item_separator() -> None:
     assert all(len(p) <= 200 for p in cut) and all(p.endswith("box,") for p in cut[:-1])
     assert " ".join(cut) == line
     assert [len(p) for p in pieces("x" * 450, 200)] == [200, 200, 50]  # no separator: cut at the limit
+
+
+def test_attachments_beyond_the_count_or_the_size_are_held_unreadable_and_kept(tmp_path: Path) -> None:
+    from builders import csv_bytes
+
+    from ordex.pipeline import Engine
+    from ordex.schema import Attachment
+
+    settings = Settings(data_dir=tmp_path, extractor="rules", matcher="rules", max_attachments=2,
+                        max_attachment_bytes=200)
+    engine = Engine.open(settings, write_trade(tmp_path / "md"))
+    small = csv_bytes([["product", "qty", "unit"], ["led 12w", "5", "box"]])
+    big = csv_bytes([["product", "qty", "unit"], *[["led 12w", str(k), "box"] for k in range(1, 40)]])
+    assert len(small) <= 200 < len(big)
+    atts = tuple(Attachment(filename=f"{name}.csv", content_type="text/csv", data=data)
+                 for name, data in (("small", small), ("big", big), ("third", small)))
+    answer = engine.submit(msg("po attached", id="many-attachments", attachments=atts))
+    details = [e.detail for e in answer.exceptions if e.code == "UNREADABLE"]
+    assert any(d.startswith("big.csv:") and "at most 200 bytes" in d for d in details), details
+    assert any("1 attachment(s) from third.csv on not read" in d for d in details), details
+    assert lines_of(answer) == [("E100", "LED-12W", 5, "BOX")]  # the attachment within the limits is read
+    engine.store.engine.dispose()

@@ -122,3 +122,15 @@ def test_example_scans_read_as_their_transcripts(
         assert len(blocks) == len(expected), case["id"]
         for block, line in zip(blocks, expected, strict=True):
             assert fuzz.ratio(folded(block.text), folded(line)) >= 80, (case["id"], block.text, line)
+
+
+def test_a_pdf_of_more_pages_than_an_order_has_is_refused_before_reading(lazy_ocr: OcrEngine) -> None:
+    from ordex.intake.pdf import MAX_PAGES
+
+    pages = [Image.new("L", (60, 80), 255) for _ in range(MAX_PAGES + 1)]
+    buffer = io.BytesIO()
+    pages[0].save(buffer, "PDF", save_all=True, append_images=pages[1:])
+    t = time.perf_counter()
+    with pytest.raises(Unreadable, match=f"PDF has {MAX_PAGES + 1} pages; ordex reads at most {MAX_PAGES}"):
+        read_pdf(buffer.getvalue(), 0, lazy_ocr)
+    assert time.perf_counter() - t < 1.0  # no page was rendered or read

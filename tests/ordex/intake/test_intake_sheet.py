@@ -134,3 +134,16 @@ def test_csv_with_old_mac_line_endings_is_read() -> None:
     data = b"product,qty,unit\rled 12w,5,box\rmcb 32a,2,pcs\r"
     blocks = read_spreadsheet(data, 0, "csv")
     assert [b.fields.get("qty") for b in blocks] == ["5", "2"]
+
+
+def test_an_xlsx_zip_bomb_is_refused_from_its_directory() -> None:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/workbook.xml", "<workbook/>")
+        z.writestr("xl/worksheets/sheet1.xml", b"\0" * (40 * 2**20))  # 40 MB of zeros in a few dozen KB
+    with pytest.raises(Unreadable, match="zip bomb"):
+        read_spreadsheet(buffer.getvalue(), 0, "xlsx")
