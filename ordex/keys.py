@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Literal, get_args
 
 from ordex.store import Store
+from ordex.store.queries import KEYS_VERSION
 
 Role = Literal["ingest", "ops", "credit", "commercial", "ml", "admin"]
 Queue = Literal["customer", "catalog", "intake", "credit", "commercial"]
@@ -85,12 +86,15 @@ def save_key_file(path: Path, key: str) -> None:
 
 
 class Authenticator:
-    """Checks presented keys against the store, remembering good ones for a few seconds (one read per key)."""
+    """Checks presented keys against the store, remembering good ones for a few seconds (one read per key). The
+    store's keys version is read on every check (one primary-key read): a key revoked by any process or replica is
+    refused at once."""
 
     def __init__(self, store: Store, ttl_s: float = 10.0) -> None:
         self.store = store
         self.ttl_s = ttl_s
         self._cache: dict[str, tuple[float, Principal]] = {}
+        self._version = -1
         self._lock = threading.Lock()
 
     def clear(self) -> None:
@@ -107,7 +111,11 @@ class Authenticator:
     def check_digest(self, digest: str) -> Principal | None:
         """The principal of the live key whose sha256 this is (a review session keeps the digest, never the key)."""
         now = time.monotonic()
+        version = self.store.version(KEYS_VERSION)
         with self._lock:
+            if version != self._version:  # a key was revoked somewhere: forget them all
+                self._cache.clear()
+                self._version = version
             hit = self._cache.get(digest)
         if hit is not None and hit[0] > now:
             return hit[1]

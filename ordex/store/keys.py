@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from ordex.store.queries import KEYS_VERSION, bump_in
 from ordex.store.tables import ApiKeyRow, AuditRow, utcnow
 
 if TYPE_CHECKING:
@@ -60,6 +61,7 @@ class ApiKeys:
             if row is None or row.revoked_at is not None:
                 return False
             row.revoked_at = utcnow()
+            bump_in(s, KEYS_VERSION)  # every process, every replica, forgets the keys it remembered
             s.add(AuditRow(actor=actor, role=actor_role, event="key_revoked",
                            detail={"key_id": key_id, "name": row.name, "role": row.role}))
             return True

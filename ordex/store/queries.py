@@ -23,6 +23,7 @@ from ordex.store.tables import (
 )
 
 DATA_VERSION = "data"  # master data and learned aliases: every Engine refreshes its matcher when it moves
+KEYS_VERSION = "keys"  # API keys: every process forgets the keys it remembered when it moves (a revocation)
 
 
 def bump_in(s: Session, name: str = DATA_VERSION) -> None:

@@ -197,6 +197,21 @@ def test_no_key_is_401_with_a_challenge_and_health_needs_none(svc: Svc) -> None:
     assert (r.status_code, r.json()["code"]) == (401, "invalid_key")
 
 
+def test_a_key_revoked_by_another_process_is_refused_at_once(svc: Svc) -> None:
+    from ordex.keys import Authenticator, create_key
+    from ordex.store import Store
+
+    key = create_key(svc.host.store, "ops", "leaving-soon")
+    headers = {"authorization": f"Bearer {key}"}
+    assert svc.client.get("/v1/exceptions", headers=headers).status_code == 200  # remembered by this process now
+    other = Store(svc.host.store.url)  # another worker or replica on the same store revokes it
+    record = next(k for k in other.keys.all() if k.name == "leaving-soon")
+    assert other.keys.revoke(record.id, actor="admin-elsewhere")
+    assert svc.client.get("/v1/exceptions", headers=headers).status_code == 401
+    assert Authenticator(other).check(key) is None
+    other.engine.dispose()
+
+
 def test_keys_are_created_listed_and_revoked_by_admin_and_stored_hashed(svc: Svc) -> None:
     r = svc.client.post("/v1/keys", content=b'{"role": "credit", "name": "meera"}', headers=svc.auth("admin"))
     assert r.status_code == 201
@@ -208,7 +223,6 @@ def test_keys_are_created_listed_and_revoked_by_admin_and_stored_hashed(svc: Svc
     assert mine["role"] == "credit" and key not in json.dumps(listed)
     assert key not in json.dumps([k.key_hash for k in svc.host.store.keys.all()])
     assert svc.client.delete(f"/v1/keys/{mine['key_id']}", headers=svc.auth("admin")).json()["revoked"]
-    svc.host.auth.clear()
     assert svc.client.get("/v1/exceptions", headers={"authorization": f"Bearer {key}"}).status_code == 401
     events = svc.client.get("/v1/audit", params={"event": "key_created"}, headers=svc.auth("ops")).json()["events"]
     assert any(e["detail"]["name"] == "meera" and e["actor"] == "admin-tester" for e in events)
