@@ -35,7 +35,7 @@ gate: install models
 ADMIN_KEY ?= var/admin.key
 
 serve: install models
-	@$(BIN)/ordex keys create --role admin --name local-admin --save $(ADMIN_KEY) --if-missing $(if $(DB),--db $(DB),)
+	@$(BIN)/ordex keys create --role admin --name local-admin --save $(ADMIN_KEY) --if-missing $(if $(DB),--db $(DB) --new-store,)
 	@echo "admin API key: $(ADMIN_KEY)   (curl -H \"Authorization: Bearer \$$(cat $(ADMIN_KEY))\" ...)"
 	$(BIN)/ordex serve --master-data $(MASTER_DATA) --port $(PORT) $(if $(DB),--db $(DB),)
 

@@ -181,7 +181,7 @@ class Service:
     def __init__(self, master_data: Path, db: str, tmp: Path, workers: int) -> None:
         self.port = free_port()
         self.env = {**os.environ, "BENTOML_DO_NOT_TRACK": "True", "ORDEX_WORKERS": str(workers)}
-        made = subprocess.run([str(ORDEX), "keys", "create", "--role", "ingest", "--name", "bench", "--db", db],
+        made = subprocess.run([str(ORDEX), "keys", "create", "--role", "ingest", "--name", "bench", "--db", db, "--new-store"],
                               env=self.env, capture_output=True, text=True, check=True, timeout=300)
         self.key = made.stdout.strip().splitlines()[-1]
         self.log = (tmp / "serve.log").open("wb")

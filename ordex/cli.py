@@ -63,6 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     kc.add_argument("--db", default="")
     kc.add_argument("--save", type=Path, default=None, help="write the key to this new file (mode 600) instead")
     kc.add_argument("--if-missing", action="store_true", help="with --save: do nothing when the file exists")
+    kc.add_argument("--new-store", action="store_true", help="with --db: make the store if there is none yet")
     kl = ksub.add_parser("list", help="list keys (names, roles; never the keys)")
     kl.add_argument("--db", default="")
 
@@ -134,7 +135,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OSError, ValueError) as e:
         err.print(f"[red]error:[/red] {e}")
         return 2
+    except Exception as e:  # a store that cannot be reached: one line, not a traceback
+        from sqlalchemy.exc import SQLAlchemyError
+
+        if not isinstance(e, SQLAlchemyError):
+            raise
+        cause = str(getattr(e, "orig", None) or e).strip().splitlines()[0]
+        err.print(f"[red]store error:[/red] {cause} (check --db or ORDEX_DATABASE_URL)")
+        return 2
     return 1
+
+
+def existing_store(db: str, command: str) -> None:
+    """Refuse an explicit SQLite ``--db`` whose file does not exist: a typo would silently make a new, empty store."""
+    if not db.startswith("sqlite:///") or db.endswith(":memory:"):
+        return
+    path = Path(db[len("sqlite:///"):])
+    if not path.exists():
+        raise ValueError(f"there is no store at {path} (a typo?); `ordex serve` or `ordex load` makes one"
+                         f"{', or pass --new-store to ' + command if command == 'keys create' else ''}")
 
 
 def version_line() -> str:
@@ -262,6 +281,8 @@ def keys(args: argparse.Namespace) -> int:
     from ordex.keys import Authenticator, create_key, save_key_file
     from ordex.store import Store
 
+    if args.db and not getattr(args, "new_store", False):
+        existing_store(args.db, f"keys {args.keys_command}")
     store = Store(_settings(args.db).store_url())
     try:
         if args.keys_command == "list":
@@ -304,6 +325,8 @@ def resolve(args: argparse.Namespace) -> int:
     except (json.JSONDecodeError, ValidationError) as e:
         err.print(f"[red]error:[/red] bad --lines or --customer: {e}")
         return 2
+    if args.db:
+        existing_store(args.db, "resolve")
     store = Store(_settings(args.db).store_url())
     try:
         current = store.master_data()

@@ -24,7 +24,7 @@ ORDEX = Path(sys.executable).with_name("ordex")
 
 def test_keys_create_prints_the_key_once_as_the_last_line_and_stores_its_hash(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'k.db'}"
-    done = subprocess.run([str(ORDEX), "keys", "create", "--role", "ops", "--name", "asha", "--db", url],
+    done = subprocess.run([str(ORDEX), "keys", "create", "--role", "ops", "--name", "asha", "--db", url, "--new-store"],
                           capture_output=True, text=True, timeout=120, check=True)
     output = (done.stderr + done.stdout).strip().splitlines()
     key = output[-1]
@@ -42,7 +42,7 @@ def test_a_saved_key_is_private_and_made_only_once(tmp_path: Path, capsys: pytes
     url = f"sqlite:///{tmp_path / 'k.db'}"
     path = tmp_path / "var" / "admin.key"
     assert main(["keys", "create", "--role", "admin", "--name", "local", "--db", url, "--save", str(path),
-                 "--if-missing"]) == 0
+                 "--if-missing", "--new-store"]) == 0
     key = path.read_text().strip()
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600 and key not in capsys.readouterr().out
     assert main(["keys", "create", "--role", "admin", "--name", "local", "--db", url, "--save", str(path),
@@ -51,12 +51,28 @@ def test_a_saved_key_is_private_and_made_only_once(tmp_path: Path, capsys: pytes
     assert main(["keys", "create", "--role", "admin", "--name", "x", "--db", url, "--save", str(path)]) == 2
     other = f"sqlite:///{tmp_path / 'other.db'}"  # a fresh store: the saved key means nothing there
     assert main(["keys", "create", "--role", "admin", "--name", "local", "--db", other, "--save", str(path),
-                 "--if-missing"]) == 0
+                 "--if-missing", "--new-store"]) == 0
     assert path.read_text().strip() != key and stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert main(["keys", "list", "--db", url]) == 0
     assert "admin\tlocal" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         main(["keys", "create", "--role", "root", "--name", "x", "--db", url])
+
+
+def test_a_typo_in_the_store_path_makes_no_new_store(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    typo = tmp_path / "vra" / "ordex.db"
+    for argv in (["keys", "create", "--role", "ops", "--name", "x", "--db", f"sqlite:///{typo}"],
+                 ["keys", "list", "--db", f"sqlite:///{typo}"],
+                 ["resolve", "1", "--action", "approve", "--db", f"sqlite:///{typo}"]):
+        assert main(argv) == 2
+        assert f"there is no store at {typo} (a typo?)" in capsys.readouterr().err.replace("\n", "")
+    assert not typo.exists() and not typo.parent.exists()
+
+
+def test_an_unreachable_store_is_one_clear_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["keys", "list", "--db", "postgresql://nobody@127.0.0.1:1/ordex"]) == 2
+    said = capsys.readouterr().err
+    assert "store error:" in said and "Traceback" not in said and len(said.strip().splitlines()) <= 3
 
 
 def test_ordex_load_reloads_atomically_and_running_engines_notice(tmp_path: Path, trade_dir: Path) -> None:

@@ -199,7 +199,7 @@ def launched(tmp: Path, db: str, media: MediaServer, **env: str) -> Iterator[Ser
             "ORDEX_CONVERSATION__BURST_MINUTES": "0", **env}  # unrelated orders seconds apart: no burst merging
     full.pop("ORDEX_DATABASE_URL", None)
     srv = Server(tmp, db, write_trade(tmp / "md"), full, media)
-    made = subprocess.run([str(ORDEX), "keys", "create", "--role", "admin", "--name", "admin-tester", "--db", db],
+    made = subprocess.run([str(ORDEX), "keys", "create", "--role", "admin", "--name", "admin-tester", "--db", db, "--new-store"],
                           env=full, capture_output=True, text=True, timeout=120, check=True)
     srv.keys["admin"] = made.stdout.strip().splitlines()[-1]
     srv.start()
