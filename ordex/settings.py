@@ -13,12 +13,25 @@ from models.artifacts import ModelSource, pin
 from models.span_rules import ALL_RULES
 
 
+def default_data_dir() -> Path:
+    """``var`` in the working folder when it has one; else, run from elsewhere, the ``var`` of the checkout ordex is
+    installed from (an editable install: the same models whatever the folder); else ``var`` here."""
+    here = Path("var")
+    if here.exists():
+        return here
+    checkout = Path(__file__).resolve().parents[1]
+    if (checkout / "var").is_dir() and (checkout / "pyproject.toml").exists():
+        return checkout / "var"
+    return here
+
+
 class Settings(BaseSettings):
     """Everything a deployment may change without touching code."""
 
     model_config = SettingsConfigDict(env_prefix="ORDEX_", env_file=".env", extra="ignore")
 
-    data_dir: Path = Field(default=Path("var"), description="Where the store, models and MLflow live")
+    data_dir: Path = Field(default_factory=default_data_dir, description="Where the store, models and MLflow live "
+                                                                        "(default: ./var, else the checkout's var)")
     database_url: str = Field(default="", description="SQLAlchemy URL of the store; SQLite under data_dir if empty")
     mlflow_tracking_uri: str = Field(default="", description="MLflow tracking URI; SQLite under data_dir if empty")
     whatsapp_app_secret: str = Field(default="", description="Checks X-Hub-Signature-256 on webhooks when set")

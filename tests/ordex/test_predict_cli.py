@@ -113,8 +113,9 @@ def small_cases() -> list[Json]:
 
 
 def run_predict(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    """Run ``ordex`` with the given arguments, away from any ``.env`` or ORDEX_ setting of the caller."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ORDEX_")}
+    """Run ``ordex`` with the given arguments, away from any ``.env`` or ORDEX_ setting of the caller and from the
+    checkout's models (a data folder of its own: the rules read, as on a machine with no models built)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ORDEX_")} | {"ORDEX_DATA_DIR": str(cwd / "var")}
     return subprocess.run([ordex_script(), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
 
 
@@ -180,3 +181,15 @@ def test_version_names_ordex_its_lexicon_and_its_store_schema(tmp_path: Path) ->
     done = run_predict(["--version"], tmp_path)
     assert done.returncode == 0
     assert re.fullmatch(r"ordex \S+ \(lexicon [0-9a-f]{12}, store schema \d{4}\)\n", done.stdout), done.stdout
+
+
+def test_run_from_another_folder_ordex_uses_the_checkouts_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ordex.settings import Settings
+
+    monkeypatch.chdir(tmp_path)  # a folder with no var/ of its own
+    monkeypatch.delenv("ORDEX_DATA_DIR", raising=False)
+    checkout = Path(__file__).resolve().parents[2]
+    if (checkout / "var").is_dir():
+        assert Settings().data_dir == checkout / "var"
+    (tmp_path / "var").mkdir()  # a var/ here is the user's own
+    assert Settings().data_dir == Path("var")
