@@ -197,6 +197,33 @@ async def kpis_page(request: Request, host: Host, signed: SignedIn) -> Response:
     return _page("review/kpis.html", principal=principal, csrf=current.csrf, k=k)
 
 
+async def deliveries_page(request: Request, host: Host, signed: SignedIn) -> Response:
+    """The ERP dead letters, each with a re-drive button (the ``deliveries`` grant: ops and admin)."""
+    current, principal = signed
+    if not principal.may("deliveries"):
+        return _page("review/missing.html", status=403, principal=principal, csrf=current.csrf, exception_id=0,
+                     forbidden=True)
+    rows = await run_in_threadpool(host.store.outbox.listing, 200, "erp", "dead")
+    return _page("review/deliveries.html", principal=principal, csrf=current.csrf, rows=rows,
+                 notice=request.query_params.get("notice", ""))
+
+
+async def redrive_delivery(delivery_id: int, request: Request, host: Host, signed: SignedIn) -> Response:
+    """Make a dead letter due again now, as ``POST /v1/deliveries/{id}/redrive`` does (audited with the person)."""
+    current, principal = signed
+    form = await _form(request)
+    if not principal.may("deliveries") or not session.csrf_ok(current, form.get("csrf")):
+        return _page("review/missing.html", status=403, principal=principal, csrf=current.csrf, exception_id=0,
+                     forbidden=True)
+    row = await run_in_threadpool(host.store.outbox.redrive, delivery_id, principal.name, principal.role)
+    if row is None or row.channel != "erp":
+        notice = f"Delivery {delivery_id} is no dead letter (already re-driven?)."
+    else:
+        host.dispatcher.notify()
+        notice = f"Delivery {delivery_id} (order ORD-{row.order_id}) is queued again."
+    return RedirectResponse(f"/review/deliveries?notice={_q(notice)}", status_code=303, headers=SECURITY_HEADERS)
+
+
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp", "image/gif", "image/bmp", "image/tiff")
 
 
@@ -441,5 +468,7 @@ def add_routes(app: FastAPI) -> None:
     app.post("/review/exceptions/{exception_id}/resolve", include_in_schema=False)(resolve)
     app.get("/review/static/{name}", include_in_schema=False)(static)
     app.get("/review/kpis", include_in_schema=False)(kpis_page)
+    app.get("/review/deliveries", include_in_schema=False)(deliveries_page)
+    app.post("/review/deliveries/{delivery_id}/redrive", include_in_schema=False)(redrive_delivery)
     app.get("/review/messages/{message_id}/attachments/{position}", include_in_schema=False)(attachment)
     app.get("/review/messages/{message_id}/attachments/{position}/pages/{page}", include_in_schema=False)(pdf_page)

@@ -8,6 +8,7 @@ import csv
 import hashlib
 import hmac
 import json
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -175,5 +176,34 @@ def test_a_file_drop_writes_each_order_as_json_and_csv(tmp_path: Path) -> None:
         rows = list(csv.DictReader((drop / f"order-{ids[1]}.csv").open()))
         assert [(r["sku"], r["qty"], r["uom"]) for r in rows] == [("MCB-32A", "4.0", "PCS")]
         assert json.loads((drop / f"order-{ids[1]}.json").read_text())["customer_id"] == "E200"
+    finally:
+        host.close()
+
+
+def test_the_review_page_lists_dead_letters_and_ops_re_drive_them_there(tmp_path: Path, erp: Erp) -> None:
+    erp.fail = [422]
+    host = open_host(tmp_path, write_trade(tmp_path / "md"), erp_url=erp.url, erp_secret=SECRET, conversation=QUICK)
+    try:
+        ingest, ops = create_key(host.store, "ingest", "up"), create_key(host.store, "ops", "ops-desk")
+        client = client_for(host)
+        r = client.post("/v1/messages", json={"sender": "+911110000001", "text": "led 9w 5 box", "message_id": "dl-page"},
+                        headers={"authorization": f"Bearer {ingest}"})
+        order_id = r.json()["order_ids"][0]
+        wait_for(lambda: host.store.outbox.listing(10, "erp", "dead"))
+        login = client.post("/review/login", content=f"key={ops}".encode(), follow_redirects=False,
+                            headers={"content-type": "application/x-www-form-urlencoded"})
+        assert login.status_code == 303
+        page = client.get("/review/deliveries")
+        assert page.status_code == 200 and f"ORD-{order_id}" in page.text and "422" in page.text
+        delivery_id = int(re.search(r'/review/deliveries/(\d+)/redrive', page.text).group(1))  # type: ignore[union-attr]
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+        forged = client.post(f"/review/deliveries/{delivery_id}/redrive", data={"csrf": "x"}, follow_redirects=False)
+        assert forged.status_code == 403
+        done = client.post(f"/review/deliveries/{delivery_id}/redrive", data={"csrf": csrf}, follow_redirects=False)
+        assert done.status_code == 303 and "queued%20again" in done.headers["location"]
+        wait_for(lambda: erp.log == [f"ordex-order-{order_id}"])
+        assert "No dead letters" in client.get("/review/deliveries").text
+        redriven = host.store.views.audit(event="delivery_redriven")
+        assert redriven and redriven[-1]["actor"] == "ops-desk"
     finally:
         host.close()
