@@ -104,8 +104,10 @@ async def post_whatsapp(request: Request, host: Host) -> JSONResponse:
 def add_routes(app: FastAPI) -> None:
     """Register this module's routes."""
     app.get(
-        "/v1/webhooks/whatsapp", response_class=PlainTextResponse, summary="WhatsApp verification handshake",
-        tags=["webhooks"], responses=error_responses(403),
+        "/v1/webhooks/whatsapp", response_model=None, summary="WhatsApp verification handshake",
+        tags=["webhooks"], responses={200: {"description": "The challenge, echoed",
+                                            "content": {"text/plain": {"schema": {"type": "string"}}}},
+                                      **error_responses(403)},
     )(verify_whatsapp)
     app.post(
         "/v1/webhooks/whatsapp", response_model=None, summary="WhatsApp Cloud API webhook", tags=["webhooks"],
