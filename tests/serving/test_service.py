@@ -506,3 +506,56 @@ def test_a_message_that_kills_its_worker_is_held_on_the_next_lease_and_never_rea
             assert time.monotonic() < deadline, "the service did not recover"
             time.sleep(0.5)
         assert r.json()["status"] == "auto"
+
+
+@pytest.mark.skipif(not PG_URL, reason="ORDEX_TEST_DATABASE_URL is not set (CI sets it)")
+def test_two_replicas_on_one_postgresql_share_the_queue_the_aliases_and_the_keys(tmp_path: Path) -> None:
+    """Two ``ordex serve`` on one PostgreSQL under load: every message processed once, whichever replica took
+    it; a person's fix on one replica teaches the other at once; a key revoked on one is refused by the other."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    with ExitStack() as stack:
+        db = stack.enter_context(fresh_database())
+        media = stack.enter_context(MediaServer())
+        a = stack.enter_context(launched(tmp_path / "a", db, media))
+        b = stack.enter_context(launched(tmp_path / "b", db, media))
+        replicas = (a, b)
+        webhooks: list[str] = []
+
+        def post_hook(n: int) -> None:
+            wamid = f"wamid.TWO{n}"
+            body = text_webhook(f"led 12w {n % 40 + 1} box", wamid, phone="911110000006")
+            r = post_webhook(replicas[n % 2], body, signature(body))
+            assert r.status_code == 200, r.text
+            webhooks.append(wamid)
+
+        def post_sync(n: int) -> str:
+            body = {"sender": "+911110000005", "text": f"mcb 32a {n + 1} pc", "message_id": f"two-s{n}"}
+            r = replicas[n % 2].post(body)
+            assert r.status_code == 200, r.text
+            return body["message_id"]
+
+        with ThreadPoolExecutor(8) as pool:
+            hooks = pool.map(post_hook, range(60))
+            synced = list(pool.map(post_sync, range(40)))
+            list(hooks)
+        for external_id in [*webhooks, *synced]:
+            view = replicas[hash(external_id) % 2].processed(external_id)
+            assert view["state"] == "done" and len(view["order_ids"]) == 1, view
+            events = a.events(view["message_id"])
+            assert events.count("received") == 1 and events.count("processed") == 1, (external_id, events)
+
+        first = a.post({"sender": "+911110000002", "text": "glow stick deluxe 4 pcs", "message_id": "two-learn-1"}).json()
+        assert first["status"] == "exception"
+        r = a.client.post(f"/v1/exceptions/{first['exception_ids'][0]}/resolve", headers=a.auth("ops"),
+                          json={"action": "approve", "lines": [{"sku": "MCB-32A", "qty": 4}]})
+        assert r.status_code == 200 and r.json()["learned"], r.text
+        same = b.post({"sender": "+911110000002", "text": "glow stick deluxe 2 pcs", "message_id": "two-learn-2"}).json()
+        assert same["status"] == "auto" and lines_of(same) == [("E200", "MCB-32A", 2, "PCS")]  # B learned at once
+
+        assert b.client.get("/v1/exceptions", headers=b.auth("ops")).status_code == 200  # B remembers A's ops key
+        keys = a.client.get("/v1/keys", headers=a.auth("admin")).json()["keys"]
+        ops_a = min((k for k in keys if k["name"] == "ops-tester"), key=lambda k: k["key_id"])  # A made it first
+        assert a.client.delete(f"/v1/keys/{ops_a['key_id']}", headers=a.auth("admin")).json()["revoked"]
+        refused = [r.client.get("/v1/exceptions", headers=a.auth("ops")).status_code for r in replicas]
+        assert refused == [401, 401]
