@@ -240,7 +240,7 @@ class Store:
         with self.write() as s:
             row = s.scalar(select(MessageRow).where(MessageRow.external_id == message.id))
             if row is not None:
-                if row.raw_sha256 != sha:
+                if row.raw_sha256 not in (sha, hashlib.sha256(raw).hexdigest()):  # (or as stored before 0006)
                     raise IdempotencyConflict(f"message id {message.id!r} was already used for a different body")
                 return Accepted(row.id, True, row.state)
             row = MessageRow(
