@@ -15,14 +15,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from evaluation.bench_service import pct
 from ordex.messages import message_from_case
 from ordex.pipeline import Engine
 from ordex.settings import Settings
-
-
-def _pct(values: list[float], q: float) -> float:
-    s = sorted(values)
-    return s[min(len(s) - 1, int(q * len(s)))]
 
 
 def bench(master_data: Path, cases_path: Path, repeat: int) -> dict[str, dict[str, float]]:
@@ -42,7 +38,7 @@ def bench(master_data: Path, cases_path: Path, repeat: int) -> dict[str, dict[st
                 per_channel[case.get("channel", "?")].append(pred.latency_ms)
                 per_channel["all"].append(pred.latency_ms)
             engine.store.engine.dispose()
-    out = {ch: {"n": len(v), "p50": _pct(v, 0.5), "p95": _pct(v, 0.95)} for ch, v in sorted(per_channel.items())}
+    out = {ch: {"n": len(v), "p50": pct(v, 0.5), "p95": pct(v, 0.95)} for ch, v in sorted(per_channel.items())}
     out["load"] = {"n": repeat, "p50": load_s * 1000, "p95": load_s * 1000}
     return out
 

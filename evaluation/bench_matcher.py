@@ -24,6 +24,7 @@ from decimal import Decimal
 from rich.console import Console
 from rich.table import Table
 
+from evaluation.bench_service import pct
 from models.matcher import SkuMatcher
 from models.ranker import Ranker
 from ordex.catalog import Alias, Product
@@ -193,11 +194,6 @@ def _rss_mb() -> float:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _pct(values: Sequence[float], q: float) -> float:
-    s = sorted(values)
-    return s[min(len(s) - 1, int(q * len(s)))] if s else float("nan")
-
-
 @dataclass(frozen=True)
 class BenchResult:
     """Build and per-line match figures of one catalog size."""
@@ -244,7 +240,7 @@ def bench_size(n_skus: int, n_customers: int, n_mentions: int, budget_s: float, 
         if time.perf_counter() - start > budget_s:
             break
     return BenchResult(n_skus, n_customers, len(cat.aliases), catalog_s, build_s, first_s, build_mb, len(times),
-                       _pct(times, 0.5), _pct(times, 0.95), max(times), right / len(times))
+                       pct(times, 0.5), pct(times, 0.95), max(times), right / len(times))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -25,6 +25,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -169,8 +170,8 @@ def rss_mb(pid: int) -> float:
     return total / 1024
 
 
-def pct(values: list[float], q: float) -> float:
-    """The q-quantile of values (nearest rank)."""
+def pct(values: Sequence[float], q: float) -> float:
+    """The q-quantile of values (nearest rank; NaN for none): every bench's percentile."""
     s = sorted(values)
     return s[min(len(s) - 1, int(q * len(s)))] if s else float("nan")
 
