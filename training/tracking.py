@@ -32,11 +32,11 @@ class LoggedModel:
 
 
 def run_name(*parts: str) -> str:
-    """A run name that says what ran and is never used twice: the parts, the time, four random hex digits."""
+    """A run name that says what ran and is never used twice: the parts, the time, eight random hex digits."""
     import secrets
     import time
 
-    return " · ".join([*(p for p in parts if p), f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(2)}"])
+    return " · ".join([*(p for p in parts if p), f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(4)}"])
 
 
 def _mlflow(settings: Settings) -> Any:
