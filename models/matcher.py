@@ -219,7 +219,7 @@ class SkuMatcher:
         is this distributor's "medium"; "big pies" as Pizza Large: "pie" is "pizza"). A size word of the lexicon
         stands only for a size word, and any other word never for one."""
         e = self.entries[sku]
-        names = set(e.name.words) | _acronyms(e.name.words)
+        names = set(e.name.words) | self._acronyms[sku]
         words = [w for w in self.content_words(alias) if not _lexicon_word(w)]
         new = [w for w in words if w not in self._df and _word_sim(w, names) < 0.8]
         if len(words) < 2 or len(new) != 1 or like_unit_word(new[0]):
@@ -484,7 +484,7 @@ class SkuMatcher:
                 continue
             theirs = _plain_words(self.entries[rival])
             own = mine - theirs
-            told = own | (_acronyms(self.entries[sku].name.words) - _acronyms(self.entries[rival].name.words))
+            told = own | (self._acronyms[sku] - self._acronyms[rival])
             if own and not any(self._sims.sim(w, told) >= 0.8 for w in said):
                 return True
         return False
@@ -495,7 +495,7 @@ class SkuMatcher:
         names = self._name_words.get(sku)
         if names is None:
             words = self.entries[sku].name.words
-            names = frozenset(set(words) | _acronyms(words) | {w for _o, a in self._aliases_of.get(sku, ()) for w in a.split()})
+            names = frozenset(set(words) | self._acronyms[sku] | {w for _o, a in self._aliases_of.get(sku, ()) for w in a.split()})
             self._name_words[sku] = names
         return names
 
@@ -693,7 +693,7 @@ class WordSims:
             best = max((hits.get(n, 0.0) for n in names), default=0.0)
         else:
             best = max((s for n, s in hits.items() if n in names), default=0.0)
-        for n in names - self.vocab if not names <= self.vocab else ():
+        for n in names - self.vocab:  # a name outside the vocabulary, compared as it comes
             best = max(best, _pair_sim(w, n))
         return best
 

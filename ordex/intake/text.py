@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from typing import Literal, TypeVar
 
+from models.units import JOINERS
 from ordex.schema import Block
 
 Source = Literal["subject", "body", "attachment"]
@@ -42,7 +43,8 @@ SIGNATURE_MAX_LINES = 8
 L = TypeVar("L", bound=str)
 
 
-CUT = re.compile(r"[,;.!?]\s|\s(?:and|aur|&|\+)\s|\s", re.IGNORECASE)  # where a long line may be cut, best first
+# where a long line may be cut, best first: after punctuation or at a joiner word of the lexicon, else at a space
+CUT = re.compile(rf"[,;.!?]\s|\s(?:{JOINERS})\s|\s", re.IGNORECASE)
 
 
 def pieces(line: str, limit: int) -> list[str]:
