@@ -6,16 +6,33 @@ MASTER_DATA ?= ../shared/contract/example
 PORT ?= 3000
 DB ?=
 
-.PHONY: install models tagger gate serve test test-fast golden lint bench predict clean
+.PHONY: install lock audit bento models tagger gate serve test test-fast golden lint bench predict clean
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# A developer gets everything (serving, training, tests); the served packages at the versions the Bento ships
+# (requirements/serve.lock). torch first, from the CPU wheel on disk (a plain `torch` would pull a CUDA build).
+$(VENV)/.installed: pyproject.toml requirements/serve.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet "torch==2.13.0"
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -c requirements/serve.lock -e ".[train,dev]"
 	@touch $@
+
+# Re-lock what the service needs (pyproject's [project.dependencies]) after changing it; the versions already
+# locked are kept where they still fit.
+lock: install
+	$(BIN)/uv pip compile pyproject.toml -o requirements/serve.lock --python-version 3.11 --quiet --no-header \
+	  --custom-compile-command "make lock"
+
+# Known vulnerabilities in the locked service packages (pip-audit against PyPI's advisory data).
+audit: install
+	@mkdir -p var; $(BIN)/pip-audit -r requirements/serve.lock --no-deps --disable-pip --progress-spinner off \
+	  -f json -o var/pip-audit.json; rc=$$?; $(BIN)/python -m evaluation.audit_summary var/pip-audit.json; exit $$rc
+
+# The Bento with the champion models in BentoML's model store (`bentoml containerize ordex:latest` makes the image).
+bento: install models
+	$(BIN)/ordex bento build
 
 # The SKU ranker (under a minute) and the token classifier (about 5 minutes on 2 cores), progress shown, each
 # only when MLflow has no champion yet.
@@ -45,7 +62,7 @@ lint: install
 	$(BIN)/lint-imports
 
 # The golden files run the pipeline with the default extractor: the models `make models` builds (once).
-test: lint models
+test: lint models audit
 	$(BIN)/python -m pytest -q
 
 # Rewrite the golden files' expected predictions from what the code answers now; review the diff before committing.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from models.artifacts import ArtifactMissing
+from ordex.logs import configure as configure_logs
 from ordex.masterdata import MasterDataError
 
 if TYPE_CHECKING:
@@ -92,6 +92,12 @@ def _parser() -> argparse.ArgumentParser:
     ab.add_argument("--months-test", type=int, default=1, help="the last N months of history are the test months")
     ab.add_argument("--out", type=Path, default=None, help="also write the aliases learned from the whole history (CSV)")
 
+    bt = sub.add_parser("bento", help="the Bento (BentoML's deployable unit) with the champion models in it")
+    bt_sub = bt.add_subparsers(dest="bento_command", required=True)
+    bb = bt_sub.add_parser("build", help="put the MLflow champions in BentoML's model store and build the Bento "
+                                         "from bentofile.yaml with exactly them")
+    bb.add_argument("--version", default=None, help="the Bento's version (default: BentoML makes one)")
+
     sv = sub.add_parser("serve", help="start the BentoML service")
     sv.add_argument("--master-data", type=Path, default=None)
     sv.add_argument("--db", default="")
@@ -103,8 +109,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``ordex`` console script."""
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format='{"t":"%(asctime)s","level":"%(levelname)s","logger":"%(name)s","msg":"%(message)s"}')
+    configure_logs(args.verbose)
     try:
         if args.command == "predict":
             return predict(args.master_data, args.cases, args.out, args.db)
@@ -122,6 +127,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return train(args)
         if args.command == "aliases":
             return aliases_build(args.master_data, args.months_test, args.out)
+        if args.command == "bento":
+            return bento_build(args.version)
         if args.command == "serve":
             from serving.run import serve
 
@@ -144,6 +151,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         err.print(f"[red]store error:[/red] {cause} (check --db or ORDEX_DATABASE_URL)")
         return 2
     return 1
+
+
+def bento_build(version: str | None) -> int:
+    """``ordex bento build``: the champions into BentoML's model store, then the Bento with them (its tag printed)."""
+    from serving.bento import build
+
+    bento, stored = build(_settings(""), version=version)
+    for m in stored:
+        err.print(f"model {m.tag} (registry v{m.version}): {'stored' if m.created else 'already in the model store'}")
+    err.print(f"built Bento {bento.tag}: `bentoml serve {bento.tag}`, or `bentoml containerize {bento.tag}`")
+    print(bento.tag)
+    return 0
 
 
 def existing_store(db: str, command: str) -> None:

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     mlflow_tracking_uri: str = Field(default="", description="MLflow tracking URI; SQLite under data_dir if empty")
     whatsapp_app_secret: str = Field(default="", description="Checks X-Hub-Signature-256 on webhooks when set")
     whatsapp_verify_token: str = Field(default="", description="Token for the webhook verification handshake")
+    whatsapp_allow_unsigned: bool = Field(default=False, description="Accept webhook deliveries without a signature "
+                                                                     "when no app secret is set (off: refused 401, "
+                                                                     "so nobody can post orders in a dealer's name)")
     sku_threshold: float = Field(default=0.6, description="Below this SKU confidence a line raises SKU_UNMATCHED")
     qty_threshold: float = Field(default=0.5, description="Below this quantity confidence a line raises QTY_UNCLEAR")
     learn_words: bool = Field(default=True, description="Read unit words learned from the history and from people's "

@@ -19,6 +19,7 @@ from ordex.catalog import MasterData
 from ordex.conversation.dealer import Conversation
 from ordex.conversation.dispatcher import Dispatcher
 from ordex.keys import Authenticator, Principal
+from ordex.logs import install_masking
 from ordex.media import GraphMediaClient
 from ordex.pipeline import Engine, load_ranker, load_tagger
 from ordex.prediction import Answer
@@ -48,6 +49,7 @@ class EngineHost:
     """Owns the worker's Engine and everything around it; the HTTP routes call its methods."""
 
     def __init__(self, engine: Engine, settings: ServiceSettings | None = None) -> None:
+        install_masking()  # phone numbers, e-mail addresses and keys never reach a log line
         self.engine = engine
         self.store = engine.store
         self.settings: ServiceSettings = settings or ServiceSettings.model_validate(engine.settings.model_dump())
@@ -69,6 +71,10 @@ class EngineHost:
         self.models_version = self.store.version(MODELS_VERSION)
         self._models_checked = time.monotonic()
         self._started = False
+        if not self.settings.whatsapp_app_secret:
+            log.warning("no WhatsApp app secret (ORDEX_WHATSAPP_APP_SECRET): webhook deliveries are %s",
+                        "accepted unsigned, as ORDEX_WHATSAPP_ALLOW_UNSIGNED says"
+                        if self.settings.whatsapp_allow_unsigned else "refused")
 
     @classmethod
     def open(cls, settings: ServiceSettings, master_data: Path | None = None) -> EngineHost:

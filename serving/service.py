@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from serving.api import app
 from serving.auth import authenticate, forbidden
+from serving.bento import bento_model_paths
 from serving.host import ACTIVE, EngineHost
 from serving.openapi import openapi30
 from serving.run import MASTER_DATA_ENV
@@ -117,7 +118,9 @@ class Ordex:
         # the worker starts on whatever a previous run accepted and did not finish.
         from serving.metrics import Metrics  # after BentoML set up Prometheus's multiprocess mode
 
-        self.host = EngineHost.open(SETTINGS, master_data=master_data_dir())
+        # Loaded from a Bento: its own models (never the rules for want of an MLflow); else the champions.
+        settings = SETTINGS.model_copy(update=bento_model_paths(getattr(Ordex, "bento", None)))
+        self.host = EngineHost.open(settings, master_data=master_data_dir())
         self.host.metrics = Metrics(self.host.store, self.host.model_info, lambda: self.host.engine.load_id,
                                     self.host.alias_pairs)
         ACTIVE[:] = [self.host]

@@ -61,6 +61,11 @@ class RetrainRequest(BaseModel):
 async def retrain(request: Request, host: Host, principal: Trainer) -> JSONResponse:
     """Retrain from the corrections, log to MLflow, promote only if not worse (blocking: minutes for the tagger)."""
     body = await read_json_model(request, RetrainRequest, "a retrain request", host.settings.max_body_bytes)
+    pinned = [m for m in body.models if (host.settings.tagger_path if m == "tagger" else host.settings.ranker_path)]
+    if pinned:  # a Bento's models, or a path the operator set: a promotion in MLflow would never be served
+        raise ApiError(409, "models_pinned", f"this service reads {' and '.join(pinned)} from a fixed path (its Bento "
+                                             "or ORDEX_TAGGER_PATH / ORDEX_RANKER_PATH): retrain where MLflow is, "
+                                             "then deploy a new Bento (`ordex bento build`)")
     if not _retraining.acquire(blocking=False):
         raise ApiError(409, "retrain_running", "a retraining is already running; try again when it has finished")
     try:

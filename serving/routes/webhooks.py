@@ -1,7 +1,7 @@
 """The WhatsApp Cloud API webhook: the verification handshake, and deliveries answered once they are stored.
 
-A delivery is authenticated by its ``X-Hub-Signature-256`` (when an app secret is configured), not by an
-API key. Each inbound message in it is stored under its wamid and processed by the background worker;
+A delivery is authenticated by its ``X-Hub-Signature-256``, not by an API key; with no app secret configured
+deliveries are refused unless ``ORDEX_WHATSAPP_ALLOW_UNSIGNED`` says otherwise. Each inbound message in it is stored under its wamid and processed by the background worker;
 status updates and other events are stored too and come out as ``no_order``. WhatsApp retries a delivery
 for days until it gets a 2xx, so a wamid that arrives again with a *different* body is answered
 ``200 {"status": "duplicate"}`` (the first body is kept and the event logged) rather than refused.
@@ -33,10 +33,15 @@ log = logging.getLogger("serving.webhooks")
 Host = Annotated[EngineHost, Depends(current_host)]
 
 
-def check_signature(raw: bytes, header: str | None, secret: str) -> None:
-    """Refuse (401) a webhook body whose ``X-Hub-Signature-256`` is not the HMAC of the app secret."""
+def check_signature(raw: bytes, header: str | None, secret: str, allow_unsigned: bool = False) -> None:
+    """Refuse (401) a webhook body whose ``X-Hub-Signature-256`` is not the HMAC of the app secret; with no secret
+    set, refuse every delivery unless the operator explicitly allowed unsigned ones."""
     if not secret:
-        return
+        if allow_unsigned:
+            return
+        raise ApiError(401, "unsigned_refused", "no WhatsApp app secret is configured (ORDEX_WHATSAPP_APP_SECRET), "
+                                                "so deliveries cannot be checked; set it, or allow unsigned "
+                                                "deliveries explicitly with ORDEX_WHATSAPP_ALLOW_UNSIGNED=1")
     expected = "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
     # Starlette decodes headers as latin-1, so this encoding round-trips whatever bytes were sent.
     if header is None or not hmac.compare_digest(expected.encode(), header.strip().encode("latin-1")):
@@ -82,7 +87,8 @@ async def verify_whatsapp(
 async def post_whatsapp(request: Request, host: Host) -> JSONResponse:
     """Check the signature, store each message under its wamid, answer 200; the worker processes them."""
     raw = await read_body(request, host.settings.max_body_bytes)
-    check_signature(raw, request.headers.get("x-hub-signature-256"), host.settings.whatsapp_app_secret)
+    check_signature(raw, request.headers.get("x-hub-signature-256"), host.settings.whatsapp_app_secret,
+                    host.settings.whatsapp_allow_unsigned)
     stored: list[dict[str, Any]] = []
     events = webhook_events(raw)
     for e in events:

@@ -503,16 +503,22 @@ def test_an_unexpected_failure_is_a_json_500(svc: Svc, monkeypatch: pytest.Monke
 @pytest.fixture(scope="module")
 def lax(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[EngineHost, TestClient, str]]:
     tmp = tmp_path_factory.mktemp("lax")
-    host = open_host(tmp, write_trade(tmp / "md"), whatsapp_app_secret="", whatsapp_verify_token="")
+    host = open_host(tmp, write_trade(tmp / "md"), whatsapp_app_secret="", whatsapp_verify_token="",
+                     whatsapp_allow_unsigned=True)
     yield host, client_for(host), create_key(host.store, "ml", "ml-tester")
     host.close()
 
 
-def test_without_secrets_the_handshake_fails_and_unsigned_webhooks_pass(lax: tuple[EngineHost, TestClient, str]) -> None:
-    _, client, _ = lax
+def test_without_secrets_the_handshake_fails_and_unsigned_webhooks_pass_only_when_allowed(
+        lax: tuple[EngineHost, TestClient, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    host, client, _ = lax
     r = client.get("/v1/webhooks/whatsapp", params={"hub.mode": "subscribe", "hub.verify_token": "", "hub.challenge": "1"})
     assert r.status_code == 403
     assert post_webhook(client, text_webhook("ok", "wamid.F1"), None).status_code == 200
+    monkeypatch.setattr(host.settings, "whatsapp_allow_unsigned", False)  # the default
+    r = post_webhook(client, text_webhook("ok", "wamid.F1b"), None)
+    assert (r.status_code, r.json()["code"]) == (401, "unsigned_refused")
+    assert "ORDEX_WHATSAPP_APP_SECRET" in r.json()["message"] and host.store.views.message_row("wamid.F1b") is None
 
 
 def test_without_a_graph_token_media_stays_unreadable(lax: tuple[EngineHost, TestClient, str]) -> None:
@@ -537,6 +543,15 @@ def test_retrain_answers_runs_and_refuses_unknown_models(lax: tuple[EngineHost, 
                                   "reason": "no corrections in the store yet: nothing to learn from"}]}
     events = host.store.views.audit(event="retrained")
     assert events[-1]["actor"] == "ml-tester" and events[-1]["detail"]["model"] == "tagger"
+
+
+def test_retraining_a_model_served_from_a_fixed_path_is_refused(lax: tuple[EngineHost, TestClient, str],
+                                                                monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    host, client, key = lax
+    monkeypatch.setattr(host.settings, "tagger_path", tmp_path)  # as in a Bento: its models are fixed
+    headers = {"authorization": f"Bearer {key}", "content-type": "application/json"}
+    r = client.post("/v1/retrain", content=b'{"models": ["matcher", "tagger"]}', headers=headers)
+    assert (r.status_code, r.json()["code"]) == (409, "models_pinned") and "ordex bento build" in r.json()["message"]
 
 
 def test_before_the_engine_is_warm_messages_get_503_with_retry_after(tmp_path: Path, trade_dir: Path) -> None:
