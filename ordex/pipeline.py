@@ -86,13 +86,7 @@ class Engine:
         self.matcher = SkuMatcher(())
         self.knowledge = Knowledge()
         self.asked: Counter[str] = Counter()  # words asked on an item in the history, per load (``asked_in_history``)
-        if ocr is None and settings.ocr_engine:
-            ocr = load_ocr(settings.ocr_engine)
-        self.reader = ReadStage(ReadOptions(ocr_threads=settings.ocr_threads, max_chars=settings.max_message_chars,
-                                            max_lines=settings.max_message_lines,
-                                            max_line_chars=settings.max_line_chars,
-                                            max_attachments=settings.max_attachments,
-                                            max_attachment_bytes=settings.max_attachment_bytes), ocr)
+        self.reader = ReadStage(read_options(settings), ocr)
         self.stages: tuple[Stage, ...] = ()  # built by refresh, for the master data and models it finds
         self.synced_version = store.version()
         self.refresh()
@@ -173,10 +167,6 @@ class Engine:
         """Load every stage's models now (OCR, the tagger) rather than on the first message that needs them."""
         for stage in self.stages:
             stage.warm_up()
-
-    def ocr(self) -> OcrFn:
-        """The OCR engine, loaded once."""
-        return self.reader.ocr()
 
     def submit(self, message: Message, actor: str = "system", observe: Callable[[Case], None] | None = None) -> Answer:
         """Store the raw message, then process it; a known message id returns the first answer. ``observe`` sees
@@ -289,18 +279,13 @@ def order_records(case: Case, md: MasterData) -> list[OrderRecord]:
     return out
 
 
-def load_ocr(path: str) -> OcrFn:
-    """The OCR function named 'module:function' (``Settings.ocr_engine``); a ValueError naming what is wrong."""
-    import importlib
-
-    module, _, name = path.partition(":")
-    try:
-        fn = getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError, ValueError) as e:
-        raise ValueError(f"ORDEX_OCR_ENGINE={path!r}: {e}; give 'module:function'") from e
-    if not callable(fn):
-        raise ValueError(f"ORDEX_OCR_ENGINE={path!r} is not a function")
-    return fn  # type: ignore[no-any-return]
+def read_options(settings: Settings) -> ReadOptions:
+    """The read stage's options from the settings (its limits, the reader process, the OCR engine)."""
+    return ReadOptions(ocr_threads=settings.ocr_threads, max_chars=settings.max_message_chars,
+                       max_lines=settings.max_message_lines, max_line_chars=settings.max_line_chars,
+                       max_attachments=settings.max_attachments, max_attachment_bytes=settings.max_attachment_bytes,
+                       isolated=settings.read_isolated, time_limit_s=settings.read_seconds,
+                       ocr_engine=settings.ocr_engine)
 
 
 def load_tagger(settings: Settings) -> TokenTagger | None:

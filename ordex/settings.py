@@ -70,6 +70,11 @@ class Settings(BaseSettings):
     max_attachment_bytes: int = Field(default=15 * 2**20, ge=1, description="A larger attachment is held "
                                                                              "UNREADABLE (kept with the message)")
     ocr_threads: int = Field(default=2, description="onnxruntime intra-op threads per worker for OCR")
+    read_isolated: bool = Field(default=True, description="Read attachments in a child process that is killed past "
+                                                          "ORDEX_READ_SECONDS or when a file crashes it (off: in "
+                                                          "the worker)")
+    read_seconds: float = Field(default=60.0, gt=0, description="Seconds one attachment may take to read (PDF "
+                                                                "rendering, OCR, sheets); past it UNREADABLE")
     ocr_engine: str = Field(default="", description="Another OCR engine than PP-OCR, as 'module:function' taking a "
                                                     "PIL image and answering ordex.schema.OcrLine's "
                                                     "(evaluation.tesseract:tesseract_ocr reads with Tesseract)")

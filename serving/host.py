@@ -129,6 +129,7 @@ class EngineHost:
         if self._started:
             self.worker.stop()
             self.dispatcher.stop()
+        self.engine.reader.close()
         self.store.engine.dispose()
 
     # -- messages -----------------------------------------------------------------------------------------------

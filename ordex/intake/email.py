@@ -23,6 +23,8 @@ FORWARD_HEADER = "---------- Forwarded message ----------"
 FORWARDED_FIELDS = ("From", "Date", "Subject", "To")
 BODY_TYPES = frozenset({"text/plain", "text/html"})
 GARBAGE_SHARE = 0.2
+MAX_MIME_DEPTH = 20  # multipart inside multipart (and forwarded mails): real mail stays under ten
+MAX_MIME_PARTS = 200  # bodies, alternatives, attachments and forwarded mails, in all
 BLOCK_TAGS = frozenset(
     "p div tr li ul ol table h1 h2 h3 h4 h5 h6 blockquote pre section article header footer dl dt dd hr address "
     "center".split()
@@ -38,7 +40,10 @@ def parse_email(
     """Parse a raw e-mail into a Message; raise ``Unreadable`` when nothing can be had from it."""
     if not raw.strip():
         raise Unreadable("empty e-mail: the message has no bytes")
-    mail = BytesParser(policy=policy.default).parsebytes(raw)
+    try:
+        mail = BytesParser(policy=policy.default).parsebytes(raw)
+    except RecursionError as e:  # the standard library's parser recurses once per nesting level
+        raise Unreadable(f"MIME parts nested too deep to parse (more than {MAX_MIME_DEPTH} is refused)") from e
     if not list(mail.keys()):
         raise Unreadable("not an e-mail: no header fields found")
     body = collect_body(mail)
@@ -67,6 +72,7 @@ class Body:
     html: list[str] = field(default_factory=list)
     forwarded: list[str] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
+    parts: int = 0  # MIME parts walked so far, forwarded mails' included
 
     def text(self) -> str:
         """The body: plain parts if any (else HTML as text), then each forwarded mail."""
@@ -75,20 +81,27 @@ class Body:
         return "\n\n".join(s for s in sections if s.strip())
 
 
-def collect_body(mail: MIMEPart) -> Body:
+def collect_body(mail: MIMEPart, depth: int = 0, parts: int = 0) -> Body:
     """Walk the MIME tree of ``mail`` and collect its body and attachments."""
-    body = Body()
-    collect_part(mail, body, want_text=True)
+    body = Body(parts=parts)
+    collect_part(mail, body, want_text=True, depth=depth)
     return body
 
 
-def collect_part(part: MIMEPart, body: Body, *, want_text: bool) -> None:
-    """Add one MIME part (recursively) to ``body``; ``want_text`` is False for non-chosen alternatives."""
+def collect_part(part: MIMEPart, body: Body, *, want_text: bool, depth: int = 0) -> None:
+    """Add one MIME part (recursively) to ``body``; ``want_text`` is False for non-chosen alternatives. A tree
+    deeper than ``MAX_MIME_DEPTH`` or with more than ``MAX_MIME_PARTS`` parts is refused: no mail client writes
+    one, and walking it would cost without bound."""
+    body.parts += 1
+    if depth > MAX_MIME_DEPTH:
+        raise Unreadable(f"MIME parts nested more than {MAX_MIME_DEPTH} deep: not read")
+    if body.parts > MAX_MIME_PARTS:
+        raise Unreadable(f"more than {MAX_MIME_PARTS} MIME parts: not read")
     content_type = part.get_content_type()
     if content_type in ("message/rfc822", "message/global"):
-        collect_forwarded(part, body)
+        collect_forwarded(part, body, depth)
     elif part.get_content_maintype() == "multipart":
-        collect_multipart(part, body, want_text=want_text)
+        collect_multipart(part, body, want_text=want_text, depth=depth)
     elif is_attachment(part):
         body.attachments.append(to_attachment(part))
     elif want_text:
@@ -96,7 +109,7 @@ def collect_part(part: MIMEPart, body: Body, *, want_text: bool) -> None:
         (body.html if content_type == "text/html" else body.plain).append(text)
 
 
-def collect_multipart(part: MIMEPart, body: Body, *, want_text: bool) -> None:
+def collect_multipart(part: MIMEPart, body: Body, *, want_text: bool, depth: int = 0) -> None:
     """Collect a multipart's children; of an alternative, only the best child gives text."""
     if not part.is_multipart():
         defects = ", ".join(type(d).__name__ for d in part.defects) or "no parts"
@@ -104,7 +117,7 @@ def collect_multipart(part: MIMEPart, body: Body, *, want_text: bool) -> None:
     children = list(part.iter_parts())
     best = best_alternative(children) if part.get_content_type() == "multipart/alternative" else None
     for child in children:
-        collect_part(child, body, want_text=want_text and (best is None or child is best))
+        collect_part(child, body, want_text=want_text and (best is None or child is best), depth=depth + 1)
 
 
 def best_alternative(children: list[MIMEPart]) -> MIMEPart | None:
@@ -122,14 +135,15 @@ def best_alternative(children: list[MIMEPart]) -> MIMEPart | None:
     return children[0] if children else None
 
 
-def collect_forwarded(part: MIMEPart, body: Body) -> None:
+def collect_forwarded(part: MIMEPart, body: Body, depth: int = 0) -> None:
     """An attached mail: its body goes after a "Forwarded message" header, its files join ours."""
     payload = part.get_payload()
     inner = payload[0] if isinstance(payload, list) and payload else None
     if not isinstance(inner, MIMEPart):
         body.attachments.append(to_attachment(part))
         return
-    inner_body = collect_body(inner)
+    inner_body = collect_body(inner, depth + 1, body.parts)
+    body.parts = inner_body.parts
     headers = [f"{name}: {header_text(inner, name)}" for name in FORWARDED_FIELDS if inner.get(name)]
     body.forwarded.append("\n".join([FORWARD_HEADER, *headers, "", inner_body.text()]).strip())
     body.attachments.extend(inner_body.attachments)

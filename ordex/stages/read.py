@@ -9,10 +9,11 @@ from typing import Any, ClassVar
 from pydantic import Field
 
 from ordex.intake.errors import Unreadable
+from ordex.intake.isolated import IsolatedReader, load_ocr, make_ocr
 from ordex.intake.readers import read_attachment
 from ordex.intake.text import body_blocks, pieces
 from ordex.intake.types import OcrFn
-from ordex.schema import Block, Case
+from ordex.schema import Attachment, Block, Case
 from ordex.stages.base import Component, Options, package_version
 from rules.validate import unreadable
 
@@ -26,37 +27,66 @@ class ReadOptions(Options):
     max_line_chars: int = Field(default=1_000, ge=20, description="A longer line is read in pieces of at most this")
     max_attachments: int = Field(default=10, ge=0, description="Attachments read per message; the rest UNREADABLE")
     max_attachment_bytes: int = Field(default=15 * 2**20, ge=1, description="A larger attachment is UNREADABLE")
+    isolated: bool = Field(default=True, description="Read attachments in a child process killed past the time limit "
+                                                     "(off: in this process, as tests with a given OCR do)")
+    time_limit_s: float = Field(default=60.0, gt=0, description="Seconds one attachment may take to read (isolated)")
+    ocr_engine: str = Field(default="", description="'module:function' of another OCR engine; PP-OCR when empty")
 
 
 class ReadStage(Component):
     """Blocks from every part of the message; an attachment that cannot be read is UNREADABLE with the reason.
 
-    The OCR engine is built on first need (or at ``warm_up``): a text-only worker never loads it."""
+    Attachments are read in a child process killed past the time limit (``IsolatedReader``), unless an OCR
+    function is given. The OCR engine is built on first need (or at ``warm_up``): a text-only worker never loads
+    it."""
 
     name: ClassVar[str] = "read"
 
     def __init__(self, options: ReadOptions | None = None, ocr: OcrFn | None = None,
                  make_ocr: Callable[[int], OcrFn] | None = None) -> None:
         self.options = options or ReadOptions()
+        if ocr is None and make_ocr is None and not self.options.isolated and self.options.ocr_engine:
+            ocr = load_ocr(self.options.ocr_engine)
         self._ocr = ocr
         self._make_ocr = make_ocr or _rapidocr
         self._lock = threading.Lock()
+        self.isolated = (IsolatedReader(self.options.ocr_engine, self.options.ocr_threads, self.options.time_limit_s)
+                         if self.options.isolated and ocr is None and make_ocr is None else None)
 
     @property
     def model(self) -> str:
+        if self.isolated is not None and self.isolated.engine is not None:
+            return self.isolated.engine[0]
         return str(getattr(self._ocr, "name", "rapidocr"))
 
     @property
     def version(self) -> str:
+        if self.isolated is not None and self.isolated.engine is not None:
+            return self.isolated.engine[1] or package_version("rapidocr")
         return str(getattr(self._ocr, "version", "") or package_version("rapidocr"))
 
     @property
     def ready(self) -> bool:
         """True once the OCR engine is loaded."""
+        if self.isolated is not None:
+            return self.isolated.engine is not None
         return self._ocr is not None
 
     def warm_up(self) -> None:
-        self.ocr()
+        if self.isolated is not None:
+            self.isolated.warm_up()
+        else:
+            self.ocr()
+
+    def close(self) -> None:
+        """Stop the reader process, if there is one."""
+        if self.isolated is not None:
+            self.isolated.close()
+
+    def _read(self, att: Attachment, index: int) -> list[Block]:
+        if self.isolated is not None:
+            return self.isolated.read(att, index)
+        return read_attachment(att, index, self._lazy_ocr)
 
     def ocr(self) -> OcrFn:
         """The OCR engine, built once."""
@@ -95,7 +125,7 @@ class ReadStage(Component):
                                            f"{size(self.options.max_attachment_bytes)} (ORDEX_MAX_ATTACHMENT_BYTES)"))
                 continue
             try:
-                blocks.extend(read_attachment(att, i, self._lazy_ocr))
+                blocks.extend(self._read(att, i))
             except Unreadable as e:
                 findings.append(unreadable(f"{name}: {e.reason}"))
         blocks = [piece for b in blocks for piece in self._pieces(b)]
@@ -122,8 +152,4 @@ def size(n: int) -> str:
 
 
 def _rapidocr(threads: int) -> OcrFn:
-    from models.ocr import OcrEngine
-
-    engine = OcrEngine(threads=threads)
-    engine.warm_up()
-    return engine
+    return make_ocr("", threads)

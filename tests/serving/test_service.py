@@ -478,13 +478,17 @@ def ocr(image):
 def test_a_message_that_kills_its_worker_is_held_on_the_next_lease_and_never_read_again(
         tmp_path: Path) -> None:
     """A photo whose reading kills the worker process: BentoML starts a new worker, which holds the message for a
-    person (UNREADABLE, the raw photo kept) instead of reading it into the next crash; the service keeps serving."""
+    person (UNREADABLE, the raw photo kept) instead of reading it into the next crash; the service keeps serving.
+
+    Attachments are read in a child process by default, where such a crash costs only the file
+    (``tests/ordex/intake/test_isolated.py``); here the reader runs in the worker (``ORDEX_READ_ISOLATED=0``) to
+    stand for any crash of the worker itself (native code in the tagger, the OOM killer)."""
     (tmp_path / "plugins").mkdir()
     (tmp_path / "plugins" / "killer.py").write_text(KILLER)
     log = tmp_path / "killer.log"
     pythonpath = os.pathsep.join(p for p in (str(tmp_path / "plugins"), os.environ.get("PYTHONPATH", "")) if p)
     with MediaServer() as media, launched(tmp_path, f"sqlite:///{tmp_path / 'k.db'}", media,
-                                          ORDEX_OCR_ENGINE="killer:ocr", KILLER_LOG=str(log),
+                                          ORDEX_OCR_ENGINE="killer:ocr", KILLER_LOG=str(log), ORDEX_READ_ISOLATED="0",
                                           PYTHONPATH=pythonpath) as srv:
         photo = {"sender": "+911110000001", "text": "", "message_id": "the-killer-photo",
                  "attachments": [{"filename": "list.png", "content_type": "image/png",
