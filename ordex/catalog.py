@@ -7,7 +7,8 @@ may import this module; it imports nothing of ordex but itself.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
@@ -183,6 +184,16 @@ class MasterData(BaseModel):
         """The customer with this E.164 phone or (lower-case) e-mail address, if any."""
         return self._by_phone.get(address) or self._by_email.get(address)
 
+    def phone_region(self) -> str:
+        """Where a phone number without a country code is read: the region most customers' phones are in (their
+        E.164 country code), unless ``set_phone_region`` said otherwise; India when no customer has a phone."""
+        return self.memo("phone_region", lambda: most_common_region(p for c in self.customers for p in c.phones))
+
+    def set_phone_region(self, region: str) -> None:
+        """Read national numbers in this region (``ORDEX_PHONE_REGION``) instead of the one the phones suggest."""
+        if region:
+            self._memo["phone_region"] = region.upper()
+
     def price(self, customer_id: str | None, sku: str) -> Decimal | None:
         """The customer's price of a SKU, else the price for every customer, else None."""
         if customer_id and (customer_id, sku) in self._by_price:
@@ -196,3 +207,37 @@ def _split(v: object) -> tuple[str, ...]:
     if isinstance(v, (list, tuple)):
         return tuple(str(x).strip() for x in v if str(x).strip())
     return tuple(x.strip() for x in str(v).split(";") if x.strip())
+
+
+def e164(number: str, region: str) -> str | None:
+    """A phone number as E.164 (``+919812345678``), however it was written ("+91 98123-45678", "098123 45678",
+    "0091 9812345678", "9812345678"), read in ``region`` when it carries no country code; None when it is not a
+    possible phone number."""
+    import phonenumbers
+
+    try:
+        parsed = phonenumbers.parse(number, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(parsed):
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def most_common_region(phones: Iterable[str]) -> str:
+    """The region of the most common country code among E.164 phones ("IN" when there are none)."""
+    import phonenumbers
+
+    codes = Counter(code for p in phones if (code := _country_code(p)))
+    if not codes:
+        return "IN"
+    return phonenumbers.region_code_for_country_code(codes.most_common(1)[0][0]) or "IN"
+
+
+def _country_code(phone: str) -> int | None:
+    import phonenumbers
+
+    try:
+        return int(phonenumbers.parse(phone, None).country_code)
+    except phonenumbers.NumberParseException:
+        return None

@@ -143,6 +143,7 @@ class Engine:
             if current[0] != self.load_id:  # the history is read for its requests once per load
                 self.asked = asked_in_history(current[1])
             self.load_id, self.md = current
+            self.md.set_phone_region(self.settings.phone_region)
             learned = self.store.learned_aliases()
             self.matcher = self.make_matcher(self.md, learned, self.ranker, self.settings.learn_names)
             self.knowledge = knowledge(self.md, learned, self.store.learned_units() if self.settings.learn_words else {},

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
                                                                         "(default: ./var, else the checkout's var)")
     database_url: str = Field(default="", description="SQLAlchemy URL of the store; SQLite under data_dir if empty")
     mlflow_tracking_uri: str = Field(default="", description="MLflow tracking URI; SQLite under data_dir if empty")
+    phone_region: str = Field(default="", description="Region (ISO code, e.g. IN) a sender's phone number without a "
+                                                      "country code is read in; empty: where most customers' phones "
+                                                      "are")
     whatsapp_app_secret: str = Field(default="", description="Checks X-Hub-Signature-256 on webhooks when set")
     whatsapp_verify_token: str = Field(default="", description="Token for the webhook verification handshake")
     whatsapp_allow_unsigned: bool = Field(default=False, description="Accept webhook deliveries without a signature "

@@ -178,6 +178,16 @@ def photo_jpeg(lines: Sequence[str], tilt: float = 3, exif_orientation: int = 6)
     return buffer.getvalue()
 
 
+def photo_heic(lines: Sequence[str]) -> bytes:
+    """A phone photo of handwritten-looking lines saved as HEIC, as iPhones send them (pillow-heif)."""
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+    buffer = io.BytesIO()
+    Image.open(io.BytesIO(photo_jpeg(lines, tilt=0, exif_orientation=1))).save(buffer, format="HEIF", quality=90)
+    return buffer.getvalue()
+
+
 def blank_png(size: tuple[int, int] = (400, 300)) -> bytes:
     """A white PNG with nothing legible on it."""
     buffer = io.BytesIO()
@@ -198,6 +208,61 @@ def xlsx_bytes(rows: Sequence[Sequence[object]], *more_sheets: Sequence[Sequence
             sheet.sheet_state = "hidden"
     buffer = io.BytesIO()
     workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def xls_bytes(rows: Sequence[Sequence[object]], *hidden_sheets: Sequence[Sequence[object]]) -> bytes:
+    """An Excel 97-2003 workbook (.xls, written by xlwt); the extra sheets are hidden."""
+    import xlwt
+
+    workbook = xlwt.Workbook()
+    for index, sheet_rows in enumerate((rows, *hidden_sheets)):
+        sheet = workbook.add_sheet(f"Sheet{index + 1}")
+        for r, row in enumerate(sheet_rows):
+            for c, value in enumerate(row):
+                sheet.write(r, c, value)
+        if index:
+            sheet.visibility = 1
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def ods_bytes(rows: Sequence[Sequence[object]], *hidden_sheets: Sequence[Sequence[object]]) -> bytes:
+    """An OpenDocument spreadsheet (.ods) as LibreOffice writes one; the extra sheets are hidden."""
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    def cell(value: object) -> str:
+        if isinstance(value, int | float):
+            return f'<table:table-cell office:value-type="float" office:value="{value}"><text:p>{value}</text:p></table:table-cell>'
+        return f'<table:table-cell office:value-type="string"><text:p>{escape(str(value))}</text:p></table:table-cell>'
+
+    hidden = ' table:style-name="hidden"'
+    tables = "".join(
+        f'<table:table table:name="Sheet{i + 1}"{hidden if i else ""}>'
+        + "".join("<table:table-row>" + "".join(cell(v) for v in row) + "</table:table-row>" for row in sheet)
+        + "</table:table>"
+        for i, sheet in enumerate((rows, *hidden_sheets)))
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.3">'
+        '<office:automatic-styles><style:style style:name="hidden" style:family="table">'
+        '<style:table-properties table:display="false"/></style:style></office:automatic-styles>'
+        f"<office:body><office:spreadsheet>{tables}</office:spreadsheet></office:body></office:document-content>")
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+        'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.3">'
+        '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>')
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        z.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
+        z.writestr("META-INF/manifest.xml", manifest, zipfile.ZIP_DEFLATED)
     return buffer.getvalue()
 
 

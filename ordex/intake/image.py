@@ -1,4 +1,4 @@
-"""Photo and scan attachments to Blocks through OCR.
+"""Photo and scan attachments (JPEG, PNG, HEIC, TIFF, ...) to Blocks through OCR.
 
 Phones store photos sideways with an EXIF orientation tag, and PNG screenshots can be transparent;
 both are normalised to an upright RGB image on white before OCR, or the engine reads nothing.
@@ -9,10 +9,13 @@ from __future__ import annotations
 import io
 
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
+from pillow_heif import register_heif_opener
 
 from ordex.intake.errors import Unreadable
 from ordex.intake.types import OcrFn
 from ordex.schema import Block
+
+register_heif_opener()  # iPhones send HEIC photos; PIL opens them like any other format from here on
 
 MAX_FRAMES = 20
 MAX_PIXELS = 60_000_000  # a 50-megapixel phone photo passes; a 12000x12000 bomb is refused before decoding

@@ -23,9 +23,11 @@ from ordex.schema import Attachment, Block
 
 __all__ = ["OcrFn", "OcrLine", "read_attachment", "detect_kind"]
 
-IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".gif", ".webp", ".tif", ".tiff", ".bmp"})
+IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".gif", ".webp", ".tif", ".tiff", ".bmp", ".heic", ".heif"})
 CSV_TYPES = frozenset({"text/csv", "application/csv", "text/comma-separated-values", "text/x-csv"})
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ODS_TYPE = "application/vnd.oasis.opendocument.spreadsheet"
+CALAMINE_TYPES = frozenset({"application/vnd.ms-excel", "application/vnd.ms-excel.sheet.binary.macroenabled.12", ODS_TYPE})
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 HEIF_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"avif")
 
@@ -59,11 +61,9 @@ def kind_by_magic(data: bytes) -> str | None:
     if (data[:4] == b"RIFF" and data[8:12] == b"WEBP") or is_bmp(data):
         return "image"
     if data[4:8] == b"ftyp" and data[8:12] in HEIF_BRANDS:
-        raise Unreadable("unsupported file type: HEIC/HEIF photo (ask for a JPEG, or add a HEIF decoder)")
+        return "image"  # iPhones' HEIC photos, decoded by pillow-heif
     if data.startswith(OLE2_MAGIC):
-        raise Unreadable(
-            "unsupported file type: legacy Office file (.xls/.doc) or password-protected Office file"
-        )
+        return "calamine"  # an Excel 97-2003 workbook, or (refused there with the reason) a .doc or a locked file
     if data.startswith(b"PK\x03\x04"):
         return office_zip_kind(data)
     return None
@@ -80,10 +80,12 @@ def office_zip_kind(data: bytes) -> str:
         names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
     except (zipfile.BadZipFile, ValueError, OSError) as e:
         raise Unreadable(f"corrupt zip/Office file ({e})") from e
-    if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
-        if "xl/workbook.bin" in names:
-            raise Unreadable("unsupported file type: Excel binary workbook (.xlsb)")
+    if "xl/workbook.bin" in names:
+        return "calamine"  # an Excel binary workbook (.xlsb)
+    if "xl/workbook.xml" in names:
         return "xlsx"
+    if "content.xml" in names and ODS_TYPE in zip_mimetype(data):
+        return "calamine"  # an OpenDocument spreadsheet (.ods)
     if any(n.startswith("word/") for n in names):
         raise Unreadable("unsupported file type: Word document (.docx)")
     if any(n.startswith("ppt/") for n in names):
@@ -96,8 +98,8 @@ def kind_by_label(att: Attachment) -> str | None:
     content_type, suffix = att.content_type.lower(), extension(att)
     if suffix == ".csv" or content_type in CSV_TYPES:
         return "csv"
-    if suffix == ".xls" or content_type == "application/vnd.ms-excel":
-        raise Unreadable("unsupported file type: Excel 97-2003 workbook (.xls); please send .xlsx or .csv")
+    if suffix in (".xls", ".xlsb", ".ods") or content_type in CALAMINE_TYPES:
+        return "calamine"
     if suffix == ".pdf" or content_type == "application/pdf":
         return "pdf"
     if suffix in IMAGE_EXTENSIONS or content_type.startswith("image/"):
@@ -109,6 +111,16 @@ def kind_by_label(att: Attachment) -> str | None:
     if suffix == ".txt" or content_type.startswith("text/") or looks_like_text(att.data):
         return "text"
     return None
+
+
+def zip_mimetype(data: bytes) -> str:
+    """The ``mimetype`` entry an OpenDocument zip starts with (empty when there is none)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            info = z.getinfo("mimetype")
+            return z.read(info).decode("ascii", "replace")[:100] if info.file_size < 200 else ""
+    except (KeyError, zipfile.BadZipFile, ValueError, OSError):
+        return ""
 
 
 def extension(att: Attachment) -> str:
@@ -164,6 +176,7 @@ READERS: dict[str, Callable[[bytes, int, OcrFn | None], list[Block]]] = {
     "image": read_image_with,
     "xlsx": lambda data, index, _ocr: read_spreadsheet(data, index, "xlsx"),
     "csv": lambda data, index, _ocr: read_spreadsheet(data, index, "csv"),
+    "calamine": lambda data, index, _ocr: read_spreadsheet(data, index, "calamine"),
     "text": lambda data, index, _ocr: read_text(data, index),
     "html": lambda data, index, _ocr: read_html(data, index),
 }

@@ -18,7 +18,7 @@ from rapidfuzz import fuzz, process
 from models.extractor import extract_block_lines
 from models.matcher import normalize
 from models.tagger import TokenTagger
-from ordex.catalog import Customer, MasterData
+from ordex.catalog import Customer, MasterData, e164
 from ordex.schema import Block, Case, Section
 from ordex.stages.base import Component, Options
 
@@ -81,8 +81,9 @@ PUBLIC_MAIL = frozenset({"gmail.com", "yahoo.com", "yahoo.co.in", "outlook.com",
 def customer_of_sender(sender: str, md: MasterData) -> Customer | None:
     """The customer whose phone or e-mail the sender is (active or not: the rules judge activity).
 
-    Exact address first; then the national number (last ten digits) or the company's own mail domain,
-    when exactly one customer has it.
+    Exact address first; a phone number however it was written, as E.164 (``phonenumbers``, a number without a
+    country code read in the master data's region); else the company's own mail domain, when exactly one
+    customer has it.
     """
     s = sender.strip().lower()
     if not s:
@@ -96,15 +97,16 @@ def customer_of_sender(sender: str, md: MasterData) -> Customer | None:
             return None
         same = {c.customer_id: c for c in md.customers for e in c.emails if e.rsplit("@", 1)[-1] == domain}
         return next(iter(same.values())) if len(same) == 1 else None
-    digits = re.sub(r"\D", "", s)
-    if len(digits) < 7:
+    if len(re.sub(r"\D", "", s)) < 7:
         return None
-    exact = md.customer_by_address("+" + digits)
-    if exact is not None:
-        return exact
-    tail = digits[-10:]
-    same = {c.customer_id: c for c in md.customers for p in c.phones if p.endswith(tail)}
-    return next(iter(same.values())) if len(same) == 1 else None
+    number = e164(s, md.phone_region())
+    # WhatsApp gives the number with its country code but without the "+"; a national reading comes second.
+    international = e164("+" + s.lstrip("+"), md.phone_region()) if not s.startswith(("+", "0")) else None
+    for candidate in (number, international):
+        found = md.customer_by_address(candidate) if candidate else None
+        if found is not None:
+            return found
+    return None
 
 
 NAME_CUE = re.compile(

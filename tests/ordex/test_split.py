@@ -6,9 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+import pytest
+
 from ordex.catalog import Customer, MasterData
 from ordex.schema import Block, Case, Message
-from ordex.stages.split import split
+from ordex.stages.split import customer_of_sender, split
 
 NAMES = (("C008", "Pragati Xerox & Stationery"), ("C011", "Shubham Xerox & Stationery"), ("C006", "Rajdhani Stationers"))
 
@@ -25,3 +27,28 @@ def test_a_name_is_told_by_its_own_words_not_the_ones_customers_share() -> None:
     assert section_customer("Hello, this is Silverline Xerox & Stationery, new shop.\nNeed cello tape 12mm box 1") is None
     assert section_customer("From Pragati Xerox (Ganj Road)\ncello tape 12mm box 1") == "C008"
     assert section_customer("Rajdhani Stationers\ncello tape 12mm box 1") == "C006"
+
+
+@pytest.mark.parametrize("written", ["+919812345678", "+91 98123-45678", "919812345678", "098123 45678",
+                                     "0091 98123 45678", "9812345678", "(+91) 98123 45678"])
+def test_a_senders_phone_is_found_however_it_is_written(written: str) -> None:
+    md = MasterData(customers=[Customer(customer_id="C1", name="Volt", phones=("+919812345678",)),
+                               Customer(customer_id="C2", name="Other", phones=("+14155550123",))])
+    found = customer_of_sender(written, md)
+    assert found is not None and found.customer_id == "C1"
+
+
+def test_the_same_national_number_in_another_country_is_not_the_customer() -> None:
+    """Last-ten-digits matching took +44 98123 45678 for the Indian customer; E.164 does not."""
+    md = MasterData(customers=[Customer(customer_id="C1", name="Volt", phones=("+919812345678",))])
+    assert md.phone_region() == "IN"
+    assert customer_of_sender("+44 9812345678", md) is None
+    assert customer_of_sender("12345", md) is None and customer_of_sender("not a number", md) is None
+
+
+def test_national_numbers_are_read_in_the_region_of_the_customers_or_the_one_set() -> None:
+    md = MasterData(customers=[Customer(customer_id="U1", name="Acme", phones=("+14155550123",)),
+                               Customer(customer_id="U2", name="Bolt", phones=("+14155550124",))])
+    assert md.phone_region() == "US" and customer_of_sender("(415) 555-0123", md).customer_id == "U1"  # type: ignore[union-attr]
+    md.set_phone_region("in")
+    assert customer_of_sender("(415) 555-0123", md) is None

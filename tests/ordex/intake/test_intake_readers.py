@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
-from builders import XLS_BYTES, docx_bytes
+from builders import XLS_BYTES, docx_bytes, ods_bytes, photo_heic, xls_bytes
 
 from models.ocr import OcrEngine
 from ordex.intake import OcrLine, Unreadable, detect_kind, read_attachment
@@ -45,13 +47,13 @@ def test_plain_text_attachment_gives_lines() -> None:
                 content_type="application/vnd.ms-excel",
                 data=XLS_BYTES,
             ),
-            "unsupported file type",
+            "cannot open spreadsheet",
         ),
         (
             Attachment(
                 filename="order.xls", content_type="application/vnd.ms-excel", data=b"\x09\x08\x10\x00"
             ),
-            "unsupported file type",
+            "cannot open spreadsheet",
         ),
         (
             Attachment(filename="order.docx", content_type="application/msword", data=docx_bytes()),
@@ -67,7 +69,7 @@ def test_plain_text_attachment_gives_lines() -> None:
             Attachment(
                 filename="IMG_1.HEIC", content_type="image/heic", data=b"\x00\x00\x00\x18ftypheic" + bytes(16)
             ),
-            "HEIC",
+            "^image not read: no OCR",
         ),
         (
             Attachment(filename="fake.pdf", content_type="application/pdf", data=b"hello"),
@@ -92,6 +94,29 @@ def test_plain_text_attachment_gives_lines() -> None:
 def test_unreadable_attachments_give_a_reason(attachment: Attachment, reason: str) -> None:
     with pytest.raises(Unreadable, match=reason):
         read_attachment(attachment, 0, None)
+
+
+@pytest.mark.parametrize(("filename", "content_type", "build"), [
+    ("order.xls", "application/vnd.ms-excel", xls_bytes),
+    ("order.ods", "application/vnd.oasis.opendocument.spreadsheet", ods_bytes),
+    ("order", "application/octet-stream", xls_bytes),  # found by its magic bytes
+    ("order", "application/octet-stream", ods_bytes),
+])
+def test_legacy_excel_and_opendocument_sheets_are_read_like_xlsx(filename: str, content_type: str, build: Any) -> None:
+    data = build([["Item", "Qty", "Unit"], ["LED Bulb 9W", 60, "box"], ["MCB 16A", 4, "pcs"]],
+                 [["Hidden master list", 1]])
+    blocks = read_attachment(Attachment(filename=filename, content_type=content_type, data=data), 2, None)
+    assert [(b.fields.get("product"), b.fields.get("qty"), b.fields.get("unit")) for b in blocks] == [
+        ("LED Bulb 9W", "60", "box"), ("MCB 16A", "4", "pcs")]  # the hidden second sheet is not read
+    assert {(b.reader, b.attachment) for b in blocks} == {("xlsx", 2)}
+
+
+@pytest.mark.slow
+def test_an_iphone_heic_photo_is_read_through_ocr(ocr: OcrEngine) -> None:
+    data = photo_heic(["LED Bulb 9W 60 box"])
+    attachment = Attachment(filename="IMG_0042.HEIC", content_type="image/heic", data=data)
+    assert detect_kind(attachment) == "image"
+    assert "LED Bulb 9W 60 box" in [b.text for b in read_attachment(attachment, 0, ocr)]
 
 
 def test_image_attachment_errors_come_from_the_image_reader(lazy_ocr: OcrEngine) -> None:
