@@ -305,7 +305,11 @@ def load_ranker(settings: Settings) -> Ranker | None:
 
 
 def load_into(store: Store, md: MasterData, source: str, read: Reader = read_mentions) -> int:
-    """Store a master-data snapshot and the aliases its history teaches (read with ``read``); the load id."""
+    """Store a master-data snapshot and the aliases its history teaches (read with ``read``); the load id. The
+    same master data as the current snapshot is not loaded again: what its history taught is in the store."""
+    current = store.master_data()
+    if current is not None and current[1] == md:
+        return current[0]
     load_id = store.load_master_data(md, source)
     aliases = learn_history_aliases(md, read=read)
     store.replace_history_aliases(aliases)

@@ -52,8 +52,15 @@ def master_data_changes(old: MasterData | None, new: MasterData) -> dict[str, An
 
 def reload_master_data(store: Store, md: MasterData, source: str, actor: Principal = SYSTEM,
                        read: Reader = read_mentions) -> dict[str, Any]:
-    """Make ``md`` the current master data (its history read with ``read``); returns the load id and what changed."""
+    """Make ``md`` the current master data (its history read with ``read``); returns the load id and what changed.
+
+    The same master data as the current snapshot (a restart with the same folder) is not loaded again: the
+    aliases and unit words aligned from its history last time are reused, so start-up does not grow with it."""
     previous = store.master_data()
+    if previous is not None and previous[1] == md:
+        return {"load_id": previous[0], "source": source, "customers": len(md.customers),
+                "products": len(md.products), "prices": len(md.prices), "aliases": len(md.aliases),
+                "unchanged": True, "changes": master_data_changes(md, md)}
     changes = master_data_changes(previous[1] if previous else None, md)
     load_id = store.load_master_data(md, source, actor.name, role=actor.role, changes=changes)
     if md.history:
@@ -61,4 +68,4 @@ def reload_master_data(store: Store, md: MasterData, source: str, actor: Princip
         store.replace_history_aliases(aliases)
         store.replace_history_units(learn_from_history(md))
     return {"load_id": load_id, "source": source, "customers": len(md.customers), "products": len(md.products),
-            "prices": len(md.prices), "aliases": len(md.aliases), "changes": changes}
+            "prices": len(md.prices), "aliases": len(md.aliases), "unchanged": False, "changes": changes}

@@ -169,6 +169,8 @@ class MasterDataLoaded(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     load_id: int
+    unchanged: bool = Field(default=False, description="The same master data as the current snapshot: nothing was "
+                                                       "loaded, what its history taught is reused")
     changes: dict[str, Any]
 
 

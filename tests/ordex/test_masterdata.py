@@ -63,3 +63,21 @@ def test_the_cli_reports_a_bad_file_without_a_traceback(trade_dir: Path, tmp_pat
     assert run.returncode == 2
     assert "duplicate 'LED-9W'" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_loading_the_same_master_data_again_reuses_what_its_history_taught(trade_dir: Path, tmp_path: Path) -> None:
+    """A restart with the same folder does not load or align it again (start-up must not grow with the history);
+    a changed folder is loaded."""
+    from ordex.reload import reload_master_data
+    from ordex.store import Store
+
+    store = Store(f"sqlite:///{tmp_path / 'o.db'}")
+    first = reload_master_data(store, load_master_data(trade_dir), "first")
+    aliases = store.learned_aliases()
+    again = reload_master_data(store, load_master_data(trade_dir), "again")
+    assert (again["load_id"], again["unchanged"], first["unchanged"]) == (first["load_id"], True, False)
+    assert store.learned_aliases() == aliases and aliases
+    assert len(store.views.audit(event="master_data_loaded")) == 1
+    (trade_dir / "prices.csv").write_text((trade_dir / "prices.csv").read_text().replace("TAPE-PVC,120", "TAPE-PVC,125"))
+    changed = reload_master_data(store, load_master_data(trade_dir), "changed")
+    assert changed["load_id"] != first["load_id"] and not changed["unchanged"]
