@@ -73,12 +73,14 @@ test-fast: install
 	$(BIN)/python -m pytest -q -m "not slow"
 
 # The service on the example and on a realistic distributor, the matcher at 1k/10k/100k SKUs: into MLflow and the
-# README's table; then the in-process pipeline, the tagger and the confirmation latency (printed).
+# README's table; then the in-process pipeline, the tagger and the confirmation latency (printed); then start-up at
+# 100k SKUs and 10k customers (evaluation.bench_scale, about ten minutes).
 bench: install models
 	$(BIN)/python -m evaluation.bench_report --master-data $(MASTER_DATA)
 	$(BIN)/python -m evaluation.bench --master-data $(MASTER_DATA)
 	$(BIN)/python -m evaluation.bench_tagger
 	$(BIN)/python -m evaluation.bench_confirmation --master-data $(MASTER_DATA) --repeat 5
+	$(BIN)/python -m evaluation.bench_scale
 
 predict: install
 	$(BIN)/ordex predict --master-data $(MASTER_DATA) --cases $(MASTER_DATA)/cases.jsonl --out var/pred.jsonl

@@ -97,16 +97,17 @@ def write_readme(readme: Path, text: str) -> None:
     readme.write_text(f"{head}{BEGIN}\n{text}\n{END}{tail}", encoding="utf-8")
 
 
-def log_run(tracking_uri: str, figures: Mapping[str, float], params: Mapping[str, Any], text: str) -> str:
+def log_run(tracking_uri: str, figures: Mapping[str, float], params: Mapping[str, Any], text: str,
+            name: str = "bench") -> str:
     """One MLflow run in ``ordex-bench`` with every figure, the run's settings and the table; its id."""
     import mlflow
 
     mlflow.set_tracking_uri(tracking_uri)
     mlflow.set_experiment("ordex-bench")
-    with mlflow.start_run(run_name=run_name("bench")) as run:
+    with mlflow.start_run(run_name=run_name(name)) as run:
         mlflow.log_params({k: str(v)[:500] for k, v in params.items()})
         mlflow.log_metrics(dict(figures))
-        mlflow.log_text(text, "bench.md")
+        mlflow.log_text(text, f"{name}.md")
         return str(run.info.run_id)
 
 

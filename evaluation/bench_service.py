@@ -179,15 +179,15 @@ def pct(values: Sequence[float], q: float) -> float:
 class Service:
     """``ordex serve`` in its own process group on a free loopback port, with an ingest key."""
 
-    def __init__(self, master_data: Path, db: str, tmp: Path, workers: int) -> None:
+    def __init__(self, master_data: Path | None, db: str, tmp: Path, workers: int) -> None:
         self.port = free_port()
         self.env = {**os.environ, "BENTOML_DO_NOT_TRACK": "True", "ORDEX_WORKERS": str(workers)}
         made = subprocess.run([str(ORDEX), "keys", "create", "--role", "ingest", "--name", "bench", "--db", db, "--new-store"],
                               env=self.env, capture_output=True, text=True, check=True, timeout=300)
         self.key = made.stdout.strip().splitlines()[-1]
         self.log = (tmp / "serve.log").open("wb")
-        cmd = [str(ORDEX), "serve", "--master-data", str(master_data), "--db", db, "--host", "127.0.0.1",
-               "--port", str(self.port)]
+        cmd = [str(ORDEX), "serve", *(["--master-data", str(master_data)] if master_data else []), "--db", db,
+               "--host", "127.0.0.1", "--port", str(self.port)]
         self.process = subprocess.Popen(cmd, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
                                         start_new_session=True)
         self.url = f"http://127.0.0.1:{self.port}"

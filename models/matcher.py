@@ -240,7 +240,8 @@ class SkuMatcher:
         names = self.entries[sku].name.words
         family: set[str] | None = None
         for w in said:  # each as the name word of this SKU it is said for ("pepperonis": pepperoni)
-            holders = set().union(*(self._holders[n] for n in names if _word_sim(w, {n}) >= 0.8))
+            sets = [self._holders[n] for n in dict.fromkeys(names) if _word_sim(w, {n}) >= 0.8]
+            holders = sets[0] if len(sets) == 1 else set().union(*sets)  # one name word: its set, not a copy
             family = holders if family is None else family & holders
         if not family or sku not in family:
             return list(unsaid)

@@ -238,6 +238,7 @@ def _country_code(phone: str) -> int | None:
     import phonenumbers
 
     try:
-        return int(phonenumbers.parse(phone, None).country_code)
+        code = phonenumbers.parse(phone, None).country_code
     except phonenumbers.NumberParseException:
         return None
+    return int(code) if code else None
