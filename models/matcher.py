@@ -540,6 +540,11 @@ class SkuMatcher:
                     out[sku] = max(out.get(sku, 0.0), base * n / total)
         return out
 
+    def warm_up(self) -> None:
+        """Build what the first match would build (the shortlist index of a large catalog)."""
+        if len(self.entries) > 200 and self._tfidf is None:
+            self._build_index()
+
     def _shortlist(self, parsed: Parsed, size: int = 60) -> list[str]:
         """Every SKU of a small catalog; else the nearest by character n-gram TF-IDF (no per-request rebuild)."""
         if len(self.entries) <= 200:

@@ -108,8 +108,8 @@ class EngineHost:
 
     @property
     def ready(self) -> bool:
-        """True once master data is loaded and OCR is warm."""
-        return self.engine.ready
+        """True once master data is loaded and every stage is warm (OCR, the tagger, the catalog index)."""
+        return self.engine.ready and self._started
 
     @property
     def alive(self) -> bool:

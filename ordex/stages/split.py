@@ -53,6 +53,10 @@ class SplitStage(Component):
     def version(self) -> str:
         return f"v{self.tagger.version} customer spans" if self.tagger is not None else super().version
 
+    def warm_up(self) -> None:
+        """Settle the region senders' national numbers are read in (it reads every customer's phone)."""
+        self.md.phone_region()
+
     def __call__(self, case: Case) -> Case:
         return split(case, self.md, self.is_product, self.options.name_score, self._named(case))
 
