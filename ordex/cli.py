@@ -30,14 +30,14 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     pr = sub.add_parser("predict", help="run every case of a cases file through the pipeline")
-    pr.add_argument("--master-data", required=True, type=Path)
-    pr.add_argument("--cases", required=True, type=Path)
-    pr.add_argument("--out", required=True, type=Path)
+    pr.add_argument("--master-data", required=True, type=Path, help="the master-data folder (customers.csv, products.csv, prices.csv, aliases.csv, history.jsonl; docs/master-data.md)")
+    pr.add_argument("--cases", required=True, type=Path, help="the labelled cases, one JSON object per line (the contract's format)")
+    pr.add_argument("--out", required=True, type=Path, help="where the predictions are written (JSONL)")
     pr.add_argument("--db", default="", help="store URL (default: a fresh SQLite file in a temporary folder)")
 
     ev = sub.add_parser("eval", help="score a labelled set per channel and message kind, logged as an MLflow run")
-    ev.add_argument("--master-data", required=True, type=Path)
-    ev.add_argument("--cases", required=True, type=Path)
+    ev.add_argument("--master-data", required=True, type=Path, help="the master-data folder (customers.csv, products.csv, prices.csv, aliases.csv, history.jsonl; docs/master-data.md)")
+    ev.add_argument("--cases", required=True, type=Path, help="the labelled cases, one JSON object per line (the contract's format)")
     ev.add_argument("--name", default=None, help="the evaluation set's name (its MLflow experiment: ordex-eval-NAME)")
     ev.add_argument("--baselines", action="store_true", help="also log, in the same experiment, the pipeline with "
                                                               "the rule extractor, with the rules for both, with "
@@ -46,49 +46,51 @@ def _parser() -> argparse.ArgumentParser:
 
     rp = sub.add_parser("replay", help="live through a labelled set week by week (queue worked with the gold, "
                                        "weekly retraining); the STP curve in MLflow")
-    rp.add_argument("--master-data", required=True, type=Path)
-    rp.add_argument("--cases", required=True, type=Path)
+    rp.add_argument("--master-data", required=True, type=Path, help="the master-data folder (customers.csv, products.csv, prices.csv, aliases.csv, history.jsonl; docs/master-data.md)")
+    rp.add_argument("--cases", required=True, type=Path, help="the labelled cases, one JSON object per line (the contract's format)")
     rp.add_argument("--name", default=None, help="the set's name (its MLflow experiment: ordex-replay-NAME)")
     rp.add_argument("--no-retrain", action="store_true", help="work the queue weekly but do not retrain")
 
     ld = sub.add_parser("load", help="load (or reload) master data into the store; running services pick it up")
-    ld.add_argument("--master-data", required=True, type=Path)
-    ld.add_argument("--db", default="")
+    ld.add_argument("--master-data", required=True, type=Path, help="the master-data folder (customers.csv, products.csv, prices.csv, aliases.csv, history.jsonl; docs/master-data.md)")
+    ld.add_argument("--db", default="", help="the store: an SQLAlchemy URL (sqlite:///path or postgresql://...); default ORDEX_DATABASE_URL, else var/ordex.db")
 
     ks = sub.add_parser("keys", help="API keys of the HTTP service")
     ksub = ks.add_subparsers(dest="keys_command", required=True)
     kc = ksub.add_parser("create", help="create a key and print it once, as the last line")
-    kc.add_argument("--role", required=True, choices=["ingest", "ops", "credit", "commercial", "ml", "admin"])
+    kc.add_argument("--role", required=True, choices=["ingest", "ops", "credit", "commercial", "ml", "admin"],
+                    help="what the key may do (README, \"HTTP API\": the role of each route)")
     kc.add_argument("--name", required=True, help="who or what uses the key (shown in the audit trail)")
-    kc.add_argument("--db", default="")
+    kc.add_argument("--db", default="", help="the store: an SQLAlchemy URL (sqlite:///path or postgresql://...); default ORDEX_DATABASE_URL, else var/ordex.db")
     kc.add_argument("--save", type=Path, default=None, help="write the key to this new file (mode 600) instead")
     kc.add_argument("--if-missing", action="store_true", help="with --save: do nothing when the file exists")
     kc.add_argument("--new-store", action="store_true", help="with --db: make the store if there is none yet")
     kl = ksub.add_parser("list", help="list keys (names, roles; never the keys)")
-    kl.add_argument("--db", default="")
+    kl.add_argument("--db", default="", help="the store: an SQLAlchemy URL (sqlite:///path or postgresql://...); default ORDEX_DATABASE_URL, else var/ordex.db")
 
     rs = sub.add_parser("resolve", help="resolve an exception (as POST /v1/exceptions/{id}/resolve does)")
-    rs.add_argument("exception_id", type=int)
-    rs.add_argument("--action", required=True, choices=["approve", "reject"])
+    rs.add_argument("exception_id", type=int, help="the exception's id (GET /v1/exceptions lists them)")
+    rs.add_argument("--action", required=True, choices=["approve", "reject"],
+                    help="approve releases the order (with --lines when they were fixed); reject drops it")
     rs.add_argument("--lines", default=None, help='JSON list of {"sku", "qty", "uom"?, "text"?}: all the order\'s lines')
     rs.add_argument("--customer", default=None, help="the customer id the order is for")
     rs.add_argument("--actor", default="cli", help="name recorded in the audit trail")
-    rs.add_argument("--db", default="")
+    rs.add_argument("--db", default="", help="the store: an SQLAlchemy URL (sqlite:///path or postgresql://...); default ORDEX_DATABASE_URL, else var/ordex.db")
 
     tr = sub.add_parser("train", help="train a model and log it to MLflow")
-    tr.add_argument("model", choices=["tagger", "matcher"])
+    tr.add_argument("model", choices=["tagger", "matcher"], help="the token classifier or the SKU ranker")
     tr.add_argument("--master-data", type=Path, default=None, help="fine-tune for this distributor")
     tr.add_argument("--corrections", action="store_true", help="learn from lines people corrected (the store's)")
     tr.add_argument("--examples", type=int, default=400, help="synthetic messages per trade")
-    tr.add_argument("--epochs", type=int, default=4)
+    tr.add_argument("--epochs", type=int, default=4, help="passes over the training data")
     tr.add_argument("--if-missing", action="store_true", help="do nothing when a champion already exists")
-    tr.add_argument("--seed", type=int, default=13)
-    tr.add_argument("--db", default="")
+    tr.add_argument("--seed", type=int, default=13, help="the random seed (a run is reproducible from it)")
+    tr.add_argument("--db", default="", help="the store: an SQLAlchemy URL (sqlite:///path or postgresql://...); default ORDEX_DATABASE_URL, else var/ordex.db")
 
     al = sub.add_parser("aliases", help="the alias library learned from history.jsonl")
     al_sub = al.add_subparsers(dest="action", required=True)
     ab = al_sub.add_parser("build", help="learn aliases from the history and print their coverage on a time split")
-    ab.add_argument("--master-data", required=True, type=Path)
+    ab.add_argument("--master-data", required=True, type=Path, help="the master-data folder (customers.csv, products.csv, prices.csv, aliases.csv, history.jsonl; docs/master-data.md)")
     ab.add_argument("--months-test", type=int, default=1, help="the last N months of history are the test months")
     ab.add_argument("--out", type=Path, default=None, help="also write the aliases learned from the whole history (CSV)")
 
@@ -99,10 +101,11 @@ def _parser() -> argparse.ArgumentParser:
     bb.add_argument("--version", default=None, help="the Bento's version (default: BentoML makes one)")
 
     sv = sub.add_parser("serve", help="start the BentoML service")
-    sv.add_argument("--master-data", type=Path, default=None)
-    sv.add_argument("--db", default="")
-    sv.add_argument("--port", type=int, default=3000)
-    sv.add_argument("--host", default="127.0.0.1")
+    sv.add_argument("--master-data", type=Path, default=None, help="load this master-data folder first (the same "
+                    "folder again is not reloaded); default: what the store holds")
+    sv.add_argument("--db", default="", help="the store: an SQLAlchemy URL (sqlite:///path or postgresql://...); default ORDEX_DATABASE_URL, else var/ordex.db")
+    sv.add_argument("--port", type=int, default=3000, help="the HTTP port")
+    sv.add_argument("--host", default="127.0.0.1", help="the address to listen on (0.0.0.0 for every interface)")
     return p
 
 

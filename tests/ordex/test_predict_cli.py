@@ -193,3 +193,23 @@ def test_run_from_another_folder_ordex_uses_the_checkouts_models(tmp_path: Path,
         assert Settings().data_dir == checkout / "var"
     (tmp_path / "var").mkdir()  # a var/ here is the user's own
     assert Settings().data_dir == Path("var")
+
+
+def test_every_subcommand_and_option_has_help_text() -> None:
+    import argparse
+
+    from ordex.cli import _parser
+
+    missing: list[str] = []
+
+    def walk(parser: argparse.ArgumentParser, path: str) -> None:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                missing.extend(f"{path} {c.dest}" for c in action._choices_actions if not c.help)
+                for name, sub in action.choices.items():
+                    walk(sub, f"{path} {name}")
+            elif not action.help and action.dest != "help":
+                missing.append(f"{path} {'/'.join(action.option_strings) or action.dest}")
+
+    walk(_parser(), "ordex")
+    assert not missing, missing
