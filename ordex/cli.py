@@ -170,10 +170,10 @@ def bento_build(version: str | None) -> int:
 
 def existing_store(db: str, command: str) -> None:
     """Refuse an explicit SQLite ``--db`` whose file does not exist: a typo would silently make a new, empty store."""
-    if not db.startswith("sqlite:///") or db.endswith(":memory:"):
-        return
-    path = Path(db[len("sqlite:///"):])
-    if not path.exists():
+    from ordex.settings import sqlite_path
+
+    path = sqlite_path(db)
+    if path is not None and not path.exists():
         raise ValueError(f"there is no store at {path} (a typo?); `ordex serve` or `ordex load` makes one"
                          f"{', or pass --new-store to ' + command if command == 'keys create' else ''}")
 

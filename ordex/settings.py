@@ -25,6 +25,14 @@ def default_data_dir() -> Path:
     return here
 
 
+def sqlite_path(url: str) -> Path | None:
+    """The file of a ``sqlite:///`` store URL (relative as written); None for other databases and ``:memory:``."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or url.endswith(":memory:") or not url[len(prefix):]:
+        return None
+    return Path(url[len(prefix):])
+
+
 class Settings(BaseSettings):
     """Everything a deployment may change without touching code."""
 

@@ -22,7 +22,7 @@ from ordex.aliases import history_reader
 from ordex.masterdata import load_master_data
 from ordex.pipeline import load_tagger
 from ordex.reload import reload_master_data
-from ordex.settings import Settings
+from ordex.settings import Settings, sqlite_path
 from ordex.store import Store
 from serving.server import METRICS_DIR_ENV
 from serving.settings import ServiceSettings
@@ -34,13 +34,8 @@ MASTER_DATA_ENV = "ORDEX_MASTER_DATA"  # serving.service loads it when set (plai
 
 def absolute_db_url(url: str) -> str:
     """A SQLite URL with a relative path made absolute (the server runs in the project root)."""
-    prefix = "sqlite:///"
-    if not url.startswith(prefix):
-        return url
-    path = url[len(prefix):]
-    if not path or path == ":memory:" or path.startswith("/"):
-        return url
-    return prefix + str(Path(path).resolve())
+    path = sqlite_path(url)
+    return url if path is None or path.is_absolute() else f"sqlite:///{path.resolve()}"
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
