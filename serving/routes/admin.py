@@ -80,6 +80,9 @@ async def retrain(request: Request, host: Host, principal: Trainer) -> JSONRespo
 
 
 # -- master data -------------------------------------------------------------------------------------------------
+MAX_ZIP_MEMBERS = 64
+
+
 def unpack_master_data(raw: bytes, content_type: str, folder: Path, limit: int) -> None:
     """Write the posted master-data files into a folder: a zip of them, or JSON ``{file name: text}``."""
     if content_type == "application/zip":
@@ -88,6 +91,9 @@ def unpack_master_data(raw: bytes, content_type: str, folder: Path, limit: int) 
             members = [(m, PurePosixPath(m.filename).name) for m in archive.infolist() if not m.is_dir()]
         except zipfile.BadZipFile as e:
             raise ApiError(400, "malformed_zip", f"the body is not a zip file: {e}") from e
+        if len(members) > MAX_ZIP_MEMBERS:  # five files are wanted; thousands are an attack on the directory walk
+            raise ApiError(400, "malformed_zip", f"the zip holds {len(members):,} files; a master-data zip holds at "
+                                                 f"most {MAX_ZIP_MEMBERS}")
         wanted = [(m, name) for m, name in members if name in MASTER_FILES]
         if sum(m.file_size for m, _ in wanted) > limit:
             raise ApiError(413, "body_too_large", f"the unpacked files exceed {limit} bytes")

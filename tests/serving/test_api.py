@@ -441,7 +441,17 @@ def test_master_data_reloads_atomically_keeping_open_exceptions_and_learned_alia
     assert r.status_code == 200 and r.json()["changes"]["prices"] == {**r.json()["changes"]["prices"], "added": 0}
 
 
+def zipped(files: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in files.items():
+            z.writestr(name, data)
+    return out.getvalue()
+
+
 @pytest.mark.parametrize(("body", "content_type", "status", "code"), [
+    (zipped({f"f{i}.csv": b"x" for i in range(100)}), "application/zip", 400, "malformed_zip"),
+    (zipped({"products.csv": bytes(64 * 2**20)}), "application/zip", 413, "body_too_large"),  # a zip bomb
     (b"{}", "application/json", 422, "invalid_master_data"),
     (b'{"passwords.txt": "x"}', "application/json", 422, "invalid_body"),
     (b"PK not a zip", "application/zip", 400, "malformed_zip"),
