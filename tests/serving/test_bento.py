@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -17,7 +16,7 @@ import httpx
 import pytest
 import yaml
 
-from evaluation.bench_service import kill_tree
+from evaluation.bench_service import free_port, kill_tree
 from models.artifacts import RANKER, TAGGER
 
 pytestmark = pytest.mark.slow
@@ -42,13 +41,6 @@ def readme_message() -> dict[str, str]:
     body = re.search(r"-d '(\{.*?\})'", (ROOT / "README.md").read_text(encoding="utf-8"))
     assert body, "the README has no curl message"
     return dict(json.loads(body.group(1)))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def the_bento(home: Path) -> Path:

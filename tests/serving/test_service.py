@@ -12,7 +12,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -50,7 +49,7 @@ from support_serving import (
     text_webhook,
 )
 
-from evaluation.bench_service import kill_tree, process_tree
+from evaluation.bench_service import free_port, kill_tree, process_tree
 
 pytestmark = pytest.mark.slow
 
@@ -65,13 +64,6 @@ def alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
     except (OSError, IndexError):
         return False
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @dataclass
