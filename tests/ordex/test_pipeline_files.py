@@ -16,6 +16,7 @@ from builders import (
     csv_bytes,
     docx_bytes,
     eml,
+    ods_bytes,
     photo_jpeg,
     scanned_pdf,
     table_pdf,
@@ -23,6 +24,7 @@ from builders import (
     whatsapp_media_webhook,
     whatsapp_status_webhook,
     whatsapp_text_webhook,
+    xls_bytes,
     xlsx_bytes,
 )
 from rapidfuzz import fuzz
@@ -192,6 +194,20 @@ def test_xlsx_order_posted_as_an_attachment(engine: Engine, rows: list[list[obje
     assert pred.status == "auto"
 
 
+@pytest.mark.parametrize(("filename", "content_type", "build"), [
+    ("order.xls", "application/vnd.ms-excel", xls_bytes),
+    ("order.ods", "application/vnd.oasis.opendocument.spreadsheet", ods_bytes),
+])
+def test_legacy_excel_and_opendocument_orders_go_through_like_xlsx(engine: Engine, filename: str, content_type: str,
+                                                                     build: Any) -> None:
+    rows = [["Sr", "Qty", "Item", "Unit"], [1, 3, "LED bulb 12W", "box"], [2, 6, "MCB 16A", "pcs"],
+            [3, 2, "PVC tape", "pkt"]]
+    pred = engine.submit(msg("Order sheet attached", sender="+911110000002", channel="spreadsheet",
+                             attachments=attached(filename, content_type, build(rows))))
+    assert lines_of(pred) == [("E200", "LED-12W", 3, "BOX"), ("E200", "MCB-16A", 6, "PCS"), ("E200", "TAPE-PVC", 2, "PKT")]
+    assert pred.status == "auto"
+
+
 def test_xlsx_attached_to_a_raw_mail(engine: Engine) -> None:
     sheet = xlsx_bytes([["Item", "Qty", "Unit"], ["Copper wire 2.5 sqmm", 5, "roll"], ["LED bulb 9W", 4, "box"]])
     mail = eml(from_="buy@voltelec.example", subject="Order sheet", body="Dear sir, order sheet attached.",
@@ -267,7 +283,7 @@ BAD_ATTACHMENTS: dict[str, tuple[str, str, bytes, tuple[str, ...]]] = {
                      ("PO-4472.pdf", "password")),
     "truncated-jpeg": ("IMG_2042.jpg", "image/jpeg", photo_jpeg(["LED 9W 5 box"])[:2000], ("IMG_2042.jpg", "truncated")),
     "empty-file": ("order.pdf", "application/pdf", b"", ("order.pdf", "empty")),
-    "xls": ("order.xls", "application/vnd.ms-excel", XLS_BYTES, ("order.xls", "unsupported", ".xls")),
+    "broken-xls": ("order.xls", "application/vnd.ms-excel", XLS_BYTES, ("order.xls", "cannot open spreadsheet", ".xls")),
     "docx": ("order.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", docx_bytes(),
              ("order.docx", "unsupported", "word")),
     "corrupt-xlsx": ("order.xlsx", XLSX_TYPE, xlsx_bytes([["Item", "Qty"], ["MCB 16A", 5]])[:500], ("order.xlsx", "corrupt")),

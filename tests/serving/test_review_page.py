@@ -131,7 +131,7 @@ def test_a_photo_is_shown_upright_with_the_boxes_ocr_read(tmp_path: Path) -> Non
 
     settings = service_settings(tmp_path)
     host = EngineHost(Engine.open(settings, write_trade(tmp_path / "md")), settings)  # real OCR
-    host.engine.warm_up()
+    host.start_warm_up().join()  # OCR warm, then the worker: ready
     try:
         client = client_for(host)
         ingest, ops = create_key(host.store, "ingest", "up"), create_key(host.store, "ops", "op")
