@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
@@ -209,6 +210,7 @@ def _split(v: object) -> tuple[str, ...]:
     return tuple(x.strip() for x in str(v).split(";") if x.strip())
 
 
+@lru_cache(maxsize=4096)  # the same sender is looked up by split, match and the conversation for each message
 def e164(number: str, region: str) -> str | None:
     """A phone number as E.164 (``+919812345678``), however it was written ("+91 98123-45678", "098123 45678",
     "0091 9812345678", "9812345678"), read in ``region`` when it carries no country code; None when it is not a

@@ -42,7 +42,7 @@ def load_ocr(spec: str) -> OcrFn:
     return fn  # type: ignore[no-any-return]
 
 
-def make_ocr(spec: str, threads: int) -> OcrFn:
+def engine_for(spec: str, threads: int) -> OcrFn:
     """The engine a spec names, or PP-OCR (rapidocr on onnxruntime) when it names none."""
     if spec:
         return load_ocr(spec)
@@ -58,11 +58,11 @@ def _child(conn: Connection, out: Connection, spec: str, threads: int) -> None:
     answers ("ok", blocks) or ("unreadable", reason)."""
     engine: OcrFn | None = None
 
-    def ocr(image: Any) -> Any:
+    def loaded() -> OcrFn:  # built on the first photo or scan (or the parent's warm-up), then kept
         nonlocal engine
         if engine is None:
-            engine = make_ocr(spec, threads)
-        return engine(image)
+            engine = engine_for(spec, threads)
+        return engine
 
     while True:
         try:
@@ -71,12 +71,10 @@ def _child(conn: Connection, out: Connection, spec: str, threads: int) -> None:
             return
         try:
             if request[0] == "warm":
-                if engine is None:
-                    engine = make_ocr(spec, threads)
-                out.send(("ok", (str(getattr(engine, "name", spec or "rapidocr")),
-                                 str(getattr(engine, "version", "")))))
+                ocr = loaded()
+                out.send(("ok", (str(getattr(ocr, "name", spec or "rapidocr")), str(getattr(ocr, "version", "")))))
             else:
-                out.send(("ok", read_attachment(request[1], request[2], ocr)))
+                out.send(("ok", read_attachment(request[1], request[2], lambda image: loaded()(image))))
         except Unreadable as e:
             out.send(("unreadable", e.reason))
         except Exception as e:  # a reader's bug: the file is held with the error, the child reads on

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from functools import partial
 from typing import Any, ClassVar
 
 from pydantic import Field
 
 from ordex.intake.errors import Unreadable
-from ordex.intake.isolated import IsolatedReader, load_ocr, make_ocr
+from ordex.intake.isolated import IsolatedReader, engine_for, load_ocr
 from ordex.intake.readers import read_attachment
 from ordex.intake.text import body_blocks, pieces
 from ordex.intake.types import OcrFn
@@ -48,7 +49,7 @@ class ReadStage(Component):
         if ocr is None and make_ocr is None and not self.options.isolated and self.options.ocr_engine:
             ocr = load_ocr(self.options.ocr_engine)
         self._ocr = ocr
-        self._make_ocr = make_ocr or _rapidocr
+        self._make_ocr = make_ocr or partial(engine_for, "")  # PP-OCR, built in this process when not isolated
         self._lock = threading.Lock()
         self.isolated = (IsolatedReader(self.options.ocr_engine, self.options.ocr_threads, self.options.time_limit_s)
                          if self.options.isolated and ocr is None and make_ocr is None else None)
@@ -150,6 +151,3 @@ def size(n: int) -> str:
         return f"{n} bytes"
     return f"{n / 1024:,.0f} KB" if n < 2**20 else f"{n / 2**20:,.1f} MB"
 
-
-def _rapidocr(threads: int) -> OcrFn:
-    return make_ocr("", threads)
