@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 
 from rapidfuzz import fuzz, process
@@ -332,6 +332,19 @@ def size_at(text: str, at: int, spans: Sequence[Span]) -> tuple[str, int]:
            for s in spans):
         return "", -1
     return m.group(1), m.end(1)
+
+
+def sized_parts(text: str, parts: Sequence[LineParts], spans: Sequence[Span]) -> list[LineParts]:
+    """The lines with the size written alone after each taken into its product ("3 pies, medium": "pies medium"),
+    and the size's own line dropped: the tag stage's reading, for readers of past orders that have no stage."""
+    out: list[LineParts] = []
+    sized = -1
+    for p in parts:
+        if p.start < sized:
+            continue
+        size, sized = size_after(text, p, spans)
+        out.append(replace(p, product=f"{p.product} {size}", text=text[p.start:sized]) if size else p)
+    return out
 
 
 NAME_AFTER = re.compile(r"[ \t]+([^\W\d_]+)")

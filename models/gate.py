@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from functools import cache
 from pathlib import Path
@@ -151,10 +151,12 @@ def readings_agree(first: Sequence[Line], second: Sequence[Line]) -> tuple[list[
             len({sku for _section, sku in theirs if sku not in ours}))
 
 
-def readings_conflict(first: Sequence[Line], second: Sequence[Line]) -> list[bool]:
+def readings_conflict(first: Sequence[Line], second: Sequence[Line],
+                      own_count: Callable[[Line], bool] = lambda _ln: False) -> list[bool]:
     """For each line of the first reader, whether the second read the same SKU in the same section with another
-    count: a disagreement, where a second reader that read nothing of it, or no count, is only silent."""
-    theirs = _their_counts(second)
+    count: a disagreement, where a second reader that read nothing of it, or no count, is only silent. So is one
+    whose count is a number of the SKU's own name (``own_count``: "(10 nos)" of "Ball Pen red 0.7 mm (10 nos)")."""
+    theirs = _their_counts([ln for ln in second if not own_count(ln)])
     return [bool(ln.sku) and bool(theirs.get((ln.section, ln.sku or ""), set()) - {ln.sku_qty}) for ln in first]
 
 

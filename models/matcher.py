@@ -6,6 +6,7 @@ The learned ranker of a later stage drops in behind the same ``match`` call.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import unicodedata
@@ -24,6 +25,7 @@ from models.units import (
     NUMBER_WORDS,
     SIZE_WORDS,
     VAGUE_WORDS,
+    WEAK_NUMBER_WORDS,
     like_unit_word,
     measure,
     unit_word,
@@ -96,7 +98,7 @@ class Parsed:
 
     @classmethod
     def of(cls, text: str) -> Parsed:
-        written = frozenset(float(n) for n in re.findall(r"\d+(?:\.\d+)?", text.replace(",", ".")))
+        written = {float(n) for n in re.findall(r"\d+(?:\.\d+)?", text.replace(",", "."))}
         words, sizes, numbers = [], [], []
         for tok in normalize(text).split():
             m = SIZE_TOKEN.match(tok)
@@ -104,9 +106,12 @@ class Parsed:
                 sizes.append((float(m.group(1)), m.group(2)))
             elif re.fullmatch(r"\d+(?:\.\d+)?", tok):
                 numbers.append(float(tok))
+            elif _number_word(tok) is not None:  # "four line" and "4 line" name the same notebook
+                numbers.append(_number_word(tok) or 0.0)
+                written.add(numbers[-1])
             elif tok not in STOP and not (len(tok) == 1 and tok in "x"):
                 words.append(singular(tok))
-        return cls(tuple(words), tuple(sizes), tuple(numbers), written)
+        return cls(tuple(words), tuple(sizes), tuple(numbers), frozenset(written))
 
     def key(self) -> str:
         """An order-free key for exact alias lookup; pack words ("katta", "box") left in a mention by the way
@@ -138,6 +143,9 @@ class MatchEvidence:
     size_said: str = ""  # a size word of the mention the SKU's name contradicts ("regular" of Pizza Small)
 
 
+MISSPELT = 75  # an edit ratio at which a word is taken for a misspelling of another ("inhc", "inch")
+SCORE_CAP = 1.5
+JOINED_SPELLING = 88  # the edit ratio at which a long word is taken for a misspelling of a compound
 RECENT_MATCHES = 4096  # answers match_many remembers (a few hundred messages' mentions)
 
 
@@ -160,6 +168,8 @@ class SkuMatcher:
         self._name_words: dict[str, frozenset[str]] = {}  # _names_of, per SKU until an alias of it is added
         self.entries = {p.sku: Entry(p.sku, Parsed.of(f"{p.description} {p.pack_size}"), p.active, p.uom) for p in products}
         self._names = {sku: " ".join(e.name.words) for sku, e in self.entries.items()}
+        # each SKU's words as its description and pack size spell them, measures included ("24 shades", "9 x 4 inch")
+        self._spelt = {p.sku: frozenset(re.findall(r"[^\W\d_]+", f"{p.description} {p.pack_size}".lower())) for p in products}
         self._alias_keys: dict[str, dict[str, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
         self._alias_words: dict[str, set[str]] = defaultdict(set)
         self._holders: dict[str, set[str]] = defaultdict(set)  # a name word -> the SKUs whose names hold it
@@ -167,6 +177,11 @@ class SkuMatcher:
             for w in e.name.words:
                 self._holders[w].add(e.sku)
         self._df: Counter[str] = Counter({w: len(skus) for w, skus in self._holders.items()})
+        # two neighbouring words of a name written as one ("cellotape" of Cello Tape), for a misspelt compound
+        self._pairs = {a + b: (a, b) for e in self.entries.values() for a, b in itertools.pairwise(e.name.words)
+                       if len(a) >= 3 and len(b) >= 3}
+        self._spellings: dict[tuple[str, str], str] = {}
+        self._long_words: dict[str, dict[str, list[str]]] = {}
         self._sims = WordSims()  # name words, their initials, alias words: what mentions are compared with
         self._sims.add(self._df)
         self._acronyms = {sku: frozenset(_acronyms(e.name.words)) for sku, e in self.entries.items()}
@@ -220,16 +235,19 @@ class SkuMatcher:
         stands only for a size word, and any other word never for one."""
         e = self.entries[sku]
         names = set(e.name.words) | self._acronyms[sku]
+        alias = replace(alias, words=tuple(self.compounds(alias.words)))  # "white board" is the name's "whiteboard"
         words = [w for w in self.content_words(alias) if not _lexicon_word(w)]
         new = [w for w in words if w not in self._df and _word_sim(w, names) < 0.8]
-        if len(words) < 2 or len(new) != 1 or like_unit_word(new[0]):
+        # a word with a digit ("9x") or spelt like one of the SKU's own words ("inhc" for "inch") is no new word
+        if (len(words) < 2 or len(new) != 1 or like_unit_word(new[0]) or not new[0].isalpha()
+                or any(fuzz.ratio(new[0], n) >= MISSPELT for n in self._spelt[sku])):
             return
         sized = new[0] in SIZE_WORDS  # a size word stands for a size alone, any other word never for one
         unsaid = [n for n in dict.fromkeys(e.name.words) if unit_word(n) is None and n not in english_function_words()
                   and (n in SIZE_WORDS) == sized and _word_sim(n, set(words)) < 0.8]
         if len(unsaid) > 1:
             unsaid = self._choosing(sku, [w for w in words if w not in new], unsaid)
-        if len(unsaid) == 1:
+        if len(unsaid) == 1 and (sized or _same_slot(words, new[0], e.name.words, unsaid[0])):  # sizes go first or last
             self._votes[new[0]][unsaid[0]] += support
             self._meanings = None
 
@@ -278,15 +296,41 @@ class SkuMatcher:
         k = 0
         while k < len(words):
             w = words[k]
-            if k + 1 < len(words) and w + words[k + 1] in self._df:
-                out.append(w + words[k + 1])
+            joined = w + words[k + 1] if k + 1 < len(words) else ""
+            if joined and (joined in self._df or w not in self._df and self._misspelt(joined, "words")):
+                out.append(joined if joined in self._df else self._misspelt(joined, "words"))
                 k += 2
                 continue
             split = None if w in self._df or len(w) < 6 else next(
                 ([w[:i], w[i:]] for i in range(3, len(w) - 2) if w[:i] in self._df and w[i:] in self._df), None)
+            if split is None and w not in self._df and len(w) >= 7 and (pair := self._misspelt(w, "pairs")):
+                split = list(self._pairs[pair])  # "celotape": Cello Tape
             out.extend(split or [w])
             k += 1
         return out
+
+    def _misspelt(self, word: str, vocab: str) -> str:
+        """The long word of a vocabulary (``words``: the names' words; ``pairs``: two neighbouring name words joined)
+        that ``word`` misspells by a letter or two ("nottebook" for "notebook", "celotape" for "cellotape"), or "";
+        remembered per word."""
+        key = (word, vocab)
+        if key not in self._spellings:
+            if len(self._spellings) > WordSims.LIMIT:
+                self._spellings.clear()
+            hit = process.extractOne(word, self._long(vocab).get(word[0], []), scorer=fuzz.ratio,
+                                     score_cutoff=JOINED_SPELLING) if len(word) >= 7 else None
+            self._spellings[key] = hit[0] if hit else ""
+        return self._spellings[key]
+
+    def _long(self, vocab: str) -> dict[str, list[str]]:
+        """The words of seven letters or more of a vocabulary, by their first letter (built once)."""
+        if vocab not in self._long_words:
+            index: dict[str, list[str]] = defaultdict(list)
+            for v in self._df if vocab == "words" else self._pairs:
+                if len(v) >= 7:
+                    index[v[0]].append(v)
+            self._long_words[vocab] = index
+        return self._long_words[vocab]
 
     def idf(self, word: str) -> float:
         """Inverse document frequency of a word over the catalog (unknown words weigh like rare ones, a bit less)."""
@@ -571,7 +615,8 @@ class SkuMatcher:
         self._matrix = self._tfidf.fit_transform(texts).tocsc()
 
     def _fuzzy(self, m: Parsed, e: Entry, sizes: bool = True) -> float:
-        """Similarity of a mention to a SKU: weighted word coverage both ways, plus size agreement."""
+        """Similarity of a mention to a SKU: weighted word coverage both ways, plus size agreement (up to
+    ``SCORE_CAP``: sizes that agree must not lift a sibling of another colour to a tie with the SKU named word for word)."""
         names = self._fuzzy_names.get(e.sku)
         if names is None:
             names = self._fuzzy_names[e.sku] = frozenset(set(e.name.words) | self._alias_words.get(e.sku, set())
@@ -587,12 +632,18 @@ class SkuMatcher:
         score = 0.75 * cov + 0.25 * back
         if sizes:
             score += _size_adjust(m, e.name)
-        return max(0.0, min(1.0, score))
+        return max(0.0, min(SCORE_CAP, score))
 
 
 def _plain_words(e: Entry) -> frozenset[str]:
     """A SKU's name words without unit and pack words: what its siblings in other sizes share."""
     return frozenset(w for w in e.name.words if unit_word(w) is None)
+
+
+def _number_word(word: str) -> float | None:
+    """The whole number a word of the lexicon spells ("four", "das"), or None; a weak one ("do", "tin") is a word."""
+    value = NUMBER_WORDS.get(word)
+    return value if value is not None and word not in WEAK_NUMBER_WORDS and float(value).is_integer() else None
 
 
 def _lexicon_word(word: str) -> bool:
@@ -614,6 +665,25 @@ def _acronyms(words: Sequence[str]) -> set[str]:
     return out
 
 
+def _same_slot(said: Sequence[str], new: str, name: Sequence[str], unsaid: str) -> bool:
+    """True when a new word stands where the name word it would stand for stands, next to the same said word: "pies
+    medium" as Pizza Medium ("pie" before "medium", as "pizza"), not "stapler machine" as Likhit Stapler (the brand
+    is left unsaid; "machine" is a word added after the name, no other word for the brand)."""
+    def as_named(w: str) -> str:
+        return max(name, key=lambda n: _pair_sim(w, n)) if name and _word_sim(w, set(name)) >= 0.8 else w
+
+    ours = [as_named(w) if w != new else new for w in said]
+    common = set(ours) & set(name)
+
+    def neighbours(seq: Sequence[str], at: int) -> tuple[str | None, str | None]:
+        before = [w for w in seq[:at] if w in common]
+        after = [w for w in seq[at + 1:] if w in common]
+        return (before[-1] if before else None), (after[0] if after else None)
+
+    a, b = neighbours(ours, ours.index(new)), neighbours(name, list(name).index(unsaid))
+    return (a[0] is not None and a[0] == b[0]) or (a[1] is not None and a[1] == b[1])
+
+
 def _word_sim(w: str, names: set[str] | frozenset[str]) -> float:
     """How closely a word is one of ``names``: 1 the same, 0.9 a prefix, 0.85 an abbreviation, else its edit ratio
     when at least 0.8, else 0."""
@@ -631,8 +701,18 @@ def _pair_sim(w: str, n: str) -> float:
         best = 0.9
     elif len(w) >= 3 and w[0] == n[0] and len(w) >= 0.4 * len(n) and _subsequence(w, n):
         best = 0.85  # "tabs" for "tablets", "pkt" for "packet"
+    elif len(w) >= 4 and w[0] == n[0] and _swapped(w, n):
+        best = 0.85  # "bleu" for "blue", "neeal" for "neela": two letters typed the other way round
     r = fuzz.ratio(w, n) / 100
     return max(best, r) if r >= 0.8 else best
+
+
+def _swapped(w: str, n: str) -> bool:
+    """True when two words differ by two neighbouring letters typed the other way round, and by nothing else."""
+    if len(w) != len(n):
+        return False
+    diff = [i for i, (a, b) in enumerate(zip(w, n, strict=True)) if a != b]
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and w[diff[0]] == n[diff[1]] and w[diff[1]] == n[diff[0]]
 
 
 class WordSims:
@@ -745,13 +825,13 @@ def _calibrate(ranked: list[tuple[str, float]]) -> list[tuple[str, float]]:
     top = ranked[0][1]
     second = ranked[1][1] if len(ranked) > 1 else 0.0
     margin = top - second
-    p_top = top * (0.55 + 0.45 * min(1.0, margin / 0.2))
+    p_top = min(1.0, top) * (0.55 + 0.45 * min(1.0, margin / 0.2))
     if top > 0:
         out.append((ranked[0][0], p_top))
     rest = 1.0 - p_top
     others = sum(s for _, s in ranked[1:]) or 1.0
     for sku, s in ranked[1:]:
         if s > 0:
-            out.append((sku, min(s, rest * s / others, p_top)))
+            out.append((sku, min(s, rest * s / others, p_top)))  # never above the best's
     return out
 

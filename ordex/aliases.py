@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import fuzz
 from scipy.optimize import linear_sum_assignment
 
+from models.accounting import sized_parts
 from models.extractor import extract_block_lines
 from models.matcher import Parsed, SkuMatcher, normalize, size_agreement
 from models.ranker import Ranker
@@ -114,15 +115,16 @@ def read_mentions(text: str, matcher: SkuMatcher) -> list[Mention]:
 
 
 def tagged_reader(tagger: TokenTagger, rules: Iterable[str] = ALL_RULES) -> Reader:
-    """Past orders read as the pipeline reads messages, with the token classifier and the same span rules: the
-    aliases learned then have the keys that live mentions will have."""
+    """Past orders read as the pipeline reads messages, with the token classifier, the same span rules and a size
+    written after an item taken into it ("3 pies, medium"): the aliases learned then have the keys that live
+    mentions will have."""
 
     def read(text: str, matcher: SkuMatcher) -> list[Mention]:
         blocks = body_blocks(text)
         out: list[Mention] = []
         for b, spans in zip(blocks, tagger.spans([b.text for b in blocks]), strict=True):
             out.extend(Mention(p.product, p.qty, p.unit, p.text)
-                       for p in read_lines(b.text, spans, rules) if p.product.strip())
+                       for p in sized_parts(b.text, read_lines(b.text, spans, rules), spans) if p.product.strip())
         return out
 
     return read

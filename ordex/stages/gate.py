@@ -22,7 +22,7 @@ from models.gate import (
 )
 from models.matcher import MatchEvidence, SkuMatcher
 from ordex.catalog import MasterData
-from ordex.schema import Case, Code, Finding
+from ordex.schema import Case, Code, Finding, Line
 from ordex.stages.base import Component, Options
 from ordex.stages.match import customers_of_lines
 from rules.validate import load_config
@@ -107,8 +107,13 @@ class GateStage(Component):
             return self.signals(case), leftover(case, self.knowledge, names=names)
         theirs = self.second(case).lines
         agrees, second_only = readings_agree(case.lines, theirs)
-        return (self.signals(case, agrees, readings_conflict(case.lines, theirs)),
+        return (self.signals(case, agrees, readings_conflict(case.lines, theirs, self._own_count)),
                 leftover(case, self.knowledge, second_only, names))
+
+    def _own_count(self, ln: Line) -> bool:
+        """True when the count a line was read with is a number its SKU's description or pack size writes."""
+        entry = self.matcher.entries.get(ln.sku) if ln.sku else None
+        return entry is not None and ln.qty is not None and ln.qty in entry.name.written
 
     def names(self, case: Case) -> list[str]:
         """The names the message gave for its orders' customers, and those customers' names in the master data."""

@@ -20,7 +20,7 @@ PRODUCTS = (("PC-031", "Herbal Shampoo Sachet 6 ml", "BOX"), ("PC-011", "Coconut
             ("PZ-022", "Paneer Pizza Medium", "PCS"), ("PZ-023", "Paneer Pizza Large", "PCS"))
 
 
-LOW = MatchOptions(sku=0.1)  # whatever the ranker's probability: the check is about what backs it
+LOW = MatchOptions(sku=0.01)  # whatever the ranker's probability: the check is about what backs it
 
 
 def distributor(champions: Settings) -> tuple[SkuMatcher, MasterData]:

@@ -81,11 +81,12 @@ def test_learning_needs_agreement_and_reports_its_precision_on_later_orders() ->
 
 
 def test_a_word_for_any_unit_the_sku_converts_from_is_learned() -> None:
-    """ "20 rim" of a paper sold by the box of 5 reams, shipped as 4 boxes: "rim" is a ream word."""
+    """ "20 dasta" of a paper sold by the box of 5 reams, shipped as 4 boxes: "dasta" (a word no lexicon holds) is
+    a ream word."""
     know = Knowledge(catalog=frozenset({"paper"}))
     boxes = (Shipped(4, "BOX", 0, (("REAM", 5),)),)
-    said = [Said("A", "copier paper 20 rim", boxes), Said("B", "20 rim paper", boxes)]
-    assert learn_words(said, know) == [("*", "rim", "REAM", 2)]
+    said = [Said("A", "copier paper 20 dasta", boxes), Said("B", "20 dasta paper", boxes)]
+    assert learn_words(said, know) == [("*", "dasta", "REAM", 2)]
     across = [Said("A", "copier paper 20\ndelivery by friday", boxes), Said("B", "paper 20\ndelivery asap", boxes)]
     assert learn_words(across, know) == []  # a count that ends a line says nothing of the next line's first word
 
