@@ -288,13 +288,24 @@ def capped(p: float, features: Mapping[str, float], signs: Sequence[str], caps: 
 
 
 MIN_RELEASED = 50  # a precision measured on fewer released messages than this is no evidence for a threshold
+BAND = 100  # the last messages a threshold adds, whose own precision must reach the target too
 
 
-def choose_threshold(points: Sequence[tuple[float, float, float, int]], target: float) -> float:
+def choose_threshold(points: Sequence[tuple[float, float, float, int]], target: float, band: int = BAND) -> float:
     """The lowest threshold at which what it releases (everything at or above it) was right at the target
-    precision on held-out data, over at least ``MIN_RELEASED`` messages; 1.0 (nothing released) when none was.
-    ``points`` are (threshold, precision, right kept, released), from the highest threshold down."""
-    ok = [t for t, precision, _kept, n in points if precision >= target and n >= MIN_RELEASED]
+    precision on held-out data, over at least ``MIN_RELEASED`` messages, and so were the last ``band`` messages it
+    adds: those are released on the thinnest evidence, and a band of poor ones must not be averaged away by the
+    sure ones above them. 1.0 (nothing released) when no threshold qualifies. ``points`` are (threshold,
+    precision, right kept, released), from the highest threshold down."""
+    wrong = [n - round(precision * n) for _t, precision, _kept, n in points]
+    ok = []
+    for i, (t, precision, _kept, n) in enumerate(points):
+        if precision < target or n < MIN_RELEASED:
+            continue
+        j = next((j for j in range(i, -1, -1) if points[j][3] <= n - band), None)  # where the band begins
+        added, added_wrong = (n - points[j][3], wrong[i] - wrong[j]) if j is not None else (n, wrong[i])
+        if added_wrong <= (1.0 - target) * added + 1e-9:
+            ok.append(t)
     return min(ok) if ok else 1.0
 
 

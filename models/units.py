@@ -215,12 +215,17 @@ def measure(word: str) -> tuple[str, str, float] | None:
 
 def unit_word(word: str) -> str | None:
     """The canonical pack or count unit a word names, or None. A pack word joined by a hyphen to a word that is no
-    unit or number ("peti-packed", "box-sealed") names the pack word's unit."""
+    unit or number ("peti-packed", "box-sealed"), to "pack" ("bx-pack": packed in boxes) or to a word of its own
+    unit ("packet-pack") names the pack word's unit; "ctn-pcs" (cartons or pieces?) names none."""
     w = word.lower()
     head, dash, tail = w.partition("-")
-    if dash and tail.isalpha() and head in UNIT_WORDS and tail not in UNIT_WORDS and tail not in NUMBER_WORDS:
+    if dash and tail.isalpha() and head in UNIT_WORDS and tail not in NUMBER_WORDS and (
+            tail not in UNIT_WORDS or UNIT_WORDS[tail] == UNIT_WORDS[head] or PACKED.fullmatch(tail)):
         return UNIT_WORDS[head]
     return UNIT_WORDS.get(w)
+
+
+PACKED = re.compile(r"pack(?:ed|ing)?")  # after a pack word and a hyphen: how the goods come, not a second unit
 
 
 SIZE_RE = re.compile(r"(\d+(?:[.,]\d+)?)\s*([a-zA-Z]{1,10}\b)")

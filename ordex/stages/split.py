@@ -18,6 +18,7 @@ from rapidfuzz import fuzz, process
 from models.extractor import extract_block_lines
 from models.matcher import normalize
 from models.tagger import TokenTagger
+from models.units import measure, plain_count, unit_of
 from ordex.catalog import Customer, MasterData, e164
 from ordex.schema import Block, Case, Section
 from ordex.stages.base import Component, Options
@@ -162,7 +163,10 @@ def _headings(blocks: Sequence[Block], md: MasterData, is_product: Callable[[str
         if customer is None and tagged.get(i):  # "order of Sharma Stores pls": the name the tagger read
             customer = _customer_named(tagged[i], names, md, cutoff)
             candidate = tagged[i] if customer is not None else candidate
-        if customer is not None:
+        counted = counted_at(text)
+        if customer is not None and counted is not None:  # "Visited Tirupati Bakers today. powder dark - 5 kgs"
+            out.append(Heading(i, text[:counted].strip(" .,:;-"), customer, inline=True))
+        elif customer is not None:
             out.append(Heading(i, candidate, customer))
         elif (cue or _heading_shape(text)) and set(normalize(candidate).split()) & OURSELVES:
             out.append(Heading(i, candidate, None, own=True))
@@ -176,6 +180,20 @@ def _headings(blocks: Sequence[Block], md: MasterData, is_product: Callable[[str
     shapes = {"colon" if h.inline else _heading_shape(blocks[h.block].text) for h in out}
     unknown = [h for h in shaped if _heading_shape(blocks[h.block].text) in shapes]
     return sorted(out + unknown, key=lambda h: h.block)
+
+
+COUNTED = re.compile(r"(?<![\w.])(\d+(?:[.,]\d+)?|[^\W\d_]+)\s*([^\W\d_]+\.?)(?!\w)")
+
+
+def counted_at(text: str) -> int | None:
+    """Where the first count beside a unit or measure word of the lexicon begins ("5 kgs", "two boxes"), or None:
+    a line that names a customer and holds one is no heading alone, and its order line must not go with the name."""
+    for m in COUNTED.finditer(text):
+        if plain_count(m.group(1)) or re.fullmatch(r"\d+(?:[.,]\d+)?", m.group(1)):
+            word = m.group(2).lower().rstrip(".")
+            if len(word) > 1 and (unit_of(word) is not None or measure(word) is not None):  # "12 A" may be an address
+                return m.start()
+    return None
 
 
 def _heading_shape(text: str) -> str:

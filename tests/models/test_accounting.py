@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from models.accounting import Knowledge, asked_on, name_holds, place_count_word, unread_words
+from models.accounting import Knowledge, asked_on, name_holds, place_count_word, sized_parts, unread_words
 from models.tagger import LineParts, Span
 
 
@@ -272,3 +272,15 @@ def test_an_article_before_a_product_read_without_a_count_counts_one() -> None:
     assert article_before(text, text.index("straw"), []) is None  # "with a": a request
     text = "do you have a vegan menu?"
     assert not item_edge(text, text.index("vegan") + 5)
+
+
+def test_a_size_written_after_an_item_is_that_items_for_readers_of_past_orders() -> None:
+    """ "3 pies, medium with anchovies": the past order says "pies medium", as the tag stage reads it live, so the
+    alignment with Pizza Medium can teach "pie"; the size's own line goes."""
+    text = "3 pies, medium with anchovies"
+    spans = [Span("QTY", 0, 1, 0.99), Span("PRODUCT", 2, 6, 0.99), Span("PRODUCT", 8, 14, 0.9)]
+    parts = [LineParts("3 pies", "pies", 3.0, None, False, None, 0.99, 0.99, (0, 1), None, 0),
+             LineParts("medium", "medium", None, None, False, None, 0.9, 0.0, None, None, 8)]
+    [read] = sized_parts(text, parts, spans)
+    assert read.product == "pies medium" and read.qty == 3.0 and read.text == "3 pies, medium"
+    assert sized_parts("3 pies, 2 cokes", parts[:1], spans[:2]) == parts[:1]  # no size after it: as read

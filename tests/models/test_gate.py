@@ -54,8 +54,13 @@ def test_the_threshold_is_the_lowest_at_which_released_messages_reach_the_target
     p, y = held_out([1] * 100 + [0] + [1] * 99 + [0] * 3 + [1] * 20)  # one wrong among the first 200
     points = curve(p, y)
     assert points[0] == (0.999, 1.0, 1 / 219, 1)
-    assert choose_threshold(points, 0.995) == pytest.approx(p[199])  # 199 right of 200 released
-    assert choose_threshold(points, 0.98) == pytest.approx(p[-1])  # 215 of 219: every message
+    assert choose_threshold(points, 0.995, band=10**6) == pytest.approx(p[199])  # 199 right of 200 released
+    assert choose_threshold(points, 0.98, band=10**6) == pytest.approx(p[-1])  # 215 of 219: every message
+    # ... and the last hundred messages a threshold adds must reach the target too: two wrong of the last hundred
+    # are 0.98, the third of the three after the 200th makes them 0.97, whatever the sure ones above them; at 0.995
+    # the wrong 101st message ends it
+    assert choose_threshold(points, 0.98) == pytest.approx(p[201])
+    assert choose_threshold(points, 0.995) == pytest.approx(p[99])
     few, wrong = held_out([1] * 40 + [0] * 10)
     assert choose_threshold(curve(few, wrong), 0.995) == 1.0  # 40 right messages are no evidence of 0.995
     assert choose_threshold(curve(*held_out([0] + [1] * 60)), 0.999) == 1.0  # nothing can be released
@@ -66,7 +71,7 @@ def test_a_deployment_sets_the_target_precision_and_the_threshold_is_read_off_th
     gate = ReleaseGate(line=one_feature(LINE_FEATURES), order=one_feature(ORDER_FEATURES), threshold=0.97,
                        target_precision=0.99, curve=tuple(curve(p, y)))
     assert gate.threshold_for(None) == gate.threshold_for(0.99) == 0.97  # the trained target: the trained threshold
-    assert gate.threshold_for(0.995) == pytest.approx(p[199]) and gate.threshold_for(0.98) == pytest.approx(p[-1])
+    assert gate.threshold_for(0.995) == pytest.approx(p[99]) and gate.threshold_for(0.98) == pytest.approx(p[201])
 
 
 def test_a_line_is_right_when_it_sums_to_the_gold_and_a_missed_line_spoils_completeness() -> None:
@@ -141,6 +146,11 @@ def test_two_readers_agree_on_a_line_when_they_read_the_same_sku_and_quantity() 
     uncounted = [Line(section=0, text="", product="", sku=sku, sku_qty=None) for sku in ("A", "C")]
     assert readings_agree(first, uncounted) == ([False, False], 0)
     assert readings_conflict(first, uncounted) == [False, False]
+    # a count that is the SKU's own pack ("(10 nos)" of "Ball Pen red (10 nos)", read by the second reader as the
+    # line's count) is no disagreement either
+    packed = [Line(section=0, text="", product="", sku="B", qty=10, sku_qty=1)]
+    assert readings_conflict(first, packed) == [False, True]
+    assert readings_conflict(first, packed, own_count=lambda ln: ln.sku == "B" and ln.qty == 10) == [False, False]
 
 
 def test_what_a_message_left_unread_is_counted() -> None:

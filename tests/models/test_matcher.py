@@ -196,3 +196,44 @@ def test_a_word_the_catalog_writes_as_one_or_as_two_reads_either_way() -> None:
     assert m.unexplained("2 cheese burgers", "B") == []
     assert top(m, "cheese burger", ["c1"])[0] == "B"
     assert m.unexplained("handwash refill 750ml", "H") == []
+
+
+def test_a_new_word_is_learned_only_where_it_stands_in_the_name_words_place() -> None:
+    """ "pies medium" shipped as Pizza Medium: "pie" stands where "pizza" stands, before "medium". "stapler machine"
+    shipped as Likhit Stapler leaves the brand unsaid and adds a word after the name: no other word for the brand.
+    Nor is a word with a digit, or one spelt like the SKU's own words ("inhc" of its "inch"), a new word."""
+    m = SkuMatcher(_products(("P2", "Pizza Medium"), ("P3", "Pizza Large"), ("S", "Likhit Stapler No. 10"),
+                             ("E", "Likhit Envelope brown 9 x 4 inch"), ("G", "Gyanodaya Stapler No. 10")))
+    m.add_alias("c1", "pies medium", "P2")
+    m.add_alias("c1", "stapler machine", "S")
+    m.add_alias("c1", "envelope brown 9x", "E")
+    m.add_alias("c1", "envelope brown inhc", "E")
+    assert m.meanings() == {"pie": "pizza"}
+    assert top(m, "2 pies large", ["c2"])[0] == "P3"
+
+
+def test_two_letters_typed_the_other_way_round_and_a_misspelt_compound_read_as_the_catalogs() -> None:
+    m = SkuMatcher(_products(("B", "Vidyarthi Whiteboard Marker blue"), ("R", "Vidyarthi Whiteboard Marker red"),
+                             ("T", "Vidyarthi Cello Tape 48 mm"), ("N", "Pustika Notebook four line 200 pages")))
+    assert top(m, "vidyarthi whiteboard marker bleu", ["c1"])[0] == "B"
+    assert m.unexplained("vidyarthi whiteboard marker bleu", "B") == []
+    assert m.compounds(["celotape"]) == ["cello", "tape"]
+    assert m.compounds(["notte", "book", "line"]) == ["notebook", "line"]
+    assert m.unexplained("celotape 48 mm", "T") == []
+    assert m.compounds(["gel", "pen"]) == ["gel", "pen"]  # short words are never taken for a misspelt compound
+
+
+def test_a_number_word_of_a_name_is_the_number_a_customer_writes() -> None:
+    from models.matcher import Parsed
+
+    assert Parsed.of("notebook four line").key() == Parsed.of("notebook 4 line").key()
+    assert Parsed.of("do pizza").words == ("do", "pizza")  # a weak number word ("do": two, or a verb) stays a word
+    m = SkuMatcher(_products(("S", "Pustika Notebook single line 200 pages"), ("F", "Pustika Notebook four line 200 pages")))
+    assert top(m, "notebook 4 line 200 pg", ["c1"])[0] == "F"
+
+
+def test_sizes_that_agree_do_not_lift_a_sibling_of_another_colour_to_a_tie() -> None:
+    """The catalog's own description, pack and all, is that SKU and clearly not its sibling in black."""
+    m = SkuMatcher(_products(("K", "Vidyarthi Gel Pen black 0.5 mm (10 nos)"), ("B", "Vidyarthi Gel Pen blue 0.5 mm (10 nos)")))
+    [(best, p), (other, q)] = [(c.sku, c.probability) for c in m.match("Vidyarthi Gel Pen blue 0.5 mm (10 nos)", ["c1"], 2)]
+    assert best == "B" and p > 2 * q

@@ -63,3 +63,5 @@ def test_a_pack_word_with_a_word_hyphened_on_is_that_pack() -> None:
 
     assert unit_word("peti-sealed") == "CTN" and read_unit("Peti-Wala").canonical == "CTN"
     assert unit_word("ctn-pcs") is None and unit_word("ctn-2") is None and unit_word("ctn-do") is None
+    assert unit_word("bx-pack") == "BOX" and unit_word("Boxes-Packing") == "BOX"  # packed in boxes
+    assert unit_word("packet-pkt") == "PKT"  # the same unit twice

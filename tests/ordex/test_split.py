@@ -52,3 +52,19 @@ def test_national_numbers_are_read_in_the_region_of_the_customers_or_the_one_set
     assert md.phone_region() == "US" and customer_of_sender("(415) 555-0123", md).customer_id == "U1"  # type: ignore[union-attr]
     md.set_phone_region("in")
     assert customer_of_sender("(415) 555-0123", md) is None
+
+
+def test_a_line_that_names_the_customer_and_holds_a_count_keeps_its_order_line() -> None:
+    """ "Visited Rajdhani Stationers today. gum stick - 5 box": the name is the order's, and the count beside a pack
+    word after it is an order line of it, not part of a heading that goes untagged."""
+    md = MasterData(customers=tuple(Customer(customer_id=c, name=n) for c, n in NAMES))
+    text = "Visited Rajdhani Stationers today. gum stick - 5 box\ncello tape 12mm 2 box"
+    message = Message(id="m", channel="agent", sender="agent@distributor.example", received_at=datetime(2026, 11, 22, 8),
+                      text=text)
+    [section] = split(Case(message=message, blocks=tuple(Block(text=t) for t in text.split("\n"))), md).sections
+    assert section.customer_id == "C006" and section.blocks == (0, 1)
+    assert "rajdhani stationers" in section.named.lower()
+    alone = "Visited Rajdhani Stationers today.\ncello tape 12mm 2 box"  # a name alone is still a heading
+    [section] = split(Case(message=message.model_copy(update={"text": alone}),
+                           blocks=tuple(Block(text=t) for t in alone.split("\n"))), md).sections
+    assert section.customer_id == "C006" and section.blocks == (1,)
