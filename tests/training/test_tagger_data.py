@@ -57,12 +57,13 @@ def test_lines_the_pipeline_never_reads_are_no_training_lines() -> None:
 def test_a_pack_word_joined_to_a_word_about_the_pack_is_one_unit_span() -> None:
     """ "5 peti-packed": the tokenizer cuts it in three, and the hyphen is no "product - count" dash; the training
     lines label the joined word as one unit, which the readers' vocabulary reads as the pack word's unit unless
-    the word joined is a unit word too ("ctn-pack": which one counts? the count is held)."""
-    from models.units import UNIT_WORDS, unit_word
+    the word joined is another unit ("ctn-pcs": which one counts? the count is held); "ctn-pack" is packed by the
+    carton, as the training lines label it."""
+    from models.units import unit_word
     from training.synth.generator import PACK_SUFFIXES
 
     lines = synthetic_lines(["fmcg", "hardware", "electrical"], 400, seed=5, size_rate=0.0, swap_rate=0.0)
     joined = [text[s:e] for text, spans in lines for s, e, lab in spans if lab == "UNIT" and "-" in text[s:e]]
     assert joined and all(w.lower().rsplit("-", 1)[1] in PACK_SUFFIXES for w in joined)
-    assert all(unit_word(w) is not None for w in joined if w.lower().rsplit("-", 1)[1] not in UNIT_WORDS)
-    assert unit_word("ctn-pack") is None and unit_word("peti-packed") == "CTN"
+    assert all(unit_word(w) is not None for w in joined)
+    assert unit_word("ctn-pack") == unit_word("peti-packed") == "CTN" and unit_word("ctn-pcs") is None
