@@ -106,9 +106,9 @@ class Parsed:
                 sizes.append((float(m.group(1)), m.group(2)))
             elif re.fullmatch(r"\d+(?:\.\d+)?", tok):
                 numbers.append(float(tok))
-            elif _number_word(tok) is not None:  # "four line" and "4 line" name the same notebook
-                numbers.append(_number_word(tok) or 0.0)
-                written.add(numbers[-1])
+            elif (value := _number_word(tok)) is not None:  # "four line" and "4 line" name the same notebook
+                numbers.append(value)
+                written.add(value)
             elif tok not in STOP and not (len(tok) == 1 and tok in "x"):
                 words.append(singular(tok))
         return cls(tuple(words), tuple(sizes), tuple(numbers), frozenset(written))
@@ -144,7 +144,7 @@ class MatchEvidence:
 
 
 MISSPELT = 75  # an edit ratio at which a word is taken for a misspelling of another ("inhc", "inch")
-SCORE_CAP = 1.5
+SCORE_CAP = 1.5  # a name's word score (at most 1) plus what its sizes and numbers add
 JOINED_SPELLING = 88  # the edit ratio at which a long word is taken for a misspelling of a compound
 RECENT_MATCHES = 4096  # answers match_many remembers (a few hundred messages' mentions)
 
@@ -616,7 +616,8 @@ class SkuMatcher:
 
     def _fuzzy(self, m: Parsed, e: Entry, sizes: bool = True) -> float:
         """Similarity of a mention to a SKU: weighted word coverage both ways, plus size agreement (up to
-    ``SCORE_CAP``: sizes that agree must not lift a sibling of another colour to a tie with the SKU named word for word)."""
+        ``SCORE_CAP``: sizes that agree must not lift a sibling of another colour to a tie with the SKU named word
+        for word)."""
         names = self._fuzzy_names.get(e.sku)
         if names is None:
             names = self._fuzzy_names[e.sku] = frozenset(set(e.name.words) | self._alias_words.get(e.sku, set())
