@@ -168,8 +168,7 @@ class SkuMatcher:
         self._name_words: dict[str, frozenset[str]] = {}  # _names_of, per SKU until an alias of it is added
         self.entries = {p.sku: Entry(p.sku, Parsed.of(f"{p.description} {p.pack_size}"), p.active, p.uom) for p in products}
         self._names = {sku: " ".join(e.name.words) for sku, e in self.entries.items()}
-        # each SKU's words as its description and pack size spell them, measures included ("24 shades", "9 x 4 inch")
-        self._spelt = {p.sku: frozenset(re.findall(r"[^\W\d_]+", f"{p.description} {p.pack_size}".lower())) for p in products}
+        self._texts = {p.sku: f"{p.description} {p.pack_size}" for p in products}  # for _spelt, read when learning
         self._alias_keys: dict[str, dict[str, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
         self._alias_words: dict[str, set[str]] = defaultdict(set)
         self._holders: dict[str, set[str]] = defaultdict(set)  # a name word -> the SKUs whose names hold it
@@ -177,9 +176,7 @@ class SkuMatcher:
             for w in e.name.words:
                 self._holders[w].add(e.sku)
         self._df: Counter[str] = Counter({w: len(skus) for w, skus in self._holders.items()})
-        # two neighbouring words of a name written as one ("cellotape" of Cello Tape), for a misspelt compound
-        self._pairs = {a + b: (a, b) for e in self.entries.values() for a, b in itertools.pairwise(e.name.words)
-                       if len(a) >= 3 and len(b) >= 3}
+        self._pairs: dict[str, tuple[str, str]] | None = None  # built by _joined_pairs at the first misspelt word
         self._spellings: dict[tuple[str, str], str] = {}
         self._long_words: dict[str, dict[str, list[str]]] = {}
         self._sims = WordSims()  # name words, their initials, alias words: what mentions are compared with
@@ -240,7 +237,7 @@ class SkuMatcher:
         new = [w for w in words if w not in self._df and _word_sim(w, names) < 0.8]
         # a word with a digit ("9x") or spelt like one of the SKU's own words ("inhc" for "inch") is no new word
         if (len(words) < 2 or len(new) != 1 or like_unit_word(new[0]) or not new[0].isalpha()
-                or any(fuzz.ratio(new[0], n) >= MISSPELT for n in self._spelt[sku])):
+                or any(fuzz.ratio(new[0], n) >= MISSPELT for n in self._spelt(sku))):
             return
         sized = new[0] in SIZE_WORDS  # a size word stands for a size alone, any other word never for one
         unsaid = [n for n in dict.fromkeys(e.name.words) if unit_word(n) is None and n not in english_function_words()
@@ -304,7 +301,7 @@ class SkuMatcher:
             split = None if w in self._df or len(w) < 6 else next(
                 ([w[:i], w[i:]] for i in range(3, len(w) - 2) if w[:i] in self._df and w[i:] in self._df), None)
             if split is None and w not in self._df and len(w) >= 7 and (pair := self._misspelt(w, "pairs")):
-                split = list(self._pairs[pair])  # "celotape": Cello Tape
+                split = list(self._joined_pairs()[pair])  # "celotape": Cello Tape
             out.extend(split or [w])
             k += 1
         return out
@@ -322,11 +319,24 @@ class SkuMatcher:
             self._spellings[key] = hit[0] if hit else ""
         return self._spellings[key]
 
+    def _joined_pairs(self) -> dict[str, tuple[str, str]]:
+        """Two neighbouring words of a name written as one ("cellotape" of Cello Tape), for a misspelt compound;
+        built at the first word that needs it, not at start-up."""
+        if self._pairs is None:
+            self._pairs = {a + b: (a, b) for e in self.entries.values() for a, b in itertools.pairwise(e.name.words)
+                           if len(a) >= 3 and len(b) >= 3}
+        return self._pairs
+
+    def _spelt(self, sku: str) -> frozenset[str]:
+        """A SKU's words as its description and pack size spell them, measures included ("24 shades", "9 x 4
+        inch"): what a new word must not misspell to be learned. Only alias learning reads it."""
+        return frozenset(re.findall(r"[^\W\d_]+", self._texts[sku].lower()))
+
     def _long(self, vocab: str) -> dict[str, list[str]]:
         """The words of seven letters or more of a vocabulary, by their first letter (built once)."""
         if vocab not in self._long_words:
             index: dict[str, list[str]] = defaultdict(list)
-            for v in self._df if vocab == "words" else self._pairs:
+            for v in self._df if vocab == "words" else self._joined_pairs():
                 if len(v) >= 7:
                     index[v[0]].append(v)
             self._long_words[vocab] = index
