@@ -67,6 +67,9 @@ LINE_CHECKS: dict[str, str] = {
     "unit_in_name": "a unit word the SKU's own name holds in the order written (\"kajal stick 3\", \"2 cake box 8x8\" "
                     "of Cake Box White 8x8 inch), whose count does not convert as that unit, is a name word: the "
                     "count is bare, in the SKU's unit (match stage)",
+    "name_number": "a count followed by the word the matched SKU's own name writes after that same number (\"90 deg "
+                   "1/2\" of Elbow 90 Deg 1/2 inch, \"4 line\" of Notebook 4 Line) is the name's number, no count: "
+                   "QTY_UNCLEAR asking how many (match stage)",
     "history_evidence": "a quantity over history_factor times the most ever ordered is QTY_UNCLEAR (validate stage)",
     "unexplained_words": "a SKU whose names and aliases explain half of the mention's words or less, with no exact "
                          "alias, is no match: SKU_UNMATCHED naming the words (match stage)",
@@ -106,7 +109,7 @@ class Knowledge:
 
     catalog: frozenset[str] = frozenset()
     names: frozenset[str] = frozenset()
-    described: frozenset[str] = frozenset()  # the words of product descriptions and pack sizes alone
+    described: frozenset[str] = frozenset()  # the words of descriptions and pack sizes, but for a count's ("24 nos")
     asked: frozenset[str] = frozenset()  # words customers ask on an item ("straw"), learned from history
     learned: Mapping[tuple[str, str], str] = field(default_factory=dict)
 
@@ -162,6 +165,7 @@ class Placement:
     product: str | None = None
     unplaced: str | None = None
     vague: bool = False
+    bare: bool = False  # the word the classifier read as the unit is filler ("three pls"): the count has no unit
 
 
 def knowledge_of(product_texts: Sequence[str], alias_texts: Sequence[str], customer_names: Sequence[str],
@@ -183,7 +187,7 @@ def knowledge_of(product_texts: Sequence[str], alias_texts: Sequence[str], custo
         return frozenset(out)
 
     return Knowledge(catalog=words(product_texts) | words(alias_texts, after_count=False),
-                     names=words(customer_names) - words(product_texts), described=words(product_texts),
+                     names=words(customer_names) - words(product_texts), described=words(product_texts, after_count=False),
                      learned=dict(learned or {}))
 
 
@@ -215,6 +219,28 @@ def name_holds(text: str, name: str, product: str = "") -> bool:
         return False
     own = iter(named)
     return len(said) >= 2 and all(any(like(w, o) for o in own) for w in said)
+
+
+def name_number(text: str, qty: float, name: str) -> str:
+    """The number-and-word phrase of a product's name that a line's count is written in ("90 deg" in "90 deg 1/2\""
+    of "Elbow 90 Deg 1/2 inch"), or "" when the count is written anywhere in the line apart from such a phrase
+    ("4 line notebook x 4"): a count written only inside the name's own phrase is the name's, not how many. A
+    measure or pack word after the number is a size or a pack, which other checks read ("5 kg sugar"); so is a
+    dimension's "x" ("10 x 12")."""
+    named = words_of(name)
+    pairs = {(read_qty(n).value, w.lower()) for (_a, _b, n), (_c, _d, w) in zip(named, named[1:], strict=False)}
+    said = words_of(text)
+    found = ""
+    for k, (_a, _b, n) in enumerate(said):
+        if read_qty(n).value != qty:
+            continue
+        w = said[k + 1][2] if k + 1 < len(said) else ""
+        lw = w.lower()
+        if (len(lw) < 2 or not lw.isalpha() or measure(lw) is not None or unit_word(lw) is not None
+                or not ((qty, lw) in pairs or (qty, lw.rstrip("s")) in pairs)):
+            return ""  # the count written apart from the name's phrase
+        found = found or f"{n} {w}"
+    return found
 
 
 def next_word(text: str, at: int) -> tuple[int, int, str] | None:
@@ -252,6 +278,8 @@ def place_count_word(text: str, part: LineParts, spans: Sequence[Span], know: Kn
         word = text[part.unit_at[0]:part.unit_at[1]].strip()
         if know.lexicon_unit(word) or measure(word.lower()):
             return Placement()
+        if word.lower().strip(".") in FILLER_WORDS and not know.in_catalog(word):
+            return Placement(bare=True)  # "rubber : three pls": filler is no unit; the count is in the SKU's own
         learned = know.learned_unit(word, customer_id)
         if learned:
             return Placement(unit=learned)

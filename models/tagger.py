@@ -23,7 +23,11 @@ from models.units import JOINERS, read_qty, read_unit
 ENTITIES: tuple[str, ...] = ("PRODUCT", "QTY", "UNIT", "PRICE", "CUSTOMER", "PO", "DATE")
 BIO: tuple[str, ...] = ("O", *(f"{p}-{e}" for e in ENTITIES for p in ("B", "I")))
 MAX_TOKENS = 96
-BATCH = 32  # windows per onnxruntime call
+# Windows per onnxruntime call: one. The int8 model quantizes its activations with one scale per call, so a line
+# read beside others was read differently ("three pls" took "pls" as a unit beside "order", not alone), and a
+# message's reading depended on which of its lines an earlier message had left remembered. Alone, a line reads
+# the same every time, for about a millisecond more a line on 2 cores.
+BATCH = 1
 RECENT_TEXTS = 512  # texts whose spans a tagger remembers (a message's lines, read by split and by tag)
 
 

@@ -7,10 +7,12 @@ both are normalised to an upright RGB image on white before OCR, or the engine r
 from __future__ import annotations
 
 import io
+import re
 
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 from pillow_heif import register_heif_opener
 
+from models.units import unit_of
 from ordex.intake.errors import Unreadable
 from ordex.intake.types import OcrFn
 from ordex.schema import Block
@@ -82,8 +84,9 @@ def upright_rgb(image: Image.Image) -> Image.Image:
 
 
 def ocr_blocks(image: Image.Image, attachment: int, ocr: OcrFn, page: int | None) -> list[Block]:
-    """The OCR engine's lines as Blocks (reader "ocr", boxes in pixels)."""
-    return [
+    """The OCR engine's lines as Blocks (reader "ocr", boxes in pixels), an item the writer ran onto the next
+    line joined back into one (``wrapped``)."""
+    return wrapped([
         Block(
             text=line.text.strip(),
             source="attachment",
@@ -95,4 +98,35 @@ def ocr_blocks(image: Image.Image, attachment: int, ocr: OcrFn, page: int | None
         )
         for line in ocr(image)
         if line.text.strip()
-    ]
+    ])
+
+
+DANGLING = re.compile(r"(?:[@=*×+]|(?<![\w])x)\s*$", re.IGNORECASE)  # "… 48 pc @", "… x"
+LEADING = re.compile(r"^\s*[:=@]")  # ": pandrah rim", "= 5 box"
+
+
+def continues(line: str, after: str) -> bool:
+    """True when ``after`` is the rest of ``line``, which ran out of room on a handwritten page: the line ends
+    with a sign that needs what follows ("… @", "… x", "… ="), or the next begins with one (": 15 rim"), or the
+    next is a unit word alone ("… (10 nos) 50" / "PCS.")."""
+    if DANGLING.search(line):
+        return True
+    if line.rstrip().endswith((",", ";", ".")):
+        return False
+    words = after.strip(" .,;").split()
+    return bool(LEADING.match(after)) or (len(words) == 1 and unit_of(words[0].lower()) is not None)
+
+
+def wrapped(blocks: list[Block]) -> list[Block]:
+    """Blocks with each one ``continues`` joined onto the one before it: text, box and the lower confidence."""
+    out: list[Block] = []
+    for b in blocks:
+        prev = out[-1] if out else None
+        if prev is None or not continues(prev.text, b.text):
+            out.append(b)
+            continue
+        box = (min(prev.bbox[0], b.bbox[0]), min(prev.bbox[1], b.bbox[1]), max(prev.bbox[2], b.bbox[2]),
+               max(prev.bbox[3], b.bbox[3])) if prev.bbox is not None and b.bbox is not None else prev.bbox
+        out[-1] = prev.model_copy(update={"text": f"{prev.text} {b.text}", "bbox": box,
+                                          "confidence": min(prev.confidence, b.confidence)})
+    return out

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Literal, TypeVar
 
 from models.units import JOINERS
+from ordex.intake.sheet import find_header, row_fields
 from ordex.schema import Block
 
 Source = Literal["subject", "body", "attachment"]
@@ -63,10 +64,38 @@ def pieces(line: str, limit: int) -> list[str]:
 
 
 def body_blocks(text: str, *, source: Source = "body") -> list[Block]:
-    """One Block per non-empty line of ``text``, after quoted replies and signatures are removed."""
+    """One Block per non-empty line of ``text``, after quoted replies and signatures are removed; the rows of a
+    table typed with tabs under a header row carry their recognised columns, as a spreadsheet's rows do."""
     lines = text.splitlines()
-    kept = [lines[i] for i in kept_lines(lines)]
-    return [Block(text=line.strip(), source=source, reader="text") for line in kept if line.strip()]
+    kept = [lines[i] for i in kept_lines(lines)]  # blank lines kept here: they end a table
+    return [Block(text=line.strip(), source=source, reader="text", fields=fields)
+            for line, fields in zip(kept, table_fields(kept), strict=True) if line.strip()]
+
+
+def table_fields(lines: Sequence[str]) -> list[dict[str, str]]:
+    """For each line, the cells a header recognises when the line is a row of a tab-separated table under a header
+    line that names a product (or code) and a quantity (or unit) column ("Product<TAB>Qty.<TAB>Pack<TAB>Price"); {} for
+    every other line. An empty cell stays empty: "geometry box<TAB>60<TAB><TAB>63.5" is 60 in the SKU's unit at
+    63.5, where read as free text its price could be taken for the count."""
+    out: list[dict[str, str]] = [{} for _ in lines]
+    k = 0
+    while k < len(lines):
+        if "\t" not in lines[k]:
+            k += 1
+            continue
+        end = k
+        while end < len(lines) and "\t" in lines[end]:
+            end += 1
+        header = None
+        for n in range(k, end):
+            cells = [c.strip() for c in lines[n].strip().split("\t")]
+            found = find_header([cells])  # a header row begins a table, the first or the next one
+            if found is not None:
+                header = found
+            elif header is not None:
+                out[n] = row_fields(cells, header) or {}
+        k = end
+    return out
 
 
 class _Numbered(str):

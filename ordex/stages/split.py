@@ -150,6 +150,8 @@ def _headings(blocks: Sequence[Block], md: MasterData, is_product: Callable[[str
             hit = _customer_named(label, names, md, cutoff) if sep and not re.search(r"\d", label) else None
             if hit is not None:
                 out.append(Heading(i, label.strip(), hit, inline=True))
+            elif sep and _inline_name(label) and not is_product(label.strip()):  # an unknown name laid out alike
+                shaped.append(Heading(i, label.strip(), None, inline=True))
             continue
         text = b.text.strip()
         if len(text) > 80:
@@ -178,7 +180,8 @@ def _headings(blocks: Sequence[Block], md: MasterData, is_product: Callable[[str
             shaped.append(Heading(i, candidate, None))
     # an unknown name laid out like the known sub-dealers' headings ("3) Name", "Name:") is one too
     shapes = {"colon" if h.inline else _heading_shape(blocks[h.block].text) for h in out}
-    unknown = [h for h in shaped if _heading_shape(blocks[h.block].text) in shapes]
+    inline = any(h.inline for h in out)  # an unknown name before a colon and its lines, beside a known one's
+    unknown = [h for h in shaped if (inline if h.inline else _heading_shape(blocks[h.block].text) in shapes)]
     return sorted(out + unknown, key=lambda h: h.block)
 
 
@@ -194,6 +197,14 @@ def counted_at(text: str) -> int | None:
             if len(word) > 1 and (unit_of(word) is not None or measure(word) is not None):  # "12 A" may be an address
                 return m.start()
     return None
+
+
+def _inline_name(label: str) -> bool:
+    """A label before a colon that may be a name ("Mahalaxmi Stationers: pens 5 box"): one to six words, no digit,
+    none of them a unit or measure word."""
+    words = label.split()
+    return (0 < len(words) <= 6 and not re.search(r"\d", label)
+            and not any(unit_of(w.lower()) is not None or measure(w.lower()) is not None for w in words))
 
 
 def _heading_shape(text: str) -> str:

@@ -144,7 +144,7 @@ class TagStage(Component):
         placed = place_count_word(text, p, spans, self.knowledge, customer_id,
                                   "catalog_spelling" in self.options.checks) if "count_word" in self.options.checks \
             else Placement()
-        unit, product = placed.unit or p.unit, placed.product or p.product
+        unit, product = None if placed.bare else placed.unit or p.unit, placed.product or p.product
         rest, rest_end = name_after(text, p, spans, self.knowledge) if "name_after" in self.options.checks else ("", -1)
         if rest:  # the name goes on: the line reads up to its end, and a size after a comma comes after that
             product, p = f"{product} {rest}", replace(p, text=text[p.start:rest_end])

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from models.accounting import Knowledge, asked_on, name_holds, place_count_word, sized_parts, unread_words
+from models.accounting import (
+    Knowledge,
+    asked_on,
+    name_holds,
+    name_number,
+    place_count_word,
+    sized_parts,
+    unread_words,
+)
 from models.tagger import LineParts, Span
 
 
@@ -284,3 +292,49 @@ def test_a_size_written_after_an_item_is_that_items_for_readers_of_past_orders()
     [read] = sized_parts(text, parts, spans)
     assert read.product == "pies medium" and read.qty == 3.0 and read.text == "3 pies, medium"
     assert sized_parts("3 pies, 2 cokes", parts[:1], spans[:2]) == parts[:1]  # no size after it: as read
+
+
+def test_a_count_written_as_the_number_of_a_phrase_of_the_name_is_the_names() -> None:
+    elbow = "UPVC Elbow 90 Deg 1/2 inch"
+    assert name_number('90 deg 1/2" - be', 90, elbow) == "90 deg"
+    assert name_number("notebook 4 lines 10", 4, "Notebook 4 Line 172 pages") == "4 lines"  # plurals too
+    # the count stands apart from the name's number, or the word after it is a measure or a pack
+    assert name_number('5 box 90 deg 1/2"', 5, elbow) == ""
+    assert name_number("5 kg sugar", 5, "Sugar 5 kg") == ""
+    assert name_number("2 box pens", 2, "Pens 2 box") == ""
+    assert name_number("90 pcs elbow", 90, elbow) == ""
+    assert name_number("notebook four line x 4", 4, "Notebook Four Line") == ""  # the count is written apart too
+    assert name_number("envelope 10 x 12 inch : 10", 10, "Envelope 10 x 12 inch") == ""  # a dimension
+
+
+def test_filler_the_classifier_read_as_the_unit_leaves_the_count_bare() -> None:
+    """ "rubber dust free : three pls": "pls" read as the unit would hold a right order as "3 PLS"; filler of the
+    lexicon is no unit, and a unit word stays one."""
+    from models.accounting import knowledge_of
+    from models.tagger import lines_from_spans
+
+    know = knowledge_of(["Rubber Dust Free"], [], [])
+    text = "rubber dust free : three pls"
+    spans = [Span("PRODUCT", 0, 16, 0.9), Span("QTY", 19, 24, 0.9), Span("UNIT", 25, 28, 0.8)]
+    part = lines_from_spans(text, spans)[0]
+    assert part.unit == "PLS" and place_count_word(text, part, spans, know).bare
+    boxed = "rubber dust free : three box"
+    part = lines_from_spans(boxed, spans)[0]
+    assert not place_count_word(boxed, part, spans, know).bare
+
+
+def test_a_pack_word_after_a_count_in_a_description_stays_a_unit_word() -> None:
+    """ "12nos gyanodaya 24/6" of a catalog whose pack sizes say "(24 nos)": "nos" there follows a count, so it is
+    the count's unit here too, not a word of the name; "box" in "Cake Box 8x8" is the name's."""
+    from models.accounting import knowledge_of
+    from models.tagger import lines_from_spans
+
+    know = knowledge_of(["Glue Stick 15 g (24 nos)", "Stapler Pins 24/6", "Cake Box 8x8"], [], [])
+    assert "nos" not in know.described and "box" in know.described
+    text = "12nos gyanodaya 24/6"
+    spans = [Span("QTY", 0, 2, 0.9), Span("PRODUCT", 2, 20, 0.9)]
+    placed = place_count_word(text, lines_from_spans(text, spans)[0], spans, know)
+    assert (placed.unit, placed.product) == ("PCS", "gyanodaya 24/6")
+    cake = "2 box 8x8"
+    spans = [Span("QTY", 0, 1, 0.9), Span("PRODUCT", 2, 9, 0.9)]
+    assert place_count_word(cake, lines_from_spans(cake, spans)[0], spans, know).unit is None

@@ -68,3 +68,17 @@ def test_a_line_that_names_the_customer_and_holds_a_count_keeps_its_order_line()
     [section] = split(Case(message=message.model_copy(update={"text": alone}),
                            blocks=tuple(Block(text=t) for t in alone.split("\n"))), md).sections
     assert section.customer_id == "C006" and section.blocks == (1,)
+
+
+def test_an_unknown_name_before_a_colon_beside_a_known_ones_is_an_order_of_its_own() -> None:
+    """ "Rajdhani Stationers: gum 5 box\\n\\nMahalaxmi Stores: pins 4 box": the second party is no customer of the
+    distributor, and its lines are its own order (CUSTOMER_UNKNOWN), never the first party's."""
+    md = MasterData(customers=tuple(Customer(customer_id=c, name=n) for c, n in NAMES))
+    text = "Rajdhani Stationers: gum stick 5 box, cello tape 2 box\nMahalaxmi Stores: pins 4 box"
+    message = Message(id="m", channel="whatsapp", sender="+919800000000", received_at=datetime(2026, 11, 22, 8), text=text)
+    sections = split(Case(message=message, blocks=tuple(Block(text=t) for t in text.split("\n"))), md).sections
+    assert [(s.customer_id, s.blocks) for s in sections] == [("C006", (0,)), (None, (1,))]
+    assert sections[1].named == "Mahalaxmi Stores"
+    alone = "Note: pins 4 box"  # with no known party before a colon, a label is no party
+    [section] = split(Case(message=message.model_copy(update={"text": alone}), blocks=(Block(text=alone),)), md).sections
+    assert section.blocks == (0,)

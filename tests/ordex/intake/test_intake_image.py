@@ -73,3 +73,19 @@ def test_multi_page_tiff_gives_page_numbers(ocr: OcrEngine) -> None:
     blocks = read_image(buffer.getvalue(), 0, ocr)
     assert [b.page for b in blocks] == [1, 2]
     assert fuzz.ratio(blocks[1].text.lower(), "mcb 16a 10 pcs") >= 80
+
+
+def test_an_item_run_onto_the_next_line_of_a_page_is_one_line_again() -> None:
+    """A hand that runs out of room writes the end of an item on the next line: its unit ("… (10 nos) 50" /
+    "PCS."), its count after a colon, its price after an "@". Read apart, "50" went out in the SKU's unit; joined,
+    it is 50 pieces. A line ending its item (a comma) and a bulleted list stay apart."""
+    from ordex.intake.image import wrapped
+    from ordex.schema import Block
+
+    page = ["KINDLY SUPPLY", "1) GEL PEN BLACK 0.5 MM (10 NOS) 50", "PCS.", "copier paper legal (5 nos)", ": pandrah rim,",
+            "geometry box senior qty 48 pc @", "110,", "- pens 5 box", "- pins 3 box", "glue stick 8 g,", "box"]
+    blocks = wrapped([Block(text=t, bbox=(0, 10 * i, 100, 10 * i + 8), confidence=0.9 - i / 100) for i, t in enumerate(page)])
+    assert [b.text for b in blocks] == [
+        "KINDLY SUPPLY", "1) GEL PEN BLACK 0.5 MM (10 NOS) 50 PCS.", "copier paper legal (5 nos) : pandrah rim,",
+        "geometry box senior qty 48 pc @ 110,", "- pens 5 box", "- pins 3 box", "glue stick 8 g,", "box"]
+    assert blocks[1].bbox == (0, 10, 100, 28) and blocks[1].confidence == 0.88  # the box of both, the lower score

@@ -84,3 +84,19 @@ def test_kept_lines_number_the_lines_body_blocks_reads() -> None:
     lines = ["2 ctn rice", "", "> 5 ctn dal", "Regards,", "Rohit"]
     assert kept_lines(lines) == [0, 1]
     assert [b.text for b in body_blocks("\n".join(lines))] == ["2 ctn rice"]
+
+
+def test_a_table_typed_with_tabs_under_a_header_is_read_by_its_columns() -> None:
+    """An e-mail body's tab-separated table: each row under a header row that names the product and quantity
+    columns carries its cells as a spreadsheet row does; an empty unit cell stays empty, so the price after it is
+    never the count. A blank line ends the table; lines outside it carry nothing."""
+    text = ("Please supply:\nProduct\tQty.\tPack\tPrice\nVidya red 0.5mm\t150\tpcs\t165\ngeometry box senior\t60\t\t63.5\n"
+            "\nS.No\tParticulars\tQty\tUOM\n1\tstaple pin no. 10\t100\tpkt\n\nname\tcity\nurgent")
+    fields = [(b.text.split("\t")[0], b.fields) for b in body_blocks(text)]
+    assert fields == [
+        ("Please supply:", {}), ("Product", {}),
+        ("Vidya red 0.5mm", {"product": "Vidya red 0.5mm", "qty": "150", "unit": "pcs", "price": "165"}),
+        ("geometry box senior", {"product": "geometry box senior", "qty": "60", "price": "63.5"}),
+        ("S.No", {}), ("1", {"product": "staple pin no. 10", "qty": "100", "unit": "pkt"}),
+        ("name", {}), ("urgent", {}),
+    ]
