@@ -109,7 +109,7 @@ class Knowledge:
 
     catalog: frozenset[str] = frozenset()
     names: frozenset[str] = frozenset()
-    described: frozenset[str] = frozenset()  # the words of descriptions and pack sizes, but for a count's ("24 nos")
+    described: frozenset[str] = frozenset()  # the words of product descriptions and pack sizes alone
     asked: frozenset[str] = frozenset()  # words customers ask on an item ("straw"), learned from history
     learned: Mapping[tuple[str, str], str] = field(default_factory=dict)
 
@@ -187,7 +187,7 @@ def knowledge_of(product_texts: Sequence[str], alias_texts: Sequence[str], custo
         return frozenset(out)
 
     return Knowledge(catalog=words(product_texts) | words(alias_texts, after_count=False),
-                     names=words(customer_names) - words(product_texts), described=words(product_texts, after_count=False),
+                     names=words(customer_names) - words(product_texts), described=words(product_texts),
                      learned=dict(learned or {}))
 
 

@@ -322,19 +322,3 @@ def test_filler_the_classifier_read_as_the_unit_leaves_the_count_bare() -> None:
     part = lines_from_spans(boxed, spans)[0]
     assert not place_count_word(boxed, part, spans, know).bare
 
-
-def test_a_pack_word_after_a_count_in_a_description_stays_a_unit_word() -> None:
-    """ "12nos gyanodaya 24/6" of a catalog whose pack sizes say "(24 nos)": "nos" there follows a count, so it is
-    the count's unit here too, not a word of the name; "box" in "Cake Box 8x8" is the name's."""
-    from models.accounting import knowledge_of
-    from models.tagger import lines_from_spans
-
-    know = knowledge_of(["Glue Stick 15 g (24 nos)", "Stapler Pins 24/6", "Cake Box 8x8"], [], [])
-    assert "nos" not in know.described and "box" in know.described
-    text = "12nos gyanodaya 24/6"
-    spans = [Span("QTY", 0, 2, 0.9), Span("PRODUCT", 2, 20, 0.9)]
-    placed = place_count_word(text, lines_from_spans(text, spans)[0], spans, know)
-    assert (placed.unit, placed.product) == ("PCS", "gyanodaya 24/6")
-    cake = "2 box 8x8"
-    spans = [Span("QTY", 0, 1, 0.9), Span("PRODUCT", 2, 9, 0.9)]
-    assert place_count_word(cake, lines_from_spans(cake, spans)[0], spans, know).unit is None
