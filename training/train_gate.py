@@ -35,6 +35,7 @@ from models.gate import (
     ReleaseGate,
     capped,
     choose_threshold,
+    once_per_order,
     order_features,
 )
 from ordex.batch import read_cases
@@ -63,17 +64,18 @@ class Examples:
     order_x: np.ndarray
     complete_y: np.ndarray
     right_y: np.ndarray
+    count_x: np.ndarray  # the lines' features as the message's probability counts them (``once_per_order``)
 
     @classmethod
     def empty(cls) -> Examples:
         return cls(np.zeros((0, len(LINE_FEATURES))), np.zeros(0), np.zeros(0, dtype=np.int64),
-                   np.zeros((0, len(ORDER_FEATURES))), np.zeros(0), np.zeros(0))
+                   np.zeros((0, len(ORDER_FEATURES))), np.zeros(0), np.zeros(0), np.zeros((0, len(LINE_FEATURES))))
 
     def __add__(self, other: Examples) -> Examples:
         return Examples(np.concatenate([self.line_x, other.line_x]), np.concatenate([self.line_y, other.line_y]),
                         np.concatenate([self.owner, other.owner + len(self.right_y)]),
                         np.concatenate([self.order_x, other.order_x]), np.concatenate([self.complete_y, other.complete_y]),
-                        np.concatenate([self.right_y, other.right_y]))
+                        np.concatenate([self.right_y, other.right_y]), np.concatenate([self.count_x, other.count_x]))
 
     def save(self, path: Path) -> None:
         np.savez(path, **{k: getattr(self, k) for k in self.__dataclass_fields__})
@@ -106,6 +108,7 @@ def examples(folder: Path, settings: Settings) -> Examples:
     settings = settings.model_copy(update={"release_gate": False})
     cases = read_cases(folder / "cases.jsonl")
     line_x: list[list[float]] = []
+    count_x: list[list[float]] = []
     line_y: list[float] = []
     owner: list[int] = []
     order_x: list[list[float]] = []
@@ -125,9 +128,10 @@ def examples(folder: Path, settings: Settings) -> Examples:
             got_lines = [(case.sections[ln.section].customer_id, ln.sku, ln.uom) for ln in case.lines]
             ok, complete, right = labels(raw["expected"]["orders"], [o.model_dump() for o in answer.orders],
                                          raw["expected"]["exceptions"], got_lines)
-            for s, y in zip(lines, ok, strict=True):
-                f = s.features()
+            for s, counted, y in zip(lines, once_per_order(lines), ok, strict=True):
+                f, c = s.features(), counted.features()
                 line_x.append([f[k] for k in LINE_FEATURES])
+                count_x.append([c[k] for k in LINE_FEATURES])
                 line_y.append(y)
                 owner.append(len(right_y))
             o = order_features(lines, left)
@@ -137,7 +141,7 @@ def examples(folder: Path, settings: Settings) -> Examples:
         engine.store.engine.dispose()
     return Examples(np.asarray(line_x).reshape(-1, len(LINE_FEATURES)), np.asarray(line_y),
                     np.asarray(owner, dtype=np.int64), np.asarray(order_x).reshape(-1, len(ORDER_FEATURES)),
-                    np.asarray(complete_y), np.asarray(right_y))
+                    np.asarray(complete_y), np.asarray(right_y), np.asarray(count_x).reshape(-1, len(LINE_FEATURES)))
 
 
 def trade_examples(seeds: Sequence[int], n: int, settings: Settings, out: Path) -> Examples:
@@ -170,10 +174,10 @@ def go_live_early(folder: Path, keep: int = 3) -> None:
 
 def message_probabilities(gate: ReleaseGate, ex: Examples) -> np.ndarray:
     """P(message right) of every message of ``ex``: its completeness (capped by the warning signs it shows) times
-    its lines' probabilities."""
+    its lines' probabilities, as ``ReleaseGate.probability`` counts them (``Examples.count_x``)."""
     p = np.asarray([capped(gate.order.probability(f := dict(zip(ORDER_FEATURES, row, strict=True))), f, ORDER_SIGNS,
                            gate.caps) for row in ex.order_x])
-    for k, row in enumerate(ex.line_x):
+    for k, row in enumerate(ex.count_x):
         p[ex.owner[k]] *= gate.line.probability(dict(zip(LINE_FEATURES, row, strict=True)))
     return p
 

@@ -187,7 +187,7 @@ def examples(rows: list[tuple[float, float, int]]) -> Examples:
     order = np.zeros((len(rows), len(ORDER_FEATURES)))
     order[:, ORDER_FEATURES.index("leftover_counts")] = [r[1] for r in rows]
     y = np.asarray([float(r[2]) for r in rows])
-    return Examples(line, y, np.arange(len(rows)), order, y, y)
+    return Examples(line, y, np.arange(len(rows)), order, y, y, line)
 
 
 def test_a_rare_telling_sign_caps_the_probability_at_the_precision_measured_with_it() -> None:
@@ -205,3 +205,19 @@ def test_the_threshold_curve_scores_each_half_with_the_gate_fitted_on_the_other(
     p, y = cross_fitted(a, b, C=1.0, target=0.99)
     assert len(p) == len(y) == 121 and y.sum() == 110
     assert p[y == 1].min() > p[y == 0].max()  # each half ranked by the other's fit
+
+
+def test_a_customer_found_by_name_is_one_doubt_an_order_not_one_a_line() -> None:
+    """A five-line note whose customer was named in the text: the name is doubted once for its order (its lines
+    are right or wrong on it together), so the message's probability does not fall with every line it has."""
+    from models.gate import once_per_order
+
+    gate = ReleaseGate(line=one_feature(LINE_FEATURES, "customer_by_name", -1.0), order=one_feature(ORDER_FEATURES),
+                       threshold=0.5)
+    named = [signals(by_name=True, name_cover=0.67, section=0) for _ in range(5)]
+    counted = once_per_order(named)
+    assert [s.by_name for s in counted] == [True, False, False, False, False]
+    assert gate.probability(named, Leftover(0, 0, 0.0, 0)) == pytest.approx(
+        gate.line_probability(named[0]) * gate.line_probability(signals()) ** 4 * gate.complete_probability(named, Leftover(0, 0, 0.0, 0)))
+    two = [signals(by_name=True, section=0), signals(by_name=True, section=1)]  # two orders, two names: each doubted
+    assert [s.by_name for s in once_per_order(two)] == [True, True]
