@@ -67,6 +67,9 @@ LINE_CHECKS: dict[str, str] = {
     "unit_in_name": "a unit word the SKU's own name holds in the order written (\"kajal stick 3\", \"2 cake box 8x8\" "
                     "of Cake Box White 8x8 inch), whose count does not convert as that unit, is a name word: the "
                     "count is bare, in the SKU's unit (match stage)",
+    "listed_line": "a line with a count and a word, in the written line of an order line or the one before or "
+                   "after it (\"FILES BUTTON A4 20 AND TAPE 12 MM 2\"), is an order line of that list: held if no SKU "
+                   "fits (SKU_UNMATCHED), never dropped as chatter with the rest released (match stage)",
     "name_number": "a count followed by the word the matched SKU's own name writes after that same number (\"90 deg "
                    "1/2\" of Elbow 90 Deg 1/2 inch, \"4 line\" of Notebook 4 Line) is the name's number, no count: "
                    "QTY_UNCLEAR asking how many (match stage)",

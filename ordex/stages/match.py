@@ -6,6 +6,7 @@ Chatter that is no order line (a question, a complaint, words that look like no 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import ClassVar
 
 from pydantic import Field
@@ -14,7 +15,7 @@ from models.accounting import name_holds, name_number
 from models.matcher import SkuMatcher
 from models.units import NUMBER_WORDS, is_own_size, measure, measure_readings, own_sizes, sold_by, to_uom
 from ordex.catalog import MasterData, Product
-from ordex.schema import Case, Line
+from ordex.schema import Candidate, Case, Line
 from ordex.stages.base import Component, Options
 from ordex.stages.split import customer_of_sender
 
@@ -45,6 +46,8 @@ class MatchOptions(Options):
     unit_in_name: bool = Field(default=True, description="A unit word the SKU's own name holds in the order written, "
                                                          "whose count does not convert as that unit, is a name word: "
                                                          "the count is bare (the unit_in_name check)")
+    listed: bool = Field(default=True, description="A line with a count in a block with an order line is an order "
+                                                   "line: held if no SKU fits, not dropped (the listed_line check)")
     name_number: bool = Field(default=True, description="A count written as the number of a phrase of the SKU's own "
                                                         "name ('90 deg' of Elbow 90 Deg) is no count: QTY_UNCLEAR "
                                                         "(the name_number check)")
@@ -83,13 +86,13 @@ def match(case: Case, matcher: SkuMatcher, md: MasterData, th: MatchOptions) -> 
     whos = customers_of_lines(case, md)
     lines = [_measure_as_quantity(ln, matcher, md, who, th) for ln, who in zip(case.lines, whos, strict=True)]
     found = matcher.match_many([(ln.product, who) for ln, who in zip(lines, whos, strict=True)])
-    for ln, cands, who in zip(lines, found, whos, strict=True):
-        best = cands[0] if cands else None
-        explicit = bool(case.blocks[ln.block].fields) if ln.block is not None else False
-        explicit = explicit or bool(ln.qty_note)  # a count beside a word nothing places is held, not dropped
-        if not explicit and not _is_order_line(ln, best.probability if best else 0.0, matcher.resemblance(ln.product), th,
-                                               _clause(case, ln)):
+    kept = [_kept(case, ln, cands, matcher, th) for ln, cands in zip(lines, found, strict=True)]
+    if th.listed:  # a counted item among a list's order lines is one of them: held if no SKU fits, never dropped
+        kept = [k or _listed(case, ln, lines, kept) for ln, k in zip(lines, kept, strict=True)]
+    for ln, cands, who, keep in zip(lines, found, whos, kept, strict=True):
+        if not keep:
             continue
+        best = cands[0] if cands else None
         sku = best.sku if best and best.probability >= th.sku else None
         note = _guess(matcher, ln.product, sku, who, [c.sku for c in cands], th) if sku else ""
         sku = None if note else sku
@@ -115,6 +118,31 @@ def match(case: Case, matcher: SkuMatcher, md: MasterData, th: MatchOptions) -> 
                                          "sku_confidence": best.probability if best else 0.0,
                                          "sku_qty": sku_qty, "uom": uom, "confidence": round(conf, 4)}))
     return case.model_copy(update={"lines": tuple(out)})
+
+
+def _kept(case: Case, ln: Line, cands: Sequence[Candidate], matcher: SkuMatcher, th: MatchOptions) -> bool:
+    """True when a line is an order line: read from a sheet's columns, held for a word beside its count, or
+    ``_is_order_line``."""
+    explicit = bool(case.blocks[ln.block].fields) if ln.block is not None else False
+    explicit = explicit or bool(ln.qty_note)  # a count beside a word nothing places is held, not dropped
+    best = cands[0].probability if cands else 0.0
+    return explicit or _is_order_line(ln, best, matcher.resemblance(ln.product), th, _clause(case, ln))
+
+
+LISTED_MAX = 9999  # a larger number in a list is an amount, a phone or a code, not a count
+
+
+def _listed(case: Case, ln: Line, lines: Sequence[Line], kept: Sequence[bool]) -> bool:
+    """True when a line with a count and a word of three letters or more stands in a list with an order line, in
+    its written line or the one before or after it ("FILES BUTTON A4 20 AND TAPE 12 MM 2 AND ..."): an item of the
+    list whose product the catalog may not hold, so it is held (SKU_UNMATCHED), not dropped as chatter and the
+    rest released without it."""
+    if ln.qty is None or ln.block is None or ln.qty > LISTED_MAX or _chatter(ln, _clause(case, ln)):
+        return False
+    if not any(len(w) >= 3 for w in re.findall(r"[^\W\d_]+", ln.product)):
+        return False
+    return any(k and o is not ln and o.section == ln.section and o.block is not None and abs(o.block - ln.block) <= 1
+               for o, k in zip(lines, kept, strict=True))
 
 
 def _guess(matcher: SkuMatcher, mention: str, sku: str, who: list[str], rivals: list[str], th: MatchOptions) -> str:

@@ -56,3 +56,26 @@ def test_a_count_written_as_the_number_of_the_names_own_phrase_is_no_count(champ
     assert (off.sku, off.sku_qty) == ("PL-021", 90)  # the check switched off: the angle released as 90 boxes
     counted = read(champions, 'upvc elbow 90 deg 1/2" 2 box', 'upvc elbow 90 deg 1/2"', 2, "BOX")
     assert (counted.sku, counted.sku_qty) == ("PL-021", 2)
+
+
+def test_a_counted_item_in_a_list_with_order_lines_is_held_not_dropped(champions: Settings) -> None:
+    """ "files button a4 20 and kajal stick 3": the catalog holds no files, and the item was dropped as chatter
+    while the kajal went out alone. An item of a list with an order line is an order line: held (no SKU), with
+    its count; alone, or with the check off, such words stay chatter."""
+    from datetime import datetime
+
+    from ordex.schema import Block, Case, Message, Section
+    from ordex.stages.match import match
+
+    m, md = distributor(champions)
+    text = "files button a4 20 and kajal stick 3"
+    message = Message(id="t", channel="sms", sender="+919000000001", received_at=datetime(2026, 11, 2, 10), text=text)
+    lines = (Line(text="files button a4 20", product="files button a4", qty=20, qty_confidence=0.76, block=0),
+             Line(text="kajal stick 3", product="kajal stick", qty=3, qty_confidence=0.99, block=0))
+    case = Case(message=message, blocks=(Block(text=text),), sections=(Section(customer_id="C1", blocks=(0,)),), lines=lines)
+    held = match(case, m, md, MatchOptions())
+    assert [(ln.product, ln.sku, ln.qty) for ln in held.lines] == [("files button a4", None, 20), ("kajal stick", "PC-091", 3)]
+    off = match(case, m, md, MatchOptions(listed=False))
+    assert [ln.sku for ln in off.lines] == ["PC-091"]
+    alone = match(case.model_copy(update={"lines": lines[:1]}), m, md, MatchOptions())
+    assert alone.lines == ()
