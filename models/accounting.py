@@ -70,9 +70,6 @@ LINE_CHECKS: dict[str, str] = {
     "listed_line": "a line with a count and a word, in the written line of an order line or the one before or "
                    "after it (\"FILES BUTTON A4 20 AND TAPE 12 MM 2\"), is an order line of that list: held if no SKU "
                    "fits (SKU_UNMATCHED), never dropped as chatter with the rest released (match stage)",
-    "name_number": "a count followed by the word the matched SKU's own name writes after that same number (\"90 deg "
-                   "1/2\" of Elbow 90 Deg 1/2 inch, \"4 line\" of Notebook 4 Line) is the name's number, no count: "
-                   "QTY_UNCLEAR asking how many (match stage)",
     "history_evidence": "a quantity over history_factor times the most ever ordered is QTY_UNCLEAR (validate stage)",
     "unexplained_words": "a SKU whose names and aliases explain half of the mention's words or less, with no exact "
                          "alias, is no match: SKU_UNMATCHED naming the words (match stage)",
@@ -222,28 +219,6 @@ def name_holds(text: str, name: str, product: str = "") -> bool:
         return False
     own = iter(named)
     return len(said) >= 2 and all(any(like(w, o) for o in own) for w in said)
-
-
-def name_number(text: str, qty: float, name: str) -> str:
-    """The number-and-word phrase of a product's name that a line's count is written in ("90 deg" in "90 deg 1/2\""
-    of "Elbow 90 Deg 1/2 inch"), or "" when the count is written anywhere in the line apart from such a phrase
-    ("4 line notebook x 4"): a count written only inside the name's own phrase is the name's, not how many. A
-    measure or pack word after the number is a size or a pack, which other checks read ("5 kg sugar"); so is a
-    dimension's "x" ("10 x 12")."""
-    named = words_of(name)
-    pairs = {(read_qty(n).value, w.lower()) for (_a, _b, n), (_c, _d, w) in zip(named, named[1:], strict=False)}
-    said = words_of(text)
-    found = ""
-    for k, (_a, _b, n) in enumerate(said):
-        if read_qty(n).value != qty:
-            continue
-        w = said[k + 1][2] if k + 1 < len(said) else ""
-        lw = w.lower()
-        if (len(lw) < 2 or not lw.isalpha() or measure(lw) is not None or unit_word(lw) is not None
-                or not ((qty, lw) in pairs or (qty, lw.rstrip("s")) in pairs)):
-            return ""  # the count written apart from the name's phrase
-        found = found or f"{n} {w}"
-    return found
 
 
 def next_word(text: str, at: int) -> tuple[int, int, str] | None:

@@ -107,7 +107,7 @@ class Engine:
         match = MatchOptions(sku=s.sku_threshold, unsaid="unsaid_variant" in s.line_checks,
                              said_size="said_size" in s.line_checks,
                              unit_lines="unit_no_count" in s.line_checks, unit_in_name="unit_in_name" in s.line_checks,
-                             name_number="name_number" in s.line_checks, listed="listed_line" in s.line_checks,
+                             listed="listed_line" in s.line_checks,
                              count=MatchOptions().count if "worded_count" in s.line_checks else SURE_COUNT,
                              explained=MatchOptions().explained if "unexplained_words" in s.line_checks else 0.0)
         extractor = "rules" if self.tagger is None else ("tagger" if s.extractor == "auto" else s.extractor)

@@ -11,7 +11,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from models.accounting import name_holds, name_number
+from models.accounting import name_holds
 from models.matcher import SkuMatcher
 from models.units import NUMBER_WORDS, is_own_size, measure, measure_readings, own_sizes, sold_by, to_uom
 from ordex.catalog import MasterData, Product
@@ -46,11 +46,9 @@ class MatchOptions(Options):
     unit_in_name: bool = Field(default=True, description="A unit word the SKU's own name holds in the order written, "
                                                          "whose count does not convert as that unit, is a name word: "
                                                          "the count is bare (the unit_in_name check)")
-    listed: bool = Field(default=True, description="A line with a count in a block with an order line is an order "
-                                                   "line: held if no SKU fits, not dropped (the listed_line check)")
-    name_number: bool = Field(default=True, description="A count written as the number of a phrase of the SKU's own "
-                                                        "name ('90 deg' of Elbow 90 Deg) is no count: QTY_UNCLEAR "
-                                                        "(the name_number check)")
+    listed: bool = Field(default=True, description="A line with a count beside an order line (its written line or "
+                                                   "the one before or after) is an order line: held if no SKU fits, "
+                                                   "not dropped (the listed_line check)")
 
 
 class MatchStage(Component):
@@ -99,11 +97,6 @@ def match(case: Case, matcher: SkuMatcher, md: MasterData, th: MatchOptions) -> 
         product = md.product(sku)
         if product is not None and _own_size_as_count(ln, product):
             ln = ln.model_copy(update={"qty": None, "unit": None, "qty_confidence": 0.0})
-        said = name_number(ln.text, ln.qty, product.description) if product is not None and ln.qty is not None \
-            and th.name_number else ""
-        if said:  # "90 deg 1/2\"" of Elbow 90 Deg 1/2 inch: the 90 is the name's
-            ln = ln.model_copy(update={"qty": None, "unit": None, "qty_confidence": 0.0, "qty_note": (
-                f"{said!r} is of the name of {sku}, so no count was read: how many?")})
         sku_qty, uom = None, ln.unit
         if product is not None:
             uom = product.uom

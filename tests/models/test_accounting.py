@@ -8,7 +8,6 @@ from models.accounting import (
     Knowledge,
     asked_on,
     name_holds,
-    name_number,
     place_count_word,
     sized_parts,
     unread_words,
@@ -292,19 +291,6 @@ def test_a_size_written_after_an_item_is_that_items_for_readers_of_past_orders()
     [read] = sized_parts(text, parts, spans)
     assert read.product == "pies medium" and read.qty == 3.0 and read.text == "3 pies, medium"
     assert sized_parts("3 pies, 2 cokes", parts[:1], spans[:2]) == parts[:1]  # no size after it: as read
-
-
-def test_a_count_written_as_the_number_of_a_phrase_of_the_name_is_the_names() -> None:
-    elbow = "UPVC Elbow 90 Deg 1/2 inch"
-    assert name_number('90 deg 1/2" - be', 90, elbow) == "90 deg"
-    assert name_number("notebook 4 lines 10", 4, "Notebook 4 Line 172 pages") == "4 lines"  # plurals too
-    # the count stands apart from the name's number, or the word after it is a measure or a pack
-    assert name_number('5 box 90 deg 1/2"', 5, elbow) == ""
-    assert name_number("5 kg sugar", 5, "Sugar 5 kg") == ""
-    assert name_number("2 box pens", 2, "Pens 2 box") == ""
-    assert name_number("90 pcs elbow", 90, elbow) == ""
-    assert name_number("notebook four line x 4", 4, "Notebook Four Line") == ""  # the count is written apart too
-    assert name_number("envelope 10 x 12 inch : 10", 10, "Envelope 10 x 12 inch") == ""  # a dimension
 
 
 def test_filler_the_classifier_read_as_the_unit_leaves_the_count_bare() -> None:
