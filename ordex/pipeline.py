@@ -287,7 +287,7 @@ def read_options(settings: Settings) -> ReadOptions:
                        max_lines=settings.max_message_lines, max_line_chars=settings.max_line_chars,
                        max_attachments=settings.max_attachments, max_attachment_bytes=settings.max_attachment_bytes,
                        isolated=settings.read_isolated, time_limit_s=settings.read_seconds,
-                       ocr_engine=settings.ocr_engine)
+                       ocr_engine=settings.ocr_engine, join_runs=settings.ocr_join_runs)
 
 
 def load_tagger(settings: Settings) -> TokenTagger | None:

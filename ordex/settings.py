@@ -86,6 +86,9 @@ class Settings(BaseSettings):
                                                           "the worker)")
     read_seconds: float = Field(default=60.0, gt=0, description="Seconds one attachment may take to read (PDF "
                                                                 "rendering, OCR, sheets); past it UNREADABLE")
+    ocr_join_runs: bool = Field(default=True, description="Join an OCR line to the next when the writer ran the item "
+                                                          "on to it ('… (10 NOS) 50' / 'PCS.'); false reads the lines "
+                                                          "as the OCR engine gave them")
     ocr_engine: str = Field(default="", description="Another OCR engine than PP-OCR, as 'module:function' taking a "
                                                     "PIL image and answering ordex.schema.OcrLine's "
                                                     "(evaluation.tesseract:tesseract_ocr reads with Tesseract)")

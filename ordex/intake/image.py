@@ -84,9 +84,8 @@ def upright_rgb(image: Image.Image) -> Image.Image:
 
 
 def ocr_blocks(image: Image.Image, attachment: int, ocr: OcrFn, page: int | None) -> list[Block]:
-    """The OCR engine's lines as Blocks (reader "ocr", boxes in pixels), an item the writer ran onto the next
-    line joined back into one (``wrapped``)."""
-    return wrapped([
+    """The OCR engine's lines as Blocks (reader "ocr", boxes in pixels)."""
+    return [
         Block(
             text=line.text.strip(),
             source="attachment",
@@ -98,7 +97,7 @@ def ocr_blocks(image: Image.Image, attachment: int, ocr: OcrFn, page: int | None
         )
         for line in ocr(image)
         if line.text.strip()
-    ])
+    ]
 
 
 DANGLING = re.compile(r"(?:[@=*×+]|(?<![\w])x)\s*$", re.IGNORECASE)  # "… 48 pc @", "… x"
@@ -118,11 +117,13 @@ def continues(line: str, after: str) -> bool:
 
 
 def wrapped(blocks: list[Block]) -> list[Block]:
-    """Blocks with each one ``continues`` joined onto the one before it: text, box and the lower confidence."""
+    """Blocks with each OCR line that ``continues`` the OCR line before it on the same page joined onto it: text,
+    box and the lower confidence (the read stage's ``join_runs`` step; other blocks pass as they are)."""
     out: list[Block] = []
     for b in blocks:
         prev = out[-1] if out else None
-        if prev is None or not continues(prev.text, b.text):
+        if (prev is None or b.reader != "ocr" or prev.reader != "ocr" or (prev.attachment, prev.page) != (b.attachment, b.page)
+                or not continues(prev.text, b.text)):
             out.append(b)
             continue
         box = (min(prev.bbox[0], b.bbox[0]), min(prev.bbox[1], b.bbox[1]), max(prev.bbox[2], b.bbox[2]),

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 from pydantic import Field
 
 from ordex.intake.errors import Unreadable
+from ordex.intake.image import wrapped
 from ordex.intake.isolated import IsolatedReader, engine_for, load_ocr
 from ordex.intake.readers import read_attachment
 from ordex.intake.text import body_blocks, pieces
@@ -32,6 +33,8 @@ class ReadOptions(Options):
                                                      "(off: in this process, as tests with a given OCR do)")
     time_limit_s: float = Field(default=60.0, gt=0, description="Seconds one attachment may take to read (isolated)")
     ocr_engine: str = Field(default="", description="'module:function' of another OCR engine; PP-OCR when empty")
+    join_runs: bool = Field(default=True, description="Join an OCR line to the next when the writer ran the item on "
+                                                      "to it (ordex.intake.image.wrapped: '… (10 NOS) 50' / 'PCS.')")
 
 
 class ReadStage(Component):
@@ -126,7 +129,8 @@ class ReadStage(Component):
                                            f"{size(self.options.max_attachment_bytes)} (ORDEX_MAX_ATTACHMENT_BYTES)"))
                 continue
             try:
-                blocks.extend(self._read(att, i))
+                read = self._read(att, i)
+                blocks.extend(wrapped(read) if self.options.join_runs else read)
             except Unreadable as e:
                 findings.append(unreadable(f"{name}: {e.reason}"))
         blocks = [piece for b in blocks for piece in self._pieces(b)]

@@ -84,7 +84,8 @@ def test_an_item_run_onto_the_next_line_of_a_page_is_one_line_again() -> None:
 
     page = ["KINDLY SUPPLY", "1) GEL PEN BLACK 0.5 MM (10 NOS) 50", "PCS.", "copier paper legal (5 nos)", ": pandrah rim,",
             "geometry box senior qty 48 pc @", "110,", "- pens 5 box", "- pins 3 box", "glue stick 8 g,", "box"]
-    blocks = wrapped([Block(text=t, bbox=(0, 10 * i, 100, 10 * i + 8), confidence=0.9 - i / 100) for i, t in enumerate(page)])
+    blocks = wrapped([Block(text=t, bbox=(0, 10 * i, 100, 10 * i + 8), confidence=0.9 - i / 100, reader="ocr")
+                      for i, t in enumerate(page)])
     assert [b.text for b in blocks] == [
         "KINDLY SUPPLY", "1) GEL PEN BLACK 0.5 MM (10 NOS) 50 PCS.", "copier paper legal (5 nos) : pandrah rim,",
         "geometry box senior qty 48 pc @ 110,", "- pens 5 box", "- pins 3 box", "glue stick 8 g,", "box"]
