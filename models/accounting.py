@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from models.tagger import LineParts, Span
 from models.units import (
@@ -98,6 +99,7 @@ def english_function_words() -> frozenset[str]:
     return frozenset(ENGLISH_STOP_WORDS)
 
 
+COUNT_MARKS = frozenset({"x", "×", "qty"})  # "48 x CK Kettle", "qty 4": they mark a count, as "*" and "=" do
 WORD = re.compile(r"[^\s,;:=*+()\[\]|]+")
 PUNCT = ".-–'\"!?"
 
@@ -142,15 +144,23 @@ class Knowledge:
         return len(w) > 3 and w.endswith("s") and (w[:-1] in self.catalog or w.endswith("es") and w[:-2] in self.catalog)
 
     def like_catalog(self, word: str) -> bool:
-        """A word spelled like one of the catalog's, at least 85% alike ("ice" for "iced", "choclate")."""
+        """A word spelled like one of the catalog's: at least 85% alike ("ice" for "iced", "choclate"), or, five
+        letters or more, one typing slip from one (a letter added, dropped, changed, or two swapped: "bgael",
+        "cookei", "mokha")."""
         w = word.lower()
-        return len(w) >= 3 and process.extractOne(w, self.catalog, scorer=fuzz.ratio, score_cutoff=85) is not None
+        if len(w) < 3:
+            return False
+        if process.extractOne(w, self.catalog, scorer=fuzz.ratio, score_cutoff=85) is not None:
+            return True
+        return len(w) >= 5 and process.extractOne(w, self.catalog, scorer=OSA.distance, score_cutoff=1) is not None
 
     def placed(self, word: str) -> bool:
         """True when a word needs no unit reading: a number, a measure or size word, filler, a product or
         customer word."""
         w = word.lower().strip(".'\"")
-        return (not w or any(ch.isdigit() for ch in w) or w in NUMBER_WORDS or w in FILLER_WORDS
+        return (not w or any(ch.isdigit() for ch in w) or w in NUMBER_WORDS or w in FILLER_WORDS or w in ASKED_STOP
+                or w in COUNT_MARKS
+                or ASKED_CUE.fullmatch(w) is not None
                 or w in VAGUE_WORDS or w in SIZE_WORDS or w in english_function_words() or measure(w) is not None or self.in_catalog(w) or w in self.names
                 or not any(ch.isalpha() for ch in w))
 
@@ -165,7 +175,7 @@ class Placement:
     product: str | None = None
     unplaced: str | None = None
     vague: bool = False
-    bare: bool = False  # the word the classifier read as the unit is filler ("three pls"): the count has no unit
+    bare: bool = False  # the word the classifier read as the unit is filler ("three pls") or the name's: no unit
 
 
 def knowledge_of(product_texts: Sequence[str], alias_texts: Sequence[str], customer_names: Sequence[str],
@@ -211,7 +221,7 @@ def name_holds(text: str, name: str, product: str = "") -> bool:
         return w in (o, o + "s", o + "es")
 
     said = [w.lower() for _a, _b, w in words_of(text)
-            if not plain_count(w) and w.lower() not in FILLER_WORDS and w.lower() not in ("x", "qty")]
+            if not plain_count(w) and w.lower() not in FILLER_WORDS and w.lower() not in COUNT_MARKS]
     named = [w.lower() for _a, _b, w in words_of(name)]
     read = {w.lower() for _a, _b, w in words_of(product)}
     outside = [w for w in said if w not in read]
@@ -261,7 +271,11 @@ def place_count_word(text: str, part: LineParts, spans: Sequence[Span], know: Kn
         learned = know.learned_unit(word, customer_id)
         if learned:
             return Placement(unit=learned)
-        return Placement() if know.placed(word) else Placement(unplaced=word)
+        if know.placed(word):
+            return Placement()
+        if spelling and know.like_catalog(word) and not like_unit_word(word):  # "4 bgael hummus": the name's
+            return Placement(bare=True, product=part.product if word in part.product else f"{word} {part.product}")
+        return Placement(unplaced=word)
     if hit is None:
         return Placement()
     a, b, word = hit
@@ -283,9 +297,9 @@ def place_count_word(text: str, part: LineParts, spans: Sequence[Span], know: Kn
         return Placement(product=f"{word} {part.product}")  # "four small | pies": the size is the product's
     if know.placed(word):
         return Placement()
-    if (spelling and inside is not None and inside.label == "PRODUCT" and know.like_catalog(word)
+    if (spelling and inside is not None and inside.label in ("PRODUCT", "UNIT") and know.like_catalog(word)
             and not like_unit_word(word)):
-        return Placement()  # "2 ice teas" of Iced Tea: the product's own word, misspelt, and no pack word's
+        return Placement()  # "2 ice teas" of Iced Tea, "2 bagelz": the product's own word, misspelt, no pack word's
     if inside is not None and inside.label == "PRODUCT" and not any(
             know.in_catalog(w) for _a, _b, w in words_of(part.product)):
         return Placement()  # "5 baby wipes": no word of the catalog at all; the matcher holds an unknown product
@@ -443,7 +457,7 @@ def orphan_counts(text: str, spans: Sequence[Span], parts: Sequence[LineParts], 
     found = article_counts(text, spans, know) if articles else []
     if found:
         spans = sorted([*spans, *found], key=lambda s: s.start)
-    out = []
+    out: list[tuple[Span, float, str, int, str | None]] = []
     for k, s in enumerate(spans):
         value = read_qty(text[s.start:s.end]).value if s.label == "QTY" and (s.start, s.end) not in taken else None
         if value is None:
@@ -461,9 +475,19 @@ def orphan_counts(text: str, spans: Sequence[Span], parts: Sequence[LineParts], 
             end = after + b
         if s in found and not item_edge(text, end):  # "do you have a vegan menu?": the article counts no item
             continue
+        if not words and unit is not None and _named_as_unit(text[unit.start:unit.end], know, customer_id):
+            out.append((s, value, text[unit.start:unit.end], unit.end, None))  # "5 momos": the item, off the menu
+            continue
         if words and not (requests and unit is None and requested(text[s.start:s.end], " ".join(words), know)):
             out.append((s, value, " ".join(words), end, text[unit.start : unit.end] if unit else None))
     return out
+
+
+def _named_as_unit(word: str, know: Knowledge, customer_id: str | None) -> bool:
+    """True when a word the classifier read as a count's unit, with no product after it, is no unit anything
+    reads and is a catalog word or a word nothing places: the item itself ("5 momos"), to be held, not dropped."""
+    return (know.unit(word, customer_id) is None and measure(word.lower()) is None
+            and (know.in_catalog(word) or not know.knows(word, customer_id)))
 
 
 def item_edge(text: str, at: int) -> bool:
@@ -488,15 +512,18 @@ def unplaced_note(word: str, qty: float) -> str:
 ASKED_CUE = re.compile(r"(?<![\w-])(?<!\d )(?:with|without|w/o|no|extra|less|add|hold|but|except|minus)(?![\w-])",
                        re.IGNORECASE)
 ASKED_STOP = frozenset({"plus", "also"})
+# A note in brackets with no count in it ("(warmed)", "(onion)", "(extra ice)") is asked on the item before it.
+_NUMBERS = "|".join(map(re.escape, sorted(NUMBER_WORDS, key=len, reverse=True)))
+NOTE = re.compile(rf"\((?![^()]*(?:\d|\b(?:{_NUMBERS})\b))[^()\n]*\)", re.IGNORECASE)
 
 
 def asked_on(text: str, starts: Sequence[int] = ()) -> list[tuple[int, int]]:
     """Character zones of what customers ask on an item (toppings, requests): from a cue word ("with", "no",
     "extra" ...) to the next count, the next span start in ``starts``, or the end of the line. These words belong
     to the item before them and are never read as a dropped order line."""
-    zones: list[tuple[int, int]] = []
+    zones: list[tuple[int, int]] = [(m.start(), m.end()) for m in NOTE.finditer(text)]
     for m in ASKED_CUE.finditer(text):
-        if zones and m.start() < zones[-1][1]:
+        if any(za <= m.start() < zb for za, zb in zones):
             continue
         stops = [text.find(c, m.end()) for c in "\n;"] + [s for s in starts if s >= m.end()]
         end = min((s for s in stops if s >= 0), default=len(text))
@@ -508,7 +535,7 @@ def asked_on(text: str, starts: Sequence[int] = ()) -> list[tuple[int, int]]:
                 end = m.end() + a
                 break
         zones.append((m.start(), end))
-    return zones
+    return sorted(zones)
 
 
 def asked_counts(texts: Sequence[str]) -> Counter[str]:

@@ -234,11 +234,16 @@ LEADING_CONNECTOR = re.compile(rf"^(?:{JOINERS})\s+", re.IGNORECASE)
 ORDER_LABEL = re.compile(r"^(?P<left>[^\d:]*\b(?:order|requirement|indent)\b)\s*[-–]\s+(?P<right>\S.*)$", re.IGNORECASE)
 
 
+LABEL_NUMBER = re.compile(r"^[^\d:]*[^\W\d_][^\d:]*\s\d{1,3}\s*$")  # words, then one number, then the colon
+
+
 def _split_label(part: str) -> list[str]:
     """'ACME STORES ORDER: PUMP 1HP 2 PCS' (or 'ORDER - PUMP …') is a label and a line; 'hose pipe : 6 rolls'
     is one line."""
     dash = ORDER_LABEL.match(part)
     left, sep, right = (dash["left"], "-", dash["right"]) if dash else part.partition(":")
+    if sep == ":" and LABEL_NUMBER.match(left) and right[:1].isspace() and re.search(r"[^\W\d_]", right):
+        return [right]  # "for table 4: a cold drink": a heading, its number names it and counts nothing
     if not sep or re.search(r"\d", left) or left.strip().lower() in QTY_MARKERS:
         return [part]
     toks = tokenize(right)

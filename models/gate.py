@@ -23,7 +23,7 @@ from rapidfuzz import fuzz
 
 from models.accounting import Knowledge, unasked_words, words_of
 from models.matcher import MatchEvidence
-from models.units import unit_of
+from models.units import FILLER_WORDS, unit_of
 from ordex.schema import Block, Case, Code, Line
 
 GATE_FILE = Path(__file__).with_name("release_gate.json")
@@ -193,7 +193,8 @@ def leftover(case: Case, know: Knowledge, second_only: int = 0, names: Sequence[
         total += len(words_of(b.text))
         for _a, _b, w in unasked_words(text):
             lw = w.lower()
-            if know.in_catalog(lw) and lw not in know.names and know.lexicon_unit(w) is None and not lw.isdigit():
+            if (know.in_catalog(lw) and lw not in know.names and know.lexicon_unit(w) is None and not lw.isdigit()
+                    and lw not in FILLER_WORDS):  # "by 1 pm", a lone "wala": filler, though an alias uses it
                 catalog += 1
             elif not know.knows(w):
                 unplaced += 1

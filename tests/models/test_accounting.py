@@ -308,3 +308,69 @@ def test_filler_the_classifier_read_as_the_unit_leaves_the_count_bare() -> None:
     part = lines_from_spans(boxed, spans)[0]
     assert not place_count_word(boxed, part, spans, know).bare
 
+
+
+def test_a_product_word_one_slip_from_the_catalogs_is_the_names_whatever_label_the_classifier_gave_it() -> None:
+    """ "4 bgael hummus", "1 cookei almond", "2 bagelz": a letter swapped, added or changed in a catalog word
+    beside the count is the name's, not an unknown unit, whether the classifier read it in the product or as the
+    unit; a word spelt like a pack word, or far from every catalog word, still holds the count."""
+    from models.accounting import knowledge_of
+    from models.tagger import lines_from_spans
+
+    know = knowledge_of(["Bagel Hummus", "Cookie Almond", "Mango Juice Bottle 1 L"], [], [])
+    assert know.like_catalog("bgael") and know.like_catalog("cookei") and know.like_catalog("bagelz")
+    assert not know.like_catalog("thappi") and not know.like_catalog("bgl")
+
+    def placed(text: str, spans: list[Span]):  # type: ignore[no-untyped-def]
+        return place_count_word(text, lines_from_spans(text, spans)[0], spans, know)
+
+    as_unit = placed("4 bgael hummus", [Span("QTY", 0, 1, 0.9), Span("UNIT", 2, 7, 0.9), Span("PRODUCT", 8, 14, 0.9)])
+    assert as_unit.unplaced is None and as_unit.bare and as_unit.product == "bgael hummus"
+    assert placed("1 cookei almond", [Span("QTY", 0, 1, 0.9), Span("PRODUCT", 2, 15, 0.9)]).unplaced is None
+    from models.span_rules import ALL_RULES, read_lines
+
+    bagelz = [Span("QTY", 0, 1, 0.9), Span("UNIT", 2, 8, 0.9)]  # the span rules make the lone unit word the product
+    [part] = read_lines("2 bagelz", bagelz, ALL_RULES)
+    assert part.product == "bagelz" and place_count_word("2 bagelz", part, bagelz, know).unplaced is None
+    thappi = [Span("QTY", 0, 1, 0.9), Span("UNIT", 2, 8, 0.9), Span("PRODUCT", 9, 20, 0.9)]
+    assert placed("3 thappi mango juice", thappi).unplaced == "thappi"
+
+
+def test_a_word_that_begins_a_request_or_the_next_item_is_no_unknown_unit() -> None:
+    """ "shake regular - 2 hold the ice", "thali x 6 plus 4 naan": the words that begin what is asked on an item or
+    the next item need no unit reading, so they hold no count."""
+    from models.tagger import lines_from_spans
+
+    know = Knowledge(catalog=frozenset({"shake", "regular", "thali", "naan"}))
+    for text, end in (("shake regular - 2 hold the ice", 13), ("thali x 6 plus 4 naan", 5)):
+        spans = [Span("PRODUCT", 0, end, 0.9), Span("QTY", text.index(" 2 ") + 1 if " 2 " in text else 8,
+                                                    (text.index(" 2 ") + 2) if " 2 " in text else 9, 0.9)]
+        part = lines_from_spans(text, spans)[0]
+        assert place_count_word(text, part, spans, know).unplaced is None
+    assert know.placed("hold") and know.placed("plus") and not know.placed("thappi")
+
+
+def test_a_note_in_brackets_with_no_count_is_asked_on_the_item_before_it() -> None:
+    """ "kathi roll * 3 (onion)", "croissant (warmed)": a bracket with no count in it is a note on the item; one
+    with a count ("(3 box)") is not."""
+    assert _zones("kathi roll * 3 (onion) pls") == ["(onion)"]
+    assert _zones("5 croissant classic (warmed), 2 muffins with nuts") == ["(warmed)", "with nuts"]
+    assert _zones("ballpen neela 0.7 mm (3 box)") == []
+    assert _zones("pens (two box)") == []
+
+
+def test_a_count_whose_only_word_the_classifier_read_as_a_unit_that_nothing_reads_is_an_item_to_hold() -> None:
+    """ "5 momos aur 2 punjabi wala": the dish is off the menu and the classifier read it as the unit of a count
+    with no product; it is a line (held, no SKU), never dropped while the rest goes out. A unit word stays a unit
+    and makes no line ("5 ctn bhej do")."""
+    from models.accounting import orphan_counts
+
+    text = "5 momos aur 2 punjabi wala"
+    spans = [Span("QTY", 0, 1, 0.9), Span("UNIT", 2, 7, 0.9), Span("QTY", 12, 13, 0.9), Span("PRODUCT", 14, 26, 0.9)]
+    from models.tagger import lines_from_spans
+
+    parts = [p for p in lines_from_spans(text, spans) if p.product]
+    know = Knowledge(catalog=frozenset({"punjabi", "wala", "thali"}))
+    assert [(v, w, u) for _s, v, w, _e, u in orphan_counts(text, spans, parts, know)] == [(5, "momos", None)]
+    ctn = [Span("QTY", 0, 1, 0.9), Span("UNIT", 2, 5, 0.9)]
+    assert orphan_counts("5 ctn bhej do", ctn, [], know) == []

@@ -52,6 +52,14 @@ def test_a_label_before_a_colon_is_not_part_of_the_product() -> None:
                                                                                 ("HOSE 10 M", 3, "ROLL")]
 
 
+def test_a_number_that_ends_a_heading_before_a_colon_counts_nothing() -> None:
+    """ "for table 4: a cold drink orange": the 4 names the table; "by 1:30 pm" is a time, and a count after the
+    colon stays the line's."""
+    assert [q for _p, q, _u in lines("for table 4: a cold drink orange 600 ml")] != [4]
+    assert lines("FOR TABLE 4: SHAKE KESAR PISTA REGULAR - 2") == [("SHAKE KESAR PISTA REGULAR", 2, None)]
+    assert lines("hose pipe : 6 rolls") == [("hose pipe", 6, "ROLL")]
+
+
 def test_spreadsheet_fields_are_taken_as_they_are() -> None:
     (ln,) = extract_block_lines([Block(text="Bolt M8  12  box", fields={"product": "Bolt M8", "qty": "12", "unit": "box"})], [0], 0)
     assert (ln.product, ln.qty, ln.unit) == ("Bolt M8", 12, "BOX")
