@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from models.accounting import ASKED_CUE
 from models.units import (
     JOINERS,
     NUMBER_WORDS,
@@ -275,6 +276,18 @@ def _split_connectors(piece: str) -> list[str]:
 NumberHint = Callable[[str, float], bool]
 
 
+def _article_count(toks: list[Tok]) -> None:
+    """In an item with no count, "a"/"an" before a word counts one ("can i get a chicken sandwich"), as the
+    contract reads a typed sentence; never after a word that begins a request ("with a straw")."""
+    for i, t in enumerate(toks[:-1]):
+        low, nxt = t.text.lower(), toks[i + 1]
+        if t.kind in ("word", "measure") and low in ("a", "an") and nxt.kind in ("word", "unit") and not t.role:
+            prev = toks[i - 1].text.lower() if i > 0 else ""
+            if ASKED_CUE.fullmatch(prev) is None:
+                t.kind, t.value = "num", 1.0
+            return
+
+
 def _assign_roles(toks: list[Tok], hint: NumberHint | None = None, table: bool = False,
                   code: Callable[[str], bool] | None = None) -> tuple[Tok | None, Tok | None, float, float | None, bool]:
     """Pick the quantity, its unit, the quantity's confidence, a price, and whether the quantity is vague.
@@ -312,6 +325,8 @@ def _assign_roles(toks: list[Tok], hint: NumberHint | None = None, table: bool =
             t.role, nxt.role = "size", "size"
         elif t.kind == "word" and low in WEAK_NUMBER_WORDS and nxt is not None and nxt.kind == "unit":
             t.kind, t.value = "num", float(NUMBER_WORDS.get(low, 0.5 if low in ("half", "aadha", "adha") else 1))
+    if not vague and not any(t.kind == "num" and not t.role for t in toks):
+        _article_count(toks)
     cands: list[tuple[float, int]] = []
     nums = [] if vague else [i for i, t in enumerate(toks) if t.kind == "num" and not t.role]
     content = [

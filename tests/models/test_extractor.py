@@ -60,6 +60,14 @@ def test_a_number_that_ends_a_heading_before_a_colon_counts_nothing() -> None:
     assert lines("hose pipe : 6 rolls") == [("hose pipe", 6, "ROLL")]
 
 
+def test_an_article_counts_one_of_an_item_with_no_other_count() -> None:
+    """ "a sprite", "a box of pens": the second reader counts one as the contract reads a typed sentence (its
+    silence on such lines read as doubt held right orders); never after a word that begins a request."""
+    assert lines("a sprite and 2 burgers") == [("sprite", 1, None), ("burgers", 2, None)]
+    assert lines("a box of pens") == [("pens", 1, "BOX")]
+    assert lines("2 colas with a straw") == [("colas a straw", 2, None)]
+
+
 def test_spreadsheet_fields_are_taken_as_they_are() -> None:
     (ln,) = extract_block_lines([Block(text="Bolt M8  12  box", fields={"product": "Bolt M8", "qty": "12", "unit": "box"})], [0], 0)
     assert (ln.product, ln.qty, ln.unit) == ("Bolt M8", 12, "BOX")
