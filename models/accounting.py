@@ -486,8 +486,7 @@ def orphan_counts(text: str, spans: Sequence[Span], parts: Sequence[LineParts], 
 def _named_as_unit(word: str, know: Knowledge, customer_id: str | None) -> bool:
     """True when a word the classifier read as a count's unit, with no product after it, is no unit anything
     reads and is a catalog word or a word nothing places: the item itself ("5 momos"), to be held, not dropped."""
-    return (know.unit(word, customer_id) is None and measure(word.lower()) is None
-            and (know.in_catalog(word) or not know.knows(word, customer_id)))
+    return know.unit(word, customer_id) is None and (know.in_catalog(word) or not know.knows(word, customer_id))
 
 
 def item_edge(text: str, at: int) -> bool:

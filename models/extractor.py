@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from models.accounting import ASKED_CUE
+from models.accounting import ARTICLES, ASKED_CUE
 from models.units import (
     JOINERS,
     NUMBER_WORDS,
@@ -281,7 +281,7 @@ def _article_count(toks: list[Tok]) -> None:
     contract reads a typed sentence; never after a word that begins a request ("with a straw")."""
     for i, t in enumerate(toks[:-1]):
         low, nxt = t.text.lower(), toks[i + 1]
-        if t.kind in ("word", "measure") and low in ("a", "an") and nxt.kind in ("word", "unit") and not t.role:
+        if t.kind in ("word", "measure") and low in ARTICLES and nxt.kind in ("word", "unit") and not t.role:
             prev = toks[i - 1].text.lower() if i > 0 else ""
             if ASKED_CUE.fullmatch(prev) is None:
                 t.kind, t.value = "num", 1.0
