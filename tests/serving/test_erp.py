@@ -153,8 +153,9 @@ def test_a_delivery_interrupted_by_a_crash_is_delivered_once_after_the_restart(t
     ids = post_orders(host, create_key(host.store, "ingest", "up"), "crash")
     wait_for(lambda: all(o.attempts >= 1 for o in host.store.outbox.listing(channel="erp")))
     host.close()
-    held = host.store.outbox.claim_next(lease_seconds=1.0)  # a dispatcher that died holding one mid-delivery
-    assert held is not None and held.channel == "erp"
+    # a dispatcher that died holding one mid-delivery (claimed once its retry is due: the backoff may still run)
+    held = wait_for(lambda: host.store.outbox.claim_next(lease_seconds=1.0))
+    assert held.channel == "erp"
     erp.fail = []
     again = open_host(tmp_path, md, erp_url=erp.url, erp_secret=SECRET, conversation=QUICK)
     try:
