@@ -273,7 +273,7 @@ def place_count_word(text: str, part: LineParts, spans: Sequence[Span], know: Kn
             return Placement(unit=learned)
         if know.placed(word):
             return Placement()
-        if spelling and know.like_catalog(word) and not like_unit_word(word):  # "4 bgael hummus": the name's
+        if spelling and _misspelt_name(word, know):  # "4 bgael hummus": the name's, read as the unit
             return Placement(bare=True, product=part.product if word in part.product else f"{word} {part.product}")
         return Placement(unplaced=word)
     if hit is None:
@@ -297,8 +297,7 @@ def place_count_word(text: str, part: LineParts, spans: Sequence[Span], know: Kn
         return Placement(product=f"{word} {part.product}")  # "four small | pies": the size is the product's
     if know.placed(word):
         return Placement()
-    if (spelling and inside is not None and inside.label in ("PRODUCT", "UNIT") and know.like_catalog(word)
-            and not like_unit_word(word)):
+    if spelling and inside is not None and inside.label in ("PRODUCT", "UNIT") and _misspelt_name(word, know):
         return Placement()  # "2 ice teas" of Iced Tea, "2 bagelz": the product's own word, misspelt, no pack word's
     if inside is not None and inside.label == "PRODUCT" and not any(
             know.in_catalog(w) for _a, _b, w in words_of(part.product)):
@@ -306,6 +305,12 @@ def place_count_word(text: str, part: LineParts, spans: Sequence[Span], know: Kn
     # the word stands where a unit stands: it is the count's, unplaced, and the rest names the product ("3 thela
     # powder pouch": the pouch with its count held, not a product called "thela powder pouch")
     return Placement(unplaced=word, product=_name_without(part.product, word))
+
+
+def _misspelt_name(word: str, know: Knowledge) -> bool:
+    """A word beside a count spelt like a catalog word and like no pack word: the product's own, misspelt (the
+    check ``catalog_spelling``)."""
+    return know.like_catalog(word) and not like_unit_word(word)
 
 
 def _names_with(text: str, end: int, part: LineParts, spans: Sequence[Span], word: str, know: Knowledge) -> bool:
