@@ -59,6 +59,8 @@ LINE_CHECKS: dict[str, str] = {
                      "a request (\"with a straw\") (tag stage)",
     "bare_number": "a line read with no count beside a number no span took (\"1 sunscreen lotion\", the \"1\" "
                    "unlabelled) is held naming the number, not dropped as chatter (tag stage)",
+    "heading_number": "a number that ends a heading before a colon (\"for table 4: a cold drink\") counts nothing "
+                      "for the rule extractor, the second reader (tag stage)",
     "unit_no_count": "a line with a unit word and no count, its words like the catalog's (\"marker black 12 bx\", "
                      "the \"12\" read into the name), is an order line held for its count, not dropped as chatter "
                      "(match stage)",
@@ -99,7 +101,8 @@ def english_function_words() -> frozenset[str]:
     return frozenset(ENGLISH_STOP_WORDS)
 
 
-COUNT_MARKS = frozenset({"x", "×", "qty"})  # "48 x CK Kettle", "qty 4": they mark a count, as "*" and "=" do
+# Words that mark a count ("48 x CK Kettle", "qty 4", "quantity: 6"), as "*" and "=" do: they name no unit or item.
+COUNT_MARKS = frozenset({"x", "×", "*", "qty", "qty:", "quantity", "qnty", "nos:"})
 WORD = re.compile(r"[^\s,;:=*+()\[\]|]+")
 PUNCT = ".-–'\"!?"
 
@@ -274,7 +277,8 @@ def place_count_word(text: str, part: LineParts, spans: Sequence[Span], know: Kn
         if know.placed(word):
             return Placement()
         if spelling and _misspelt_name(word, know):  # "4 bgael hummus": the name's, read as the unit
-            return Placement(bare=True, product=part.product if word in part.product else f"{word} {part.product}")
+            named = any(w.lower() == word.lower() for _a, _b, w in words_of(part.product))
+            return Placement(bare=True, product=part.product if named else f"{word} {part.product}")
         return Placement(unplaced=word)
     if hit is None:
         return Placement()
@@ -334,10 +338,12 @@ def _name_without(product: str, word: str) -> str:
 SIZE_AFTER = re.compile(r"\s*[,(]\s*([^\W\d_]+)\s*(?=[,.;:()!?]|$|\s+([^\W\d_]+))", re.IGNORECASE)
 
 
-def _no_product(word: str) -> bool:
-    """A word that names no product after a size: a joiner, a request or a filler ("big and", "big, no onions",
-    "big asap", "big thanks")."""
-    return word in english_function_words() or word in FILLER_WORDS or word in ("plus", "hold")
+def names_no_item(word: str) -> bool:
+    """A word (lower case) that begins no item: a common English word ("and", "for"), filler ("asap", "thanks"),
+    or a word that begins a request or the next item ("no", "hold", "plus"). An item may end before it, and a
+    size written before it is the size of the item before ("big, no onions")."""
+    return (word in english_function_words() or word in FILLER_WORDS or word in ASKED_STOP
+            or ASKED_CUE.fullmatch(word) is not None)
 
 
 def size_after(text: str, part: LineParts, spans: Sequence[Span]) -> tuple[str, int]:
@@ -350,7 +356,7 @@ def size_after(text: str, part: LineParts, spans: Sequence[Span]) -> tuple[str, 
 def size_at(text: str, at: int, spans: Sequence[Span]) -> tuple[str, int]:
     """``size_after`` for an item whose words end at ``at``."""
     m = SIZE_AFTER.match(text, at)
-    if m is None or m.group(1).lower() not in SIZE_WORDS or (m.group(2) and not _no_product(m.group(2).lower())):
+    if m is None or m.group(1).lower() not in SIZE_WORDS or (m.group(2) and not names_no_item(m.group(2).lower())):
         return "", -1
     alone = (m.start(1), m.end(1))
     if any(s.start < m.end(1) and m.start(1) < s.end and (s.label != "PRODUCT" or (s.start, s.end) != alone)
@@ -501,8 +507,7 @@ def item_edge(text: str, at: int) -> bool:
     nxt = next_word(text, at)
     if nxt is None or ITEM_END.search(text, at, nxt[0]):
         return True
-    w = nxt[2].lower()
-    return w in english_function_words() or w in FILLER_WORDS or w in ASKED_STOP or ASKED_CUE.fullmatch(w) is not None
+    return names_no_item(nxt[2].lower())
 
 
 def unplaced_note(word: str, qty: float) -> str:
@@ -516,18 +521,15 @@ def unplaced_note(word: str, qty: float) -> str:
 ASKED_CUE = re.compile(r"(?<![\w-])(?<!\d )(?:with|without|w/o|no|extra|less|add|hold|but|except|minus)(?![\w-])",
                        re.IGNORECASE)
 ASKED_STOP = frozenset({"plus", "also"})
-# A note in brackets with no count in it ("(warmed)", "(onion)", "(extra ice)") is asked on the item before it.
-_NUMBERS = "|".join(map(re.escape, sorted(NUMBER_WORDS, key=len, reverse=True)))
-NOTE = re.compile(rf"\((?![^()]*(?:\d|\b(?:{_NUMBERS})\b))[^()\n]*\)", re.IGNORECASE)
 
 
 def asked_on(text: str, starts: Sequence[int] = ()) -> list[tuple[int, int]]:
     """Character zones of what customers ask on an item (toppings, requests): from a cue word ("with", "no",
     "extra" ...) to the next count, the next span start in ``starts``, or the end of the line. These words belong
     to the item before them and are never read as a dropped order line."""
-    zones: list[tuple[int, int]] = [(m.start(), m.end()) for m in NOTE.finditer(text)]
+    zones: list[tuple[int, int]] = []
     for m in ASKED_CUE.finditer(text):
-        if any(za <= m.start() < zb for za, zb in zones):
+        if zones and m.start() < zones[-1][1]:
             continue
         stops = [text.find(c, m.end()) for c in "\n;"] + [s for s in starts if s >= m.end()]
         end = min((s for s in stops if s >= 0), default=len(text))
@@ -539,7 +541,7 @@ def asked_on(text: str, starts: Sequence[int] = ()) -> list[tuple[int, int]]:
                 end = m.end() + a
                 break
         zones.append((m.start(), end))
-    return sorted(zones)
+    return zones
 
 
 def asked_counts(texts: Sequence[str]) -> Counter[str]:

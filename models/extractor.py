@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from models.accounting import ARTICLES, ASKED_CUE
+from models.accounting import ARTICLES, ASKED_CUE, COUNT_MARKS
 from models.units import (
     JOINERS,
     NUMBER_WORDS,
@@ -43,7 +43,6 @@ PRICE_MARKERS = frozenset({"@", "rs", "rs.", "₹", "inr", "rate", "price", "mrp
 REF_MARKERS = frozenset({"no", "no.", "#", "number", "ref", "ref.", "invoice", "inv", "bill", "po", "order", "challan",
                          "receipt", "account", "a/c", "gst", "pin", "pincode", "shop", "plot", "sector", "room", "flat",
                          "house", "gali", "ward", "road", "street"})
-QTY_MARKERS = frozenset({"x", "×", "*", "qty", "qty:", "quantity", "qnty", "nos:"})
 MONTHS = "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"
 
 TOKEN = re.compile(
@@ -211,8 +210,9 @@ def _serial_row(text: str) -> tuple[int, tuple[int, int]] | None:
     return int(m.group(1)), m.span(1)
 
 
-def segments(block: Block, index: int, numbered: bool = False) -> list[Segment]:
-    """Cut a block into segments that may each hold one order line (commas, semicolons, sentences, 'and')."""
+def segments(block: Block, index: int, numbered: bool = False, headings: bool = True) -> list[Segment]:
+    """Cut a block into segments that may each hold one order line (commas, semicolons, sentences, 'and');
+    ``headings``: a heading's number before a colon counts nothing (``_split_label``, the heading_number check)."""
     text = (NUMBERED.sub("", block.text, count=1) if NUMBERED.match(block.text) else SERIAL.sub("", block.text, count=1)) \
         if numbered else block.text
     # table cells ("Bolt M8 | 12 | box", tab-separated) are one row: they become one segment
@@ -222,7 +222,7 @@ def segments(block: Block, index: int, numbered: bool = False) -> list[Segment]:
     out: list[Segment] = []
     for piece in pieces:
         for part in _split_connectors(piece):
-            for sub in _split_label(part):
+            for sub in _split_label(part, headings):
                 sub = LEADING_CONNECTOR.sub("", sub.strip(" .:-–!"))
                 if sub:
                     out.append(Segment(sub, index, tokenize(sub), table and len(pieces) == 1))
@@ -238,14 +238,14 @@ ORDER_LABEL = re.compile(r"^(?P<left>[^\d:]*\b(?:order|requirement|indent)\b)\s*
 LABEL_NUMBER = re.compile(r"^[^\d:]*[^\W\d_][^\d:]*\s\d{1,3}\s*$")  # words, then one number, then the colon
 
 
-def _split_label(part: str) -> list[str]:
+def _split_label(part: str, headings: bool = True) -> list[str]:
     """'ACME STORES ORDER: PUMP 1HP 2 PCS' (or 'ORDER - PUMP …') is a label and a line; 'hose pipe : 6 rolls'
     is one line."""
     dash = ORDER_LABEL.match(part)
     left, sep, right = (dash["left"], "-", dash["right"]) if dash else part.partition(":")
-    if sep == ":" and LABEL_NUMBER.match(left) and right[:1].isspace() and re.search(r"[^\W\d_]", right):
+    if headings and sep == ":" and LABEL_NUMBER.match(left) and right[:1].isspace() and re.search(r"[^\W\d_]", right):
         return [right]  # "for table 4: a cold drink": a heading, its number names it and counts nothing
-    if not sep or re.search(r"\d", left) or left.strip().lower() in QTY_MARKERS:
+    if not sep or re.search(r"\d", left) or left.strip().lower() in COUNT_MARKS:
         return [part]
     toks = tokenize(right)
     qty, _unit, _conf, _price, _vague = _assign_roles(toks)
@@ -340,9 +340,9 @@ def _assign_roles(toks: list[Tok], hint: NumberHint | None = None, table: bool =
         prev2 = toks[i - 2] if i > 1 else None
         if nxt is not None and nxt.kind == "unit":
             strength = 3.0
-        elif prev is not None and prev.text.lower() in QTY_MARKERS:
+        elif prev is not None and prev.text.lower() in COUNT_MARKS:
             strength = 2.5
-        elif prev is not None and prev.text == ":" and prev2 is not None and prev2.text.lower() in QTY_MARKERS:
+        elif prev is not None and prev.text == ":" and prev2 is not None and prev2.text.lower() in COUNT_MARKS:
             strength = 2.5
         elif nxt is not None and nxt.text.lower() in ("x", "×") and i == content[0]:
             strength = 2.2
@@ -366,7 +366,7 @@ def _assign_roles(toks: list[Tok], hint: NumberHint | None = None, table: bool =
     unit = toks[best + 1] if best + 1 < n and toks[best + 1].kind == "unit" else None
     if unit is not None:
         unit.role = "unit"
-    if best > 0 and toks[best - 1].text.lower() in QTY_MARKERS:
+    if best > 0 and toks[best - 1].text.lower() in COUNT_MARKS:
         toks[best - 1].role = "marker"
     if best + 1 < n and toks[best + 1].text.lower() in ("x", "×") and best == content[0]:
         toks[best + 1].role = "marker"
@@ -447,8 +447,10 @@ def product_text(toks: list[Tok], text: str) -> str:
 
 
 def extract_block_lines(blocks: Sequence[Block], block_ids: Sequence[int], section: int,
-                        hint: NumberHint | None = None, code: Callable[[str], bool] | None = None) -> list[Line]:
-    """Every candidate order line in a section's blocks, in reading order (``hint``: see ``_assign_roles``)."""
+                        hint: NumberHint | None = None, code: Callable[[str], bool] | None = None,
+                        headings: bool = True) -> list[Line]:
+    """Every candidate order line in a section's blocks, in reading order (``hint``: see ``_assign_roles``;
+    ``headings``: see ``segments``)."""
     lines: list[Line] = []
     listed = serial_numbers(blocks, block_ids)  # rows whose leading number is their serial
     for b in block_ids:
@@ -458,7 +460,7 @@ def extract_block_lines(blocks: Sequence[Block], block_ids: Sequence[int], secti
             if line:
                 lines.append(line)
             continue
-        segs = segments(block, b, b in listed)
+        segs = segments(block, b, b in listed, headings)
         for seg in segs:
             line = _from_segment(seg, section, block.confidence, hint, code)
             if line:

@@ -38,7 +38,7 @@ from ordex.schema import Case, Line
 from ordex.stages.base import Component, Options
 
 TAG_CHECKS = ("count_word", "catalog_spelling", "unread_words", "name_after", "size_after", "learned_requests",
-              "orphan_counts", "article_items", "bare_number")  # the line checks this stage runs
+              "orphan_counts", "article_items", "bare_number", "heading_number")  # the line checks this stage runs
 DISAGREE = 0.45  # below the default quantity threshold: the two extractors disagree, a person decides
 TRUSTED = 0.95  # a count written with its unit ("24 ctn") or marker ("qty: 5") needs no second opinion
 
@@ -112,7 +112,7 @@ class TagStage(Component):
             for b in s.blocks:
                 block = case.blocks[b]
                 if (k, b) not in tagged:  # a table row whose columns a reader recognised
-                    out.extend(extract_block_lines(case.blocks, [b], k, self.hint, self.code))
+                    out.extend(extract_block_lines(case.blocks, [b], k, self.hint, self.code, self._headings))
                     continue
                 spans = tagged[(k, b)]
                 text = texts[(k, b)]  # as the classifier read it, offsets kept
@@ -188,11 +188,16 @@ class TagStage(Component):
                              confidence=round(0.5 * confidence, 4), block=b), span.start))
         return out
 
+    @property
+    def _headings(self) -> bool:
+        """Whether a heading's number before a colon counts nothing for the rule extractor (heading_number)."""
+        return "heading_number" in self.options.checks
+
     def _rule_lines(self, case: Case) -> list[Line]:
         lines: list[Line] = []
         for k, s in enumerate(case.sections):
             lines.extend(self._rule_accounted(ln, s.customer_id)
-                         for ln in extract_block_lines(case.blocks, s.blocks, k, self.hint, self.code))
+                         for ln in extract_block_lines(case.blocks, s.blocks, k, self.hint, self.code, self._headings))
         return lines
 
     def _rule_accounted(self, ln: Line, customer_id: str | None) -> Line:

@@ -350,15 +350,6 @@ def test_a_word_that_begins_a_request_or_the_next_item_is_no_unknown_unit() -> N
     assert know.placed("hold") and know.placed("plus") and not know.placed("thappi")
 
 
-def test_a_note_in_brackets_with_no_count_is_asked_on_the_item_before_it() -> None:
-    """ "kathi roll * 3 (onion)", "croissant (warmed)": a bracket with no count in it is a note on the item; one
-    with a count ("(3 box)") is not."""
-    assert _zones("kathi roll * 3 (onion) pls") == ["(onion)"]
-    assert _zones("5 croissant classic (warmed), 2 muffins with nuts") == ["(warmed)", "with nuts"]
-    assert _zones("ballpen neela 0.7 mm (3 box)") == []
-    assert _zones("pens (two box)") == []
-
-
 def test_a_count_whose_only_word_the_classifier_read_as_a_unit_that_nothing_reads_is_an_item_to_hold() -> None:
     """ "5 momos aur 2 punjabi wala": the dish is off the menu and the classifier read it as the unit of a count
     with no product; it is a line (held, no SKU), never dropped while the rest goes out. A unit word stays a unit

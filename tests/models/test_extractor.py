@@ -58,6 +58,8 @@ def test_a_number_that_ends_a_heading_before_a_colon_counts_nothing() -> None:
     assert [q for _p, q, _u in lines("for table 4: a cold drink orange 600 ml")] != [4]
     assert lines("FOR TABLE 4: SHAKE KESAR PISTA REGULAR - 2") == [("SHAKE KESAR PISTA REGULAR", 2, None)]
     assert lines("hose pipe : 6 rolls") == [("hose pipe", 6, "ROLL")]
+    switched_off = extract_block_lines([Block(text="FOR TABLE 4: SHAKE KESAR PISTA REGULAR")], [0], 0, headings=False)
+    assert [ln.qty for ln in switched_off] == [4]  # the heading_number check off: the heading's number is read
 
 
 def test_an_article_counts_one_of_an_item_with_no_other_count() -> None:

@@ -170,9 +170,9 @@ def test_what_a_message_left_unread_is_counted() -> None:
     assert leftover(case, know).catalog == 1
     assert leftover(case, know, names=["glue house traders"]).catalog == 0  # read already: it named the customer
 
-    # a filler word that an alias uses ("punjabi wala"), a note in brackets: no line was dropped
+    # a filler word that an alias uses ("punjabi wala"): no line was dropped
     know = Knowledge(catalog=frozenset({"thali", "punjabi", "wala", "onion", "roll"}))
-    text = "2 thali punjabi, kathi roll * 3 (onion) wala pls"
+    text = "2 thali punjabi, kathi roll * 3 wala pls"
     case = Case(message=msg(text), blocks=(Block(text=text),),
                 lines=(Line(text="2 thali punjabi", product="thali punjabi", qty=2, block=0),
                        Line(text="kathi roll * 3", product="kathi roll", qty=3, block=0)))
