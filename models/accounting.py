@@ -25,6 +25,7 @@ from models.units import (
     NUMBER_WORDS,
     SIZE_WORDS,
     VAGUE_WORDS,
+    VARIANT_WORDS,
     like_unit_word,
     measure,
     plain_count,
@@ -186,7 +187,8 @@ def knowledge_of(product_texts: Sequence[str], alias_texts: Sequence[str], custo
     """The words a distributor's catalog, aliases and customer names use, and the unit words it taught. A word
     right after a count in an alias ("kajal stick 10 thappi", learned from a past order) is not taken as a
     product word: it is the very kind of word this module must place; nor is an alias's count or common English
-    word ("a garlic bread": "a" is no catalog word)."""
+    word ("a garlic bread": "a" is no catalog word). A lexicon variant word of a catalog word ("santra" of
+    "orange") is a catalog word too."""
     def words(texts: Sequence[str], after_count: bool = True) -> frozenset[str]:
         out: set[str] = set()
         for t in texts:
@@ -199,7 +201,9 @@ def knowledge_of(product_texts: Sequence[str], alias_texts: Sequence[str], custo
                 prev = w
         return frozenset(out)
 
-    return Knowledge(catalog=words(product_texts) | words(alias_texts, after_count=False),
+    catalog = words(product_texts) | words(alias_texts, after_count=False)
+    said_so = frozenset(w for w, english in VARIANT_WORDS.items() if english in catalog)  # "santra" when "orange" is
+    return Knowledge(catalog=catalog | said_so,
                      names=words(customer_names) - words(product_texts), described=words(product_texts),
                      learned=dict(learned or {}))
 

@@ -25,6 +25,7 @@ from models.units import (
     NUMBER_WORDS,
     SIZE_WORDS,
     VAGUE_WORDS,
+    VARIANT_WORDS,
     WEAK_NUMBER_WORDS,
     like_unit_word,
     measure,
@@ -77,13 +78,9 @@ _BASE = {dim: base for base, dim in (("g", "mass"), ("ml", "volume"), ("mm", "le
                                      ("v", "voltage"), ("a", "current"), ("mah", "charge"), ("sqmm", "section"),
                                      ("mgml", "concentration"), ("pages", "pages"), ("shades", "shades"),
                                      ("gsm", "grammage"), ("pct", "percent"), ("ply", "ply"), ("va", "apparent"), ("tr", "cooling"))}
-# Hindi and Hinglish words people use for colours and common variants, read as the catalog's English.
-TRANSLATE = {
-    "kala": "black", "kaala": "black", "kali": "black", "safed": "white", "safaid": "white", "lal": "red",
-    "laal": "red", "hara": "green", "hari": "green", "neela": "blue", "nila": "blue", "peela": "yellow",
-    "pila": "yellow", "bhura": "brown", "gulabi": "pink", "narangi": "orange", "sunehra": "golden",
-    "chandi": "silver", "naya": "new", "mota": "thick", "patla": "thin",
-} | {w: size for w, size in SIZE_WORDS.items() if w != size and " " not in size}  # "big", "lg", "bada": large
+# Colour and variant words of Indian languages (the lexicon's variants.csv) and size words ("big", "lg", "bada":
+# large), read as the catalog's English.
+TRANSLATE = VARIANT_WORDS | {w: size for w, size in SIZE_WORDS.items() if w != size and " " not in size}
 SIZE_TOKEN = re.compile(r"^(\d+(?:\.\d+)?)(" + "|".join(sorted(set(_BASE.values()), key=len, reverse=True)) + r")$")
 
 

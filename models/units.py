@@ -103,6 +103,23 @@ VAGUE_WORDS = frozenset(r["word"].strip().lower() for r in _rows("vague.csv"))
 SIZE_WORDS: dict[str, str] = {r["word"].strip().lower(): r["size"].strip().lower() for r in _rows("sizes.csv")}
 
 
+def _variant_words() -> dict[str, str]:
+    """Colour and variant words in Indian languages -> the catalog's English word (``variants.csv``): "kala" is
+    black, "santra" orange. A word with two meanings, or one that is also a unit or number word, is an error."""
+    out: dict[str, str] = {}
+    for r in _rows("variants.csv"):
+        word, english = r["word"].strip().lower(), r["english"].strip().lower()
+        if out.get(word, english) != english:
+            raise ValueError(f"lexicon variants.csv: {word!r} means both {out[word]} and {english}")
+        if word in UNIT_WORDS or word in NUMBER_WORDS:
+            raise ValueError(f"lexicon variants.csv: {word!r} is a unit or number word too")
+        out[word] = english
+    return out
+
+
+VARIANT_WORDS: dict[str, str] = _variant_words()
+
+
 def like_unit_word(word: str) -> bool:
     """True when a word is spelled like one of the lexicon's unit words ("peece", "cartoon"): a misspelt pack word."""
     return process.extractOne(word.lower(), UNIT_WORDS.keys(), scorer=fuzz.ratio, score_cutoff=80) is not None

@@ -237,3 +237,24 @@ def test_sizes_that_agree_do_not_lift_a_sibling_of_another_colour_to_a_tie() -> 
     m = SkuMatcher(_products(("K", "Vidyarthi Gel Pen black 0.5 mm (10 nos)"), ("B", "Vidyarthi Gel Pen blue 0.5 mm (10 nos)")))
     [(best, p), (other, q)] = [(c.sku, c.probability) for c in m.match("Vidyarthi Gel Pen blue 0.5 mm (10 nos)", ["c1"], 2)]
     assert best == "B" and p > 2 * q
+
+
+def test_a_colour_word_of_an_indian_language_names_the_catalogs_colour() -> None:
+    """ "highlighter santra" (Hindi), "marker pachai" (Tamil), "pen kempu" (Kannada): the lexicon's variant words
+    (datasets/lexicon/variants.csv) read as the catalog's English colour, so the right sibling wins."""
+    m = SkuMatcher(_products(("H-ORG", "Highlighter Orange"), ("H-PNK", "Highlighter Pink"),
+                             ("M-GRN", "Marker Green"), ("M-RED", "Marker Red"), ("P-RED", "Pen Red"),
+                             ("P-BLU", "Pen Blue")), [])
+    for mention, sku in (("highlighter santra", "H-ORG"), ("marker pachai", "M-GRN"), ("pen kempu", "P-RED"),
+                         ("pen neela", "P-BLU")):
+        got, p = top(m, mention, [])
+        assert got == sku and p > 0.5, mention
+
+
+def test_a_variant_word_of_a_catalog_word_is_a_catalog_word() -> None:
+    """ "santra" is a word of a catalog that sells something orange, and no word to hold a count for."""
+    from models.accounting import knowledge_of
+
+    know = knowledge_of(["Highlighter Orange"], [], [])
+    assert know.in_catalog("santra") and know.placed("santra")
+    assert not knowledge_of(["Highlighter Pink"], [], []).in_catalog("santra")
