@@ -186,8 +186,9 @@ def knowledge_of(product_texts: Sequence[str], alias_texts: Sequence[str], custo
                  learned: Mapping[tuple[str, str], str] | None = None) -> Knowledge:
     """The words a distributor's catalog, aliases and customer names use, and the unit words it taught. A word
     right after a count in an alias ("kajal stick 10 thappi", learned from a past order) is not taken as a
-    product word: it is the very kind of word this module must place; nor is an alias's count or common English
-    word ("a garlic bread": "a" is no catalog word). A lexicon variant word of a catalog word ("santra" of
+    product word: it is the very kind of word this module must place; nor is an alias's count, common English
+    word ("a garlic bread": "a" is no catalog word), filler or request word (an alias learned from "... plus 2
+    naan" holds no catalog word "plus"). A lexicon variant word of a catalog word ("santra" of
     "orange") is a catalog word too."""
     def words(texts: Sequence[str], after_count: bool = True) -> frozenset[str]:
         out: set[str] = set()
@@ -196,7 +197,7 @@ def knowledge_of(product_texts: Sequence[str], alias_texts: Sequence[str], custo
             for _a, _b, w in words_of(t):
                 if any(c.isalpha() for c in w) and (after_count or read_qty(prev).value is None
                                                     and w.lower() not in NUMBER_WORDS
-                                                    and w.lower() not in english_function_words()):
+                                                    and not names_no_item(w.lower())):
                     out.add(w.lower())
                 prev = w
         return frozenset(out)
@@ -405,6 +406,20 @@ def name_after(text: str, part: LineParts, spans: Sequence[Span], know: Knowledg
     return (" ".join(words), at) if words else ("", -1)
 
 
+def number_in_name(text: str, part: LineParts, know: Knowledge) -> LineParts:
+    """A line with no count whose name begins with a number word that is no other word and no catalog word ("also
+    ek soft drink 600ml": the classifier read "ek" into the name) has that count; any other line is as it was."""
+    words = words_of(part.product)
+    if part.qty is not None or part.vague or len(words) < 2:
+        return part
+    w = words[0][2].lower()
+    at = text.lower().find(w, part.start)
+    if w.isdigit() or not plain_count(w) or know.in_catalog(w) or at < 0:
+        return part
+    return replace(part, product=part.product[words[1][0]:].strip(), qty=NUMBER_WORDS[w], qty_score=ARTICLE_SCORE,
+                   qty_at=(at, at + len(w)))
+
+
 def number_beside(text: str, part: LineParts, spans: Sequence[Span]) -> str:
     """A number written right before or after a line that has no count, which no span took ("1 sunscreen
     lotion" with the "1" unlabelled): the count the classifier missed, or "" when there is none. Digits, or a
@@ -546,6 +561,24 @@ def asked_on(text: str, starts: Sequence[int] = ()) -> list[tuple[int, int]]:
                 break
         zones.append((m.start(), end))
     return zones
+
+
+def items_asked(text: str, know: Knowledge) -> list[str]:
+    """Catalog words written right after a request word and an article, two or more in a row ("with a wrap
+    soya"): they name an item, which a request ("with a straw", "with a little ice") does not. The words, so the
+    gate counts them as left outside every line when no line read them."""
+    out: list[str] = []
+    for m in ASKED_CUE.finditer(text):
+        words = words_of(text[m.end():])[:4]
+        if not words or words[0][2].lower() not in ARTICLES:
+            continue
+        run: list[str] = []
+        for _a, _b, w in words[1:]:
+            if not know.in_catalog(w) or names_no_item(w.lower()) or w.lower() in know.names:
+                break
+            run.append(w)
+        out += run if len(run) >= 2 else []
+    return out
 
 
 def asked_counts(texts: Sequence[str]) -> Counter[str]:

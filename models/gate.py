@@ -21,7 +21,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz
 
-from models.accounting import Knowledge, unasked_words, words_of
+from models.accounting import Knowledge, items_asked, unasked_words, words_of
 from models.matcher import MatchEvidence
 from models.units import FILLER_WORDS, unit_of
 from ordex.schema import Block, Case, Code, Line
@@ -198,6 +198,7 @@ def leftover(case: Case, know: Knowledge, second_only: int = 0, names: Sequence[
                 catalog += 1
             elif not know.knows(w):
                 unplaced += 1
+        catalog += len(items_asked(text, know))  # "with a wrap soya": an item read as a request
         words = [w for _a, _b, w in words_of(text)]
         counts += sum(1 for a, b in zip(words, words[1:], strict=False) if _count_and_unit(a, b, know) or _count_and_unit(b, a, know))
     return Leftover(catalog=catalog, counts=counts, share=unplaced / total if total else 0.0, second_only=second_only)

@@ -21,6 +21,7 @@ from models.accounting import (
     item_edge,
     name_after,
     number_beside,
+    number_in_name,
     orphan_counts,
     place_count_word,
     rule_line_parts,
@@ -136,6 +137,7 @@ class TagStage(Component):
         """A line with the word beside its count accounted for: read as its unit, or named as the reason its count
         is uncertain (``models.accounting``); and where the rest of its name or a size written after it ends (-1
         when none). A line with no count that an article no span took begins counts one (", a sprite,")."""
+        p = number_in_name(text, p, self.knowledge) if "bare_number" in self.options.checks else p
         art = article_before(text, p.start, spans) if p.qty is None and "article_items" in self.options.checks \
             and item_edge(text, p.start + len(p.text)) else None
         if art is not None:

@@ -365,3 +365,42 @@ def test_a_count_whose_only_word_the_classifier_read_as_a_unit_that_nothing_read
     assert [(v, w, u) for _s, v, w, _e, u in orphan_counts(text, spans, parts, know)] == [(5, "momos", None)]
     ctn = [Span("QTY", 0, 1, 0.9), Span("UNIT", 2, 5, 0.9)]
     assert orphan_counts("5 ctn bhej do", ctn, [], know) == []
+
+
+def test_a_number_word_the_classifier_read_into_a_name_is_the_lines_count() -> None:
+    """ "also ek soft drink 600ml", all of it read as the name: "ek" is its count (the line is then held as a dish
+    the menu lacks, not dropped as chatter); a number word that is a catalog word ("Seven Up") or digits stay."""
+    from models.accounting import number_in_name
+
+    know = Knowledge(catalog=frozenset({"seven", "up", "naan"}))
+    text = "also ek soft drink 600ml"
+    part = LineParts(text="ek soft drink 600ml", product="ek soft drink 600ml", qty=None, unit=None, vague=False,
+                     price=None, product_score=0.9, qty_score=0.0, start=5)
+    read = number_in_name(text, part, know)
+    assert (read.qty, read.product, read.qty_at) == (1.0, "soft drink 600ml", (5, 7))
+    for name in ("seven up", "2 in 1 naan", "naan"):
+        same = replace(part, text=name, product=name, start=0)
+        assert number_in_name(name, same, know) == same
+
+
+def test_catalog_words_after_a_request_word_and_an_article_name_an_item() -> None:
+    """ "with a wrap soya": two catalog words in a row after "with a" name an item, counted as left outside every
+    line when no line read them; "with a straw", "with a little ice" are requests."""
+    from models.accounting import items_asked
+
+    know = Knowledge(catalog=frozenset({"wrap", "soya", "naan", "ice", "straw", "cola"}))
+    assert items_asked("3 naan with a wrap soya - no extra egg", know) == ["wrap", "soya"]
+    assert items_asked("2 cola with a straw", know) == []
+    assert items_asked("2 cola with a little ice", know) == []
+    assert items_asked("2 cola with wrap soya", know) == []  # no article: a request on the cola
+
+
+def test_an_aliass_filler_and_request_words_are_no_catalog_words() -> None:
+    """An alias learned from "... plus 2 naan" or "punjabi wala" holds no catalog word "plus" or "wala": such a
+    word left outside every line is no sign of a dropped line."""
+    from models.accounting import knowledge_of
+
+    know = knowledge_of(["Naan Butter"], ["plus 2 naan", "punjabi wala", "extra cheese burst"], [])
+    assert {"naan", "punjabi", "cheese", "burst"} <= know.catalog
+    assert not {"plus", "wala", "extra"} & know.catalog
+    assert "extra" in knowledge_of(["Extra Cheese"], [], []).catalog  # a product's own name keeps its words

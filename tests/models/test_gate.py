@@ -178,6 +178,14 @@ def test_what_a_message_left_unread_is_counted() -> None:
                        Line(text="kathi roll * 3", product="kathi roll", qty=3, block=0)))
     assert leftover(case, know).catalog == 0
 
+    # an item written after "with a" that no line read: its catalog words are left outside every line
+    know = Knowledge(catalog=frozenset({"naan", "wrap", "soya", "straw"}))
+    text = "3 naan with a wrap soya, 2 naan with a straw"
+    case = Case(message=msg(text), blocks=(Block(text=text),),
+                lines=(Line(text="3 naan", product="naan", qty=3, block=0), Line(text="2 naan", product="naan", qty=2,
+                                                                                  block=0)))
+    assert leftover(case, know).catalog == 2
+
 
 def test_a_fitted_weight_keeps_its_features_known_direction() -> None:
     rng = np.random.default_rng(0)
