@@ -19,7 +19,6 @@ from models.accounting import (
     article_before,
     check_names,
     item_edge,
-    misread_counts,
     name_after,
     number_beside,
     number_in_name,
@@ -188,10 +187,6 @@ class TagStage(Component):
             note = unplaced_note(said, value) if said and not unit else ""  # a unit word nothing reads: held
             out.append((Line(section=k, text=text[span.start:end], product=words, qty=value, unit=unit,
                              qty_note=note, qty_confidence=round(span.score, 4),
-                             confidence=round(0.5 * confidence, 4), block=b), span.start))
-        for span in misread_counts(text, spans, parts, self.knowledge):  # "with nan - a": an item read as a count
-            word = text[span.start:span.end].strip()
-            out.append((Line(section=k, text=word, product=word, qty=None, qty_confidence=0.0,
                              confidence=round(0.5 * confidence, 4), block=b), span.start))
         return out
 
