@@ -569,8 +569,9 @@ def items_asked(text: str, know: Knowledge) -> list[str]:
     soya"): they name an item, which a request ("with a straw", "with a little ice") does not. The words, so the
     gate counts them as left outside every line when no line read them."""
     out: list[str] = []
+    every = words_of(text)  # once: each cue looks at the next four words only
     for m in ASKED_CUE.finditer(text):
-        words = words_of(text[m.end():])[:4]
+        words = [w for w in every if w[0] >= m.end()][:4]
         if not words or words[0][2].lower() not in ARTICLES:
             continue
         run: list[str] = []

@@ -32,18 +32,19 @@ def _rows(name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
-def _unit_words() -> dict[str, str]:
-    """Pack and count words as people write them -> a canonical unit (``datasets/lexicon/units.csv``)."""
+def _meanings(name: str, column: str) -> dict[str, str]:
+    """A lexicon file's words (lower case) -> their ``column``; a word listed with two meanings is an error."""
     out: dict[str, str] = {}
-    for r in _rows("units.csv"):
-        word = r["word"].strip().lower()
-        if out.get(word, r["unit"]) != r["unit"]:
-            raise ValueError(f"lexicon units.csv: {word!r} means both {out[word]} and {r['unit']}")
-        out[word] = r["unit"]
+    for r in _rows(name):
+        word, meaning = r["word"].strip().lower(), r[column].strip()
+        if out.get(word, meaning) != meaning:
+            raise ValueError(f"lexicon {name}: {word!r} means both {out[word]} and {meaning}")
+        out[word] = meaning
     return out
 
 
-UNIT_WORDS: dict[str, str] = _unit_words()
+# Pack and count words as people write them -> a canonical unit (``datasets/lexicon/units.csv``).
+UNIT_WORDS: dict[str, str] = _meanings("units.csv", "unit")
 FILLER_WORDS: frozenset[str] = frozenset(r["word"].strip().lower() for r in _rows("fillers.csv"))
 # Words that join two items of an order ("sugar 5 and rice 3", "chai aur biscuit", "a coke plus two fries"), as a
 # regular-expression alternation: the readers cut items there.
@@ -106,14 +107,10 @@ SIZE_WORDS: dict[str, str] = {r["word"].strip().lower(): r["size"].strip().lower
 def _variant_words() -> dict[str, str]:
     """Colour and variant words in Indian languages -> the catalog's English word (``variants.csv``): "kala" is
     black, "santra" orange. A word with two meanings, or one that is also a unit or number word, is an error."""
-    out: dict[str, str] = {}
-    for r in _rows("variants.csv"):
-        word, english = r["word"].strip().lower(), r["english"].strip().lower()
-        if out.get(word, english) != english:
-            raise ValueError(f"lexicon variants.csv: {word!r} means both {out[word]} and {english}")
-        if word in UNIT_WORDS or word in NUMBER_WORDS:
-            raise ValueError(f"lexicon variants.csv: {word!r} is a unit or number word too")
-        out[word] = english
+    out = {word: english.lower() for word, english in _meanings("variants.csv", "english").items()}
+    clash = sorted(w for w in out if w in UNIT_WORDS or w in NUMBER_WORDS)
+    if clash:
+        raise ValueError(f"lexicon variants.csv: {', '.join(map(repr, clash))} are unit or number words too")
     return out
 
 
