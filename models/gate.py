@@ -23,7 +23,7 @@ from rapidfuzz import fuzz
 
 from models.accounting import Knowledge, items_asked, unasked_words, words_of
 from models.matcher import MatchEvidence
-from models.units import FILLER_WORDS, unit_of
+from models.units import FILLER_WORDS, SHOP_WORDS, unit_of
 from ordex.schema import Block, Case, Code, Line
 
 GATE_FILE = Path(__file__).with_name("release_gate.json")
@@ -126,9 +126,11 @@ def once_per_order(lines: Sequence[LineSignals]) -> list[LineSignals]:
 
 
 def name_cover(named: str, name: str) -> float:
-    """Share of a customer's name that a text naming it contains ("Pragati Pustak Bhandar" named as "Tiwari Pustak
-    Bhandar" covers two thirds: perhaps a new shop with a like name)."""
-    theirs = [w for _a, _b, w in words_of(name.lower())]
+    """Share of what tells a customer's name apart (its words that are no shop words: "Galaxy" of "Galaxy Book
+    Depot") that a text naming it contains: "Tiwari Pustak Bhandar" for "Pragati Pustak Bhandar" covers none,
+    perhaps a new shop with a like name; "galaxy book" covers all. A name of shop words only counts them all."""
+    words = [w for _a, _b, w in words_of(name.lower())]
+    theirs = [w for w in words if w not in SHOP_WORDS] or words
     said = {w for _a, _b, w in words_of(named.lower())}
     if not theirs:
         return 0.0

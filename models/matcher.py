@@ -63,9 +63,11 @@ def normalize(text: str) -> str:
 
 def singular(word: str) -> str:
     """An English plural folded to its singular, the same way on the catalog's side and the customer's ("cokes",
-    "pizzas", "batteries", "boxes" -> "coke", "pizza", "battery", "box"); short words and "-ss/-us/-is" endings
-    stay ("glass", "gas", "plus")."""
-    if len(word) < 4 or not word.isalpha() or not word.endswith("s") or word.endswith(("ss", "us", "is")):
+    "pizzas", "batteries", "boxes" -> "coke", "pizza", "battery", "box"), and so are words of Indian languages
+    ending in "i" ("rotis", "panis" -> "roti", "pani"); short words and "-ss/-us" endings stay ("glass", "gas",
+    "plus", "this")."""
+    if (len(word) < 4 or not word.isalpha() or not word.endswith("s") or word.endswith(("ss", "us"))
+            or word.endswith("is") and len(word) < 5):
         return word
     if word.endswith("ies") and len(word) >= 5:
         return word[:-3] + "y"

@@ -18,7 +18,7 @@ from rapidfuzz import fuzz, process
 from models.extractor import extract_block_lines
 from models.matcher import normalize
 from models.tagger import TokenTagger
-from models.units import measure, plain_count, unit_of
+from models.units import SHOP_WORDS, measure, plain_count, unit_of
 from ordex.catalog import Customer, MasterData, e164
 from ordex.schema import Block, Case, Section
 from ordex.stages.base import Component, Options
@@ -250,12 +250,11 @@ def _shared_words(md: MasterData) -> frozenset[str]:
 
 
 def _distinctive(mention: str, name: str, shared_words: frozenset[str] = frozenset()) -> bool:
-    """A name match must share more than generic words ("stores", "traders") and words other customers' names
-    have too: "Silverline Xerox & Stationery" is not "Pragati Xerox & Stationery"."""
-    generic = {"store", "stores", "traders", "trading", "enterprises", "agencies", "general", "shop", "mart", "and", "co",
-               "company", "distributors", "kirana", "dairy", "the", "sons", "pvt", "ltd", "limited", "new", "order"}
+    """A name match must share more than words of a kind of shop ("stores", "pustak bhandar": the lexicon's shop
+    words) and words other customers' names have too: "Silverline Xerox & Stationery" is not "Pragati Xerox &
+    Stationery", and "Pustak Bhandar" may be any book shop, not only the one known "Hegde Pustak Bhandar"."""
     shared = set(mention.split()) & set(name.split())
-    return bool(shared - generic - shared_words) or mention == name
+    return bool(shared - SHOP_WORDS - shared_words) or mention == name
 
 
 def _has_lines(blocks: Sequence[Block], ids: Sequence[int]) -> bool:

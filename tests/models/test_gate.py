@@ -237,3 +237,15 @@ def test_a_customer_found_by_name_is_one_doubt_an_order_not_one_a_line() -> None
         gate.line_probability(named[0]) * gate.line_probability(signals()) ** 4 * gate.complete_probability(named, Leftover(0, 0, 0.0, 0)))
     two = [signals(by_name=True, section=0), signals(by_name=True, section=1)]  # two orders, two names: each doubted
     assert [s.by_name for s in once_per_order(two)] == [True, True]
+
+
+def test_a_name_is_covered_by_the_words_that_tell_it_apart_not_by_shop_words() -> None:
+    """"Galaxy Book" names all that tells "Galaxy Book Depot" apart; "Book Depot" names none of it."""
+    from models.gate import name_cover
+
+    assert name_cover("galaxy book", "Galaxy Book Depot") == 1.0
+    assert name_cover("Book Depot", "Galaxy Book Depot") == 0.0
+    assert name_cover("Tiwari Pustak Bhandar", "Pragati Pustak Bhandar") == 0.0
+    assert name_cover("Mehta Xerox", "Mehta Xerox Centre") == 1.0
+    assert name_cover("General Stores", "General Stores") == 1.0  # a name of shop words only: all of them count
+

@@ -99,8 +99,9 @@ def test_a_size_left_unsaid_is_a_doubt_only_where_another_size_is_sold() -> None
 def test_plurals_and_inch_marks_read_as_the_catalog_writes_them() -> None:
     from models.matcher import Parsed, singular
 
-    assert [singular(w) for w in ("cokes", "pizzas", "batteries", "boxes", "glass", "gas", "plus")] == [
-        "coke", "pizza", "battery", "box", "glass", "gas", "plus"]
+    assert [singular(w) for w in ("cokes", "pizzas", "batteries", "boxes", "glass", "gas", "plus", "rotis", "panis",
+                                  "this")] == ["coke", "pizza", "battery", "box", "glass", "gas", "plus", "roti", "pani",
+                                               "this"]
     assert Parsed.of('upvc elbow 1"').sizes == Parsed.of("upvc elbow 1 inch").sizes
     assert Parsed.of("tee 1/2”").sizes == Parsed.of("tee 1/2''").sizes == Parsed.of("tee 1/2 inch").sizes
 
