@@ -514,6 +514,14 @@ def orphan_counts(text: str, spans: Sequence[Span], parts: Sequence[LineParts], 
     return out
 
 
+def misread_counts(text: str, spans: Sequence[Span], parts: Sequence[LineParts], know: Knowledge) -> list[Span]:
+    """Spans the classifier read as a count that no line took, that no number reading reads and that are catalog
+    words ("with nan - a": the naan read as a count): an item no line read, to be held, never dropped."""
+    taken = {p.qty_at for p in parts if p.qty_at is not None}
+    return [s for s in spans if s.label == "QTY" and (s.start, s.end) not in taken
+            and read_qty(text[s.start:s.end]).value is None and know.in_catalog(text[s.start:s.end].strip())]
+
+
 def _named_as_unit(word: str, know: Knowledge, customer_id: str | None) -> bool:
     """True when a word the classifier read as a count's unit, with no product after it, is no unit anything
     reads and is a catalog word or a word nothing places: the item itself ("5 momos"), to be held, not dropped."""

@@ -157,7 +157,7 @@ def _headings(blocks: Sequence[Block], md: MasterData, is_product: Callable[[str
         if len(text) > 80:
             continue
         cue = NAME_CUE.match(text)
-        candidate = (cue.group("name") if cue else text).strip(" :-")
+        candidate = (cue.group("name") if cue else text).strip(" :-*_~")
         norm = normalize(candidate)
         if not norm or len(norm.split()) > 8:
             continue
@@ -207,14 +207,21 @@ def _inline_name(label: str) -> bool:
             and not any(unit_of(w.lower()) is not None or measure(w.lower()) is not None for w in words))
 
 
+MARKED = re.compile(r"^([*_~]{1,2})([^*_~\d]+)\1:?$")  # "*Galaxy Cafe*", "_name_": a chat app's bold or italics
+
+
 def _heading_shape(text: str) -> str:
-    """How a line is laid out as a heading: numbered ("2) …"), or a label ending in a colon; "" otherwise."""
+    """How a line is laid out as a heading: numbered ("2) …"), a label ending in a colon, or marked bold or italic
+    alone on its line ("*Galaxy Cafe*"); "" otherwise."""
     numbered = NUMBERED.match(text)
     if numbered and not re.search(r"\d", numbered.group("name")):
         return "numbered"
     t = text.strip()
     if t.endswith(":") and not re.search(r"\d", t) and 0 < len(t[:-1].split()) <= 6:
         return "colon"
+    marked = MARKED.match(t)
+    if marked and 0 < len(marked.group(2).split()) <= 6:
+        return "marked"
     return ""
 
 

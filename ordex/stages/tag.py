@@ -19,6 +19,7 @@ from models.accounting import (
     article_before,
     check_names,
     item_edge,
+    misread_counts,
     name_after,
     number_beside,
     number_in_name,
@@ -174,8 +175,8 @@ class TagStage(Component):
     def _orphans(self, text: str, spans: Sequence[Span], parts: Sequence[LineParts], customer_id: str | None, k: int,
                  b: int, confidence: float) -> list[tuple[Line, int]]:
         """Counts no line took (and, with ``article_items``, articles before catalog words no span took), with the
-        words nothing places after them as the product (and the unit word between, if any), each with where it
-        begins in the text."""
+        words nothing places after them as the product (and the unit word between, if any), and catalog words read
+        as a count (a line with no count, held), each with where it begins in the text."""
         out = []
         requests = "learned_requests" in self.options.checks
         articles = "article_items" in self.options.checks
@@ -187,6 +188,10 @@ class TagStage(Component):
             note = unplaced_note(said, value) if said and not unit else ""  # a unit word nothing reads: held
             out.append((Line(section=k, text=text[span.start:end], product=words, qty=value, unit=unit,
                              qty_note=note, qty_confidence=round(span.score, 4),
+                             confidence=round(0.5 * confidence, 4), block=b), span.start))
+        for span in misread_counts(text, spans, parts, self.knowledge):  # "with nan - a": an item read as a count
+            word = text[span.start:span.end].strip()
+            out.append((Line(section=k, text=word, product=word, qty=None, qty_confidence=0.0,
                              confidence=round(0.5 * confidence, 4), block=b), span.start))
         return out
 

@@ -404,3 +404,16 @@ def test_an_aliass_filler_and_request_words_are_no_catalog_words() -> None:
     assert {"naan", "punjabi", "cheese", "burst"} <= know.catalog
     assert not {"plus", "wala", "extra"} & know.catalog
     assert "extra" in knowledge_of(["Extra Cheese"], [], []).catalog  # a product's own name keeps its words
+
+
+def test_a_catalog_word_the_classifier_read_as_a_count_is_an_item_to_hold() -> None:
+    """ "a fries masala with nan - a": the classifier read the naan as a count; no number reads it, it is a catalog
+    word, and no line took it, so it is an item to hold for its count, never dropped. A count that reads is none."""
+    from models.accounting import misread_counts
+
+    know = Knowledge(catalog=frozenset({"fries", "masala", "nan"}))
+    text = "a fries masala with nan - a, 5 fries"
+    spans = [Span("QTY", 0, 1, 0.99), Span("PRODUCT", 2, 14, 0.99), Span("QTY", 20, 23, 0.93),
+             Span("QTY", 29, 30, 0.99), Span("PRODUCT", 31, 36, 0.99)]
+    assert [text[s.start:s.end] for s in misread_counts(text, spans, [], know)] == ["nan"]
+    assert misread_counts("ek fries", [Span("QTY", 0, 2, 0.9)], [], Knowledge(catalog=frozenset({"fries"}))) == []

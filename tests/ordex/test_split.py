@@ -90,3 +90,21 @@ def test_an_unknown_name_before_a_colon_beside_a_known_ones_is_an_order_of_its_o
     alone = "Note: pins 4 box"  # with no known party before a colon, a label is no party
     [section] = split(Case(message=message.model_copy(update={"text": alone}), blocks=(Block(text=alone),)), md).sections
     assert section.blocks == (0,)
+
+
+def test_an_unknown_name_marked_bold_like_the_known_ones_is_an_order_of_its_own() -> None:
+    """ "*Rajdhani Stationers*" … "*Mahalaxmi Stores*" …: a chat's bold party names; the unknown one's lines are
+    its own order (CUSTOMER_UNKNOWN), never the party's above it. A bold line with no known bold name beside it is
+    no party."""
+    md = MasterData(customers=tuple(Customer(customer_id=c, name=n) for c, n in NAMES))
+    text = "party wise order\n\n*Rajdhani Stationers*\ngum stick 5 box\n\n*Mahalaxmi Stores*\npins 4 box\n\n" \
+           "*Pragati Xerox & Stationery*\ncello tape 2 box"
+    message = Message(id="m", channel="whatsapp", sender="+919800000000", received_at=datetime(2026, 11, 22, 8), text=text)
+    blocks = tuple(Block(text=t) for t in text.split("\n") if t.strip())
+    sections = split(Case(message=message, blocks=blocks), md).sections
+    assert [(s.customer_id, s.named) for s in sections if s.blocks] == [
+        ("C006", "Rajdhani Stationers"), (None, "Mahalaxmi Stores"), ("C008", "Pragati Xerox & Stationery")]
+    alone = "*Urgent*\npins 4 box"
+    sections = split(Case(message=message.model_copy(update={"text": alone}),
+                          blocks=tuple(Block(text=t) for t in alone.split("\n"))), md).sections
+    assert [s.blocks for s in sections] == [(0, 1)]
