@@ -23,6 +23,7 @@ from models.tagger import LineParts, Span
 from models.units import (
     FILLER_WORDS,
     NUMBER_WORDS,
+    REQUEST_CUES,
     SIZE_WORDS,
     VAGUE_WORDS,
     VARIANT_WORDS,
@@ -543,12 +544,14 @@ def unplaced_note(word: str, qty: float) -> str:
     return f"the word {word!r} next to the count {qty:g} is not a unit ordex knows"
 
 
-# What a customer asks on an item ("with ham and pineapple", "no ice", "hold the mayo") begins with one of these
-# words and runs until a count (digits, a number or vague word of the lexicon), the next item or the end of the
-# line: its words are no order line.
-ASKED_CUE = re.compile(r"(?<![\w-])(?<!\d )(?:with|without|w/o|no|extra|less|add|hold|but|except|minus)(?![\w-])",
-                       re.IGNORECASE)
+# What a customer asks on an item ("with ham and pineapple", "no ice", "hold the mayo", "easy on the chutney")
+# begins with a request cue of the lexicon (``requests.csv``) and runs until a count (digits, a number or vague
+# word of the lexicon), the next item or the end of the line: its words are no order line.
+ASKED_CUE = re.compile(r"(?<![\w-])(?<!\d )(?:" + "|".join(
+    r"\s+".join(map(re.escape, cue.split())) for cue in sorted(REQUEST_CUES, key=len, reverse=True)) + r")(?![\w-])",
+    re.IGNORECASE)
 ASKED_STOP = frozenset({"plus", "also"})
+PARTS_OF = frozenset({"in", "into"})  # a number after these in a request is how the item is cut
 
 
 def asked_on(text: str, starts: Sequence[int] = ()) -> list[tuple[int, int]]:
@@ -561,9 +564,10 @@ def asked_on(text: str, starts: Sequence[int] = ()) -> list[tuple[int, int]]:
             continue
         stops = [text.find(c, m.end()) for c in "\n;"] + [s for s in starts if s >= m.end()]
         end = min((s for s in stops if s >= 0), default=len(text))
+        before = ""
         for k, (a, _b, w) in enumerate(words_of(text[m.end():end])):
-            lw = w.lower()
-            if k == 0 and lw in ARTICLES:  # "with a straw", "no a straw": an article, not the next item's count
+            lw, cut, before = w.lower(), before in PARTS_OF, w.lower()
+            if k == 0 and lw in ARTICLES or cut:  # "with a straw": an article; "cut in half": how, not how many
                 continue
             if any(c.isdigit() for c in lw) or lw in NUMBER_WORDS or lw in VAGUE_WORDS or lw in ASKED_STOP:
                 end = m.end() + a

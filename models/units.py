@@ -46,6 +46,8 @@ def _meanings(name: str, column: str) -> dict[str, str]:
 # Pack and count words as people write them -> a canonical unit (``datasets/lexicon/units.csv``).
 UNIT_WORDS: dict[str, str] = _meanings("units.csv", "unit")
 FILLER_WORDS: frozenset[str] = frozenset(r["word"].strip().lower() for r in _rows("fillers.csv"))
+# Words that begin what a customer asks on an item ("with", "no", "easy on", "bina"; ``requests.csv``).
+REQUEST_CUES: tuple[str, ...] = tuple(r["word"].strip().lower() for r in _rows("requests.csv"))
 # Words of a shop's name that say what kind of shop or firm it is ("stores", "bhandar", "book depot", "pvt ltd"),
 # not which one (``shops.csv``): a text naming only these names no customer, however like a known name it reads.
 SHOP_WORDS: frozenset[str] = frozenset(r["word"].strip().lower() for r in _rows("shops.csv"))

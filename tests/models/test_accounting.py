@@ -27,6 +27,18 @@ def test_toppings_and_requests_run_until_the_next_item() -> None:
     assert _zones("2 lemonades with a straw & ice and also 2 pizzas") == ["with a straw & ice and"]  # an article
 
 
+def test_request_cues_are_the_lexicons_phrases_in_any_language() -> None:
+    """datasets/lexicon/requests.csv: "easy on the ...", "on the side", Hindi "bina" (without) begin a request."""
+    assert _zones("1 puff easy on the green chutney, 2 cakes") == ["easy on the green chutney,"]
+    assert _zones("chai bina cheeni 2 samosa") == ["bina cheeni"]
+
+
+def test_how_an_item_is_cut_is_no_count() -> None:
+    """"cut in half" asks how the item is served; "half" there counts no next item, so the request runs on."""
+    assert _zones("3 puff veg with cut in half, no ketchup") == ["with cut in half, no ketchup"]
+    assert _zones("pizza with cut into four and 2 cokes") == ["with cut into four and"]
+
+
 def test_a_count_after_no_is_no_request() -> None:
     assert _zones("12 no fevicol 50g") == []
 

@@ -247,5 +247,6 @@ def test_a_name_is_covered_by_the_words_that_tell_it_apart_not_by_shop_words() -
     assert name_cover("Book Depot", "Galaxy Book Depot") == 0.0
     assert name_cover("Tiwari Pustak Bhandar", "Pragati Pustak Bhandar") == 0.0
     assert name_cover("Mehta Xerox", "Mehta Xerox Centre") == 1.0
+    assert name_cover("Ashapura Tea", "Ashapura Tea Room") == 1.0
     assert name_cover("General Stores", "General Stores") == 1.0  # a name of shop words only: all of them count
 
