@@ -551,7 +551,7 @@ ASKED_CUE = re.compile(r"(?<![\w-])(?<!\d )(?:" + "|".join(
     r"\s+".join(map(re.escape, cue.split())) for cue in sorted(REQUEST_CUES, key=len, reverse=True)) + r")(?![\w-])",
     re.IGNORECASE)
 ASKED_STOP = frozenset({"plus", "also"})
-PARTS_OF = frozenset({"in", "into"})  # a number after these in a request is how the item is cut
+CUT_INTO = frozenset({"in", "into"})  # a number after these in a request is how the item is cut
 
 
 def asked_on(text: str, starts: Sequence[int] = ()) -> list[tuple[int, int]]:
@@ -564,9 +564,9 @@ def asked_on(text: str, starts: Sequence[int] = ()) -> list[tuple[int, int]]:
             continue
         stops = [text.find(c, m.end()) for c in "\n;"] + [s for s in starts if s >= m.end()]
         end = min((s for s in stops if s >= 0), default=len(text))
-        before = ""
+        prev = ""
         for k, (a, _b, w) in enumerate(words_of(text[m.end():end])):
-            lw, cut, before = w.lower(), before in PARTS_OF, w.lower()
+            lw, cut, prev = w.lower(), prev in CUT_INTO, w.lower()
             if k == 0 and lw in ARTICLES or cut:  # "with a straw": an article; "cut in half": how, not how many
                 continue
             if any(c.isdigit() for c in lw) or lw in NUMBER_WORDS or lw in VAGUE_WORDS or lw in ASKED_STOP:

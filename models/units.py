@@ -32,6 +32,11 @@ def _rows(name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
+def _words(name: str) -> tuple[str, ...]:
+    """A lexicon file's words, lower case, in file order."""
+    return tuple(r["word"].strip().lower() for r in _rows(name))
+
+
 def _meanings(name: str, column: str) -> dict[str, str]:
     """A lexicon file's words (lower case) -> their ``column``; a word listed with two meanings is an error."""
     out: dict[str, str] = {}
@@ -45,12 +50,12 @@ def _meanings(name: str, column: str) -> dict[str, str]:
 
 # Pack and count words as people write them -> a canonical unit (``datasets/lexicon/units.csv``).
 UNIT_WORDS: dict[str, str] = _meanings("units.csv", "unit")
-FILLER_WORDS: frozenset[str] = frozenset(r["word"].strip().lower() for r in _rows("fillers.csv"))
+FILLER_WORDS: frozenset[str] = frozenset(_words("fillers.csv"))
 # Words that begin what a customer asks on an item ("with", "no", "easy on", "bina"; ``requests.csv``).
-REQUEST_CUES: tuple[str, ...] = tuple(r["word"].strip().lower() for r in _rows("requests.csv"))
+REQUEST_CUES: tuple[str, ...] = _words("requests.csv")
 # Words of a shop's name that say what kind of shop or firm it is ("stores", "bhandar", "book depot", "pvt ltd"),
 # not which one (``shops.csv``): a text naming only these names no customer, however like a known name it reads.
-SHOP_WORDS: frozenset[str] = frozenset(r["word"].strip().lower() for r in _rows("shops.csv"))
+SHOP_WORDS: frozenset[str] = frozenset(_words("shops.csv"))
 # Words that join two items of an order ("sugar 5 and rice 3", "chai aur biscuit", "a coke plus two fries"), as a
 # regular-expression alternation: the readers cut items there.
 JOINERS = r"and|aur|&|\+|plus|also|tatha|n"
@@ -104,7 +109,7 @@ MEASURE_UOMS = {"KG": ("mass", 1000.0), "G": ("mass", 1.0), "L": ("volume", 1000
 NUMBER_WORDS: dict[str, float] = {r["word"].strip().lower(): float(r["value"]) for r in _rows("numbers.csv")}
 # Number words that are also ordinary words: a number only right before a unit or pack word.
 WEAK_NUMBER_WORDS = frozenset(r["word"].strip().lower() for r in _rows("numbers.csv") if r["weak"] == "true")
-VAGUE_WORDS = frozenset(r["word"].strip().lower() for r in _rows("vague.csv"))
+VAGUE_WORDS = frozenset(_words("vague.csv"))
 # Size words of a menu or a range ("sm", "big", "bada" -> small, large): a variant of the product, never a unit.
 SIZE_WORDS: dict[str, str] = {r["word"].strip().lower(): r["size"].strip().lower() for r in _rows("sizes.csv")}
 
