@@ -24,6 +24,7 @@ from models.units import (
     FILLER_WORDS,
     NUMBER_WORDS,
     REQUEST_CUES,
+    REQUEST_HOW,
     SIZE_WORDS,
     VAGUE_WORDS,
     VARIANT_WORDS,
@@ -551,7 +552,6 @@ ASKED_CUE = re.compile(r"(?<![\w-])(?<!\d )(?:" + "|".join(
     r"\s+".join(map(re.escape, cue.split())) for cue in sorted(REQUEST_CUES, key=len, reverse=True)) + r")(?![\w-])",
     re.IGNORECASE)
 ASKED_STOP = frozenset({"plus", "also"})
-CUT_INTO = frozenset({"in", "into"})  # a number after these in a request is how the item is cut
 
 
 def asked_on(text: str, starts: Sequence[int] = ()) -> list[tuple[int, int]]:
@@ -566,7 +566,7 @@ def asked_on(text: str, starts: Sequence[int] = ()) -> list[tuple[int, int]]:
         end = min((s for s in stops if s >= 0), default=len(text))
         prev = ""
         for k, (a, _b, w) in enumerate(words_of(text[m.end():end])):
-            lw, cut, prev = w.lower(), prev in CUT_INTO, w.lower()
+            lw, cut, prev = w.lower(), prev in REQUEST_HOW, w.lower()
             if k == 0 and lw in ARTICLES or cut:  # "with a straw": an article; "cut in half": how, not how many
                 continue
             if any(c.isdigit() for c in lw) or lw in NUMBER_WORDS or lw in VAGUE_WORDS or lw in ASKED_STOP:

@@ -32,9 +32,9 @@ def _rows(name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
-def _words(name: str) -> tuple[str, ...]:
-    """A lexicon file's words, lower case, in file order."""
-    return tuple(r["word"].strip().lower() for r in _rows(name))
+def _words(name: str, **where: str) -> tuple[str, ...]:
+    """A lexicon file's words, lower case, in file order; with ``where``, only rows with those column values."""
+    return tuple(r["word"].strip().lower() for r in _rows(name) if all(r[k] == v for k, v in where.items()))
 
 
 def _meanings(name: str, column: str) -> dict[str, str]:
@@ -51,8 +51,10 @@ def _meanings(name: str, column: str) -> dict[str, str]:
 # Pack and count words as people write them -> a canonical unit (``datasets/lexicon/units.csv``).
 UNIT_WORDS: dict[str, str] = _meanings("units.csv", "unit")
 FILLER_WORDS: frozenset[str] = frozenset(_words("fillers.csv"))
-# Words that begin what a customer asks on an item ("with", "no", "easy on", "bina"; ``requests.csv``).
-REQUEST_CUES: tuple[str, ...] = _words("requests.csv")
+# Words that begin what a customer asks on an item ("with", "no", "easy on", "bina"; ``requests.csv``), and words
+# after which a number inside such a request says how the item is cut, not how many ("cut in half").
+REQUEST_CUES: tuple[str, ...] = _words("requests.csv", role="cue")
+REQUEST_HOW: frozenset[str] = frozenset(_words("requests.csv", role="how"))
 # Words of a shop's name that say what kind of shop or firm it is ("stores", "bhandar", "book depot", "pvt ltd"),
 # not which one (``shops.csv``): a text naming only these names no customer, however like a known name it reads.
 SHOP_WORDS: frozenset[str] = frozenset(_words("shops.csv"))
@@ -111,7 +113,7 @@ NUMBER_WORDS: dict[str, float] = {r["word"].strip().lower(): float(r["value"]) f
 WEAK_NUMBER_WORDS = frozenset(r["word"].strip().lower() for r in _rows("numbers.csv") if r["weak"] == "true")
 VAGUE_WORDS = frozenset(_words("vague.csv"))
 # Size words of a menu or a range ("sm", "big", "bada" -> small, large): a variant of the product, never a unit.
-SIZE_WORDS: dict[str, str] = {r["word"].strip().lower(): r["size"].strip().lower() for r in _rows("sizes.csv")}
+SIZE_WORDS: dict[str, str] = {word: size.lower() for word, size in _meanings("sizes.csv", "size").items()}
 
 
 def _variant_words() -> dict[str, str]:
