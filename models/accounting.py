@@ -284,6 +284,8 @@ def place_count_word(text: str, part: LineParts, spans: Sequence[Span], know: Kn
             return Placement(unit=learned)
         if know.placed(word):
             return Placement()
+        if _joined_name(text, part.unit_at[1], word, know):  # "2 cheese | burgers" of a Cheeseburger
+            return Placement(bare=True, product=f"{word} {part.product}")
         if spelling and _misspelt_name(word, know):  # "4 bgael hummus": the name's, read as the unit
             named = any(w.lower() == word.lower() for _a, _b, w in words_of(part.product))
             return Placement(bare=True, product=part.product if named else f"{word} {part.product}")
@@ -307,7 +309,7 @@ def place_count_word(text: str, part: LineParts, spans: Sequence[Span], know: Kn
         return Placement(unit=unit, product=product)
     if inside is None and _names_with(text, b, part, spans, word, know):
         return Placement(product=f"{word} {part.product}")  # "four small | pies": the size is the product's
-    if know.placed(word):
+    if know.placed(word) or _joined_name(text, b, word, know):  # "two cheese burgers": a Cheeseburger, written apart
         return Placement()
     if spelling and inside is not None and inside.label in ("PRODUCT", "UNIT") and _misspelt_name(word, know):
         return Placement()  # "2 ice teas" of Iced Tea, "2 bagelz": the product's own word, misspelt, no pack word's
@@ -317,6 +319,14 @@ def place_count_word(text: str, part: LineParts, spans: Sequence[Span], know: Kn
     # the word stands where a unit stands: it is the count's, unplaced, and the rest names the product ("3 thela
     # powder pouch": the pouch with its count held, not a product called "thela powder pouch")
     return Placement(unplaced=word, product=_name_without(part.product, word))
+
+
+def _joined_name(text: str, end: int, word: str, know: Knowledge) -> bool:
+    """True when the word ending at ``end`` and the next one, a space apart, are one catalog word written in two
+    ("cheese burgers" of Cheeseburger, "tooth paste", "white board"): the name's first half, no unit."""
+    after = next_word(text, end)
+    return (after is not None and text[end:after[0]].isspace() and "\n" not in text[end:after[0]]
+            and word.isalpha() and after[2].isalpha() and know.in_catalog(word + after[2]))
 
 
 def _misspelt_name(word: str, know: Knowledge) -> bool:

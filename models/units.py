@@ -134,6 +134,18 @@ def like_unit_word(word: str) -> bool:
     return process.extractOne(word.lower(), UNIT_WORDS.keys(), scorer=fuzz.ratio, score_cutoff=80) is not None
 
 
+def spelled_unit(word: str) -> str | None:
+    """The unit of the lexicon's unit words a word is spelled like ("peece" -> PCS, "cartoon" -> CTN), when every
+    one it is most like names the same unit; None otherwise. A spelling alone is no reading: it only tells which
+    unit a use the shipped lines already decide agrees with (``models.word_learning``)."""
+    hits = process.extract(word.lower(), UNIT_WORDS.keys(), scorer=fuzz.ratio, score_cutoff=80, limit=None)
+    if not hits:
+        return None
+    best = max(score for _w, score, _k in hits)
+    units = {UNIT_WORDS[w] for w, score, _k in hits if score == best}
+    return units.pop() if len(units) == 1 else None
+
+
 def plain_count(word: str) -> bool:
     """Digits, or a number word that is no other word too ("do", "tin" are weak: a verb, a pack word)."""
     w = word.lower()

@@ -14,7 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from models.accounting import ARTICLES, Knowledge, words_of
-from models.units import CASE_CLASS, read_qty
+from models.units import CASE_CLASS, piece_unit, read_qty, spelled_unit
+from ordex.catalog import Product
 
 LearnedRow = tuple[str, str, str, int]  # (customer or "*", word, unit, support)
 SURE = 0.9  # a count this sure teaches a word alone
@@ -39,6 +40,25 @@ class Said:
     customer_id: str
     text: str
     lines: tuple[Shipped, ...]
+
+
+def pieces(p: Product | None) -> float:
+    """How many pieces one unit of the SKU holds (0 when no piece conversion is given)."""
+    piece = piece_unit(p.conversions) if p is not None else None
+    return piece[1] if piece else 0.0
+
+
+def packs(p: Product | None) -> tuple[tuple[str, float], ...]:
+    """The SKU's conversions other than its piece: how many of each unit one uom holds ("REAM", 5)."""
+    if p is None:
+        return ()
+    piece = piece_unit(p.conversions)
+    return tuple((u.upper(), float(n)) for u, n in p.conversions.items() if piece is None or u.upper() != piece[0])
+
+
+def shipped(qty: float, uom: str | None, p: Product | None) -> Shipped:
+    """A shipped line of a SKU, in the uom given or the SKU's own, with what its conversions say."""
+    return Shipped(qty, (uom or (p.uom if p is not None else "")).upper(), pieces(p), packs(p))
 
 
 def candidates(text: str, know: Knowledge) -> list[tuple[float, str, bool]]:
@@ -113,7 +133,9 @@ def learn_words(said: Iterable[Said], know: Knowledge, min_support: int = 2, agr
     """Words with one meaning that a use after a sure count decides alone and that at least ``min_support`` uses
     (and ``agree`` of them) fit. A use that fits a carton and a dozen alike ("2 thappi" of a carton of 12), or
     whose count is also a common word ("das lot"), supports a word another use decides and decides nothing by
-    itself. A word two or more customers use that way is the distributor's (``*``), else the one customer's."""
+    itself. A word spelled like a lexicon word of the very unit a sure use decides ("144 peece" shipped as 3
+    cartons of 48) needs that one use: the spelling and the arithmetic are two witnesses. A word two or more
+    customers use that way is the distributor's (``*``), else the one customer's."""
     by_word: dict[str, list[tuple[str, frozenset[str]]]] = defaultdict(list)
     decided: dict[str, Counter[str]] = defaultdict(Counter)
     for cid, word, units, sure in uses(said, know):
@@ -126,10 +148,17 @@ def learn_words(said: Iterable[Said], know: Knowledge, min_support: int = 2, agr
             continue
         unit = decided[word].most_common(1)[0][0]
         fitting = [cid for cid, units in seen if unit in units]
-        if len(fitting) >= min_support and len(fitting) / len(seen) >= agree:
+        least = 1 if _spelled(word) == unit else min_support
+        if len(fitting) >= least and len(fitting) / len(seen) >= agree:
             scope = "*" if len(set(fitting)) > 1 else fitting[0]
             out.append((scope, word, unit, len(fitting)))
     return out
+
+
+def _spelled(word: str) -> str | None:
+    """The unit a word's spelling names, as ``fits`` names units (a case of any kind is a carton)."""
+    unit = spelled_unit(word)
+    return "CTN" if unit in CASE_CLASS else unit
 
 
 @dataclass(frozen=True)

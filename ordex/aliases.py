@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import fuzz
 from scipy.optimize import linear_sum_assignment
 
-from models.accounting import sized_parts
+from models.accounting import Knowledge, knowledge_of, sized_parts, words_of
 from models.extractor import extract_block_lines
 from models.matcher import Parsed, SkuMatcher, normalize, size_agreement
 from models.ranker import Ranker
@@ -38,10 +38,13 @@ from models.units import (
     measure_readings,
     own_sizes,
     parse_number,
+    read_qty,
     sold_by,
     to_uom,
     unit_of,
 )
+from models.word_learning import fits
+from models.word_learning import shipped as shipped_of
 from ordex.catalog import HistoryLine, HistoryOrder, MasterData, Product
 from ordex.intake.text import body_blocks
 
@@ -183,6 +186,27 @@ def quantity_readings(m: Mention) -> list[Reading]:
     return out
 
 
+def count_word_out(m: Mention, shipped_line: HistoryLine, p: Product | None, catalog: Knowledge) -> Mention:
+    """The mention without the word right after its count when the count fits what was shipped only in another
+    unit ("144 peece talcum powder" shipped as 3 cartons of 48): the word is the count's unit, not a name of the
+    SKU. Kept in the alias, it would be a catalog word at run time, and the next "96 peece ..." would be read as
+    96 cartons."""
+    if m.qty is None or m.unit is not None or p is None:
+        return m
+    words = words_of(m.line)
+    after = next((w for (_a, _b, n), (_c, _d, w) in zip(words, words[1:], strict=False)
+                  if read_qty(n).value == m.qty), None)
+    name = words_of(m.text)
+    if after is None or not name or name[0][2] != after or not after.isalpha() \
+            or catalog.in_catalog(after) or catalog.like_catalog(after):
+        return m
+    units = fits(m.qty, [shipped_of(float(shipped_line.qty), shipped_line.uom, p)])
+    if not units or "CTN" in units or (shipped_line.uom or p.uom).upper() in units:
+        return m
+    rest = m.text[name[0][1]:].strip()
+    return Mention(rest, m.qty, m.unit, m.line) if rest else m
+
+
 def _num(text: str) -> float:
     return parse_number(text) or 0.0
 
@@ -227,6 +251,7 @@ class Aligner:
         self.read = read
         self._parsed: dict[str, Parsed] = {}
         self._names: dict[str, str] = {}
+        self.catalog = knowledge_of([f"{p.description} {p.pack_size}" for p in md.products], [], [])
 
     def _product_name(self, p: Product) -> tuple[Parsed, str]:
         if p.sku not in self._parsed:
@@ -275,7 +300,8 @@ class Aligner:
                 s = float(score[i, j])
                 only = agree[i, j] and agree[i, :].sum() == 1 and agree[:, j].sum() == 1
                 if s >= self.options.min_score or only:
-                    out[j] = AlignedLine(shipped[j][0].sku, forms[(i, j)].text, round(s, 4))
+                    form = count_word_out(forms[(i, j)], shipped[j][0], self.md.product(shipped[j][0].sku), self.catalog)
+                    out[j] = AlignedLine(shipped[j][0].sku, form.text, round(s, 4))
         return AlignedOrder(order.customer_id, order.received_at, tuple(mentions), tuple(out))
 
 

@@ -8,9 +8,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from models.accounting import Knowledge, asked_counts, asked_words, knowledge_of
-from models.units import piece_unit
-from models.word_learning import LearnedRow, Said, Shipped, SplitReport, learn_words, time_split, votes
-from ordex.catalog import MasterData, Product
+from models.word_learning import LearnedRow, Said, SplitReport, learn_words, shipped, time_split, votes
+from ordex.catalog import MasterData
 
 
 def knowledge(md: MasterData, learned_aliases: Iterable[tuple[str, str, str, int]] = (),
@@ -28,25 +27,6 @@ def asked_in_history(md: MasterData) -> Counter[str]:
     """How often each word is asked on an item in the past orders (``models.accounting.asked_counts``): one pass
     over the history per master data load, not per refresh."""
     return asked_counts([o.text for o in md.history])
-
-
-def pieces(p: Product | None) -> float:
-    """How many pieces one unit of the SKU holds (0 when no piece conversion is given)."""
-    piece = piece_unit(p.conversions) if p is not None else None
-    return piece[1] if piece else 0.0
-
-
-def packs(p: Product | None) -> tuple[tuple[str, float], ...]:
-    """The SKU's conversions other than its piece: how many of each unit one uom holds ("REAM", 5)."""
-    if p is None:
-        return ()
-    piece = piece_unit(p.conversions)
-    return tuple((u.upper(), float(n)) for u, n in p.conversions.items() if piece is None or u.upper() != piece[0])
-
-
-def shipped(qty: float, uom: str | None, p: Product | None) -> Shipped:
-    """A shipped line of a SKU, in the uom given or the SKU's own, with what its conversions say."""
-    return Shipped(qty, (uom or (p.uom if p is not None else "")).upper(), pieces(p), packs(p))
 
 
 def said_in_history(md: MasterData) -> list[Said]:

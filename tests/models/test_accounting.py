@@ -429,3 +429,21 @@ def test_a_catalog_word_the_classifier_read_as_a_count_is_an_item_to_hold() -> N
              Span("QTY", 29, 30, 0.99), Span("PRODUCT", 31, 36, 0.99)]
     assert [text[s.start:s.end] for s in misread_counts(text, spans, [], know)] == ["nan"]
     assert misread_counts("ek fries", [Span("QTY", 0, 2, 0.9)], [], Knowledge(catalog=frozenset({"fries"}))) == []
+
+
+def test_a_catalog_word_written_in_two_beside_a_count_is_the_name_not_a_unit() -> None:
+    """ "two cheese burgers" of a Cheeseburger: "cheese" is the name's first half, whatever label the classifier
+    gave it, so the count stands; a word that joins into no catalog word ("two jhola burgers") is still named."""
+    from models.accounting import knowledge_of
+    from models.tagger import lines_from_spans
+
+    know = knowledge_of(["Cheeseburger", "Burger Box"], [], [])
+
+    def placed(text: str, spans: list[Span]) -> tuple[str | None, str]:
+        got = place_count_word(text, lines_from_spans(text, spans)[0], spans, know)
+        return got.unplaced, got.product or lines_from_spans(text, spans)[0].product
+
+    assert placed("two cheese burgers", [Span("QTY", 0, 3, 0.9), Span("PRODUCT", 4, 18, 0.9)]) == (None, "cheese burgers")
+    as_unit = [Span("QTY", 0, 3, 0.9), Span("UNIT", 4, 10, 0.9), Span("PRODUCT", 11, 18, 0.9)]
+    assert placed("two cheese burgers", as_unit) == (None, "cheese burgers")
+    assert placed("two jhola burgers", [Span("QTY", 0, 3, 0.9), Span("PRODUCT", 4, 17, 0.9)])[0] == "jhola"

@@ -64,6 +64,17 @@ def test_quantity_after_conversion_tells_two_like_names_apart() -> None:
     assert rows == {("tube 26 black", "TUBE-26"), ("tube 28 black", "TUBE-28")}
 
 
+def test_the_word_after_a_count_that_fits_only_in_pieces_is_no_part_of_the_alias() -> None:
+    """ "30 peece roadking tube 26" shipped as 3 boxes of 10: "peece" is the count's word, not the tube's name; kept
+    in the alias it would be a catalog word, and the next "20 peece ..." would read as 20 boxes."""
+    md = trade(order("B04", 0, "30 peece roadking tube 26\ntringo bell 6 pcs", ("TUBE-26", 3), ("BELL-CR", 6)))
+    rows = {(r[1], r[2]) for r in learn_history_aliases(md) if r[0] == "B04"}
+    assert ("roadking tube 26", "TUBE-26") in rows
+    assert not any("peece" in alias for alias, _sku in rows)
+    md = trade(order("B04", 0, "3 mota roadking tube 26", ("TUBE-26", 3)))  # the count is the boxes: the word stays
+    assert any("mota" in r[1] for r in learn_history_aliases(md) if r[0] == "B04")
+
+
 def test_a_line_that_fits_nothing_shipped_stays_unaligned() -> None:
     md = trade(order("B03", 0, "tringo bell 6 pcs\npayment 4500 done\nmota wala 26 2 box", ("BELL-CR", 6)))
     rows = learn_history_aliases(md)

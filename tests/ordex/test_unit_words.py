@@ -57,6 +57,13 @@ def test_a_unit_word_learned_from_history_is_read_on_the_next_message(tmp_path: 
     assert "QTY_UNCLEAR" not in codes(answer)
 
 
+def test_a_misspelt_piece_word_one_past_order_used_is_read_not_taken_as_the_name(tmp_path: Path) -> None:
+    e = engine_for(tmp_path, [past("40 peece led bulb 9w", "LED-9W", 4, "BOX", 1)])
+    assert e.store.learned_units() == {("E100", "peece"): "PCS"}
+    answer = e.submit(msg("50 peece led bulb 9w", sender="+911110000001"))
+    assert lines_of(answer) == [("E100", "LED-9W", 5, "BOX")]  # never 50 boxes
+
+
 def test_a_resolved_exception_teaches_the_unit_word(tmp_path: Path) -> None:
     e = engine_for(tmp_path)
     held = e.submit(msg("led bulb 9w 20 thela", sender="+911110000001"))
@@ -89,6 +96,16 @@ def test_a_word_for_any_unit_the_sku_converts_from_is_learned() -> None:
     assert learn_words(said, know) == [("*", "dasta", "REAM", 2)]
     across = [Said("A", "copier paper 20\ndelivery by friday", boxes), Said("B", "paper 20\ndelivery asap", boxes)]
     assert learn_words(across, know) == []  # a count that ends a line says nothing of the next line's first word
+
+
+def test_a_misspelt_unit_word_is_learned_from_one_use_that_decides_the_same_unit() -> None:
+    """ "144 peece" of a carton of 48 shipped as 3 cartons: the spelling ("piece") and the arithmetic agree, two
+    witnesses in one order; a word spelled like no unit word, or like another unit's, waits for a second use."""
+    know = Knowledge(catalog=frozenset({"talcum", "powder"}))
+    cartons = (Shipped(3, "CTN", 48),)
+    assert learn_words([Said("A", "144 peece talcum powder", cartons)], know) == [("A", "peece", "PCS", 1)]
+    assert learn_words([Said("A", "144 jhola talcum powder", cartons)], know) == []
+    assert learn_words([Said("A", "3 peece talcum powder", cartons)], know) == []  # "peece" read as cartons: no
 
 
 def test_a_rule_extractor_line_is_accounted_for_like_the_classifiers() -> None:
