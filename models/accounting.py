@@ -77,6 +77,9 @@ LINE_CHECKS: dict[str, str] = {
     "listed_line": "a line with a count and a word, in the written line of an order line or the one before or "
                    "after it (\"FILES BUTTON A4 20 AND TAPE 12 MM 2\"), is an order line of that list: held if no SKU "
                    "fits (SKU_UNMATCHED), never dropped as chatter with the rest released (match stage)",
+    "joined_words": "a catalog word written in two (\"a cheese burger\" of Cheeseburger): the word before a line's "
+                    "product that no span took and that joins its first word is the product's, so the line begins "
+                    "there (tag stage); such pairs are catalog words wherever words are accounted for (always)",
     "history_evidence": "a quantity over history_factor times the most ever ordered is QTY_UNCLEAR (validate stage)",
     "unexplained_words": "a SKU whose names and aliases explain half of the mention's words or less, with no exact "
                          "alias, is no match: SKU_UNMATCHED naming the words (match stage)",
@@ -149,6 +152,11 @@ class Knowledge:
         if w in self.catalog:
             return True
         return len(w) > 3 and w.endswith("s") and (w[:-1] in self.catalog or w.endswith("es") and w[:-2] in self.catalog)
+
+    def joined(self, first: str, second: str) -> bool:
+        """True when two words written apart are one catalog word ("cheese burgers" of Cheeseburger, "white
+        board"): a name written in two, no unit and no stray word."""
+        return first.isalpha() and second.isalpha() and self.in_catalog(first + second)
 
     def like_catalog(self, word: str) -> bool:
         """A word spelled like one of the catalog's: at least 85% alike ("ice" for "iced", "choclate"), or, five
@@ -325,8 +333,30 @@ def _joined_name(text: str, end: int, word: str, know: Knowledge) -> bool:
     """True when the word ending at ``end`` and the next one, a space apart, are one catalog word written in two
     ("cheese burgers" of Cheeseburger, "tooth paste", "white board"): the name's first half, no unit."""
     after = next_word(text, end)
-    return (after is not None and text[end:after[0]].isspace() and "\n" not in text[end:after[0]]
-            and word.isalpha() and after[2].isalpha() and know.in_catalog(word + after[2]))
+    return after is not None and _apart(text, end, after[0]) and know.joined(word, after[2])
+
+
+def _apart(text: str, end: int, start: int) -> bool:
+    """True when only spaces stand between two words on one line."""
+    return start > end and text[end:start].isspace() and "\n" not in text[end:start]
+
+
+def name_before(text: str, part: LineParts, spans: Sequence[Span], know: Knowledge) -> LineParts:
+    """The line with the word right before it, which no span took, as the first half of its product's first word
+    when the two are one catalog word ("a cheese | burger": the classifier took "burger" alone, and "burger" alone
+    is too little like Cheeseburger to be an order line). The line then begins there, so an article before it
+    counts it (``article_before``). Only a line that begins with its product."""
+    first = words_of(part.product)
+    if not first or not any(s.label == "PRODUCT" and s.start == part.start for s in spans):
+        return part
+    before = words_of(text[:part.start])
+    if not before:
+        return part
+    a, b, word = before[-1]
+    if any(s.start < b and a < s.end for s in spans) or not _apart(text, b, part.start) \
+            or not know.joined(word, first[0][2]):
+        return part
+    return replace(part, text=text[a:part.start + len(part.text)], product=f"{word} {part.product}", start=a)
 
 
 def _misspelt_name(word: str, know: Knowledge) -> bool:
@@ -339,7 +369,8 @@ def _names_with(text: str, end: int, part: LineParts, spans: Sequence[Span], wor
     """True when the word after a count that no span took is a size or catalog word right before the line's
     product span, apart from it by spaces alone: the first word of the name, which the classifier left out."""
     w = word.lower()
-    if not (w in SIZE_WORDS or know.in_catalog(w)) or w in english_function_words() or w in know.names:
+    if not (w in SIZE_WORDS or know.in_catalog(w) or _joined_name(text, end, word, know)) \
+            or w in english_function_words() or w in know.names:
         return False
     after = next((s for s in spans if s.start >= end), None)
     return (after is not None and after.label == "PRODUCT" and not text[end:after.start].strip()
@@ -646,12 +677,20 @@ def unread_words(text: str, spans: Sequence[Span], know: Knowledge) -> list[str]
     """Catalog words of a text that no product, count or unit span took ("char cs kajal stick" read as a name)
     and that are not asked on an item ("with onion"): an order line the reader dropped."""
     taken = [s for s in spans if s.label in ("PRODUCT", "QTY", "UNIT", "PRICE")]
-    out = []
-    for a, _b, w in unasked_words(text, [s.start for s in taken]):
-        lw = w.lower()
-        if any(s.start <= a < s.end for s in taken) or not know.in_catalog(lw) or lw in know.names:
-            continue
-        out.append(w)
+    free = [(a, b, w) for a, b, w in unasked_words(text, [s.start for s in taken])
+            if not any(s.start <= a < s.end for s in taken)]
+    halves = joined_halves(text, free, know)
+    return [w for k, (_a, _b, w) in enumerate(free)
+            if k in halves or know.in_catalog(w.lower()) and w.lower() not in know.names]
+
+
+def joined_halves(text: str, words: Sequence[tuple[int, int, str]], know: Knowledge) -> set[int]:
+    """The indexes of the words of ``words`` that, with their neighbour a space apart, are one catalog word
+    written in two ("cheese burger")."""
+    out: set[int] = set()
+    for k, ((_a, b, w), (c, _d, x)) in enumerate(zip(words, words[1:], strict=False)):
+        if _apart(text, b, c) and know.joined(w, x):
+            out |= {k, k + 1}
     return out
 
 

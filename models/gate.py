@@ -21,7 +21,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz
 
-from models.accounting import Knowledge, items_asked, unasked_words, words_of
+from models.accounting import Knowledge, items_asked, joined_halves, unasked_words, words_of
 from models.matcher import MatchEvidence
 from models.units import FILLER_WORDS, SHOP_WORDS, unit_of
 from ordex.schema import Block, Case, Code, Line
@@ -193,10 +193,12 @@ def leftover(case: Case, know: Knowledge, second_only: int = 0, names: Sequence[
         if named is not None:
             text = named.sub(" ; ", text)
         total += len(words_of(b.text))
-        for _a, _b, w in unasked_words(text):
+        free = unasked_words(text)
+        halves = joined_halves(text, free, know)  # "a cheese burger" no line took: a catalog word, written in two
+        for k, (_a, _b, w) in enumerate(free):
             lw = w.lower()
-            if (know.in_catalog(lw) and lw not in know.names and know.lexicon_unit(w) is None and not lw.isdigit()
-                    and lw not in FILLER_WORDS):  # "by 1 pm", a lone "wala": filler, though an alias uses it
+            if k in halves or (know.in_catalog(lw) and lw not in know.names and know.lexicon_unit(w) is None
+                               and not lw.isdigit() and lw not in FILLER_WORDS):  # "by 1 pm", a lone "wala": filler
                 catalog += 1
             elif not know.knows(w):
                 unplaced += 1

@@ -447,3 +447,23 @@ def test_a_catalog_word_written_in_two_beside_a_count_is_the_name_not_a_unit() -
     as_unit = [Span("QTY", 0, 3, 0.9), Span("UNIT", 4, 10, 0.9), Span("PRODUCT", 11, 18, 0.9)]
     assert placed("two cheese burgers", as_unit) == (None, "cheese burgers")
     assert placed("two jhola burgers", [Span("QTY", 0, 3, 0.9), Span("PRODUCT", 4, 17, 0.9)])[0] == "jhola"
+
+
+def test_the_word_before_a_product_that_joins_its_first_word_begins_the_line() -> None:
+    """ "plus a cheese burger": the classifier took "burger" alone, which is too little like Cheeseburger to be an
+    order line; "cheese" joins it into the catalog's word, so the line is "a cheese burger", counted by its
+    article. A word that joins nothing ("a big burger") is left as it was."""
+    from models.accounting import knowledge_of, name_before, unread_words
+    from models.tagger import lines_from_spans
+
+    know = knowledge_of(["Cheeseburger", "Burger Box"], [], [])
+    text = "5 fries plus a cheese burger"
+    spans = [Span("QTY", 0, 1, 0.9), Span("PRODUCT", 2, 7, 0.9), Span("PRODUCT", 22, 28, 0.9)]
+    part = lines_from_spans(text, spans)[1]
+    got = name_before(text, part, spans, know)
+    assert (got.text, got.product, got.start) == ("cheese burger", "cheese burger", 15)
+    big = "5 fries plus a big burger"
+    spans = [Span("QTY", 0, 1, 0.9), Span("PRODUCT", 2, 7, 0.9), Span("PRODUCT", 19, 25, 0.9)]
+    assert name_before(big, lines_from_spans(big, spans)[1], spans, know).product == "burger"
+    # no span took either half: both are words of a dropped line
+    assert unread_words("and some cheese burgers", [], know) == ["cheese", "burgers"]

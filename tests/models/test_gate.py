@@ -186,6 +186,15 @@ def test_what_a_message_left_unread_is_counted() -> None:
                                                                                   block=0)))
     assert leftover(case, know).catalog == 2
 
+    # a catalog word written in two that no line read ("some cheese burgers" of Cheeseburger): a dropped item
+    know = Knowledge(catalog=frozenset({"cheeseburger", "onion", "rings"}))
+    text = "some cheese burgers and 2 onion rings"
+    case = Case(message=msg(text), blocks=(Block(text=text),),
+                lines=(Line(text="2 onion rings", product="onion rings", qty=2, block=0),))
+    assert leftover(case, know).catalog == 2
+    case = case.model_copy(update={"blocks": (Block(text="some cheese and 2 onion rings"),)})
+    assert leftover(case, know).catalog == 0  # "cheese" alone is no catalog word
+
 
 def test_a_fitted_weight_keeps_its_features_known_direction() -> None:
     rng = np.random.default_rng(0)
