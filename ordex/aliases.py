@@ -34,6 +34,7 @@ from models.tagger import TokenTagger
 from models.units import (
     LEADING_MEASURE,
     TRAILING_MEASURE,
+    like_unit_word,
     measure,
     measure_readings,
     own_sizes,
@@ -197,8 +198,8 @@ def count_word_out(m: Mention, shipped_line: HistoryLine, p: Product | None, cat
     after = next((w for (_a, _b, n), (_c, _d, w) in zip(words, words[1:], strict=False)
                   if read_qty(n).value == m.qty), None)
     name = words_of(m.text)
-    if after is None or not name or name[0][2] != after or not after.isalpha() \
-            or catalog.in_catalog(after) or catalog.like_catalog(after):
+    if after is None or not name or name[0][2] != after or not after.isalpha() or catalog.in_catalog(after) \
+            or catalog.like_catalog(after) and not like_unit_word(after):  # a catalog word misspelt, no unit word
         return m
     units = fits(m.qty, [shipped_of(float(shipped_line.qty), shipped_line.uom, p)])
     if not units or "CTN" in units or (shipped_line.uom or p.uom).upper() in units:

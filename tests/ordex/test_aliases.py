@@ -73,6 +73,11 @@ def test_the_word_after_a_count_that_fits_only_in_pieces_is_no_part_of_the_alias
     assert not any("peece" in alias for alias, _sku in rows)
     md = trade(order("B04", 0, "3 mota roadking tube 26", ("TUBE-26", 3)))  # the count is the boxes: the word stays
     assert any("mota" in r[1] for r in learn_history_aliases(md) if r[0] == "B04")
+    # a catalog that says "piece" somewhere: "peece" is spelled like it, but like a unit word too, so it still goes
+    patch = Product(sku="PATCH", description="Puncture Patch Single Piece", uom="BOX", conversions={"PCS": Decimal(50)})
+    md = MasterData(customers=CUSTOMERS, products=(*PRODUCTS, patch), history=(
+        order("B04", 0, "30 peece roadking tube 26", ("TUBE-26", 3)),))
+    assert [(r[1], r[2]) for r in learn_history_aliases(md) if r[0] == "B04"] == [("roadking tube 26", "TUBE-26")]
 
 
 def test_a_line_that_fits_nothing_shipped_stays_unaligned() -> None:
