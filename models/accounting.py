@@ -77,9 +77,9 @@ LINE_CHECKS: dict[str, str] = {
     "listed_line": "a line with a count and a word, in the written line of an order line or the one before or "
                    "after it (\"FILES BUTTON A4 20 AND TAPE 12 MM 2\"), is an order line of that list: held if no SKU "
                    "fits (SKU_UNMATCHED), never dropped as chatter with the rest released (match stage)",
-    "joined_words": "a catalog word written in two (\"a cheese burger\" of Cheeseburger): the word before a line's "
-                    "product that no span took and that joins its first word is the product's, so the line begins "
-                    "there (tag stage); such pairs are catalog words wherever words are accounted for (always)",
+    "joined_words": "a catalog word written in two (\"a cheese burger\" of Cheeseburger) is that catalog word "
+                    "wherever words are accounted for: beside a count, before a line's product (the line begins "
+                    "there), among words no line took (tag stage, and the gate's words left outside every line)",
     "history_evidence": "a quantity over history_factor times the most ever ordered is QTY_UNCLEAR (validate stage)",
     "unexplained_words": "a SKU whose names and aliases explain half of the mention's words or less, with no exact "
                          "alias, is no match: SKU_UNMATCHED naming the words (match stage)",
@@ -124,6 +124,7 @@ class Knowledge:
     described: frozenset[str] = frozenset()  # the words of product descriptions and pack sizes alone
     asked: frozenset[str] = frozenset()  # words customers ask on an item ("straw"), learned from history
     learned: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    joins: bool = True  # the line check ``joined_words``: two words may be one catalog word written apart
 
     def learned_unit(self, word: str, customer_id: str | None) -> str | None:
         """A unit learned for this word: the customer's own first, then the distributor's."""
@@ -156,7 +157,7 @@ class Knowledge:
     def joined(self, first: str, second: str) -> bool:
         """True when two words written apart are one catalog word ("cheese burgers" of Cheeseburger, "white
         board"): a name written in two, no unit and no stray word."""
-        return first.isalpha() and second.isalpha() and self.in_catalog(first + second)
+        return self.joins and first.isalpha() and second.isalpha() and self.in_catalog(first + second)
 
     def like_catalog(self, word: str) -> bool:
         """A word spelled like one of the catalog's: at least 85% alike ("ice" for "iced", "choclate"), or, five

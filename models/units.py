@@ -129,20 +129,23 @@ def _variant_words() -> dict[str, str]:
 VARIANT_WORDS: dict[str, str] = _variant_words()
 
 
+def _spelled_units(word: str) -> set[str]:
+    """The units of the lexicon's unit words a word is most like, at 80% alike or more (none: like no unit word)."""
+    hits = process.extract(word.lower(), UNIT_WORDS.keys(), scorer=fuzz.ratio, score_cutoff=80, limit=None)
+    best = max((score for _w, score, _k in hits), default=0.0)
+    return {UNIT_WORDS[w] for w, score, _k in hits if score == best}
+
+
 def like_unit_word(word: str) -> bool:
     """True when a word is spelled like one of the lexicon's unit words ("peece", "cartoon"): a misspelt pack word."""
-    return process.extractOne(word.lower(), UNIT_WORDS.keys(), scorer=fuzz.ratio, score_cutoff=80) is not None
+    return bool(_spelled_units(word))
 
 
 def spelled_unit(word: str) -> str | None:
     """The unit of the lexicon's unit words a word is spelled like ("peece" -> PCS, "cartoon" -> CTN), when every
     one it is most like names the same unit; None otherwise. A spelling alone is no reading: it only tells which
     unit a use the shipped lines already decide agrees with (``models.word_learning``)."""
-    hits = process.extract(word.lower(), UNIT_WORDS.keys(), scorer=fuzz.ratio, score_cutoff=80, limit=None)
-    if not hits:
-        return None
-    best = max(score for _w, score, _k in hits)
-    units = {UNIT_WORDS[w] for w, score, _k in hits if score == best}
+    units = _spelled_units(word)
     return units.pop() if len(units) == 1 else None
 
 

@@ -41,7 +41,7 @@ from ordex.schema import Case, Line
 from ordex.stages.base import Component, Options
 
 TAG_CHECKS = ("count_word", "catalog_spelling", "unread_words", "name_after", "size_after", "learned_requests",
-              "orphan_counts", "article_items", "bare_number", "heading_number", "joined_words")  # the line checks this stage runs
+              "orphan_counts", "article_items", "bare_number", "heading_number")  # the line checks this stage runs
 DISAGREE = 0.45  # below the default quantity threshold: the two extractors disagree, a person decides
 TRUSTED = 0.95  # a count written with its unit ("24 ctn") or marker ("qty: 5") needs no second opinion
 
@@ -140,7 +140,7 @@ class TagStage(Component):
         is uncertain (``models.accounting``); and where the rest of its name or a size written after it ends (-1
         when none). A line with no count that an article no span took begins counts one (", a sprite,")."""
         p = number_in_name(text, p, self.knowledge) if "bare_number" in self.options.checks else p
-        p = name_before(text, p, spans, self.knowledge) if "joined_words" in self.options.checks else p
+        p = name_before(text, p, spans, self.knowledge)  # switched by the knowledge (``joined_words``)
         art = article_before(text, p.start, spans) if p.qty is None and "article_items" in self.options.checks \
             and item_edge(text, p.start + len(p.text)) else None
         if art is not None:

@@ -467,3 +467,12 @@ def test_the_word_before_a_product_that_joins_its_first_word_begins_the_line() -
     assert name_before(big, lines_from_spans(big, spans)[1], spans, know).product == "burger"
     # no span took either half: both are words of a dropped line
     assert unread_words("and some cheese burgers", [], know) == ["cheese", "burgers"]
+
+
+def test_the_joined_words_check_switches_off_in_the_knowledge() -> None:
+    from dataclasses import replace as with_
+
+    from models.accounting import knowledge_of
+
+    know = knowledge_of(["Cheeseburger"], [], [])
+    assert know.joined("cheese", "burgers") and not with_(know, joins=False).joined("cheese", "burgers")
