@@ -17,6 +17,7 @@ HOLDOUT_TRADE = "stationery"  # never used to train the generic model: the accep
 UNKNOWN_RATE = 0.12  # product names replaced by an unknown word (or given a trailing "half"), see unknown_names
 PACK_RATE = 0.05  # product names given a pack word and a size ("cake box 10x10 inch"), see pack_names
 LEXICON_RATE = 0.35  # unit words redrawn from the lexicon or invented, number words from the lexicon, see lexicon_counts
+NUMBERED_RATE = 0.3  # names right after a bare count begun by a number and a name word, see numbered_names
 
 
 @dataclass(frozen=True)
@@ -56,12 +57,19 @@ SIZES = ("9 x 4 inch", "10x12", "172 pages", "200pg", "24 shades", "A4", "75 gsm
 def rewrite_spans(text: str, spans: Sequence[tuple[int, int, str]],
                   rewrite: Callable[[str, str], str]) -> tuple[str, list[tuple[int, int, str]]]:
     """The text with each span's piece replaced by ``rewrite(label, piece)``, and the spans moved to match."""
+    return rewrite_at(text, spans, lambda _at, label, piece: rewrite(label, piece))
+
+
+def rewrite_at(text: str, spans: Sequence[tuple[int, int, str]],
+               rewrite: Callable[[int, str, str], str]) -> tuple[str, list[tuple[int, int, str]]]:
+    """``rewrite_spans`` with each span's start given too (``rewrite(start, label, piece)``), for a rewrite that
+    looks at what stands around the span."""
     out: list[tuple[int, int, str]] = []
     pieces: list[str] = []
     shift = pos = 0
     for a, b, lab in sorted(spans):
         pieces.append(text[pos:a])
-        piece = rewrite(lab, text[a:b])
+        piece = rewrite(a, lab, text[a:b])
         pieces.append(piece)
         out.append((a + shift, a + shift + len(piece), lab))
         shift += len(piece) - (b - a)
@@ -148,6 +156,39 @@ def unknown_names(rng: random.Random, rate: float) -> Callable[[str, str], str]:
     return rewrite
 
 
+NAME_NOUNS = ("pin", "way", "layer", "burner", "star", "tier", "step", "shelf", "drawer", "speed",
+              "blade", "pocket", "compartment", "hole", "gang", "core", "stage", "wheel", "button", "track", "stroke",
+              "lever", "deck", "zone", "point", "fold", "line", "bit", "flute", "jaw", "port", "channel", "cell", "grain")
+NAME_NUMBERS = (2, 2, 3, 3, 4, 4, 5, 6, 7, 8, 10, 12, 16, 24, 45, 90, 180)
+
+
+Rewrite = Callable[[str, Sequence[tuple[int, int, str]]], tuple[str, list[tuple[int, int, str]]]]
+
+
+def numbered_names(rng: random.Random, rate: float) -> Rewrite:
+    """A product name right after its count begun by a number and a name word ("4 | 3 pin plug", "ek | 7 grain
+    bread"), the word drawn from a list or invented: the tagger learns that of two numbers before a name the first
+    is the count and the second, with the word after it, the name's, so "4 2 door wardrobe" is 4 of the wardrobe,
+    never 2, nor the 4 an item number. Only there: a number and a word that begin a line are left as they are
+    written ("2 sides", "1 portion"). The word is no unit or size word of the lexicon: "4 2 ctn" stays two counts."""
+    from models.units import NUMBER_WORDS, SIZE_WORDS, UNIT_WORDS
+
+    nouns = [w for w in NAME_NOUNS if w not in UNIT_WORDS and w not in SIZE_WORDS and w not in NUMBER_WORDS]
+
+    def rewrite(text: str, spans: Sequence[tuple[int, int, str]]) -> tuple[str, list[tuple[int, int, str]]]:
+        counted = {b + 1 for a, b, lab in spans if lab == "QTY" and text[b:b + 1] == " "}
+
+        def begin(a: int, label: str, piece: str) -> str:
+            if label != "PRODUCT" or a not in counted or not piece[:1].isalpha() or rng.random() >= rate:
+                return piece
+            word = invented_word(rng).lower() if rng.random() < 0.3 else rng.choice(nouns)
+            return f"{rng.choice(NAME_NUMBERS)} {word.upper() if piece.isupper() else word} {piece}"
+
+        return rewrite_at(text, spans, begin)
+
+    return rewrite
+
+
 def lexicon_counts(rng: random.Random, rate: float) -> Callable[[str, str], str]:
     """Unit words redrawn from the whole lexicon (every language, every abbreviation, as typed: "CS", "nag",
     "darjan") or invented (a word the tagger cannot know), and digits written as number words of any language:
@@ -173,7 +214,7 @@ def lexicon_counts(rng: random.Random, rate: float) -> Callable[[str, str], str]
 
 def synthetic_lines(trade_names: Sequence[str], per_trade: int, seed: int, ocr_rate: float = 0.15,
                     size_rate: float = 0.0, swap_rate: float = 0.0, unknown_rate: float = 0.0,
-                    lexicon_rate: float = 0.0, pack_rate: float = 0.0) -> list[Example]:
+                    lexicon_rate: float = 0.0, pack_rate: float = 0.0, numbered_rate: float = 0.0) -> list[Example]:
     """Lines of generated messages for each trade (a fresh invented distributor per trade and seed)."""
     from training.synth.generator import generate_messages, generate_trade
 
@@ -182,6 +223,7 @@ def synthetic_lines(trade_names: Sequence[str], per_trade: int, seed: int, ocr_r
     unknown = unknown_names(random.Random(f"unknown:{seed}"), unknown_rate)
     counts = lexicon_counts(random.Random(f"lexicon:{seed}"), lexicon_rate)
     packs = pack_names(random.Random(f"packs:{seed}"), pack_rate)
+    numbered = numbered_names(random.Random(f"numbered:{seed}"), numbered_rate)
     out: list[Example] = []
     for name in trade_names:
         td = generate_trade(name, seed)
@@ -197,6 +239,8 @@ def synthetic_lines(trade_names: Sequence[str], per_trade: int, seed: int, ocr_r
                 text, spans = rewrite_spans(text, spans, counts)
             if pack_rate:
                 text, spans = rewrite_spans(text, spans, packs)
+            if numbered_rate:
+                text, spans = numbered(text, spans)
             out.extend(message_lines(text, spans))
     return out
 
@@ -243,7 +287,7 @@ def generic_dataset(per_trade: int, seed: int, holdout_trade: str = HOLDOUT_TRAD
 
     trades = [t for t in all_trades() if t != holdout_trade]
     train = dedupe(synthetic_lines(trades, per_trade, seed, size_rate=0.25, swap_rate=0.25, unknown_rate=UNKNOWN_RATE,
-                                   lexicon_rate=LEXICON_RATE, pack_rate=PACK_RATE))
+                                   lexicon_rate=LEXICON_RATE, pack_rate=PACK_RATE, numbered_rate=NUMBERED_RATE))
     random.Random(seed).shuffle(train)
     heldout = dedupe(synthetic_lines([holdout_trade], heldout_messages, seed + 1000, ocr_rate=0.1))
     return DataSet(train, heldout, {"trades": len(trades), "train_lines": len(train), "heldout_lines": len(heldout)})

@@ -197,7 +197,20 @@ def _chatter(ln: Line, said: str = "") -> bool:
     is the clause of the message a line with no count was read from, when its own words are less than it ("is |
     tile glue | 20 kg available?")."""
     text = said or ln.text
-    return bool((QUESTION.search(text) and not ln.qty_vague) or COMPLAINT.search(text))
+    return bool((_question(ln, text) and not ln.qty_vague) or COMPLAINT.search(text))
+
+
+def _question(ln: Line, text: str) -> bool:
+    """The line reads as a question: it ends with "?" or opens with a question word, unless that word is the
+    line's own count ("do 3 seater sofa": the Hindi two, not "do you have")."""
+    m = QUESTION.search(text)
+    if m is None:
+        return False
+    opener = m.group(0).strip().lower()
+    if ln.qty is None or NUMBER_WORDS.get(opener) != ln.qty or text.rstrip().endswith("?"):
+        return True
+    rest = text.replace(ln.product, " ", 1).lower().split()[1:]  # another word that reads as the count: "do you have 2"
+    return any(w == f"{ln.qty:g}" or NUMBER_WORDS.get(w) == ln.qty for w in rest)
 
 
 def _clause(case: Case, ln: Line) -> str:

@@ -250,3 +250,35 @@ def test_a_size_written_after_the_dish_and_a_comma_is_its_size_not_a_line(tmp_pa
         assert "QTY_UNCLEAR" not in codes(pred)
     finally:
         engine.store.engine.dispose()
+
+
+FURNITURE = {
+    "customers.csv": "customer_id,name,phones,emails,credit_limit,outstanding,currency,active\n"
+                     "F1,Sharma Furnishings,+911110000202,,10000000,0,INR,true\n",
+    "products.csv": "sku,description,uom,pack_size,moq,active,conversions\n"
+                    "WD-2,2 Door Wardrobe Walnut,PCS,1,1,true,\nSF-3,3 Seater Sofa Grey,PCS,1,1,true,\n"
+                    "TB-6,Dining Table 6 Seater,PCS,1,1,true,\n",
+    "prices.csv": "customer_id,sku,unit_price\n*,WD-2,9000\n*,SF-3,15000\n*,TB-6,12000\n",
+    "aliases.csv": "customer_id,alias,sku\n",
+    "history.jsonl": "",
+}
+
+
+def test_a_number_that_begins_a_products_name_is_the_names_not_the_count(tmp_path: Path, champions: Settings) -> None:
+    """ "4 2 door wardrobe": the count is 4 and "2 door" names the wardrobe; a trade the classifier never saw. Read
+    as 2, the order would go out wrong; the count word before such a name is the count too ("teen 3 seater sofa")."""
+    md = tmp_path / "furniture"
+    md.mkdir()
+    for name, text in FURNITURE.items():
+        (md / name).write_text(text, encoding="utf-8")
+    settings = champions.model_copy(update={"data_dir": tmp_path / "var", "database_url": ""})
+    engine = Engine.open(settings, md)
+    try:
+        pred = engine.submit(msg("4 2 door wardrobe walnut\nteen 3 seater sofa grey", sender="+911110000202"))
+        assert lines_of(pred) == [("F1", "WD-2", 4, "PCS"), ("F1", "SF-3", 3, "PCS")]
+        pred = engine.submit(msg("do 3 seater sofa grey", sender="+911110000202", at="2026-11-05T10:00:00+05:30"))
+        assert lines_of(pred) == [("F1", "SF-3", 2, "PCS")]  # the Hindi two opens the line: no "do you have"
+        pred = engine.submit(msg("do you have 2 door wardrobe walnut", sender="+911110000202", at="2026-11-08T10:00:00+05:30"))
+        assert lines_of(pred) == []
+    finally:
+        engine.store.engine.dispose()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import random
 
-from training.tagger_data import add_size, rewrite_spans, swap_words, synthetic_lines
+from models.units import SIZE_WORDS, UNIT_WORDS
+from training.tagger_data import add_size, numbered_names, rewrite_spans, swap_words, synthetic_lines
 
 
 def test_rewritten_spans_cover_their_new_text() -> None:
@@ -21,6 +22,20 @@ def test_invented_words_replace_one_word_of_a_name_in_its_case() -> None:
     assert swap("QTY", "24") == "24"
     sized = add_size(random.Random(2), 1.0)("PRODUCT", "envelope")
     assert sized != "envelope" and "envelope" in sized
+
+
+def test_a_numbered_name_begins_the_product_with_a_number_and_a_word_no_unit_list_has() -> None:
+    """ "4 2 door wardrobe": the number and its word join the product's span, never a unit or size word."""
+    number = numbered_names(random.Random(3), 1.0)
+    new, moved = number("4 wardrobe walnut", [(0, 1, "QTY"), (2, 17, "PRODUCT")])
+    qty, product = (new[a:b] for a, b, _ in moved)
+    head, _word, rest = product.split(" ", 2)
+    assert qty == "4" and head.isdigit() and rest == "wardrobe walnut" and [lab for *_, lab in moved] == ["QTY", "PRODUCT"]
+    words = {number("5 pen", [(0, 1, "QTY"), (2, 5, "PRODUCT")])[0].split()[2] for _ in range(200)}
+    assert len(words) > 20 and not words & (UNIT_WORDS.keys() | SIZE_WORDS.keys())
+    assert number("5 ctn", [(0, 1, "QTY"), (2, 5, "UNIT")])[0] == "5 ctn"
+    assert number("12 pen", [(0, 6, "PRODUCT")])[0] == "12 pen"
+    assert number("2 sides pen 5", [(0, 12, "PRODUCT"), (13, 14, "QTY")])[0] == "2 sides pen 5"  # no count before it
 
 
 def test_the_same_seed_gives_the_same_lines() -> None:
@@ -62,7 +77,7 @@ def test_a_pack_word_joined_to_a_word_about_the_pack_is_one_unit_span() -> None:
     from models.units import unit_word
     from training.synth.generator import PACK_SUFFIXES
 
-    lines = synthetic_lines(["fmcg", "hardware", "electrical"], 400, seed=5, size_rate=0.0, swap_rate=0.0)
+    lines = synthetic_lines(["fmcg", "hardware", "electrical"], 400, seed=5, ocr_rate=0.0)  # OCR noise respells them
     joined = [text[s:e] for text, spans in lines for s, e, lab in spans if lab == "UNIT" and "-" in text[s:e]]
     assert joined and all(w.lower().rsplit("-", 1)[1] in PACK_SUFFIXES for w in joined)
     assert all(unit_word(w) is not None for w in joined)

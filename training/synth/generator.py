@@ -734,9 +734,9 @@ class Generator:
             return [by["size"], *[t for t in order if t.kind != "size"]]
         if r < 0.85 and "brand" in by:  # brand last: "bulb 9w lumexa"
             return [*[t for t in order if t.kind != "brand"], by["brand"]]
-        if "variant" in by and "family" in by:  # family before variant: "pen blue"
+        if "variant" in by and "family" in by:  # variant before family: "blue pen", "53 grade cement", "2 way switch"
             rest = [t for t in order if t.kind not in ("variant",)]
-            i = rest.index(by["family"]) + 1
+            i = rest.index(by["family"])
             return [*rest[:i], by["variant"], *rest[i:]]
         return order
 

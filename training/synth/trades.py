@@ -86,6 +86,8 @@ FMCG = Trade("fmcg", "FMCG and grocery", (
         packs=(48, 36, 24), piece_words="pkt|packet", price=(300, 900)),
     fam("noodles", "Instant Noodles", "noodles|noodle|nudels|instant noodles", "70 g|280 g", "masala|veg atta|chatpata",
         packs=(96, 24), piece_words="pkt|packet", price=(450, 1100)),
+    fam("premix", "3 in 1 Coffee", "3 in 1 coffee|3in1 coffee|coffee premix|3 in 1|3 in 1 premix", "10 g|18 g",
+        "classic|strong|hazelnut", packs=(100, 50), piece_words="sachet|pouch", price=(350, 900)),
     fam("salt", "Iodised Salt", "salt|namak|iodised salt|iodized salt", "1 kg", uom="BAG", packs=(25,), piece="PKT",
         piece_words="pkt|packet", price=(400, 650), moqs=(0, 2)),
     fam("tea", "Tea", "tea|chai|chai patti|chaipatti|tea leaf", "250 g|500 g|1 kg", "premium|gold|masala|kadak",
@@ -135,6 +137,8 @@ ELECTRICAL = Trade("electrical", "Electrical goods", (
         uom="BOX", packs=(10, 20), piece_words="pcs|nos", price=(300, 1400)),
     fam("socket", "Socket", "socket|plug socket|sokit|socket plug", "6 A|16 A", "3 pin|5 pin",
         uom="BOX", packs=(10,), piece_words="pcs|nos", price=(600, 1600)),
+    fam("plugtop", "3 Pin Plug Top", "3 pin plug top|3 pin top|plug top|3 pin plug|3pin top", "6 A|16 A",
+        uom="BOX", packs=(10, 20), piece_words="pcs|nos", price=(250, 900)),
     fam("fan", "Ceiling Fan", "ceiling fan|fan|pankha|ceiling pankha|fans", "900 mm|1200 mm|1400 mm", "brown|white|ivory|silver",
         uom="PCS", price=(1300, 3200), moqs=(0, 2)),
     fam("tape", "Insulation Tape", "insulation tape|tape|insulating tape|pvc tape|tep", "18 mm", "black|red|green|blue|yellow",
@@ -182,6 +186,8 @@ HARDWARE = Trade("hardware", "Hardware and building materials", (
         piece_words="pcs|nos", price=(700, 1300)),
     fam("tap", "Bib Cock", "tap|bib cock|tonti|nal|bibcock", "15 mm", "brass|CP|PTMT", uom="PCS", price=(140, 850),
         moqs=(0, 6)),
+    fam("ballvalve", "2 Way Ball Valve", "2 way ball valve|2 way valve|ball valve|2 way|2way valve",
+        "15 mm|20 mm|25 mm", "brass|PTMT", uom="PCS", price=(150, 700), moqs=(0, 6)),
     fam("rope", "Nylon Rope", "rope|nylon rope|rassi|rasi", "6 mm|8 mm|10 mm", uom="M", price=(4, 15), moqs=(50, 100)),
 ), ("Hardware", "Hardware Mart", "Building Materials", "Cement Agency", "Sanitary & Hardware", "Steel Traders", "Tools"), "HW")
 
@@ -227,6 +233,8 @@ AUTOPARTS = Trade("autoparts", "Automobile spare parts", (
         "20W-40|10W-30|15W-40", packs=(20, 12), piece_words="bottle|btl|pcs", price=(3200, 6400), container="can"),
     fam("brake_pad", "Brake Pad", "brake pad|brake shoe|break pad|disc pad|brake pads", "",
         "Vega 110|Strider 150|Nova 125|Zeal 100|Comet 220", uom="SET", price=(180, 650), moqs=(0, 2)),
+    fam("two_stroke", "2 Stroke Oil", "2 stroke oil|2t oil|2 stroke|2 stroke engine oil", "500 ml|1 L",
+        packs=(24, 12), piece_words="bottle|btl|pcs", price=(2400, 4800), container="can"),
     fam("spark_plug", "Spark Plug", "spark plug|plug|sparkplug|spark plag", "", "standard|iridium", uom="BOX",
         packs=(10,), piece_words="pcs|nos", price=(600, 2600)),
     fam("air_filter", "Air Filter", "air filter|filter|air filtr|air fillter", "", "Vega 110|Strider 150|Nova 125|Zeal 100",
@@ -276,6 +284,8 @@ FOODSERVICE = Trade("foodservice", "Food service and beverages", (
         packs=(4,), piece="PKT", piece_words="pkt|packet", price=(1100, 1700)),
     fam("cups", "Paper Cup", "paper cup|cup|cups|paper glass|glass", "150 ml|200 ml|250 ml", packs=(20,), piece="PKT",
         piece_words="pkt|packet|sleeve", price=(900, 1800), branded=False),
+    fam("cp_plate", "3 Compartment Plate", "3 compartment plate|3 cp plate|3 cp|compartment plate|thali plate",
+        "10 inch|12 inch", uom="PKT", packs=(50, 25), piece_words="pcs|nos", price=(90, 260)),
     fam("napkin", "Tissue Napkin", "napkin|tissue|tissue paper|napkins", "", "1 ply|2 ply", packs=(40,), piece="PKT",
         piece_words="pkt|packet", price=(700, 1400)),
     fam("syrup", "Mocktail Syrup", "syrup|sharbat|sherbet|mocktail syrup|sarbat", "750 ml|1 L",
@@ -391,7 +401,7 @@ QUICKSERVICE = Trade("quickservice", "Quick-service restaurant menu", (
     "Tandoor Express", "Chatpata", "Swadbhog", "Zaikedaar", "Rasoighar", "Masalabox", "Tiffinwala", "Khaogali",
 ), (
     fam("pizza", "Pizza", "pizza|pizzas", "Regular|Medium|Large", "Tandoori Veg|Farmhouse|Veg Supreme|Chicken Keema|"
-        "Corn Capsicum", uom="PCS", branded=False, price=(150, 650), plain=True,
+        "Corn Capsicum|3 Pepper", uom="PCS", branded=False, price=(150, 650), plain=True,
         extras="double topping|olives|jalapeno|sweet corn|capsicum|onion|baby corn|mushroom|tomato|red paprika|oregano|"
                "less spicy|jain"),
     fam("burger", "Burger", "burger|burgers|bun burger", "", "Aloo Tikki|Veg|Chicken|Crispy Veg|Maharaja",
@@ -441,7 +451,7 @@ CAFE = Trade("cafe", "Cafe and bakery counter menu", (
         "Blueberry Crumble", uom="PCS", branded=False, price=(110, 280), extras="candle|packed separately|no icing"),
     fam("puff", "Puff", "puff|puffs|patties|patty", "", "Veg|Aloo|Egg|Mushroom", uom="PCS", branded=False,
         price=(30, 90), extras="ketchup|green chutney|warmed|cut in half"),
-    fam("bagel", "Bagel", "bagel|bagels", "", "Hummus|Smoked Chicken|Pesto Veg", uom="PCS", branded=False,
+    fam("bagel", "Bagel", "bagel|bagels", "", "Hummus|Smoked Chicken|Pesto Veg|7 Grain", uom="PCS", branded=False,
         price=(140, 320), plain=True, extras="toasted|extra hummus|no onion|jalapeno"),
     fam("pasta", "Pasta", "pasta|pastas", "Half|Full", "Arrabbiata|Alfredo|Pesto|Aglio Olio", uom="PCS",
         branded=False, price=(180, 420), extras="extra parmesan|chilli flakes|no garlic|add mushrooms|gluten free"),
