@@ -17,7 +17,7 @@ HOLDOUT_TRADE = "stationery"  # never used to train the generic model: the accep
 UNKNOWN_RATE = 0.12  # product names replaced by an unknown word (or given a trailing "half"), see unknown_names
 PACK_RATE = 0.05  # product names given a pack word and a size ("cake box 10x10 inch"), see pack_names
 LEXICON_RATE = 0.35  # unit words redrawn from the lexicon or invented, number words from the lexicon, see lexicon_counts
-NUMBERED_RATE = 0.3  # names right after a bare count begun by a number and a name word, see numbered_names
+NUMBERED_RATE = 0.3  # names right after a count begun by a number and a name word, see numbered_names
 
 
 @dataclass(frozen=True)
