@@ -10,7 +10,6 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -148,8 +147,8 @@ class Engine:
             self.md.set_phone_region(self.settings.phone_region)
             learned = self.store.learned_aliases()
             self.matcher = self.make_matcher(self.md, learned, self.ranker, self.settings.learn_names)
-            self.knowledge = replace(knowledge(self.md, learned, self.store.learned_units() if self.settings.learn_words
-                                               else {}, self.asked), joins="joined_words" in self.settings.line_checks)
+            self.knowledge = knowledge(self.md, learned, self.store.learned_units() if self.settings.learn_words else {},
+                                       self.asked, joins="joined_words" in self.settings.line_checks)
         self.stages = self._stages()
 
     def sync(self) -> bool:

@@ -14,12 +14,13 @@ from ordex.catalog import MasterData
 
 def knowledge(md: MasterData, learned_aliases: Iterable[tuple[str, str, str, int]] = (),
               learned_units: dict[tuple[str, str], str] | None = None,
-              asked: Mapping[str, int] | None = None) -> Knowledge:
+              asked: Mapping[str, int] | None = None, joins: bool = True) -> Knowledge:
     """The catalog's words (descriptions, pack sizes, aliases given and learned), customer names, unit words, and,
-    given the history's ``asked_in_history`` counts, the words customers ask on an item ("no straw")."""
-    know = knowledge_of([f"{p.description} {p.pack_size}" for p in md.products],
-                        [a.alias for a in md.aliases] + [alias for _c, alias, _s, _n in learned_aliases],
-                        [c.name for c in md.customers], learned_units)
+    given the history's ``asked_in_history`` counts, the words customers ask on an item ("no straw"); ``joins``
+    is the line check ``joined_words``."""
+    know = replace(knowledge_of([f"{p.description} {p.pack_size}" for p in md.products],
+                                [a.alias for a in md.aliases] + [alias for _c, alias, _s, _n in learned_aliases],
+                                [c.name for c in md.customers], learned_units), joins=joins)
     return replace(know, asked=asked_words(asked, know)) if asked else know
 
 

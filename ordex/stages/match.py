@@ -13,7 +13,16 @@ from pydantic import Field
 
 from models.accounting import name_holds
 from models.matcher import SkuMatcher
-from models.units import NUMBER_WORDS, is_own_size, measure, measure_readings, own_sizes, sold_by, to_uom
+from models.units import (
+    NUMBER_WORDS,
+    is_own_size,
+    measure,
+    measure_readings,
+    own_sizes,
+    read_qty,
+    sold_by,
+    to_uom,
+)
 from ordex.catalog import MasterData, Product
 from ordex.schema import Candidate, Case, Line
 from ordex.stages.base import Component, Options
@@ -206,11 +215,10 @@ def _question(ln: Line, text: str) -> bool:
     m = QUESTION.search(text)
     if m is None:
         return False
-    opener = m.group(0).strip().lower()
-    if ln.qty is None or NUMBER_WORDS.get(opener) != ln.qty or text.rstrip().endswith("?"):
+    if ln.qty is None or read_qty(m.group(0).strip()).value != ln.qty or text.rstrip().endswith("?"):
         return True
-    rest = text.replace(ln.product, " ", 1).lower().split()[1:]  # another word that reads as the count: "do you have 2"
-    return any(w == f"{ln.qty:g}" or NUMBER_WORDS.get(w) == ln.qty for w in rest)
+    rest = text.replace(ln.product, " ", 1).split()[1:]  # another word that reads as the count: "do you have 2"
+    return any(read_qty(w).value == ln.qty for w in rest)
 
 
 def _clause(case: Case, ln: Line) -> str:
