@@ -33,7 +33,7 @@ LINE_FEATURES: tuple[str, ...] = (
     "second_reader_agrees", "customer_name_cover", "second_reader_conflicts",
 )
 ORDER_FEATURES: tuple[str, ...] = ("leftover_catalog", "leftover_counts", "leftover_share", "second_reader_only",
-                                   "lines_log", "ocr")
+                                   "lines_log", "ocr", "unread_unsure")
 # Which way each feature may move the probability (+1 up, -1 down, 0 either): known before any data. A fit on one
 # generator's messages can flip a sign through features that go together there ("unknown words" rising with
 # "second reader agrees"), and a flipped sign is what fails first on messages written by strangers.
@@ -42,7 +42,7 @@ DIRECTIONS: dict[str, int] = {
     "never_bought": -1, "unit_written": 1, "unit_converted": -1, "history_ratio": -1, "unknown_words": -1, "ocr": -1,
     "ocr_sure": 1, "fields": 0, "customer_by_name": -1, "second_reader_agrees": 1, "customer_name_cover": 1,
     "second_reader_conflicts": -1, "leftover_catalog": -1, "leftover_counts": -1, "leftover_share": -1,
-    "second_reader_only": -1, "lines_log": -1,
+    "second_reader_only": -1, "lines_log": -1, "unread_unsure": -1,
 }
 
 
@@ -137,15 +137,20 @@ def name_cover(named: str, name: str) -> float:
     return sum(1 for w in theirs if w in said or any(fuzz.ratio(w, x) >= 85 for x in said)) / len(theirs)
 
 
+OCR_UNSURE = 0.9  # an OCR text line read under this confidence is one the recognizer could not read
+
+
 @dataclass(frozen=True)
 class Leftover:
     """What a message left outside every read line: catalog words, counts with a unit word beside them (a line
-    that was not read), and the share of its words nothing places (a page read in fragments)."""
+    that was not read), the share of its words nothing places (a page read in fragments), and the text lines of a
+    photo that OCR itself was unsure of and no line was read from ("2OS P P P PO": a line of a hard hand)."""
 
     catalog: int = 0
     counts: int = 0
     share: float = 0.0
     second_only: int = 0  # SKUs the second reader found that no line of the first has
+    unsure: tuple[str, ...] = ()  # the photo's text lines OCR read under ``OCR_UNSURE``, unread, holding unknown words
 
 
 def _their_counts(second: Sequence[Line]) -> dict[tuple[int, str], set[float]]:
@@ -183,6 +188,7 @@ def leftover(case: Case, know: Knowledge, second_only: int = 0, names: Sequence[
     """What ``case`` left outside its lines (see ``Leftover``); ``names`` are the orders' customers' names, read
     already ("Laxmi Cake Shop" names the customer: its "cake" is no dropped line)."""
     catalog = counts = unplaced = total = 0
+    unsure: list[str] = []
     said = sorted({n.strip() for n in names if n.strip()}, key=len, reverse=True)  # the longest name first
     named = re.compile("|".join(map(re.escape, said)), re.IGNORECASE) if said else None
     for k, b in enumerate(case.blocks):
@@ -193,6 +199,8 @@ def leftover(case: Case, know: Knowledge, second_only: int = 0, names: Sequence[
         if named is not None:
             text = named.sub(" ; ", text)
         total += len(words_of(b.text))
+        if unsure_unread(case, k, know):
+            unsure.append(b.text)
         free = unasked_words(text)
         halves = joined_halves(text, free, know)  # "a cheese burger" no line took: a catalog word, written in two
         for k, (_a, _b, w) in enumerate(free):
@@ -205,7 +213,17 @@ def leftover(case: Case, know: Knowledge, second_only: int = 0, names: Sequence[
         catalog += len(items_asked(text, know))  # "with a wrap soya": an item read as a request
         words = [w for _a, _b, w in words_of(text)]
         counts += sum(1 for a, b in zip(words, words[1:], strict=False) if _count_and_unit(a, b, know) or _count_and_unit(b, a, know))
-    return Leftover(catalog=catalog, counts=counts, share=unplaced / total if total else 0.0, second_only=second_only)
+    return Leftover(catalog=catalog, counts=counts, share=unplaced / total if total else 0.0, second_only=second_only,
+                    unsure=tuple(unsure))
+
+
+def unsure_unread(case: Case, k: int, know: Knowledge) -> bool:
+    """True when block ``k`` is a photo's text line that OCR read unsurely, that gave no order line, and that holds a
+    word nothing places: a line of the page nobody has read. A clear line of chatter ("Kal wala maal theek tha.")
+    is read surely; a hand OCR could not read comes out in fragments it doubts ("GO UE" at 0.70)."""
+    b = case.blocks[k]
+    return (b.reader == "ocr" and b.confidence < OCR_UNSURE and not any(ln.block == k for ln in case.lines)
+            and any(not know.knows(w) for _a, _b, w in words_of(b.text)))
 
 
 def _count_and_unit(count: str, unit: str, know: Knowledge) -> bool:
@@ -217,7 +235,8 @@ def order_features(lines: Sequence[LineSignals], left: Leftover) -> dict[str, fl
     """The completeness model's features (``ORDER_FEATURES``)."""
     return {"leftover_catalog": float(min(left.catalog, 5)), "leftover_counts": float(min(left.counts, 3)),
             "leftover_share": left.share, "second_reader_only": float(min(left.second_only, 3)),
-            "lines_log": math.log1p(len(lines)), "ocr": float(any(s.ocr for s in lines))}
+            "lines_log": math.log1p(len(lines)), "ocr": float(any(s.ocr for s in lines)),
+            "unread_unsure": float(min(len(left.unsure), 3))}
 
 
 @dataclass(frozen=True)
@@ -302,8 +321,8 @@ class ReleaseGate:
 # outside every line": 19 of 20 such messages wrong) is what a penalised linear fit shrinks to a small weight.
 # Line signs stay the linear model's: a conflicting second reading or a customer named in the text are common
 # in purchase orders, and other signals tell the right ones apart.
-ORDER_SIGNS: tuple[str, ...] = ("leftover_counts", "leftover_catalog", "second_reader_only")
-MIN_SIGN = 10  # messages a sign must be seen on before its precision caps anything
+ORDER_SIGNS: tuple[str, ...] = ("leftover_counts", "leftover_catalog", "second_reader_only", "unread_unsure")
+MIN_SIGN = 10  # messages a sign must be seen on before its precision is measured; a sign seen less holds (cap 0)
 
 
 def capped(p: float, features: Mapping[str, float], signs: Sequence[str], caps: Mapping[str, float]) -> float:

@@ -702,8 +702,11 @@ def _word_sim(w: str, names: set[str] | frozenset[str]) -> float:
     return max((_pair_sim(w, n) for n in names), default=0.0)
 
 
+SHORT = 3  # letters both words need before an edit ratio relates them: "red" is not "ed" (Extra Dark's initials)
+
+
 def _pair_sim(w: str, n: str) -> float:
-    """``_word_sim`` of one word against one name word."""
+    """``_word_sim`` of one word against one name word; a one-letter edit of a two-letter word is another word."""
     if w == n:
         return 1.0
     best = 0.0
@@ -713,7 +716,7 @@ def _pair_sim(w: str, n: str) -> float:
         best = 0.85  # "tabs" for "tablets", "pkt" for "packet"
     elif len(w) >= 4 and w[0] == n[0] and _swapped(w, n):
         best = 0.85  # "bleu" for "blue", "neeal" for "neela": two letters typed the other way round
-    r = fuzz.ratio(w, n) / 100
+    r = fuzz.ratio(w, n) / 100 if min(len(w), len(n)) >= SHORT else 0.0
     return max(best, r) if r >= 0.8 else best
 
 
@@ -760,7 +763,8 @@ class WordSims:
         if self._list is None:
             self._list = sorted(self.vocab)
         found = {n: score / 100 for n, score, _ in process.extract(w, self._list, scorer=fuzz.ratio, processor=None,
-                                                                   score_cutoff=80, limit=None)}
+                                                                   score_cutoff=80, limit=None)
+                 if min(len(w), len(n)) >= SHORT}
         if len(w) >= 3:
             for n in self._by_first.get(w[0], ()):
                 s = _pair_sim(w, n)

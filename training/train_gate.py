@@ -184,9 +184,11 @@ def message_probabilities(gate: ReleaseGate, ex: Examples) -> np.ndarray:
 
 def sign_caps(ex: Examples) -> dict[str, float]:
     """Each warning sign's measured precision: the share of the messages showing it that were right (Laplace
-    smoothed), for signs seen on at least ``MIN_SIGN`` messages."""
+    smoothed). A sign seen on fewer than ``MIN_SIGN`` messages caps at 0: a release must rest on a measured
+    precision, and nothing measured how often messages showing it are right."""
     shown = {k: ex.order_x[:, ORDER_FEATURES.index(k)] > 0 for k in ORDER_SIGNS}
-    return {k: round(float((ex.right_y[m].sum() + 1) / (m.sum() + 2)), 4) for k, m in shown.items() if m.sum() >= MIN_SIGN}
+    return {k: round(float((ex.right_y[m].sum() + 1) / (m.sum() + 2)), 4) if m.sum() >= MIN_SIGN else 0.0
+            for k, m in shown.items()}
 
 
 def curve(p: np.ndarray, y: np.ndarray) -> list[tuple[float, float, float, int]]:

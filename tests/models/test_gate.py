@@ -196,6 +196,30 @@ def test_what_a_message_left_unread_is_counted() -> None:
     assert leftover(case, know).catalog == 0  # "cheese" alone is no catalog word
 
 
+def test_a_line_of_a_photo_ocr_could_not_read_and_no_line_came_from_is_left_unread() -> None:
+    """A hard hand OCR turns into fragments it doubts ("2OS P P P PO" at 0.66) is a line of the page nobody read: a
+    sign the completeness model weighs and caps. Chatter OCR read surely, and a doubted line an order line came
+    from, are not."""
+    from models.accounting import Knowledge
+    from ordex.schema import Block, Case, Line
+
+    know = Knowledge(catalog=frozenset({"highlighter", "yellow", "inkwell"}))
+    blocks = (Block(text="10 box highlighter yellow", reader="ocr", confidence=0.99),
+              Block(text="2OS P P P PO P PES", reader="ocr", confidence=0.66),
+              Block(text="Kal wala maal theek tha.", reader="ocr", confidence=0.98),
+              Block(text="48 pc inkwel", reader="ocr", confidence=0.8))
+    lines = (Line(text="10 box highlighter yellow", product="highlighter yellow", qty=10, unit="BOX", block=0),
+             Line(text="48 pc inkwel", product="inkwel", qty=48, unit="PCS", block=3))
+    case = Case(message=msg("\n".join(b.text for b in blocks)), blocks=blocks, lines=lines)
+    left = leftover(case, know)
+    assert left.unsure == ("2OS P P P PO P PES",)
+    assert order_features([signals(ocr=True)], left)["unread_unsure"] == 1.0
+    typed = case.model_copy(update={"blocks": tuple(b.model_copy(update={"reader": "text", "confidence": 1.0})
+                                                    for b in blocks)})
+    assert leftover(typed, know).unsure == ()  # typed text has no OCR doubt to weigh
+    assert DIRECTIONS["unread_unsure"] == -1
+
+
 def test_a_fitted_weight_keeps_its_features_known_direction() -> None:
     rng = np.random.default_rng(0)
     x = rng.normal(size=(400, 2))
@@ -219,7 +243,8 @@ def test_a_rare_telling_sign_caps_the_probability_at_the_precision_measured_with
     rows = [(2.0 + k % 3 / 3, 0.0, 1) for k in range(200)] + [(2.5, 1.0, 0)] * 19 + [(2.5, 1.0, 1)]
     caps = sign_caps(examples(rows))
     assert caps["leftover_counts"] == pytest.approx(2 / 22, abs=1e-4)  # 1 of 20 right, smoothed
-    assert "leftover_catalog" not in caps  # never seen: no cap
+    assert caps["leftover_catalog"] == 0.0  # never seen: nothing measured how often such a message is right
+    assert capped(0.999, {"leftover_catalog": 1.0}, ("leftover_catalog",), caps) == 0.0  # so it is held
     assert capped(0.97, {"leftover_counts": 1.0}, ("leftover_counts",), caps) == caps["leftover_counts"]
     assert capped(0.97, {"leftover_counts": 0.0}, ("leftover_counts",), caps) == 0.97
 

@@ -129,6 +129,16 @@ def test_words_no_name_or_alias_explains_are_named() -> None:
     assert m.unexplained("bal ka shampoo sachet", "PC-031") == []  # the distributor's own words explain it
 
 
+def test_a_word_is_not_explained_by_a_two_letter_word_one_letter_away() -> None:
+    """ "red" is not "ed", the initials of Extra Dark: an edit of one letter turns a two-letter word into any
+    three-letter word, so a red gel pen is not a pencil extra dark because "pen" begins "pencil"."""
+    m = SkuMatcher(_products(("ST-049", "Vidyarthi Pencil extra dark"), ("ST-050", "Gel Pen red 0.5 mm")))
+    assert m.unexplained("pen red", "ST-049") == ["red"]
+    assert m.evidence("pen red", "ST-049", []).explained == 0.5
+    assert m.unexplained("ed pencil", "ST-049") == []  # the initials themselves still stand for the words
+    assert m.unexplained("gel pen lal", "ST-050") == []  # a colour word of an Indian language still reads
+
+
 def test_a_word_an_alias_taught_reads_as_the_name_word_it_stood_for() -> None:
     """ "3 regular pizzas" shipped as Pizza Medium: this distributor's "regular" is "medium", for every product
     sold by that size, and the size is then said; built not to learn, the matcher reads the aliases as written."""

@@ -75,3 +75,19 @@ def test_release_threshold_and_switch_come_from_the_settings(tmp_path: Path, tra
     assert stage.options == GateOptions(enabled=False, precision=0.98, threshold=0.9, reads_with="rules+rules")
     assert not stage.on and stage.model == ""
     e.store.engine.dispose()
+
+
+def test_a_photo_line_ocr_could_not_read_holds_the_order_and_names_the_line(engine: Engine) -> None:
+    """The gate cannot vouch for what nobody read: a line of the page OCR doubted and no order line came from holds
+    the message (QTY_UNCLEAR, the line quoted), however sure the lines that were read are."""
+    case = read(engine, "led bulb 9w 3 box\nmcb 16a 10 pcs")
+    photo = tuple(b.model_copy(update={"reader": "ocr", "confidence": 0.99}) for b in case.blocks)
+    fragment = photo[0].model_copy(update={"text": "2OS P P P PO P PES", "confidence": 0.66})
+    gate = one_feature_gate("sku_sure", 2.0, threshold=0.5)
+    gate = ReleaseGate(line=gate.line, order=gate.order, threshold=0.5, reads_with=gate.reads_with,
+                       caps={"unread_unsure": 0.0})
+    clear = case.model_copy(update={"blocks": photo})
+    assert gate_stage(engine, gate)(clear).findings == ()
+    unread = case.model_copy(update={"blocks": (*photo, fragment)})
+    [finding] = gate_stage(engine, gate)(unread).findings
+    assert finding.code == Code.QTY_UNCLEAR and "'2OS P P P PO P PES'" in finding.detail
