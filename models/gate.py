@@ -30,7 +30,7 @@ GATE_FILE = Path(__file__).with_name("release_gate.json")
 LINE_FEATURES: tuple[str, ...] = (
     "sku_sure", "margin_sure", "qty_sure", "explained", "size_unsaid", "alias_exact", "never_bought", "unit_written",
     "unit_converted", "history_ratio", "unknown_words", "ocr", "ocr_sure", "fields", "customer_by_name",
-    "second_reader_agrees", "customer_name_cover", "second_reader_conflicts",
+    "second_reader_agrees", "customer_name_cover", "second_reader_conflicts", "foreign_words",
 )
 ORDER_FEATURES: tuple[str, ...] = ("leftover_catalog", "leftover_counts", "leftover_share", "second_reader_only",
                                    "lines_log", "ocr", "unread_unsure")
@@ -41,7 +41,7 @@ DIRECTIONS: dict[str, int] = {
     "sku_sure": 1, "margin_sure": 1, "qty_sure": 1, "explained": 1, "size_unsaid": -1, "alias_exact": 1,
     "never_bought": -1, "unit_written": 1, "unit_converted": -1, "history_ratio": -1, "unknown_words": -1, "ocr": -1,
     "ocr_sure": 1, "fields": 0, "customer_by_name": -1, "second_reader_agrees": 1, "customer_name_cover": 1,
-    "second_reader_conflicts": -1, "leftover_catalog": -1, "leftover_counts": -1, "leftover_share": -1,
+    "second_reader_conflicts": -1, "foreign_words": -1, "leftover_catalog": -1, "leftover_counts": -1, "leftover_share": -1,
     "second_reader_only": -1, "lines_log": -1, "unread_unsure": -1,
 }
 
@@ -75,6 +75,7 @@ class LineSignals:
     name_cover: float = 1.0  # share of its customer's name the text named (1.0 when found by the sender)
     conflicts: bool = False  # the second reader read the same SKU with another quantity (silent is neither)
     section: int = 0  # the order of the message it belongs to (no feature: ``once_per_order`` reads it)
+    foreign: int = 0  # words of its mention the SKU does not explain and no name or alias of the catalog resembles
 
     def features(self) -> dict[str, float]:
         """The line model's features (``LINE_FEATURES``)."""
@@ -86,7 +87,7 @@ class LineSignals:
             "unknown_words": float(min(self.unknown_words, 3)), "ocr": float(self.ocr), "ocr_sure": sure(self.ocr_conf),
             "fields": float(self.fields), "customer_by_name": float(self.by_name),
             "second_reader_agrees": float(self.agrees), "customer_name_cover": self.name_cover,
-            "second_reader_conflicts": float(self.conflicts),
+            "second_reader_conflicts": float(self.conflicts), "foreign_words": float(min(self.foreign, 2)),
         }
 
 
@@ -106,7 +107,7 @@ def line_signals(ln: Line, block: Block | None, ev: MatchEvidence, usual: float 
                        history_ratio=min(ratio, 3.0), unknown_words=unknown,
                        ocr_conf=block.confidence if ocr and block is not None else 1.0, ocr=ocr,
                        fields=bool(block.fields) if block is not None else False, by_name=by_name, agrees=agrees,
-                       name_cover=name_cover, conflicts=conflicts, section=ln.section)
+                       name_cover=name_cover, conflicts=conflicts, section=ln.section, foreign=ev.foreign)
 
 
 def once_per_order(lines: Sequence[LineSignals]) -> list[LineSignals]:
@@ -367,7 +368,7 @@ def line_code(gate: ReleaseGate, s: LineSignals, threshold: float | None = None)
     if s.by_name and p(replace(s, by_name=False)) >= bar > p(s):
         return Code.CUSTOMER_UNKNOWN
     product_sure = replace(s, sku_p=1.0, margin=1.0, explained=1.0, size_unsaid=False, alias_exact=True,
-                           bought=max(1, s.bought))
+                           bought=max(1, s.bought), foreign=0)
     count_sure = replace(s, qty_conf=1.0, unit_written=True, unit_converted=False, history_ratio=0.0, unknown_words=0)
     if p(product_sure) == p(count_sure):  # the gate weighs neither: the plainer doubt decides
         return Code.SKU_UNMATCHED if min(s.sku_p, s.explained) < s.qty_conf else Code.QTY_UNCLEAR

@@ -140,6 +140,7 @@ class MatchEvidence:
     alias_exact: bool = False
     bought: int = 0
     size_said: str = ""  # a size word of the mention the SKU's name contradicts ("regular" of Pizza Small)
+    foreign: int = 0  # words it does not explain that are like no word of any name or alias ("Rekha", a brand not sold)
 
 
 MISSPELT = 75  # an edit ratio at which a word is taken for a misspelling of another ("inhc", "inch")
@@ -503,12 +504,14 @@ class SkuMatcher:
             return MatchEvidence(explained=1.0, alias_exact=True, bought=bought)
         parsed = self.parse(mention)
         explained = self._explained(parsed, sku)
+        foreign = sum(1 for w in self._unexplained(parsed, sku)[1] if w not in self._sims.vocab and not self._sims.hits(w))
         hit = self._alias_keys.get(parsed.key(), {})
         exact = any(sku in c for owner, c in hit.items() if owner in customers or owner == "*")
         unsaid = not exact and ((bool(e.name.sizes) and not parsed.sizes and self._sized[_plain_words(e)] > 1)
                                 or self._variant_unsaid(parsed, sku, explained, rivals, customers))
         return MatchEvidence(explained=explained, size_unsaid=unsaid, alias_exact=exact, bought=bought,
-                             size_said="" if exact else self._size_contradicted(parsed, sku))
+                             size_said="" if exact else self._size_contradicted(parsed, sku),
+                             foreign=0 if exact else foreign)
 
     def _size_contradicted(self, parsed: Parsed, sku: str) -> str:
         """A size word of the mention ("regular") that the SKU's names and aliases do not hold while its name says

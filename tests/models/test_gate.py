@@ -220,6 +220,16 @@ def test_a_line_of_a_photo_ocr_could_not_read_and_no_line_came_from_is_left_unre
     assert DIRECTIONS["unread_unsure"] == -1
 
 
+def test_a_word_foreign_to_the_catalog_is_a_doubt_of_the_product() -> None:
+    """A line whose mention holds a word like no word of the catalog ("Rekha copy paper legal") may name a product
+    the distributor does not sell: a feature that can only lower the line's probability, and a doubt of its SKU."""
+    assert DIRECTIONS["foreign_words"] == -1
+    assert signals(foreign=3).features()["foreign_words"] == 2.0  # two or more count alike
+    gate = ReleaseGate(line=one_feature(LINE_FEATURES, "foreign_words", -3.0), order=one_feature(ORDER_FEATURES),
+                       threshold=0.4)
+    assert line_code(gate, signals(foreign=1)) == Code.SKU_UNMATCHED
+
+
 def test_a_fitted_weight_keeps_its_features_known_direction() -> None:
     rng = np.random.default_rng(0)
     x = rng.normal(size=(400, 2))

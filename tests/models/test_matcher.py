@@ -129,6 +129,17 @@ def test_words_no_name_or_alias_explains_are_named() -> None:
     assert m.unexplained("bal ka shampoo sachet", "PC-031") == []  # the distributor's own words explain it
 
 
+def test_a_word_like_no_word_of_the_catalog_is_foreign_to_the_match() -> None:
+    """ "Rekha copy paper legal" of Vidyarthi Copy Paper Legal: "rekha" is like no name or alias word of the catalog
+    (a brand the distributor does not sell), where a misspelling is like one and a word of another SKU is known."""
+    m = SkuMatcher(_products(("ST-038", "Vidyarthi Copy Paper Legal"), ("ST-036", "Chitrakala Copy Paper A4")))
+    assert m.evidence("rekha copy paper legal", "ST-038", []).foreign == 1
+    assert m.evidence("copy papr legal", "ST-038", []).foreign == 0  # a misspelling of a name word
+    assert m.evidence("chitrakala copy paper legal", "ST-038", []).foreign == 0  # unexplained, yet a catalog word
+    m.add_alias("C1", "rekha copy paper legal", "ST-038")
+    assert m.evidence("rekha copy paper legal", "ST-038", ["C1"]).foreign == 0  # the customer's own name for it
+
+
 def test_a_word_is_not_explained_by_a_two_letter_word_one_letter_away() -> None:
     """ "red" is not "ed", the initials of Extra Dark: an edit of one letter turns a two-letter word into any
     three-letter word, so a red gel pen is not a pencil extra dark because "pen" begins "pencil"."""
