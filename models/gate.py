@@ -190,6 +190,7 @@ def leftover(case: Case, know: Knowledge, second_only: int = 0, names: Sequence[
     already ("Laxmi Cake Shop" names the customer: its "cake" is no dropped line)."""
     catalog = counts = unplaced = total = 0
     unsure: list[str] = []
+    read = {ln.block for ln in case.lines}
     said = sorted({n.strip() for n in names if n.strip()}, key=len, reverse=True)  # the longest name first
     named = re.compile("|".join(map(re.escape, said)), re.IGNORECASE) if said else None
     for k, b in enumerate(case.blocks):
@@ -200,7 +201,7 @@ def leftover(case: Case, know: Knowledge, second_only: int = 0, names: Sequence[
         if named is not None:
             text = named.sub(" ; ", text)
         total += len(words_of(b.text))
-        if unsure_unread(case, k, know):
+        if k not in read and unsure_unread(b, know):
             unsure.append(b.text)
         free = unasked_words(text)
         halves = joined_halves(text, free, know)  # "a cheese burger" no line took: a catalog word, written in two
@@ -218,12 +219,11 @@ def leftover(case: Case, know: Knowledge, second_only: int = 0, names: Sequence[
                     unsure=tuple(unsure))
 
 
-def unsure_unread(case: Case, k: int, know: Knowledge) -> bool:
-    """True when block ``k`` is a photo's text line that OCR read unsurely, that gave no order line, and that holds a
+def unsure_unread(b: Block, know: Knowledge) -> bool:
+    """True when a block no order line came from is a photo's text line that OCR read unsurely and that holds a
     word nothing places: a line of the page nobody has read. A clear line of chatter ("Kal wala maal theek tha.")
     is read surely; a hand OCR could not read comes out in fragments it doubts ("GO UE" at 0.70)."""
-    b = case.blocks[k]
-    return (b.reader == "ocr" and b.confidence < OCR_UNSURE and not any(ln.block == k for ln in case.lines)
+    return (b.reader == "ocr" and b.confidence < OCR_UNSURE
             and any(not know.knows(w) for _a, _b, w in words_of(b.text)))
 
 

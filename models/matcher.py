@@ -503,15 +503,15 @@ class SkuMatcher:
         if self.by_code(mention) == sku:  # the SKU's own code explains the mention as an exact alias would
             return MatchEvidence(explained=1.0, alias_exact=True, bought=bought)
         parsed = self.parse(mention)
-        explained = self._explained(parsed, sku)
-        foreign = sum(1 for w in self._unexplained(parsed, sku)[1] if w not in self._sims.vocab and not self._sims.hits(w))
+        n, missing = self._unexplained(parsed, sku)
+        explained = _share(n, missing)
         hit = self._alias_keys.get(parsed.key(), {})
         exact = any(sku in c for owner, c in hit.items() if owner in customers or owner == "*")
         unsaid = not exact and ((bool(e.name.sizes) and not parsed.sizes and self._sized[_plain_words(e)] > 1)
                                 or self._variant_unsaid(parsed, sku, explained, rivals, customers))
         return MatchEvidence(explained=explained, size_unsaid=unsaid, alias_exact=exact, bought=bought,
                              size_said="" if exact else self._size_contradicted(parsed, sku),
-                             foreign=0 if exact else foreign)
+                             foreign=0 if exact else sum(1 for w in missing if not self._sims.like_any(w)))
 
     def _size_contradicted(self, parsed: Parsed, sku: str) -> str:
         """A size word of the mention ("regular") that the SKU's names and aliases do not hold while its name says
@@ -565,8 +565,7 @@ class SkuMatcher:
     def _explained(self, parsed: Parsed, sku: str) -> float:
         """Share of the mention's content words that the SKU's names explain: "hair colour sachet" explains nothing
         of "Herbal Shampoo Sachet". A match the words do not explain rests on a size or a habit alone."""
-        n, missing = self._unexplained(parsed, sku)
-        return (n - len(missing)) / n if n else 0.0
+        return _share(*self._unexplained(parsed, sku))
 
     def unexplained(self, mention: str, sku: str) -> list[str]:
         """The mention's content words that no name or alias of the SKU explains (what a person is asked about)."""
@@ -697,6 +696,11 @@ def _same_slot(said: Sequence[str], new: str, name: Sequence[str], unsaid: str) 
     return (a[0] is not None and a[0] == b[0]) or (a[1] is not None and a[1] == b[1])
 
 
+def _share(n: int, missing: Sequence[str]) -> float:
+    """The share of ``n`` content words that are not ``missing`` (0 for no words)."""
+    return (n - len(missing)) / n if n else 0.0
+
+
 def _word_sim(w: str, names: set[str] | frozenset[str]) -> float:
     """How closely a word is one of ``names``: 1 the same, 0.9 a prefix, 0.85 an abbreviation, else its edit ratio
     when at least 0.8, else 0."""
@@ -778,6 +782,11 @@ class WordSims:
             self._back.clear()
         self._hits[w] = found
         return found
+
+    def like_any(self, w: str) -> bool:
+        """True when ``w`` is a vocabulary word or resembles one (a misspelling does; "rekha", a brand no name or
+        alias holds, does not)."""
+        return w in self.vocab or bool(self.hits(w))
 
     def resembling(self, w: str) -> frozenset[str]:
         """Every vocabulary word that resembles ``w`` either way (``_pair_sim(w, n)`` or ``_pair_sim(n, w)`` > 0)."""
