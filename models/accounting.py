@@ -291,7 +291,7 @@ def place_count_word(text: str, part: LineParts, spans: Sequence[Span], know: Kn
         learned = know.learned_unit(word, customer_id)
         if learned:
             return Placement(unit=learned)
-        if know.placed(word):
+        if know.placed(word) or word.lower() in know.asked:  # "kathi roll * 3 (onion)": a request, no unit
             return Placement()
         if _joined_name(text, part.unit_at[1], word, know):  # "2 cheese | burgers" of a Cheeseburger
             return Placement(bare=True, product=f"{word} {part.product}")
@@ -318,7 +318,8 @@ def place_count_word(text: str, part: LineParts, spans: Sequence[Span], know: Kn
         return Placement(unit=unit, product=product)
     if inside is None and _names_with(text, b, part, spans, word, know):
         return Placement(product=f"{word} {part.product}")  # "four small | pies": the size is the product's
-    if know.placed(word) or _joined_name(text, b, word, know):  # "two cheese burgers": a Cheeseburger, written apart
+    if know.placed(word) or word.lower() in know.asked or _joined_name(text, b, word, know):  # "two cheese burgers": a
+        # Cheeseburger, written apart; "5 packaged water": a word customers ask on items (history), no unit
         return Placement()
     if spelling and inside is not None and inside.label in ("PRODUCT", "UNIT") and _misspelt_name(word, know):
         return Placement()  # "2 ice teas" of Iced Tea, "2 bagelz": the product's own word, misspelt, no pack word's
@@ -619,9 +620,11 @@ def asked_on(text: str, starts: Sequence[int] = ()) -> list[tuple[int, int]]:
 
 
 def items_asked(text: str, know: Knowledge) -> list[str]:
-    """Catalog words written right after a request word and an article, two or more in a row ("with a wrap
-    soya"): they name an item, which a request ("with a straw", "with a little ice") does not. The words, so the
-    gate counts them as left outside every line when no line read them."""
+    """Catalog words inside what reads as a request that name an item, which a request ("with a straw", "with a
+    little ice") does not: two or more in a row right after a request word and an article ("with a wrap soya"),
+    or those a count mark and a count end ("with nan - a", "no warmed & pasta full x 2": the item's own count,
+    written as on any order line). The words, so the gate counts them as left outside every line when no line
+    read them."""
     out: list[str] = []
     every = words_of(text)  # once: each cue looks at the next four words only
     for m in ASKED_CUE.finditer(text):
@@ -630,11 +633,30 @@ def items_asked(text: str, know: Knowledge) -> list[str]:
             continue
         run: list[str] = []
         for _a, _b, w in words[1:]:
-            if not know.in_catalog(w) or names_no_item(w.lower()) or w.lower() in know.names:
+            if not _item_word(w, know):
                 break
             run.append(w)
         out += run if len(run) >= 2 else []
+    for a, b in asked_on(text):
+        mark = COUNTED_END.search(text, a, b)
+        if mark is None or b >= len(text):
+            continue
+        run = []
+        for _a, _b, w in reversed(words_of(text[a:mark.start()])[1:]):  # back from the mark, the cue left out
+            if not _item_word(w, know):
+                break
+            run.append(w)
+        out += run[::-1]
     return out
+
+
+# The end of a request zone that is an item's count mark: "nan - " before the count "a" that ended the zone.
+COUNTED_END = re.compile(r"\s*(?:-|x|×|\*|:|=)\s*$", re.IGNORECASE)
+
+
+def _item_word(word: str, know: Knowledge) -> bool:
+    """A catalog word that can name an item: no word that begins none (``names_no_item``), no customer's name."""
+    return know.in_catalog(word) and not names_no_item(word.lower()) and word.lower() not in know.names
 
 
 def asked_counts(texts: Sequence[str]) -> Counter[str]:
@@ -652,6 +674,15 @@ def asked_words(counts: Mapping[str, int], know: Knowledge, least: int = 2) -> f
     ("with ice, no straw", ``asked_counts`` of past orders), and no word anything else places (the catalog's
     included)."""
     return frozenset(w for w, n in counts.items() if n >= least and not know.knows(w))
+
+
+def unasked_alias(alias: str, asked: Mapping[str, int], products: Knowledge, least: int = 2) -> str:
+    """A learned alias without the words customers ask on items (written at least ``least`` times inside what was
+    asked, ``asked_counts``) that are no word of the product descriptions (``products``) nor spelt like one: the
+    reader that learned "dosa - sambar" from a past order took the request into the name, and "sambar" is no word
+    of the catalog; the "ice" of "ice tea" (Iced Tea) is asked on drinks ("no ice") and still the name's."""
+    return " ".join(w for _a, _b, w in words_of(alias)
+                    if asked.get(w.lower(), 0) < least or products.in_catalog(w) or products.like_catalog(w))
 
 
 def requested(count: str, product: str, know: Knowledge) -> bool:

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
-from models.accounting import Knowledge, asked_counts, asked_words, knowledge_of
+from models.accounting import Knowledge, asked_counts, asked_words, knowledge_of, unasked_alias
 from models.word_learning import LearnedRow, Said, SplitReport, learn_words, shipped, time_split, votes
 from ordex.catalog import MasterData
 
@@ -16,11 +16,15 @@ def knowledge(md: MasterData, learned_aliases: Iterable[tuple[str, str, str, int
               learned_units: dict[tuple[str, str], str] | None = None,
               asked: Mapping[str, int] | None = None, joins: bool = True) -> Knowledge:
     """The catalog's words (descriptions, pack sizes, aliases given and learned), customer names, unit words, and,
-    given the history's ``asked_in_history`` counts, the words customers ask on an item ("no straw"); ``joins``
-    is the line check ``joined_words``."""
-    know = replace(knowledge_of([f"{p.description} {p.pack_size}" for p in md.products],
-                                [a.alias for a in md.aliases] + [alias for _c, alias, _s, _n in learned_aliases],
-                                [c.name for c in md.customers], learned_units), joins=joins)
+    given the history's ``asked_in_history`` counts, the words customers ask on an item ("no straw"), which are
+    then no words of a learned alias (``unasked_alias``); ``joins`` is the line check ``joined_words``."""
+    products = [f"{p.description} {p.pack_size}" for p in md.products]
+    learned = [alias for _c, alias, _s, _n in learned_aliases]
+    if asked:
+        named = knowledge_of(products, [], [])  # the descriptions' words alone
+        learned = [unasked_alias(a, asked, named) for a in learned]
+    know = replace(knowledge_of(products, [a.alias for a in md.aliases] + learned, [c.name for c in md.customers],
+                                learned_units), joins=joins)
     return replace(know, asked=asked_words(asked, know)) if asked else know
 
 

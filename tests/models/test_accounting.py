@@ -192,6 +192,21 @@ def test_a_product_word_spelt_like_the_catalogs_beside_a_count_is_no_unknown_uni
     assert placed("3 thappi mango juice", [Span("QTY", 0, 1, 0.9), Span("PRODUCT", 2, 20, 0.9)]) == "thappi"
 
 
+def test_a_word_customers_ask_on_an_item_is_no_word_of_an_alias_learned_with_it() -> None:
+    """An alias learned from "dosa - sambar" took the request into the name; past orders ask "with sambar" and
+    "extra sambar", so "sambar" is a request and, left after a line, no dropped order line. A word a product
+    description holds, or one spelt like it, stays a catalog word however often it is asked ("cheese", "ice")."""
+    from models.accounting import asked_counts, knowledge_of, unasked_alias
+
+    products = knowledge_of(["Masala Dosa", "Cheese Burger", "Iced Tea"], [], [])
+    asked = asked_counts(["2 dosa with sambar", "1 masala dosa extra sambar", "burger, extra cheese",
+                          "3 burger with cheese", "ice tea no ice", "2 cola with ice"])
+    assert unasked_alias("dosa - sambar", asked, products) == "dosa"
+    assert unasked_alias("burger cheese", asked, products) == "burger cheese"
+    assert unasked_alias("ice tea", asked, products) == "ice tea"  # "ice" is spelt like the name's "iced"
+    assert unasked_alias("dosa podi", asked, products) == "dosa podi"  # "podi" was never asked: a name
+
+
 def test_words_customers_ask_on_an_item_are_learned_and_an_article_before_them_counts_no_line() -> None:
     """Past orders say "no straw" and "without a straw": "straw" is asked on an item, so "with ice, a straw" is
     that request, not a line of one straw. A word asked once, a catalog word, or a real count is not."""
@@ -350,7 +365,8 @@ def test_a_product_word_one_slip_from_the_catalogs_is_the_names_whatever_label_t
 
 def test_a_word_that_begins_a_request_or_the_next_item_is_no_unknown_unit() -> None:
     """ "shake regular - 2 hold the ice", "thali x 6 plus 4 naan": the words that begin what is asked on an item or
-    the next item need no unit reading, so they hold no count."""
+    the next item need no unit reading, so they hold no count; nor does a word customers ask on items ("kathi roll
+    * 3 (onion)")."""
     from models.tagger import lines_from_spans
 
     know = Knowledge(catalog=frozenset({"shake", "regular", "thali", "naan"}))
@@ -360,6 +376,11 @@ def test_a_word_that_begins_a_request_or_the_next_item_is_no_unknown_unit() -> N
         part = lines_from_spans(text, spans)[0]
         assert place_count_word(text, part, spans, know).unplaced is None
     assert know.placed("hold") and know.placed("plus") and not know.placed("thappi")
+    # a word the history shows customers asking on items ("with onion", "no onion") is a request, no unit word
+    text, spans = "thali x 6 onion", [Span("PRODUCT", 0, 5, 0.9), Span("QTY", 8, 9, 0.9)]
+    part = lines_from_spans(text, spans)[0]
+    assert place_count_word(text, part, spans, know).unplaced == "onion"
+    assert place_count_word(text, part, spans, replace(know, asked=frozenset({"onion"}))).unplaced is None
 
 
 def test_a_count_whose_only_word_the_classifier_read_as_a_unit_that_nothing_reads_is_an_item_to_hold() -> None:
@@ -397,7 +418,8 @@ def test_a_number_word_the_classifier_read_into_a_name_is_the_lines_count() -> N
 
 def test_catalog_words_after_a_request_word_and_an_article_name_an_item() -> None:
     """ "with a wrap soya": two catalog words in a row after "with a" name an item, counted as left outside every
-    line when no line read them; "with a straw", "with a little ice" are requests."""
+    line when no line read them; so do "with naan - a": catalog words a count mark and a count end; "with a
+    straw", "with a little ice" are requests."""
     from models.accounting import items_asked
 
     know = Knowledge(catalog=frozenset({"wrap", "soya", "naan", "ice", "straw", "cola"}))
@@ -405,6 +427,10 @@ def test_catalog_words_after_a_request_word_and_an_article_name_an_item() -> Non
     assert items_asked("2 cola with a straw", know) == []
     assert items_asked("2 cola with a little ice", know) == []
     assert items_asked("2 cola with wrap soya", know) == []  # no article: a request on the cola
+    # a count mark and a count end the request: the words before them are an item with its own count
+    assert items_asked("a fries regular with naan - a with an extra well done", know) == ["naan"]
+    assert items_asked("2 cola with ice x 2", know) == ["ice"]
+    assert items_asked("2 cola with ice, 2 naan", know) == []  # a count begins the next line: no mark
 
 
 def test_an_aliass_filler_and_request_words_are_no_catalog_words() -> None:

@@ -18,11 +18,17 @@ from ordex.settings import Settings
 OPS = Principal("asha", "ops")
 
 
-def engine_for(tmp_path: Path, history: list[dict[str, object]] | None = None) -> Engine:
+def trade_with(tmp_path: Path, history: list[dict[str, object]] | None = None) -> Path:
+    """The test trade's master data, its history replaced when one is given."""
     md = write_trade(tmp_path / "md")
     if history is not None:
         (md / "history.jsonl").write_text("".join(json.dumps(h) + "\n" for h in history), encoding="utf-8")
-    return Engine.open(Settings(data_dir=tmp_path / "var", database_url="", extractor="rules", matcher="rules"), md)
+    return md
+
+
+def engine_for(tmp_path: Path, history: list[dict[str, object]] | None = None) -> Engine:
+    return Engine.open(Settings(data_dir=tmp_path / "var", database_url="", extractor="rules", matcher="rules"),
+                       trade_with(tmp_path, history))
 
 
 def past(text: str, sku: str, qty: int, uom: str, day: int, customer: str = "E100") -> dict[str, object]:
@@ -162,6 +168,22 @@ def test_a_quantity_far_over_what_was_ever_ordered_is_held_with_the_usual_one(tm
     assert unclear and "(5)" in unclear[0]
     usual = e.submit(msg("led bulb 9w 40 box", sender="+911110000001"))  # 8x: within the factor of 10
     assert "QTY_UNCLEAR" not in codes(usual)
+
+
+def test_a_request_an_alias_learned_from_history_took_in_is_no_catalog_word(tmp_path: Path) -> None:
+    """Past orders ask "with giftwrap" and "no giftwrap": an alias learned as "led bulb giftwrap" took the request
+    into the name, so "giftwrap" left beside an order line is no dropped line. Without that history it stays the
+    alias's word."""
+    from ordex.masterdata import load_master_data
+    from ordex.unit_words import asked_in_history, knowledge
+
+    history = [past("led bulb 9w 5 box with giftwrap", "LED-9W", 5, "BOX", 3),
+               past("led bulb 9w 2 box, no giftwrap", "LED-9W", 2, "BOX", 9)]
+    md = load_master_data(trade_with(tmp_path, history))
+    learned = [("E100", "led bulb giftwrap", "LED-9W", 1)]
+    assert not knowledge(md, learned, asked=asked_in_history(md)).in_catalog("giftwrap")
+    assert knowledge(md, learned).in_catalog("giftwrap")
+    assert knowledge(md, learned, asked=asked_in_history(md)).in_catalog("bulb")  # a word of the description
 
 
 def test_a_short_name_with_its_size_and_a_count_word_that_is_a_common_word_teach_no_unit() -> None:
