@@ -170,6 +170,11 @@ class Knowledge:
             return True
         return len(w) >= 5 and process.extractOne(w, self.catalog, scorer=OSA.distance, score_cutoff=1) is not None
 
+    def beside_count(self, word: str) -> bool:
+        """True when a word after a count leaves it clear: ``placed``, or a word the distributor's customers ask on
+        items ("kathi roll * 3 (onion)", "5 packaged water"), a request and no unit."""
+        return self.placed(word) or word.lower() in self.asked
+
     def placed(self, word: str) -> bool:
         """True when a word needs no unit reading: a number, a measure or size word, filler, a product or
         customer word."""
@@ -291,7 +296,7 @@ def place_count_word(text: str, part: LineParts, spans: Sequence[Span], know: Kn
         learned = know.learned_unit(word, customer_id)
         if learned:
             return Placement(unit=learned)
-        if know.placed(word) or word.lower() in know.asked:  # "kathi roll * 3 (onion)": a request, no unit
+        if know.beside_count(word):
             return Placement()
         if _joined_name(text, part.unit_at[1], word, know):  # "2 cheese | burgers" of a Cheeseburger
             return Placement(bare=True, product=f"{word} {part.product}")
@@ -318,8 +323,7 @@ def place_count_word(text: str, part: LineParts, spans: Sequence[Span], know: Kn
         return Placement(unit=unit, product=product)
     if inside is None and _names_with(text, b, part, spans, word, know):
         return Placement(product=f"{word} {part.product}")  # "four small | pies": the size is the product's
-    if know.placed(word) or word.lower() in know.asked or _joined_name(text, b, word, know):  # "two cheese burgers": a
-        # Cheeseburger, written apart; "5 packaged water": a word customers ask on items (history), no unit
+    if know.beside_count(word) or _joined_name(text, b, word, know):  # "two cheese burgers": a Cheeseburger, apart
         return Placement()
     if spelling and inside is not None and inside.label in ("PRODUCT", "UNIT") and _misspelt_name(word, know):
         return Placement()  # "2 ice teas" of Iced Tea, "2 bagelz": the product's own word, misspelt, no pack word's
