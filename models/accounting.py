@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
+from itertools import pairwise
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
@@ -626,7 +627,7 @@ def asked_on(text: str, starts: Sequence[int] = ()) -> list[tuple[int, int]]:
 def items_asked(text: str, know: Knowledge) -> list[str]:
     """Catalog words inside what reads as a request that name an item, which a request ("with a straw", "with a
     little ice") does not: two or more in a row right after a request word and an article ("with a wrap soya"),
-    or those a count mark and a count end ("with nan - a", "no warmed & pasta full x 2": the item's own count,
+    or those a count mark and a count end ("with nan - a", "and no onion, garlic bread x 2": the item's own count,
     written as on any order line). The words, so the gate counts them as left outside every line when no line
     read them."""
     out: list[str] = []
@@ -645,11 +646,14 @@ def items_asked(text: str, know: Knowledge) -> list[str]:
         mark = COUNTED_END.search(text, a, b)
         if mark is None or b >= len(text):
             continue
-        run = []
-        for _a, _b, w in reversed(words_of(text[a:mark.start()])[1:]):  # back from the mark, the cue left out
+        run, zone = [], text[a:mark.start()]
+        # back from the mark to the cue (the first word, never taken) or a comma
+        for (_x, end, _v), (start, _y, w) in reversed(list(pairwise(words_of(zone)))):
             if not _item_word(w, know):
                 break
             run.append(w)
+            if "," in zone[end:start]:
+                break
         out += run[::-1]
     return out
 

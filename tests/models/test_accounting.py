@@ -431,6 +431,7 @@ def test_catalog_words_after_a_request_word_and_an_article_name_an_item() -> Non
     assert items_asked("a fries regular with naan - a with an extra well done", know) == ["naan"]
     assert items_asked("2 cola with ice x 2", know) == ["ice"]
     assert items_asked("2 cola with ice, 2 naan", know) == []  # a count begins the next line: no mark
+    assert items_asked("2 naan with no ice, cola wrap x 2", know) == ["cola", "wrap"]  # from the comma on
 
 
 def test_an_aliass_filler_and_request_words_are_no_catalog_words() -> None:
