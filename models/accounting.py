@@ -684,13 +684,18 @@ def asked_words(counts: Mapping[str, int], know: Knowledge, least: int = 2) -> f
     return frozenset(w for w, n in counts.items() if n >= least and not know.knows(w))
 
 
-def unasked_alias(alias: str, asked: Mapping[str, int], products: Knowledge, least: int = 2) -> str:
-    """A learned alias without the words customers ask on items (written at least ``least`` times inside what was
-    asked, ``asked_counts``) that are no word of the product descriptions (``products``) nor spelt like one: the
-    reader that learned "dosa - sambar" from a past order took the request into the name, and "sambar" is no word
-    of the catalog; the "ice" of "ice tea" (Iced Tea) is asked on drinks ("no ice") and still the name's."""
-    return " ".join(w for _a, _b, w in words_of(alias)
-                    if asked.get(w.lower(), 0) < least or products.in_catalog(w) or products.like_catalog(w))
+def request_words(asked: Mapping[str, int], products: Knowledge, least: int = 2) -> frozenset[str]:
+    """Words customers ask on items (written at least ``least`` times inside what was asked, ``asked_counts``)
+    that are no word of the product descriptions (``products``) nor spelt like one: "sambar" of "with sambar";
+    not the "ice" of "no ice", which Iced Tea's "iced" spells. Each word is looked at once per load."""
+    return frozenset(w for w, n in asked.items()
+                     if n >= least and not products.in_catalog(w) and not products.like_catalog(w))
+
+
+def unasked_alias(alias: str, requests: frozenset[str]) -> str:
+    """A learned alias without the ``requests`` (``request_words``) it holds: the reader that learned "dosa -
+    sambar" from a past order took the request into the name, and "sambar" is no word of the catalog."""
+    return " ".join(w for _a, _b, w in words_of(alias) if w.lower() not in requests)
 
 
 def requested(count: str, product: str, know: Knowledge) -> bool:

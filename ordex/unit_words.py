@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
-from models.accounting import Knowledge, asked_counts, asked_words, knowledge_of, unasked_alias
+from models.accounting import Knowledge, asked_counts, asked_words, knowledge_of, request_words, unasked_alias
 from models.word_learning import LearnedRow, Said, SplitReport, learn_words, shipped, time_split, votes
 from ordex.catalog import MasterData
 
@@ -21,8 +21,8 @@ def knowledge(md: MasterData, learned_aliases: Iterable[tuple[str, str, str, int
     products = [f"{p.description} {p.pack_size}" for p in md.products]
     learned = [alias for _c, alias, _s, _n in learned_aliases]
     if asked:
-        named = knowledge_of(products, [], [])  # the descriptions' words alone
-        learned = [unasked_alias(a, asked, named) for a in learned]
+        requests = request_words(asked, knowledge_of(products, [], []))  # against the descriptions' words alone
+        learned = [unasked_alias(a, requests) for a in learned]
     know = replace(knowledge_of(products, [a.alias for a in md.aliases] + learned, [c.name for c in md.customers],
                                 learned_units), joins=joins)
     return replace(know, asked=asked_words(asked, know)) if asked else know

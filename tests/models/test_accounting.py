@@ -196,15 +196,15 @@ def test_a_word_customers_ask_on_an_item_is_no_word_of_an_alias_learned_with_it(
     """An alias learned from "dosa - sambar" took the request into the name; past orders ask "with sambar" and
     "extra sambar", so "sambar" is a request and, left after a line, no dropped order line. A word a product
     description holds, or one spelt like it, stays a catalog word however often it is asked ("cheese", "ice")."""
-    from models.accounting import asked_counts, knowledge_of, unasked_alias
+    from models.accounting import asked_counts, knowledge_of, request_words, unasked_alias
 
     products = knowledge_of(["Masala Dosa", "Cheese Burger", "Iced Tea"], [], [])
-    asked = asked_counts(["2 dosa with sambar", "1 masala dosa extra sambar", "burger, extra cheese",
-                          "3 burger with cheese", "ice tea no ice", "2 cola with ice"])
-    assert unasked_alias("dosa - sambar", asked, products) == "dosa"
-    assert unasked_alias("burger cheese", asked, products) == "burger cheese"
-    assert unasked_alias("ice tea", asked, products) == "ice tea"  # "ice" is spelt like the name's "iced"
-    assert unasked_alias("dosa podi", asked, products) == "dosa podi"  # "podi" was never asked: a name
+    asked = request_words(asked_counts(["2 dosa with sambar", "1 masala dosa extra sambar", "burger, extra cheese",
+                                        "3 burger with cheese", "ice tea no ice", "2 cola with ice"]), products)
+    assert unasked_alias("dosa - sambar", asked) == "dosa"
+    assert unasked_alias("burger cheese", asked) == "burger cheese"
+    assert unasked_alias("ice tea", asked) == "ice tea"  # "ice" is spelt like the name's "iced"
+    assert unasked_alias("dosa podi", asked) == "dosa podi"  # "podi" was never asked: a name
 
 
 def test_words_customers_ask_on_an_item_are_learned_and_an_article_before_them_counts_no_line() -> None:
