@@ -15,7 +15,6 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
-from itertools import pairwise
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
@@ -626,10 +625,8 @@ def asked_on(text: str, starts: Sequence[int] = ()) -> list[tuple[int, int]]:
 
 def items_asked(text: str, know: Knowledge) -> list[str]:
     """Catalog words inside what reads as a request that name an item, which a request ("with a straw", "with a
-    little ice") does not: two or more in a row right after a request word and an article ("with a wrap soya"),
-    or those a count mark and a count end ("with nan - a", "and no onion, garlic bread x 2": the item's own count,
-    written as on any order line). The words, so the gate counts them as left outside every line when no line
-    read them."""
+    little ice") does not: two or more in a row right after a request word and an article ("with a wrap soya").
+    The words, so the gate counts them as left outside every line when no line read them."""
     out: list[str] = []
     every = words_of(text)  # once: each cue looks at the next four words only
     for m in ASKED_CUE.finditer(text):
@@ -642,24 +639,7 @@ def items_asked(text: str, know: Knowledge) -> list[str]:
                 break
             run.append(w)
         out += run if len(run) >= 2 else []
-    for a, b in asked_on(text):
-        mark = COUNTED_END.search(text, a, b)
-        if mark is None or b >= len(text):
-            continue
-        run, zone = [], text[a:mark.start()]
-        # back from the mark to the cue (the first word, never taken) or a comma
-        for (_x, end, _v), (start, _y, w) in reversed(list(pairwise(words_of(zone)))):
-            if not _item_word(w, know):
-                break
-            run.append(w)
-            if "," in zone[end:start]:
-                break
-        out += run[::-1]
     return out
-
-
-# The end of a request zone that is an item's count mark: "nan - " before the count "a" that ended the zone.
-COUNTED_END = re.compile(r"\s*(?:-|x|×|\*|:|=)\s*$", re.IGNORECASE)
 
 
 def _item_word(word: str, know: Knowledge) -> bool:

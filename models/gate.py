@@ -33,7 +33,7 @@ LINE_FEATURES: tuple[str, ...] = (
     "second_reader_agrees", "customer_name_cover", "second_reader_conflicts", "foreign_words",
 )
 ORDER_FEATURES: tuple[str, ...] = ("leftover_catalog", "leftover_counts", "leftover_share", "second_reader_only",
-                                   "lines_log", "ocr", "unread_unsure")
+                                   "lines_log", "ocr", "unread_unsure", "leftover_unplaced_counts")
 # Which way each feature may move the probability (+1 up, -1 down, 0 either): known before any data. A fit on one
 # generator's messages can flip a sign through features that go together there ("unknown words" rising with
 # "second reader agrees"), and a flipped sign is what fails first on messages written by strangers.
@@ -42,7 +42,7 @@ DIRECTIONS: dict[str, int] = {
     "never_bought": -1, "unit_written": 1, "unit_converted": -1, "history_ratio": -1, "unknown_words": -1, "ocr": -1,
     "ocr_sure": 1, "fields": 0, "customer_by_name": -1, "second_reader_agrees": 1, "customer_name_cover": 1,
     "second_reader_conflicts": -1, "foreign_words": -1, "leftover_catalog": -1, "leftover_counts": -1, "leftover_share": -1,
-    "second_reader_only": -1, "lines_log": -1, "unread_unsure": -1,
+    "second_reader_only": -1, "lines_log": -1, "unread_unsure": -1, "leftover_unplaced_counts": -1,
 }
 
 
@@ -144,14 +144,17 @@ OCR_UNSURE = 0.9  # an OCR text line read under this confidence is one the recog
 @dataclass(frozen=True)
 class Leftover:
     """What a message left outside every read line: catalog words, counts with a unit word beside them (a line
-    that was not read), the share of its words nothing places (a page read in fragments), and the text lines of a
-    photo that OCR itself was unsure of and no line was read from ("2OS P P P PO": a line of a hard hand)."""
+    that was not read), counts beside a word nothing places in what the reader read as a line and the matcher
+    dropped as none (an item the catalog lacks, dropped with the count written inside it: "sink mixer tap 1
+    bhejo"), the share of its words nothing places (a page read in fragments), and the text lines of
+    a photo that OCR itself was unsure of and no line was read from ("2OS P P P PO": a line of a hard hand)."""
 
     catalog: int = 0
     counts: int = 0
     share: float = 0.0
     second_only: int = 0  # SKUs the second reader found that no line of the first has
     unsure: tuple[str, ...] = ()  # the photo's text lines OCR read under ``OCR_UNSURE``, unread, holding unknown words
+    unplaced_counts: int = 0  # counts beside a word nothing places, in lines the matcher dropped
 
 
 def _their_counts(second: Sequence[Line]) -> dict[tuple[int, str], set[float]]:
@@ -215,8 +218,35 @@ def leftover(case: Case, know: Knowledge, second_only: int = 0, names: Sequence[
         catalog += len(items_asked(text, know))  # "with a wrap soya": an item read as a request
         words = [w for _a, _b, w in words_of(text)]
         counts += sum(1 for a, b in zip(words, words[1:], strict=False) if _count_and_unit(a, b, know) or _count_and_unit(b, a, know))
+    unplaced_counts = sum(counts_beside_unplaced(ln.text, know) for ln in case.dropped)
     return Leftover(catalog=catalog, counts=counts, share=unplaced / total if total else 0.0, second_only=second_only,
-                    unsure=tuple(unsure))
+                    unsure=tuple(unsure), unplaced_counts=unplaced_counts)
+
+
+PART = re.compile(r"[^,;\n]+")  # a part of a line: what a comma or a semicolon ends
+
+
+def counts_beside_unplaced(text: str, know: Knowledge) -> int:
+    """Counts with a word beside them, in the same part of the text, that nothing places: in a line the matcher
+    dropped, the count of an item the catalog lacks ("sink mixer tap 1 bhejo", read as one name with its count
+    inside). A count beside only known words ("deliver by 5 pm") is no sign."""
+    n = 0
+    for part in PART.finditer(text):
+        words = [w for _a, _b, w in words_of(part.group())]
+        for k, w in enumerate(words):
+            if _count(w) and any(_unplaced(v, know) for v in words[max(0, k - 1):k] + words[k + 1:k + 2]):
+                n += 1
+    return n
+
+
+def _count(word: str) -> bool:
+    """A count as a line writes it: digits, one to four, not zero."""
+    return word.isdigit() and len(word) <= 4 and int(word) > 0
+
+
+def _unplaced(word: str, know: Knowledge) -> bool:
+    """A word of two letters or more that nothing places."""
+    return len(word) >= 2 and word.isalpha() and not know.knows(word)
 
 
 def unsure_unread(b: Block, know: Knowledge) -> bool:
@@ -237,7 +267,8 @@ def order_features(lines: Sequence[LineSignals], left: Leftover) -> dict[str, fl
     return {"leftover_catalog": float(min(left.catalog, 5)), "leftover_counts": float(min(left.counts, 3)),
             "leftover_share": left.share, "second_reader_only": float(min(left.second_only, 3)),
             "lines_log": math.log1p(len(lines)), "ocr": float(any(s.ocr for s in lines)),
-            "unread_unsure": float(min(len(left.unsure), 3))}
+            "unread_unsure": float(min(len(left.unsure), 3)),
+            "leftover_unplaced_counts": float(min(left.unplaced_counts, 3))}
 
 
 @dataclass(frozen=True)
@@ -322,7 +353,8 @@ class ReleaseGate:
 # outside every line": 19 of 20 such messages wrong) is what a penalised linear fit shrinks to a small weight.
 # Line signs stay the linear model's: a conflicting second reading or a customer named in the text are common
 # in purchase orders, and other signals tell the right ones apart.
-ORDER_SIGNS: tuple[str, ...] = ("leftover_counts", "leftover_catalog", "second_reader_only", "unread_unsure")
+ORDER_SIGNS: tuple[str, ...] = ("leftover_counts", "leftover_catalog", "second_reader_only", "unread_unsure",
+                                "leftover_unplaced_counts")
 MIN_SIGN = 10  # messages a sign must be seen on before its precision is measured; a sign seen less holds (cap 0)
 
 

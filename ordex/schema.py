@@ -176,6 +176,7 @@ class Case(Frozen):
     blocks: tuple[Block, ...] = ()
     sections: tuple[Section, ...] = ()
     lines: tuple[Line, ...] = ()
+    dropped: tuple[Line, ...] = ()  # lines the reader read that the matcher dropped as no order line
     findings: tuple[Finding, ...] = ()
     status: Status | None = None
     trace: tuple[StageTrace, ...] = ()

@@ -149,8 +149,8 @@ class GateStage(Component):
             unread = (f", and {len(left.unsure)} line(s) of the photo OCR could not read surely: "
                       + "; ".join(repr(t) for t in left.unsure[:3])) if left.unsure else ""
             detail = (f"the message may hold a line that was not read ({left.counts} count(s) beside a unit word, "
-                      f"{left.catalog} catalog word(s) and {left.second_only} SKU(s) only the rule reader found outside "
-                      f"every line{unread}); {why}")
+                      f"{left.unplaced_counts} beside a word nothing places, {left.catalog} catalog word(s) and "
+                      f"{left.second_only} SKU(s) only the rule reader found outside every line{unread}); {why}")
         elif (code := line_code(gate, lines[i], self.threshold)) == Code.CUSTOMER_UNKNOWN:
             section = case.sections[ln.section]
             detail = (f"the customer {section.customer_id} was found by the name {section.named!r} in the text, not by "

@@ -90,6 +90,7 @@ class MatchStage(Component):
 def match(case: Case, matcher: SkuMatcher, md: MasterData, th: MatchOptions) -> Case:
     """Map each line to a SKU of the section's customer and convert its quantity; drop chatter that is no line."""
     out: list[Line] = []
+    dropped: list[Line] = []
     whos = customers_of_lines(case, md)
     lines = [_measure_as_quantity(ln, matcher, md, who, th) for ln, who in zip(case.lines, whos, strict=True)]
     found = matcher.match_many([(ln.product, who) for ln, who in zip(lines, whos, strict=True)])
@@ -98,6 +99,7 @@ def match(case: Case, matcher: SkuMatcher, md: MasterData, th: MatchOptions) -> 
         kept = [k or _listed(case, ln, lines, kept) for ln, k in zip(lines, kept, strict=True)]
     for ln, cands, who, keep in zip(lines, found, whos, kept, strict=True):
         if not keep:
+            dropped.append(ln)
             continue
         best = cands[0] if cands else None
         sku = best.sku if best and best.probability >= th.sku else None
@@ -119,7 +121,7 @@ def match(case: Case, matcher: SkuMatcher, md: MasterData, th: MatchOptions) -> 
         out.append(ln.model_copy(update={"candidates": tuple(cands), "sku": sku, "sku_note": note,
                                          "sku_confidence": best.probability if best else 0.0,
                                          "sku_qty": sku_qty, "uom": uom, "confidence": round(conf, 4)}))
-    return case.model_copy(update={"lines": tuple(out)})
+    return case.model_copy(update={"lines": tuple(out), "dropped": (*case.dropped, *dropped)})
 
 
 def _kept(case: Case, ln: Line, cands: Sequence[Candidate], matcher: SkuMatcher, th: MatchOptions) -> bool:

@@ -14,12 +14,14 @@ from models.gate import (
     DIRECTIONS,
     LINE_FEATURES,
     ORDER_FEATURES,
+    ORDER_SIGNS,
     Leftover,
     LineSignals,
     Logistic,
     ReleaseGate,
     capped,
     choose_threshold,
+    counts_beside_unplaced,
     leftover,
     line_code,
     order_features,
@@ -194,6 +196,30 @@ def test_what_a_message_left_unread_is_counted() -> None:
     assert leftover(case, know).catalog == 2
     case = case.model_copy(update={"blocks": (Block(text="some cheese and 2 onion rings"),)})
     assert leftover(case, know).catalog == 0  # "cheese" alone is no catalog word
+
+
+def test_a_count_beside_a_word_nothing_places_in_a_dropped_line_is_a_sign() -> None:
+    """ "chrome * 15 pc, sink mixer tap 1 bhejo": the reader took "sink mixer tap 1 bhejo" for one product name with
+    its count inside, and the matcher dropped it (no count, no SKU). The "1" beside "tap", a word nothing places,
+    is a sign the completeness model caps; a count beside known words only ("deliver by 5 pm") is none, and so is
+    chatter nobody read as a line."""
+    from models.accounting import Knowledge
+    from ordex.schema import Block, Case, Line
+
+    know = Knowledge(catalog=frozenset({"chrome"}))
+    text = "chrome * 15 pc, sink mixer tap 1 bhejo"
+    kept = Line(text="chrome * 15 pc", product="chrome", qty=15, unit="PCS", block=0)
+    dropped = Line(text="sink mixer tap 1 bhejo", product="sink mixer tap 1 bhejo", block=0)
+    case = Case(message=msg(text), blocks=(Block(text=text),), lines=(kept,), dropped=(dropped,))
+    left = leftover(case, know)
+    assert left.unplaced_counts == 1 and left.counts == 0
+    assert order_features([signals()], left)["leftover_unplaced_counts"] == 1.0
+    assert "leftover_unplaced_counts" in ORDER_SIGNS and DIRECTIONS["leftover_unplaced_counts"] == -1
+    assert leftover(case.model_copy(update={"dropped": ()}), know).unplaced_counts == 0  # nobody read it as a line
+    assert leftover(case, Knowledge(catalog=frozenset({"chrome", "sink", "mixer", "tap"}))).unplaced_counts == 0
+    assert counts_beside_unplaced("deliver by 5 pm", know) == 0
+    assert counts_beside_unplaced("order no 20345 widget", know) == 0  # five digits: a number, no count
+    assert counts_beside_unplaced("gizmo, 3 chrome", know) == 0  # a comma parts them: the count is the chrome's
 
 
 def test_a_line_of_a_photo_ocr_could_not_read_and_no_line_came_from_is_left_unread() -> None:

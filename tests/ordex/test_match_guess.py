@@ -75,7 +75,8 @@ def test_a_line_with_a_unit_word_and_no_count_is_held_not_dropped(champions: Set
     case = Case(message=message, sections=(Section(customer_id="C1"),), lines=(line,))
     [kept] = match(case, m, md, MatchOptions()).lines
     assert kept.qty is None and kept.sku_qty is None
-    assert match(case, m, md, MatchOptions(unit_lines=False)).lines == ()  # the unit_no_count check off: dropped
+    off = match(case, m, md, MatchOptions(unit_lines=False))  # the unit_no_count check off: dropped
+    assert off.lines == () and off.dropped == (line,)  # kept for the release gate to weigh what was dropped
     chatter = line.model_copy(update={"text": "sab thik hai 12 ctn", "product": "sab thik hai"})
     assert match(case.model_copy(update={"lines": (chatter,)}), m, md, MatchOptions()).lines == ()  # no catalog words
 
