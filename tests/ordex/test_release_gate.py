@@ -9,7 +9,7 @@ from support import msg
 
 from models.gate import LINE_FEATURES, ORDER_FEATURES, Logistic, ReleaseGate
 from ordex.pipeline import Engine
-from ordex.schema import Case, Code
+from ordex.schema import Case, Code, Line
 from ordex.settings import Settings
 from ordex.stages import GateOptions, GateStage
 
@@ -91,3 +91,17 @@ def test_a_photo_line_ocr_could_not_read_holds_the_order_and_names_the_line(engi
     unread = case.model_copy(update={"blocks": (*photo, fragment)})
     [finding] = gate_stage(engine, gate)(unread).findings
     assert finding.code == Code.QTY_UNCLEAR and "'2OS P P P PO P PES'" in finding.detail
+
+
+def test_a_dropped_line_with_a_count_beside_unknown_words_holds_the_order_as_an_unknown_item(engine: Engine) -> None:
+    """ "sink mixer tap 1 bhejo" read as one name with its count inside and dropped as no order line: the gate
+    cannot vouch that nothing was left out, and the question is which SKU, if any, the item is (SKU_UNMATCHED, the
+    dropped line quoted)."""
+    case = read(engine, "led bulb 9w 3 box\nmcb 16a 10 pcs")
+    gate = one_feature_gate("sku_sure", 2.0, threshold=0.5)
+    gate = ReleaseGate(line=gate.line, order=gate.order, threshold=0.5, reads_with=gate.reads_with,
+                       caps={"leftover_unplaced_counts": 0.0})
+    assert gate_stage(engine, gate)(case).findings == ()
+    lost = Line(section=0, text="zorbix flange 1 bhejo", product="zorbix flange 1 bhejo", block=0)
+    [finding] = gate_stage(engine, gate)(case.model_copy(update={"dropped": (lost,)})).findings
+    assert finding.code == Code.SKU_UNMATCHED and "'zorbix flange 1 bhejo'" in finding.detail
