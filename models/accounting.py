@@ -267,11 +267,12 @@ def next_word(text: str, at: int) -> tuple[int, int, str] | None:
     return None
 
 
-def _vague_after(hit: tuple[int, int, str] | None, spans: Sequence[Span], know: Knowledge) -> bool:
+def _vague_after(hit: tuple[int, int, str] | None, spans: Sequence[Span], know: Knowledge, gap: str = "") -> bool:
     """True when the word right after the count (``hit``) is a vague one ("a few", "2 kuch"), whatever span took
     it: a unit span ("a few | sprites"), none, or a product span when the word is no word of the catalog (a menu's
-    "Extra Large" keeps "1 extra large pizza" counted)."""
-    if hit is None or hit[2].lower() not in VAGUE_WORDS:
+    "Extra Large" keeps "1 extra large pizza" counted). A bracket or a comma in the ``gap`` between them begins
+    something else: "burgers * 1 (extra onion)" asks for onion on one burger."""
+    if hit is None or hit[2].lower() not in VAGUE_WORDS or any(c in gap for c in "([{,;"):
         return False
     inside = next((s for s in spans if s.start <= hit[0] < s.end), None)
     return inside is None or inside.label in ("QTY", "UNIT") or inside.label == "PRODUCT" and not know.in_catalog(hit[2])
@@ -285,7 +286,7 @@ def place_count_word(text: str, part: LineParts, spans: Sequence[Span], know: Kn
     if part.qty is None or part.qty_at is None:
         return Placement()
     hit = next_word(text, part.qty_at[1])
-    if _vague_after(hit, spans, know):
+    if _vague_after(hit, spans, know, text[part.qty_at[1]:hit[0]] if hit else ""):
         return Placement(vague=True)  # "a few onion rings", "2 kuch", "a few sides of ...": the count is vague
     if part.unit_at is not None:  # the tagger read a unit word: known, learned, or unplaced
         word = text[part.unit_at[0]:part.unit_at[1]].strip()
@@ -468,6 +469,16 @@ def number_in_name(text: str, part: LineParts, know: Knowledge) -> LineParts:
         return part
     return replace(part, product=part.product[words[1][0]:].strip(), qty=NUMBER_WORDS[w], qty_score=ARTICLE_SCORE,
                    qty_at=(at, at + len(w)))
+
+
+def count_in_name(part: LineParts, know: Knowledge) -> str:
+    """The number word a counted line's name begins with, when it is no other word and no catalog word, or "":
+    a second count, so the line may be two items read as one ("five sgd regular n bean 1l x five")."""
+    words = words_of(part.product)
+    if part.qty is None or len(words) < 2:
+        return ""
+    w = words[0][2].lower()
+    return w if not w.isdigit() and plain_count(w) and not know.in_catalog(w) else ""
 
 
 def number_beside(text: str, part: LineParts, spans: Sequence[Span]) -> str:

@@ -18,6 +18,7 @@ from models.accounting import (
     a_request,
     article_before,
     check_names,
+    count_in_name,
     item_edge,
     misread_counts,
     name_after,
@@ -160,6 +161,8 @@ class TagStage(Component):
         note = unplaced_note(placed.unplaced, p.qty) if placed.unplaced and p.qty is not None else ""
         missed = number_beside(text, p, spans) if "bare_number" in self.options.checks else ""
         note = note or (f"the number {missed!r} beside it was not read as its count" if missed else "")
+        second = count_in_name(p, self.knowledge) if "bare_number" in self.options.checks else ""
+        note = note or (f"its name begins with another count, {second!r}: two items read as one?" if second else "")
         qty, vague = (None, True) if placed.vague else (p.qty, p.vague)
         return Line(section=k, text=said, product=product, qty=qty, unit=unit, qty_vague=vague, qty_note=note,
                     price=p.price, confidence=round(confidence * p.product_score, 4),

@@ -270,6 +270,12 @@ def test_a_vague_word_after_a_count_makes_it_vague_whatever_span_took_it() -> No
     part = LineParts(text=text, product="extra large pizza", qty=1.0, unit=None, vague=False, price=None,
                      product_score=0.9, qty_score=0.99, qty_at=(0, 1), unit_at=None, start=0)
     assert not place_count_word(text, part, [Span("QTY", 0, 1, 0.99), Span("PRODUCT", 2, 19, 0.9)], know).vague
+    text = "burgers * 1 (extra onion)"  # a bracket begins a request: onion on one burger, no vague count
+    part = LineParts(text="burgers * 1", product="burgers", qty=1.0, unit=None, vague=False, price=None,
+                     product_score=0.9, qty_score=0.99, qty_at=(10, 11), unit_at=None, start=0)
+    spans = [Span("PRODUCT", 0, 7, 0.9), Span("QTY", 10, 11, 0.99)]
+    assert not place_count_word(text, part, spans, know).vague
+    assert place_count_word("burgers * 1 extra", part, spans, know).vague  # "1 extra": how many?
 
 
 def test_an_article_nobody_read_counts_one_catalog_item_of_a_list() -> None:
@@ -414,6 +420,21 @@ def test_a_number_word_the_classifier_read_into_a_name_is_the_lines_count() -> N
     for name in ("seven up", "2 in 1 naan", "naan"):
         same = replace(part, text=name, product=name, start=0)
         assert number_in_name(name, same, know) == same
+
+
+def test_a_counted_line_whose_name_begins_with_a_number_word_may_be_two_items() -> None:
+    """ "five sgd regular n bean 1l x five" read as one line counted five: the "five" its name begins with is a
+    second count, so the line is held rather than released as one item; a catalog word ("Seven Up") or digits
+    ("2 in 1 naan") are names."""
+    from models.accounting import count_in_name
+
+    know = Knowledge(catalog=frozenset({"seven", "up", "naan", "bean"}))
+    part = LineParts(text="five sgd regular n bean 1l x five", product="five sgd regular n bean 1l", qty=5.0,
+                     unit=None, vague=False, price=None, product_score=0.9, qty_score=0.99, start=0)
+    assert count_in_name(part, know) == "five"
+    assert count_in_name(replace(part, qty=None), know) == ""  # no count: number_in_name reads it as the count
+    for name in ("seven up", "2 in 1 naan", "naan"):
+        assert count_in_name(replace(part, product=name), know) == ""
 
 
 def test_catalog_words_after_a_request_word_and_an_article_name_an_item() -> None:
