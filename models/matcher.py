@@ -527,7 +527,9 @@ class SkuMatcher:
         """True when a rival the mention explains as well (and whose sizes it does not contradict) has words of its
         own the SKU lacks, the SKU has words of its own the mention does not say ("pepperoni big": Pepperoni Large
         or Pepperoni Medium?), and the customers' history does not decide (they bought the SKU and never the
-        rival). The plain variant is no guess: "coke" is Coke Can, not Diet Coke Can, whose extra word it lacks."""
+        rival). The plain variant is no guess: "coke" is Coke Can, not Diet Coke Can, whose extra word it lacks.
+        Nor does a habit decide against a rival whose every word but its size the mention says: "a pizza,
+        regular" from a customer who bought Veggie Supreme Pizza Medium names Pizza Medium, not the Veggie Supreme."""
         mine = _plain_words(self.entries[sku])
         said = set(parsed.words)
         habit = any(self._bought.get((c, sku), 0) for c in customers)
@@ -536,10 +538,11 @@ class SkuMatcher:
             if rival == sku or rival not in self.entries or self._explained(parsed, rival) < explained:
                 continue
             agree, conflict, _other = size_agreement(parsed, self.entries[rival].name)
-            if conflict or agree < agreed or (
-                    habit and not any(self._bought.get((c, rival), 0) for c in customers)):
-                continue
             theirs = _plain_words(self.entries[rival])
+            said_all = all(w in SIZE_WORDS or self._sims.sim(w, said) >= 0.8 for w in theirs)
+            if conflict or agree < agreed or (
+                    habit and not said_all and not any(self._bought.get((c, rival), 0) for c in customers)):
+                continue
             own = mine - theirs
             told = own | (self._acronyms[sku] - self._acronyms[rival])
             if own and not any(self._sims.sim(w, told) >= 0.8 for w in said):

@@ -95,3 +95,17 @@ def test_a_counted_dish_the_catalog_lacks_is_held_not_dropped(champions: Setting
     assert match(case, m, md, MatchOptions(count=0.9)).lines == ()  # the old bar: dropped as chatter
     # digits read as unsure are no such evidence: an amount, a code or a date
     assert match(case.model_copy(update={"lines": (digits,)}), m, md, MatchOptions()).lines == ()
+
+
+def test_a_habit_does_not_add_words_the_plain_variant_does_without(champions: Settings) -> None:
+    """ "a pizza, regular" from a customer who only ever bought Veggie Supreme Pizza Medium: Pizza Medium is named
+    by every word but its size, so the habit is no reading of "veggie supreme" and the line is asked about; where
+    the rival has words of its own the mention lacks too (Pepperoni Pizza Medium), the habit decides."""
+    products = [Product(sku=s, description=d, uom="PCS", pack_size="", moq=Decimal(0), active=True)
+                for s, d in (("PZ-M", "Pizza Medium"), ("VS-M", "Veggie Supreme Pizza Medium"),
+                             ("PP-M", "Pepperoni Pizza Medium"))]
+    m = SkuMatcher(products, (), load_ranker(champions.model_source(), required=True))
+    m.add_history("C1", "VS-M", 2)
+    assert m.evidence("pizza regular", "VS-M", ["C1"], ["VS-M", "PZ-M"]).size_unsaid
+    assert not m.evidence("veggie pizza regular", "VS-M", ["C1"], ["VS-M", "PZ-M"]).size_unsaid
+    assert not m.evidence("pizza regular", "VS-M", ["C1"], ["VS-M", "PP-M"]).size_unsaid
