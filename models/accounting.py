@@ -460,25 +460,27 @@ def name_after(text: str, part: LineParts, spans: Sequence[Span], know: Knowledg
 def number_in_name(text: str, part: LineParts, know: Knowledge) -> LineParts:
     """A line with no count whose name begins with a number word that is no other word and no catalog word ("also
     ek soft drink 600ml": the classifier read "ek" into the name) has that count; any other line is as it was."""
-    words = words_of(part.product)
-    if part.qty is not None or part.vague or len(words) < 2:
+    w = _leading_number(part.product, know)
+    at = text.lower().find(w, part.start) if w else -1
+    if part.qty is not None or part.vague or at < 0:
         return part
-    w = words[0][2].lower()
-    at = text.lower().find(w, part.start)
-    if w.isdigit() or not plain_count(w) or know.in_catalog(w) or at < 0:
-        return part
-    return replace(part, product=part.product[words[1][0]:].strip(), qty=NUMBER_WORDS[w], qty_score=ARTICLE_SCORE,
+    rest = words_of(part.product)[1][0]
+    return replace(part, product=part.product[rest:].strip(), qty=NUMBER_WORDS[w], qty_score=ARTICLE_SCORE,
                    qty_at=(at, at + len(w)))
 
 
 def count_in_name(part: LineParts, know: Knowledge) -> str:
-    """The number word a counted line's name begins with, when it is no other word and no catalog word, or "":
-    a second count, so the line may be two items read as one ("five sgd regular n bean 1l x five")."""
-    words = words_of(part.product)
-    if part.qty is None or len(words) < 2:
-        return ""
-    w = words[0][2].lower()
-    return w if not w.isdigit() and plain_count(w) and not know.in_catalog(w) else ""
+    """The number word a counted line's name begins with (``_leading_number``), or "": a second count, so the line
+    may be two items read as one ("five sgd regular n bean 1l x five")."""
+    return _leading_number(part.product, know) if part.qty is not None else ""
+
+
+def _leading_number(name: str, know: Knowledge) -> str:
+    """The number word (lower case) a name of two words or more begins with, when it is no other word too and no
+    catalog word ("ek soft drink"; not "Seven Up", not "2 in 1 naan"), or ""."""
+    words = words_of(name)
+    w = words[0][2].lower() if len(words) >= 2 else ""
+    return w if w and not w.isdigit() and plain_count(w) and not know.in_catalog(w) else ""
 
 
 def number_beside(text: str, part: LineParts, spans: Sequence[Span]) -> str:
