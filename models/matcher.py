@@ -528,8 +528,9 @@ class SkuMatcher:
         own the SKU lacks, the SKU has words of its own the mention does not say ("pepperoni big": Pepperoni Large
         or Pepperoni Medium?), and the customers' history does not decide (they bought the SKU and never the
         rival). The plain variant is no guess: "coke" is Coke Can, not Diet Coke Can, whose extra word it lacks.
-        Nor does a habit decide against a rival whose every word but its size the mention says: "a pizza,
-        regular" from a customer who bought Veggie Supreme Pizza Medium names Pizza Medium, not the Veggie Supreme."""
+        Nor does a habit decide against a rival whose every word but its size the mention says, where the SKU adds
+        words that are no size: "a pizza, regular" from a customer who bought Veggie Supreme Pizza Medium names
+        Pizza Medium, not the Veggie Supreme (between sizes alone, "bbq chicken pizza", the habit decides)."""
         mine = _plain_words(self.entries[sku])
         said = set(parsed.words)
         habit = any(self._bought.get((c, sku), 0) for c in customers)
@@ -539,9 +540,10 @@ class SkuMatcher:
                 continue
             agree, conflict, _other = size_agreement(parsed, self.entries[rival].name)
             theirs = _plain_words(self.entries[rival])
-            said_all = all(w in SIZE_WORDS or self._sims.sim(w, said) >= 0.8 for w in theirs)
+            plainer = (all(w in SIZE_WORDS or self._sims.sim(w, said) >= 0.8 for w in theirs)
+                       and any(w not in SIZE_WORDS for w in mine - theirs))  # the SKU adds words, not a size
             if conflict or agree < agreed or (
-                    habit and not said_all and not any(self._bought.get((c, rival), 0) for c in customers)):
+                    habit and not plainer and not any(self._bought.get((c, rival), 0) for c in customers)):
                 continue
             own = mine - theirs
             told = own | (self._acronyms[sku] - self._acronyms[rival])
