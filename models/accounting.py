@@ -63,6 +63,8 @@ LINE_CHECKS: dict[str, str] = {
     "bare_number": "a line read with no count beside a number no span took (\"1 sunscreen lotion\", the \"1\" "
                    "unlabelled) is held naming the number, not dropped as chatter; a number word that begins its "
                    "name and is no catalog word (\"ek soft drink 600ml\") is its count (tag stage)",
+    "second_count": "a counted line whose name begins with a number word that is no catalog word (\"five sgd regular "
+                    "n bean 1l x five\") is held as perhaps two items read as one (tag stage)",
     "heading_number": "a number that ends a heading before a colon (\"for table 4: a cold drink\") counts nothing "
                       "for the rule extractor, the second reader (tag stage)",
     "unit_no_count": "a line with a unit word and no count, its words like the catalog's (\"marker black 12 bx\", "

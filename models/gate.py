@@ -155,6 +155,7 @@ class Leftover:
     second_only: int = 0  # SKUs the second reader found that no line of the first has
     unsure: tuple[str, ...] = ()  # the photo's text lines OCR read under ``OCR_UNSURE``, unread, holding unknown words
     unplaced_counts: int = 0  # counts beside a word nothing places, in lines the matcher dropped
+    dropped: tuple[str, ...] = ()  # those dropped lines' texts
 
 
 def _their_counts(second: Sequence[Line]) -> dict[tuple[int, str], set[float]]:
@@ -218,9 +219,10 @@ def leftover(case: Case, know: Knowledge, second_only: int = 0, names: Sequence[
         catalog += len(items_asked(text, know))  # "with a wrap soya": an item read as a request
         words = [w for _a, _b, w in words_of(text)]
         counts += sum(1 for a, b in zip(words, words[1:], strict=False) if _count_and_unit(a, b, know) or _count_and_unit(b, a, know))
-    unplaced_counts = sum(counts_beside_unplaced(ln.text, know) for ln in case.dropped)
+    beside = [(ln.text, n) for ln in case.dropped if (n := counts_beside_unplaced(ln.text, know))]
     return Leftover(catalog=catalog, counts=counts, share=unplaced / total if total else 0.0, second_only=second_only,
-                    unsure=tuple(unsure), unplaced_counts=unplaced_counts)
+                    unsure=tuple(unsure), unplaced_counts=sum(n for _t, n in beside),
+                    dropped=tuple(t for t, _n in beside))
 
 
 PART = re.compile(r"[^,;\n]+")  # a part of a line: what a comma or a semicolon ends
@@ -259,7 +261,7 @@ def unsure_unread(b: Block, know: Knowledge) -> bool:
 
 def _count_and_unit(count: str, unit: str, know: Knowledge) -> bool:
     """ "100 pc", "dozen 4": a count beside a unit word the lexicon knows."""
-    return count.isdigit() and len(count) <= 4 and int(count) > 0 and know.lexicon_unit(unit) is not None
+    return _count(count) and know.lexicon_unit(unit) is not None
 
 
 def order_features(lines: Sequence[LineSignals], left: Leftover) -> dict[str, float]:

@@ -539,11 +539,12 @@ class SkuMatcher:
             if rival == sku or rival not in self.entries or self._explained(parsed, rival) < explained:
                 continue
             agree, conflict, _other = size_agreement(parsed, self.entries[rival].name)
+            if conflict or agree < agreed:
+                continue
             theirs = _plain_words(self.entries[rival])
-            plainer = (all(w in SIZE_WORDS or self._sims.sim(w, said) >= 0.8 for w in theirs)
-                       and any(w not in SIZE_WORDS for w in mine - theirs))  # the SKU adds words, not a size
-            if conflict or agree < agreed or (
-                    habit and not plainer and not any(self._bought.get((c, rival), 0) for c in customers)):
+            if habit and not any(self._bought.get((c, rival), 0) for c in customers) and not (
+                    all(w in SIZE_WORDS or self._sims.sim(w, said) >= 0.8 for w in theirs)
+                    and any(w not in SIZE_WORDS for w in mine - theirs)):  # the rival plainer: the SKU adds words
                 continue
             own = mine - theirs
             told = own | (self._acronyms[sku] - self._acronyms[rival])

@@ -13,7 +13,6 @@ from models.gate import (
     Leftover,
     LineSignals,
     ReleaseGate,
-    counts_beside_unplaced,
     leftover,
     line_code,
     line_signals,
@@ -146,10 +145,9 @@ class GateStage(Component):
         why = f"released orders must be right with probability {self.threshold:.3f}, this message {p:.3f}"
         line: int | None = None
         missed = gate.complete_probability(lines, left) < gate.line_probability(lines[i])  # a line left unread
-        dropped = [d.text for d in case.dropped if counts_beside_unplaced(d.text, self.knowledge)]
-        if missed and dropped and not (left.counts or left.catalog or left.second_only or left.unsure):
+        if missed and left.dropped and not (left.counts or left.catalog or left.second_only or left.unsure):
             code = Code.SKU_UNMATCHED  # a counted item the catalog may lack: which SKU is it, if any?
-            detail = (f"{'; '.join(repr(t) for t in dropped[:3])}: read as no order line, yet a count stands beside "
+            detail = (f"{'; '.join(repr(t) for t in left.dropped[:3])}: read as no order line, yet a count stands beside "
                       f"words nothing places: an item the catalog does not hold, or which SKU?; {why}")
         elif missed:
             code = Code.QTY_UNCLEAR

@@ -42,7 +42,7 @@ from ordex.schema import Case, Line
 from ordex.stages.base import Component, Options
 
 TAG_CHECKS = ("count_word", "catalog_spelling", "unread_words", "name_after", "size_after", "learned_requests",
-              "orphan_counts", "article_items", "bare_number", "heading_number")  # the line checks this stage runs
+              "orphan_counts", "article_items", "bare_number", "second_count", "heading_number")  # the line checks this stage runs
 DISAGREE = 0.45  # below the default quantity threshold: the two extractors disagree, a person decides
 TRUSTED = 0.95  # a count written with its unit ("24 ctn") or marker ("qty: 5") needs no second opinion
 
@@ -161,7 +161,7 @@ class TagStage(Component):
         note = unplaced_note(placed.unplaced, p.qty) if placed.unplaced and p.qty is not None else ""
         missed = number_beside(text, p, spans) if "bare_number" in self.options.checks else ""
         note = note or (f"the number {missed!r} beside it was not read as its count" if missed else "")
-        second = count_in_name(p, self.knowledge) if "bare_number" in self.options.checks else ""
+        second = count_in_name(p, self.knowledge) if "second_count" in self.options.checks else ""
         note = note or (f"its name begins with another count, {second!r}: two items read as one?" if second else "")
         qty, vague = (None, True) if placed.vague else (p.qty, p.vague)
         return Line(section=k, text=said, product=product, qty=qty, unit=unit, qty_vague=vague, qty_note=note,
